@@ -1,0 +1,87 @@
+/* app.c — the aurora-api worker: context set-up and request dispatch. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "core/log.h"
+
+void *
+app_worker_init(const struct conf *c)
+{
+	struct app		*app;
+	struct db_options	 o;
+
+	if ((app = calloc(1, sizeof(*app))) == NULL)
+		return NULL;
+	app->conf = c;
+	memset(&o, 0, sizeof(o));
+	o.conninfo = c->db_conninfo;
+	o.application_name = "aurora-api";
+	o.prepared = c->db_prepared;
+	o.connect_timeout = c->db_connect_timeout;
+	o.statement_timeout = c->db_statement_timeout;
+	if ((app->db = db_new(&o)) == NULL) {
+		free(app);
+		return NULL;
+	}
+	/* Connect now so the first request is fast; a database that is down
+	 * at start is not fatal: requests answer 503 until it is back. */
+	if (db_connect(app->db) != DB_OK)
+		log_msg(LOG_WARN, "worker", "database unreachable at start");
+	return app;
+}
+
+void
+app_worker_free(void *ctx)
+{
+	struct app *app = ctx;
+
+	if (app == NULL)
+		return;
+	db_free(app->db);
+	free(app);
+}
+
+void
+app_db_error(struct http_req *req, enum db_rc rc)
+{
+	if (rc == DB_UNAVAILABLE || rc == DB_RETRY)
+		http_unavailable(req);
+	else
+		http_error(req, 500, "internal", NULL, "internal error");
+}
+
+void
+app_handle(void *ctx, struct http_req *req)
+{
+	const struct route	*rt;
+	char			 allow[128], bad[80];
+
+	if (req->method < 0) {
+		http_error(req, 405, "method_not_allowed", NULL,
+		    "method %s is not supported", req->method_name);
+		return;
+	}
+	switch (route_match(app_routes, app_nroutes, req, &rt, allow,
+	    sizeof(allow))) {
+	case ROUTE_NOT_FOUND:
+		http_error(req, 404, "not_found", NULL, "no such resource");
+		return;
+	case ROUTE_BAD_METHOD:
+		(void)http_add_header(req, "Allow", "%s", allow);
+		http_error(req, 405, "method_not_allowed", NULL,
+		    "method %s is not allowed here", req->method_name);
+		return;
+	case ROUTE_FOUND:
+		break;
+	}
+	if (http_query_check(req->query, rt->query, bad, sizeof(bad)) == -1) {
+		http_error(req, 422, "validation_failed", bad,
+		    "query parameter \"%s\" is not accepted here (or repeats)",
+		    bad);
+		return;
+	}
+	rt->fn(ctx, req);
+}

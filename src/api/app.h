@@ -1,0 +1,33 @@
+/* app.h — a worker's whole context in aurora-api: configuration, database
+ * connection and per-worker scratch. Handlers receive it as their ctx. */
+#ifndef AURORA_APP_H
+#define AURORA_APP_H
+
+#include "core/conf.h"
+#include "db/db.h"
+#include "http/http.h"
+#include "http/route.h"
+
+struct app {
+	const struct conf	*conf;
+	struct db		*db;
+};
+
+/* The route table (routes.c). */
+extern const struct route app_routes[];
+extern const size_t app_nroutes;
+
+void *app_worker_init(const struct conf *c);
+void app_worker_free(void *ctx);
+/* Routes one request: 404/405/422 for unknown paths, methods or query
+ * parameters, authentication for ROUTE_AUTH routes, then the handler. */
+void app_handle(void *ctx, struct http_req *req);
+
+/* Answers a database failure the way every handler should: 503 when the
+ * database is unreachable, 500 otherwise. */
+void app_db_error(struct http_req *req, enum db_rc rc);
+
+/* Handlers. */
+void api_health(void *ctx, struct http_req *req);
+
+#endif

@@ -1,0 +1,302 @@
+/* db.c — connection, lazy preparation and error classification (see db.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "core/log.h"
+#include "db/db.h"
+
+#define DB_MAX_PREPARED	256
+
+struct db {
+	PGconn			*conn;
+	char			*conninfo;
+	char			 appname[64];
+	int			 prepared;
+	int			 connect_timeout;
+	int			 statement_timeout;
+	int			 in_tx;
+	/* Statements prepared on this connection, cleared on reconnect. */
+	const struct db_stmt	*ready[DB_MAX_PREPARED];
+	int			 nready;
+	char			 sqlstate[6];
+};
+
+struct db *
+db_new(const struct db_options *opt)
+{
+	struct db *db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	if ((db->conninfo = strdup(opt->conninfo)) == NULL) {
+		free(db);
+		return NULL;
+	}
+	snprintf(db->appname, sizeof(db->appname), "%s",
+	    opt->application_name ? opt->application_name : "aurora");
+	db->prepared = opt->prepared;
+	db->connect_timeout = opt->connect_timeout;
+	db->statement_timeout = opt->statement_timeout;
+	return db;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+static void
+db_disconnect(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->nready = 0;
+	db->in_tx = 0;
+}
+
+/* Silences libpq's NOTICE output, which would otherwise reach stderr raw. */
+static void
+db_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	log_msg(LOG_DEBUG, "db_notice", "%s", msg);
+}
+
+enum db_rc
+db_connect(struct db *db)
+{
+	const char	*keys[5], *vals[5];
+	char		 timeout[16], opts[64];
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return DB_OK;
+	db_disconnect(db);
+	snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
+	snprintf(opts, sizeof(opts), "-c statement_timeout=%d",
+	    db->statement_timeout);
+	/* expand_dbname: the conninfo is expanded first and the keys after
+	 * it win, so these settings always come from aurora.conf. */
+	keys[0] = "dbname";		vals[0] = db->conninfo;
+	keys[1] = "connect_timeout";	vals[1] = timeout;
+	keys[2] = "application_name";	vals[2] = db->appname;
+	keys[3] = "options";		vals[3] = opts;
+	keys[4] = NULL;			vals[4] = NULL;
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		log_msg(LOG_WARN, "db_connect", "cannot connect: %s",
+		    db->conn ? PQerrorMessage(db->conn) : "out of memory");
+		db_disconnect(db);
+		return DB_UNAVAILABLE;
+	}
+	PQsetNoticeProcessor(db->conn, db_notice, NULL);
+	return DB_OK;
+}
+
+static enum db_rc
+db_classify(struct db *db, const PGresult *r)
+{
+	const char *state;
+
+	db->sqlstate[0] = '\0';
+	if (r == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return DB_UNAVAILABLE;
+	switch (PQresultStatus(r)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		return DB_OK;
+	default:
+		break;
+	}
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (state == NULL)
+		return DB_UNAVAILABLE;
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state);
+	if (!strcmp(state, "23505") || !strcmp(state, "23503"))
+		return DB_CONFLICT;
+	if (!strncmp(state, "22", 2) || !strcmp(state, "23514") ||
+	    !strcmp(state, "23502"))
+		return DB_INVALID;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+		return DB_RETRY;
+	/* Connection exceptions, admin shutdown, cannot connect now. */
+	if (!strncmp(state, "08", 2) || !strcmp(state, "57P01") ||
+	    !strcmp(state, "57P02") || !strcmp(state, "57P03"))
+		return DB_UNAVAILABLE;
+	return DB_ERROR;
+}
+
+static int
+db_is_ready(const struct db *db, const struct db_stmt *st)
+{
+	int i;
+
+	for (i = 0; i < db->nready; i++)
+		if (db->ready[i] == st)
+			return 1;
+	return 0;
+}
+
+static PGresult *
+db_exec_once(struct db *db, const struct db_stmt *st,
+    const char *const *params)
+{
+	PGresult *r;
+
+	if (!db->prepared || db->nready >= DB_MAX_PREPARED)
+		return PQexecParams(db->conn, st->sql, st->nparams, NULL,
+		    params, NULL, NULL, 0);
+	if (!db_is_ready(db, st)) {
+		r = PQprepare(db->conn, st->name, st->sql, st->nparams, NULL);
+		if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;
+		PQclear(r);
+		db->ready[db->nready++] = st;
+	}
+	return PQexecPrepared(db->conn, st->name, st->nparams, params, NULL,
+	    NULL, 0);
+}
+
+enum db_rc
+db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
+    PGresult **res)
+{
+	PGresult	*r;
+	enum db_rc	 rc;
+	int		 attempt;
+
+	*res = NULL;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (db_connect(db) != DB_OK)
+			return DB_UNAVAILABLE;
+		r = db_exec_once(db, st, params);
+		rc = db_classify(db, r);
+		if (rc == DB_OK) {
+			*res = r;
+			return DB_OK;
+		}
+		if (rc != DB_UNAVAILABLE)
+			log_msg(rc == DB_ERROR ? LOG_ERROR : LOG_DEBUG,
+			    "db_error", "%s: %s %s", st->name, db->sqlstate,
+			    r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
+			    "");
+		PQclear(r);
+		if (rc != DB_UNAVAILABLE)
+			return rc;
+		/* The connection died. Retry only what is safe to repeat
+		 * and not inside a transaction that died with it. */
+		log_msg(LOG_WARN, "db_lost", "connection lost during %s",
+		    st->name);
+		if (db->in_tx || !st->idempotent) {
+			db_disconnect(db);
+			return DB_UNAVAILABLE;
+		}
+		db_disconnect(db);
+	}
+	return DB_UNAVAILABLE;
+}
+
+enum db_rc
+db_run(struct db *db, const struct db_stmt *st, const char *const *params,
+    long *ntuples)
+{
+	PGresult	*r;
+	enum db_rc	 rc;
+	const char	*n;
+
+	if ((rc = db_exec(db, st, params, &r)) != DB_OK)
+		return rc;
+	if (ntuples != NULL) {
+		if (PQresultStatus(r) == PGRES_TUPLES_OK)
+			*ntuples = PQntuples(r);
+		else {
+			n = PQcmdTuples(r);
+			*ntuples = *n ? strtol(n, NULL, 10) : 0;
+		}
+	}
+	PQclear(r);
+	return DB_OK;
+}
+
+static enum db_rc
+db_simple(struct db *db, const char *sql)
+{
+	PGresult	*r;
+	enum db_rc	 rc;
+
+	if (db_connect(db) != DB_OK)
+		return DB_UNAVAILABLE;
+	r = PQexec(db->conn, sql);
+	rc = db_classify(db, r);
+	PQclear(r);
+	if (rc == DB_UNAVAILABLE)
+		db_disconnect(db);
+	return rc;
+}
+
+enum db_rc
+db_begin(struct db *db)
+{
+	enum db_rc rc;
+
+	if ((rc = db_simple(db, "BEGIN")) == DB_OK)
+		db->in_tx = 1;
+	return rc;
+}
+
+enum db_rc
+db_commit(struct db *db)
+{
+	enum db_rc rc;
+
+	rc = db_simple(db, "COMMIT");
+	db->in_tx = 0;
+	return rc;
+}
+
+void
+db_rollback(struct db *db)
+{
+	PGresult *r;
+
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		r = PQexec(db->conn, "ROLLBACK");
+		if (db_classify(db, r) == DB_UNAVAILABLE)
+			db_disconnect(db);
+		PQclear(r);
+	}
+	db->in_tx = 0;
+}
+
+static const struct db_stmt db_ping_stmt = {
+	"db_ping", "SELECT 1", 0, 1
+};
+
+enum db_rc
+db_ping(struct db *db)
+{
+	return db_run(db, &db_ping_stmt, NULL, NULL);
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+const char *
+db_last_sqlstate(const struct db *db)
+{
+	return db->sqlstate;
+}

@@ -1,0 +1,71 @@
+/* db.h — one PostgreSQL connection per process, with lazily prepared
+ * statements, transparent reconnection and errors sorted into what callers
+ * act on. SQL text lives in the domain modules as db_stmt tables; nothing
+ * here builds SQL from values. */
+#ifndef AURORA_DB_H
+#define AURORA_DB_H
+
+#include <libpq-fe.h>
+
+struct db;
+
+/* A statement a domain module owns. name must be unique in the program. */
+struct db_stmt {
+	const char	*name;
+	const char	*sql;		/* $1..$n placeholders only */
+	int		 nparams;
+	int		 idempotent;	/* safe to retry after a lost connection */
+};
+
+enum db_rc {
+	DB_OK = 0,
+	DB_UNAVAILABLE,	/* cannot reach the database: answer 503 */
+	DB_CONFLICT,	/* unique or foreign-key violation (23505, 23503) */
+	DB_INVALID,	/* data the database refused (22xxx, 23514) */
+	DB_RETRY,	/* serialization failure or deadlock (40001, 40P01) */
+	DB_ERROR	/* anything else: a bug or an outage, answer 500 */
+};
+
+struct db_options {
+	const char	*conninfo;
+	const char	*application_name;
+	int		 prepared;		/* 0: PQexecParams, for PgBouncer */
+	int		 connect_timeout;	/* seconds */
+	int		 statement_timeout;	/* milliseconds, 0 = none */
+};
+
+/* Creates a handle; nothing is connected until first use. Free with db_free. */
+struct db *db_new(const struct db_options *opt);
+void db_free(struct db *db);
+
+/* Connects if needed. DB_OK or DB_UNAVAILABLE. */
+enum db_rc db_connect(struct db *db) __attribute__((warn_unused_result));
+
+/* Runs st with text parameters (NULL entries are SQL NULL). On DB_OK *res
+ * holds the result (caller PQclear()s it); otherwise *res is NULL. An
+ * idempotent statement outside a transaction is retried once on a fresh
+ * connection when the old one turns out dead. */
+enum db_rc db_exec(struct db *db, const struct db_stmt *st,
+    const char *const *params, PGresult **res)
+    __attribute__((warn_unused_result));
+
+/* Like db_exec for statements whose rows are not needed. If ntuples is not
+ * NULL it receives the number of rows affected or returned. */
+enum db_rc db_run(struct db *db, const struct db_stmt *st,
+    const char *const *params, long *ntuples)
+    __attribute__((warn_unused_result));
+
+enum db_rc db_begin(struct db *db) __attribute__((warn_unused_result));
+enum db_rc db_commit(struct db *db) __attribute__((warn_unused_result));
+/* Safe to call when no transaction is open. */
+void db_rollback(struct db *db);
+
+/* SELECT 1 through the pool: DB_OK or DB_UNAVAILABLE/DB_ERROR. */
+enum db_rc db_ping(struct db *db);
+
+/* The live connection (for LISTEN/NOTIFY), or NULL. */
+PGconn *db_conn(struct db *db);
+/* SQLSTATE of the last failure, "" if none. */
+const char *db_last_sqlstate(const struct db *db);
+
+#endif

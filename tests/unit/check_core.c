@@ -1,0 +1,151 @@
+/* check_core.c — unit tests for the plumbing: buffers and configuration. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/conf.h"
+
+START_TEST(buf_respects_cap)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	ck_assert_int_eq(buf_add(&b, "1234", 4), BUF_OK);
+	ck_assert_int_eq(buf_add(&b, "5678", 4), BUF_OK);
+	ck_assert_int_eq(buf_add(&b, "9", 1), BUF_TOO_BIG);
+	ck_assert_uint_eq(b.len, 8);
+	ck_assert_str_eq(b.data, "12345678");
+	buf_reset(&b);
+	ck_assert_int_eq(buf_printf(&b, "%d-%s", 42, "ab"), BUF_OK);
+	ck_assert_str_eq(b.data, "42-ab");
+	ck_assert_int_eq(buf_printf(&b, "%s", "toolong"), BUF_TOO_BIG);
+	ck_assert_str_eq(b.data, "42-ab");
+	buf_free(&b);
+	buf_free(&b);	/* twice is harmless */
+}
+END_TEST
+
+START_TEST(buf_huge_len_rejected)
+{
+	struct buf b;
+
+	buf_init(&b, 16);
+	ck_assert_int_eq(buf_add(&b, "x", (size_t)-1), BUF_TOO_BIG);
+	ck_assert_ptr_null(b.data);
+	buf_free(&b);
+}
+END_TEST
+
+static char *
+write_conf(const char *text)
+{
+	static char	 path[] = "/tmp/aurora-conf-XXXXXX";
+	char		*p = strdup(path);
+	int		 fd = mkstemp(p);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return p;
+}
+
+START_TEST(conf_reads_file_and_env)
+{
+	struct conf	 c;
+	char		 err[CONF_ERR_MAX];
+	char		*p = write_conf("# comment\n"
+	    "db_conninfo = \"dbname=aurora user=aurora_api\"\n"
+	    "workers=7\n  socket_mode = 0600\nlog_level = debug\n");
+
+	setenv("AURORA_WORKERS", "3", 1);
+	ck_assert_int_eq(conf_load(&c, p, err, sizeof(err)), 0);
+	ck_assert_str_eq(c.db_conninfo, "dbname=aurora user=aurora_api");
+	ck_assert_int_eq(c.workers, 3);
+	ck_assert_int_eq(c.socket_mode, 0600);
+	ck_assert_str_eq(c.log_level, "debug");
+	ck_assert_int_eq(c.max_body, 1048576);
+	unsetenv("AURORA_WORKERS");
+	unlink(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(conf_rejects_by_name)
+{
+	struct conf	 c;
+	char		 err[CONF_ERR_MAX];
+	char		*p;
+
+	p = write_conf("db_conninfo = x\nworkrs = 4\n");
+	ck_assert_int_eq(conf_load(&c, p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown setting \"workrs\""));
+	ck_assert_ptr_nonnull(strstr(err, ":2"));
+	unlink(p);
+	free(p);
+
+	p = write_conf("db_conninfo = x\nworkers = 4x\n");
+	ck_assert_int_eq(conf_load(&c, p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "workers"));
+	unlink(p);
+	free(p);
+
+	p = write_conf("db_conninfo = x\nworkers = 100000\n");
+	ck_assert_int_eq(conf_load(&c, p, err, sizeof(err)), -1);
+	unlink(p);
+	free(p);
+
+	p = write_conf("workers = 2\n");
+	ck_assert_int_eq(conf_load(&c, p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "db_conninfo"));
+	unlink(p);
+	free(p);
+
+	p = write_conf("db_conninfo = x\nlisten = 127.0.0.1:9000\n");
+	ck_assert_int_eq(conf_load(&c, p, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "listen"));
+	unlink(p);
+	free(p);
+
+	ck_assert_int_eq(conf_load(&c, "/nonexistent/aurora.conf", err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+}
+END_TEST
+
+START_TEST(clock_formats_utc)
+{
+	char out[32];
+
+	ck_assert_int_eq(clock_rfc3339_utc(0, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "1970-01-01T00:00:00Z");
+	ck_assert_int_eq(clock_rfc3339_utc(1772672400, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "2026-03-05T01:00:00Z");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("core");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_test(tc, buf_respects_cap);
+	tcase_add_test(tc, buf_huge_len_rejected);
+	tcase_add_test(tc, conf_reads_file_and_env);
+	tcase_add_test(tc, conf_rejects_by_name);
+	tcase_add_test(tc, clock_formats_utc);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
