@@ -83,5 +83,7 @@ app_handle(void *ctx, struct http_req *req)
 		    bad);
 		return;
 	}
+	if ((rt->flags & ROUTE_AUTH) && app_authenticate(ctx, req) == -1)
+		return;
 	rt->fn(ctx, req);
 }

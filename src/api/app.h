@@ -27,6 +27,11 @@ void app_handle(void *ctx, struct http_req *req);
  * database is unreachable, 500 otherwise. */
 void app_db_error(struct http_req *req, enum db_rc rc);
 
+/* Authenticates req by its Bearer access token (authn.c): sets
+ * req->user_id and returns 0, or answers 401 (or 503) and returns -1. */
+int app_authenticate(struct app *app, struct http_req *req)
+    __attribute__((warn_unused_result));
+
 /* Handlers. */
 void api_health(void *ctx, struct http_req *req);
 
