@@ -8,7 +8,7 @@
 #include "core/log.h"
 
 void *
-app_worker_init(const struct conf *c)
+app_worker_init(const struct conf *c, struct metrics *m)
 {
 	struct app		*app;
 	struct db_options	 o;
@@ -16,12 +16,14 @@ app_worker_init(const struct conf *c)
 	if ((app = calloc(1, sizeof(*app))) == NULL)
 		return NULL;
 	app->conf = c;
+	app->metrics = m;
 	memset(&o, 0, sizeof(o));
 	o.conninfo = c->db_conninfo;
 	o.application_name = "aurora-api";
 	o.prepared = c->db_prepared;
 	o.connect_timeout = c->db_connect_timeout;
 	o.statement_timeout = c->db_statement_timeout;
+	o.error_counter = metrics_db_error_counter(m);
 	if ((app->db = db_new(&o)) == NULL) {
 		free(app);
 		return NULL;

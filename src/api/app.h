@@ -6,18 +6,20 @@
 #include "core/conf.h"
 #include "db/db.h"
 #include "http/http.h"
+#include "http/metrics.h"
 #include "http/route.h"
 
 struct app {
 	const struct conf	*conf;
 	struct db		*db;
+	struct metrics		*metrics;	/* shared with the master */
 };
 
 /* The route table (routes.c). */
 extern const struct route app_routes[];
 extern const size_t app_nroutes;
 
-void *app_worker_init(const struct conf *c);
+void *app_worker_init(const struct conf *c, struct metrics *m);
 void app_worker_free(void *ctx);
 /* Routes one request: 404/405/422 for unknown paths, methods or query
  * parameters, authentication for ROUTE_AUTH routes, then the handler. */
@@ -34,5 +36,6 @@ int app_authenticate(struct app *app, struct http_req *req)
 
 /* Handlers. */
 void api_health(void *ctx, struct http_req *req);
+void api_metrics(void *ctx, struct http_req *req);
 
 #endif

@@ -25,8 +25,8 @@ main(int argc, char *argv[])
 	const char		*path = SYSCONFDIR "/aurora-time/aurora.conf";
 	char			 err[CONF_ERR_MAX];
 	int			 ch, fd, test = 0;
-	const struct server_app	 app = {
-		app_worker_init, app_worker_free, app_handle
+	struct server_app	 app = {
+		app_worker_init, app_worker_free, app_handle, NULL
 	};
 
 	while ((ch = getopt(argc, argv, "c:tV")) != -1) {
@@ -55,6 +55,10 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init("aurora-api", conf.log_level);
+	if ((app.metrics = metrics_create(app_nroutes)) == NULL) {
+		log_msg(LOG_ERROR, "start", "cannot map shared metrics");
+		return 1;
+	}
 	if ((fd = server_listen(&conf, err, sizeof(err))) == -1) {
 		log_msg(LOG_ERROR, "start", "%s", err);
 		return 1;

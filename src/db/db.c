@@ -19,6 +19,7 @@ struct db {
 	int			 prepared;
 	int			 connect_timeout;
 	int			 statement_timeout;
+	uint64_t		*error_counter;
 	int			 in_tx;
 	/* Statements prepared on this connection, cleared on reconnect. */
 	const struct db_stmt	*ready[DB_MAX_PREPARED];
@@ -42,6 +43,7 @@ db_new(const struct db_options *opt)
 	db->prepared = opt->prepared;
 	db->connect_timeout = opt->connect_timeout;
 	db->statement_timeout = opt->statement_timeout;
+	db->error_counter = opt->error_counter;
 	return db;
 }
 
@@ -178,14 +180,22 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 
 	*res = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_connect(db) != DB_OK)
+		if (db_connect(db) != DB_OK) {
+			if (db->error_counter != NULL)
+				__atomic_fetch_add(db->error_counter, 1,
+				    __ATOMIC_RELAXED);
 			return DB_UNAVAILABLE;
+		}
 		r = db_exec_once(db, st, params);
 		rc = db_classify(db, r);
 		if (rc == DB_OK) {
 			*res = r;
 			return DB_OK;
 		}
+		if ((rc == DB_ERROR || rc == DB_UNAVAILABLE) &&
+		    db->error_counter != NULL)
+			__atomic_fetch_add(db->error_counter, 1,
+			    __ATOMIC_RELAXED);
 		if (rc != DB_UNAVAILABLE)
 			log_msg(rc == DB_ERROR ? LOG_ERROR : LOG_DEBUG,
 			    "db_error", "%s: %s %s", st->name, db->sqlstate,

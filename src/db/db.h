@@ -5,6 +5,8 @@
 #ifndef AURORA_DB_H
 #define AURORA_DB_H
 
+#include <stdint.h>
+
 #include <libpq-fe.h>
 
 struct db;
@@ -32,6 +34,7 @@ struct db_options {
 	int		 prepared;		/* 0: PQexecParams, for PgBouncer */
 	int		 connect_timeout;	/* seconds */
 	int		 statement_timeout;	/* milliseconds, 0 = none */
+	uint64_t	*error_counter;		/* bumped atomically, or NULL */
 };
 
 /* Creates a handle; nothing is connected until first use. Free with db_free. */

@@ -46,6 +46,7 @@ struct http_req {
 	int64_t			 start_us;
 	char			 user_id[64];	/* set once authenticated */
 	const char		*route;		/* matched pattern, for logs */
+	int			 route_idx;	/* index in the table, or -1 */
 };
 
 /* A request parameter (FastCGI environment), NULL when absent. */

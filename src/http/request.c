@@ -48,6 +48,7 @@ http_req_init(struct http_req *req, struct FCGX_Request *fcgi)
 	memset(req, 0, sizeof(*req));
 	req->fcgi = fcgi;
 	buf_init(&req->body, 0);
+	req->route_idx = -1;
 	req->method_name = http_getenv(req, "REQUEST_METHOD");
 	req->method = req->method_name ? http_method_parse(req->method_name) : -1;
 	if (req->method_name == NULL)

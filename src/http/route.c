@@ -63,6 +63,7 @@ route_match(const struct route *table, size_t n, struct http_req *req,
 		if (table[i].method == m) {
 			memcpy(req->params, params, sizeof(params));
 			req->route = table[i].pattern;
+			req->route_idx = (int)i;
 			*found = &table[i];
 			return ROUTE_FOUND;
 		}

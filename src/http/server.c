@@ -211,6 +211,8 @@ worker_handle(const struct conf *c, const struct server_app *app, void *ctx,
 	if (req.status == 0)
 		http_error(&req, 500, "internal", NULL, "internal error");
 out:
+	metrics_observe(app->metrics, req.route_idx, req.method, req.status,
+	    clock_mono_us() - req.start_us);
 	worker_log_request(&req);
 	http_req_free(&req);
 }
@@ -246,7 +248,7 @@ worker_main(const struct conf *c, int fd, const struct server_app *app)
 	sigaddset(&other, SIGCHLD);
 	sigprocmask(SIG_UNBLOCK, &other, NULL);
 
-	if ((ctx = app->worker_init(c)) == NULL) {
+	if ((ctx = app->worker_init(c, app->metrics)) == NULL) {
 		log_msg(LOG_ERROR, "worker", "worker failed to initialise");
 		_exit(3);
 	}
@@ -273,6 +275,7 @@ struct worker_slot {
 	pid_t	 pid;
 	int64_t	 started_us;
 	int	 retire;	/* SIGHUP: 1 to be replaced, 2 signalled */
+	int	 replaced;	/* exited on request: not a restart */
 };
 
 static pid_t
@@ -312,6 +315,7 @@ reap(struct worker_slot *w, int n, int64_t *backoff_until)
 			if (!sig_stop && !w[i].retire &&
 			    now - w[i].started_us < SERVER_RESPAWN_MIN_US)
 				*backoff_until = now + 1000000;
+			w[i].replaced = w[i].retire != 0;
 			w[i].pid = 0;
 			w[i].retire = 0;
 		}
@@ -412,8 +416,11 @@ server_run(const struct conf *c, int fd, const struct server_app *app)
 			for (i = 0; i < n; i++) {
 				if (w[i].pid != 0)
 					continue;
-				if (w[i].started_us != 0)
+				if (w[i].started_us != 0 && !w[i].replaced) {
 					restarts++;
+					metrics_worker_restart(app->metrics);
+				}
+				w[i].replaced = 0;
 				w[i].pid = spawn_worker(c, fd, app);
 				w[i].started_us = clock_mono_us();
 				if (w[i].pid < 0)

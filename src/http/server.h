@@ -7,13 +7,16 @@
 
 #include "core/conf.h"
 #include "http/http.h"
+#include "http/metrics.h"
 
 struct server_app {
 	/* Runs in each worker after fork; returns its context or NULL. */
-	void	*(*worker_init)(const struct conf *c);
+	void	*(*worker_init)(const struct conf *c, struct metrics *m);
 	void	 (*worker_free)(void *ctx);
 	/* Answers one request; an unanswered request gets a 500. */
 	void	 (*handle)(void *ctx, struct http_req *req);
+	/* Shared counters (metrics_create() before server_run), or NULL. */
+	struct metrics	*metrics;
 };
 
 /* Opens the listening socket named by c->listen (unix: mode and group set).

@@ -1,0 +1,183 @@
+/* metrics.c — shared-memory request metrics (see metrics.h). Counters are
+ * updated with atomic adds so workers never lock each other. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "http/metrics.h"
+
+/* Status codes counted one by one; any other counts as "other". */
+static const int metrics_codes[] = {
+	200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 409, 411, 412, 413,
+	414, 415, 422, 429, 500, 502, 503
+};
+#define NCODES		(sizeof(metrics_codes) / sizeof(metrics_codes[0]))
+#define NSTATUS		(NCODES + 1)
+/* Latency bucket upper bounds in microseconds (Prometheus "le"). */
+static const int64_t metrics_le_us[] = {
+	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000,
+	1000000, 2500000
+};
+#define NBUCKETS	(sizeof(metrics_le_us) / sizeof(metrics_le_us[0]))
+
+struct metrics_row {
+	uint64_t	 status[NSTATUS];
+	uint64_t	 bucket[NBUCKETS];	/* non-cumulative */
+	uint64_t	 count;
+	uint64_t	 sum_us;
+};
+
+struct metrics {
+	size_t			 nrows;
+	uint64_t		 worker_restarts;
+	uint64_t		 db_errors;
+	struct metrics_row	 rows[];
+};
+
+struct metrics *
+metrics_create(size_t nroutes)
+{
+	struct metrics	*m;
+	size_t		 size;
+
+	size = sizeof(*m) + (nroutes + 1) * sizeof(struct metrics_row);
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	memset(m, 0, size);
+	m->nrows = nroutes + 1;
+	return m;
+}
+
+static void
+add(uint64_t *p, uint64_t v)
+{
+	__atomic_fetch_add(p, v, __ATOMIC_RELAXED);
+}
+
+static uint64_t
+get(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+void
+metrics_observe(struct metrics *m, int route, int method, int status,
+    int64_t dur_us)
+{
+	struct metrics_row	*r;
+	size_t			 i, row;
+
+	(void)method;
+	if (m == NULL)
+		return;
+	row = route < 0 || (size_t)route >= m->nrows - 1 ? m->nrows - 1 :
+	    (size_t)route;
+	r = &m->rows[row];
+	for (i = 0; i < NCODES && metrics_codes[i] != status; i++)
+		;
+	add(&r->status[i], 1);
+	if (dur_us < 0)
+		dur_us = 0;
+	for (i = 0; i < NBUCKETS && dur_us > metrics_le_us[i]; i++)
+		;
+	if (i < NBUCKETS)
+		add(&r->bucket[i], 1);
+	add(&r->count, 1);
+	add(&r->sum_us, (uint64_t)dur_us);
+}
+
+void
+metrics_worker_restart(struct metrics *m)
+{
+	if (m != NULL)
+		add(&m->worker_restarts, 1);
+}
+
+uint64_t *
+metrics_db_error_counter(struct metrics *m)
+{
+	return m != NULL ? &m->db_errors : NULL;
+}
+
+static const char *
+row_name(const struct route *table, size_t n, size_t row, char *out,
+    size_t outlen)
+{
+	if (row >= n)
+		return "unmatched";
+	snprintf(out, outlen, "%s %s", http_method_name(table[row].method),
+	    table[row].pattern);
+	return out;
+}
+
+int
+metrics_render(const struct metrics *m, const struct route *table, size_t n,
+    struct buf *out)
+{
+	const struct metrics_row	*r;
+	char				 name[HTTP_PATH_MAX + 16];
+	const char			*rn;
+	size_t				 row, i;
+	uint64_t			 cum, v;
+	int				 bad = 0;
+
+	bad |= buf_addstr(out,
+	    "# HELP aurora_http_requests_total Requests answered, by route and status.\n"
+	    "# TYPE aurora_http_requests_total counter\n") != BUF_OK;
+	for (row = 0; row < m->nrows; row++) {
+		r = &m->rows[row];
+		rn = row_name(table, n, row, name, sizeof(name));
+		for (i = 0; i < NSTATUS; i++) {
+			if ((v = get(&r->status[i])) == 0)
+				continue;
+			if (i < NCODES)
+				bad |= buf_printf(out, "aurora_http_requests_total"
+				    "{route=\"%s\",status=\"%d\"} %llu\n", rn,
+				    metrics_codes[i], (unsigned long long)v) != BUF_OK;
+			else
+				bad |= buf_printf(out, "aurora_http_requests_total"
+				    "{route=\"%s\",status=\"other\"} %llu\n", rn,
+				    (unsigned long long)v) != BUF_OK;
+		}
+	}
+	bad |= buf_addstr(out,
+	    "# HELP aurora_http_request_duration_seconds Time to answer, by route.\n"
+	    "# TYPE aurora_http_request_duration_seconds histogram\n") != BUF_OK;
+	for (row = 0; row < m->nrows; row++) {
+		r = &m->rows[row];
+		if (get(&r->count) == 0)
+			continue;
+		rn = row_name(table, n, row, name, sizeof(name));
+		for (cum = 0, i = 0; i < NBUCKETS; i++) {
+			cum += get(&r->bucket[i]);
+			bad |= buf_printf(out,
+			    "aurora_http_request_duration_seconds_bucket"
+			    "{route=\"%s\",le=\"%g\"} %llu\n", rn,
+			    (double)metrics_le_us[i] / 1e6,
+			    (unsigned long long)cum) != BUF_OK;
+		}
+		bad |= buf_printf(out,
+		    "aurora_http_request_duration_seconds_bucket"
+		    "{route=\"%s\",le=\"+Inf\"} %llu\n"
+		    "aurora_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+		    "aurora_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+		    rn, (unsigned long long)get(&r->count), rn,
+		    (double)get(&r->sum_us) / 1e6, rn,
+		    (unsigned long long)get(&r->count)) != BUF_OK;
+	}
+	bad |= buf_printf(out,
+	    "# HELP aurora_worker_restarts_total Workers replaced after dying.\n"
+	    "# TYPE aurora_worker_restarts_total counter\n"
+	    "aurora_worker_restarts_total %llu\n"
+	    "# HELP aurora_db_errors_total Database failures seen by handlers.\n"
+	    "# TYPE aurora_db_errors_total counter\n"
+	    "aurora_db_errors_total %llu\n",
+	    (unsigned long long)get(&m->worker_restarts),
+	    (unsigned long long)get(&m->db_errors)) != BUF_OK;
+	return bad ? -1 : 0;
+}

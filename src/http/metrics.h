@@ -1,0 +1,31 @@
+/* metrics.h — request counters and latency histograms shared by all workers
+ * of one aurora-api master (an anonymous shared mapping made before fork),
+ * rendered in the Prometheus text format. */
+#ifndef AURORA_METRICS_H
+#define AURORA_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "http/route.h"
+
+struct metrics;
+
+/* Maps the counters for n routes (plus one row for unmatched requests).
+ * Call before forking; the mapping lives until the process exits.
+ * Returns NULL on failure. */
+struct metrics *metrics_create(size_t nroutes);
+
+/* route: index in the route table, or -1 for unmatched. Lock-free. */
+void metrics_observe(struct metrics *m, int route, int method, int status,
+    int64_t dur_us);
+void metrics_worker_restart(struct metrics *m);
+/* The database-error counter, for db_options.error_counter. */
+uint64_t *metrics_db_error_counter(struct metrics *m);
+
+/* Appends the Prometheus text exposition of m to out. */
+int metrics_render(const struct metrics *m, const struct route *table,
+    size_t n, struct buf *out) __attribute__((warn_unused_result));
+
+#endif
