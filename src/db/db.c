@@ -7,10 +7,13 @@
 
 #include <libpq-fe.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "db/db.h"
 
-#define DB_MAX_PREPARED	256
+#define DB_MAX_PREPARED		256
+#define DB_BACKOFF_MIN_US	100000		/* first retry after 0.1 s */
+#define DB_BACKOFF_MAX_US	2000000		/* then at most every 2 s */
 
 struct db {
 	PGconn			*conn;
@@ -21,6 +24,11 @@ struct db {
 	int			 statement_timeout;
 	uint64_t		*error_counter;
 	int			 in_tx;
+	/* Reconnect back-off while the database is down: no attempt before
+	 * retry_at, and one warning per outage rather than one per request. */
+	int64_t			 retry_at_us;
+	int64_t			 backoff_us;
+	long			 failures;
 	/* Statements prepared on this connection, cleared on reconnect. */
 	const struct db_stmt	*ready[DB_MAX_PREPARED];
 	int			 nready;
@@ -85,6 +93,8 @@ db_connect(struct db *db)
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return DB_OK;
 	db_disconnect(db);
+	if (db->failures > 0 && clock_mono_us() < db->retry_at_us)
+		return DB_UNAVAILABLE;
 	snprintf(timeout, sizeof(timeout), "%d", db->connect_timeout);
 	snprintf(opts, sizeof(opts), "-c statement_timeout=%d",
 	    db->statement_timeout);
@@ -97,11 +107,23 @@ db_connect(struct db *db)
 	keys[4] = NULL;			vals[4] = NULL;
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		log_msg(LOG_WARN, "db_connect", "cannot connect: %s",
+		log_msg(db->failures == 0 ? LOG_WARN : LOG_DEBUG, "db_connect",
+		    "cannot connect: %s",
 		    db->conn ? PQerrorMessage(db->conn) : "out of memory");
 		db_disconnect(db);
+		db->failures++;
+		db->backoff_us = db->backoff_us == 0 ? DB_BACKOFF_MIN_US :
+		    db->backoff_us * 2;
+		if (db->backoff_us > DB_BACKOFF_MAX_US)
+			db->backoff_us = DB_BACKOFF_MAX_US;
+		db->retry_at_us = clock_mono_us() + db->backoff_us;
 		return DB_UNAVAILABLE;
 	}
+	if (db->failures > 0)
+		log_msg(LOG_INFO, "db_connect", "reconnected after %ld failed "
+		    "attempts", db->failures);
+	db->failures = 0;
+	db->backoff_us = 0;
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	return DB_OK;
 }

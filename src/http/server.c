@@ -168,7 +168,7 @@ static void
 worker_log_request(const struct http_req *req)
 {
 	json_object	*o;
-	char		 path[HTTP_PATH_MAX];
+	char		 path[HTTP_PATH_MAX], dur[32];
 	double		 ms;
 
 	if ((o = json_object_new_object()) == NULL)
@@ -179,7 +179,9 @@ worker_log_request(const struct http_req *req)
 	    json_object_new_string(req->method_name));
 	json_object_object_add(o, "path", json_object_new_string(path));
 	json_object_object_add(o, "status", json_object_new_int(req->status));
-	json_object_object_add(o, "dur_ms", json_object_new_double(ms));
+	/* Three decimals, not json-c's full double precision. */
+	snprintf(dur, sizeof(dur), "%.3f", ms);
+	json_object_object_add(o, "dur_ms", json_object_new_double_s(ms, dur));
 	if (req->route != NULL)
 		json_object_object_add(o, "route",
 		    json_object_new_string(req->route));

@@ -1,0 +1,293 @@
+#!/usr/bin/python3
+"""End-to-end tests of the serving stack: nginx → aurora-api (FastCGI) →
+PostgreSQL, on a throwaway stack. Run: /usr/bin/python3 tests/integration/test_stack.py [NAME...]"""
+
+import os
+import re
+import signal
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from stack import (  # noqa: E402
+    JSON_TYPE,
+    Skip,
+    check_json_error,
+    check_security_headers,
+    expect,
+    run_tests,
+)
+
+WORKERS = 4
+LOGIN = "/api/v1/auth/login"
+
+
+def login_route_exists(stack):
+    r = stack.request("POST", LOGIN, body=b"{}", headers={"Content-Type": "application/json"})
+    return r.status != 404
+
+
+def test_health(stack):
+    r = stack.request("GET", "/api/v1/health")
+    expect(r.status == 200, "expected 200, got %s" % r.describe())
+    expect(r.headers.get("Content-Type") == JSON_TYPE, "Content-Type %r" % r.headers.get("Content-Type"))
+    b = r.body
+    expect(isinstance(b, dict), "body is not a JSON object: %r" % (b,))
+    expect(b.get("status") == "ok", "status %r" % b.get("status"))
+    expect(b.get("database") == "ok", "database %r" % b.get("database"))
+    expect(isinstance(b.get("version"), str) and b["version"], "version %r" % b.get("version"))
+
+
+def test_api_response_headers(stack):
+    """Every API answer: JSON content type, security headers once, a request id."""
+    seen = set()
+    for method, path in (("GET", "/api/v1/health"), ("GET", "/api/v1/nope"),
+                         ("DELETE", "/api/v1/health")):
+        r = stack.request(method, path)
+        where = "%s %s" % (method, path)
+        ctype = r.headers.get_all("Content-Type") or []
+        expect(ctype == [JSON_TYPE], "%s: Content-Type %r" % (where, ctype))
+        try:
+            check_security_headers(r)
+        except AssertionError as e:
+            raise AssertionError("%s: %s" % (where, e)) from None
+        ids = r.headers.get_all("X-Request-Id") or []
+        expect(len(ids) == 1 and re.fullmatch(r"[0-9A-Za-z_-]{8,128}", ids[0]),
+               "%s: X-Request-Id %r" % (where, ids))
+        expect(ids[0] not in seen, "%s: X-Request-Id %r repeated" % (where, ids[0]))
+        seen.add(ids[0])
+        server = r.headers.get("Server", "")
+        expect(not re.search(r"\d", server), "%s: Server header reveals a version: %r" % (where, server))
+    # A client cannot choose the id the logs will carry.
+    r = stack.request("GET", "/api/v1/health", headers={"X-Request-Id": "client-chosen-id"})
+    ids = r.headers.get_all("X-Request-Id") or []
+    expect(ids and "client-chosen-id" not in ids, "client X-Request-Id echoed: %r" % ids)
+
+
+def test_static_index(stack):
+    r = stack.request("GET", "/")
+    expect(r.status == 200, "GET / answered %d" % r.status)
+    expect((r.headers.get("Content-Type") or "").startswith("text/html"),
+           "Content-Type %r" % r.headers.get("Content-Type"))
+    expect(r.headers.get("Cache-Control") == "no-cache", "Cache-Control %r" % r.headers.get("Cache-Control"))
+    check_security_headers(r)
+    assets = os.path.join(os.path.dirname(__file__), "..", "..", "web", "assets")
+    if os.path.isdir(assets):
+        for name in sorted(os.listdir(assets)):
+            if os.path.isfile(os.path.join(assets, name)):
+                r = stack.request("GET", "/assets/" + name)
+                expect(r.status == 200, "/assets/%s answered %d" % (name, r.status))
+                cc = r.headers.get("Cache-Control") or ""
+                expect("immutable" in cc and "max-age=31536000" in cc, "/assets/ Cache-Control %r" % cc)
+                break
+
+
+def test_unknown_route(stack):
+    r = stack.request("GET", "/api/v1/nope")
+    check_json_error(r, 404, "not_found")
+
+
+def test_wrong_method(stack):
+    r = stack.request("DELETE", "/api/v1/health")
+    check_json_error(r, 405, "method_not_allowed")
+    allow = r.headers.get("Allow") or ""
+    expect("GET" in [m.strip() for m in allow.split(",")], "Allow header %r lacks GET" % allow)
+
+
+def test_malformed_json(stack):
+    r = stack.request("POST", LOGIN, body=b'{"email": "a@example.com", "password": ',
+                      headers={"Content-Type": "application/json"})
+    if r.status == 404:
+        raise Skip("%s does not exist yet" % LOGIN)
+    check_json_error(r, 400, "invalid_json")
+    check_security_headers(r)
+
+
+def test_body_over_nginx_cap(stack):
+    """Over client_max_body_size (6 MiB): nginx answers 413 in JSON."""
+    body = b"{" + b" " * (7 * 1024 * 1024) + b"}"
+    r = stack.request("POST", LOGIN, body=body, headers={"Content-Type": "application/json"}, timeout=30)
+    check_json_error(r, 413, "payload_too_large")
+    check_security_headers(r)
+
+
+def test_body_over_api_cap(stack):
+    """Over the API's max_body but under nginx's cap: the API answers 413."""
+    if not login_route_exists(stack):
+        raise Skip("%s does not exist yet" % LOGIN)
+    max_body = int(stack.conf().get("max_body", "1048576"))
+    size = max_body + 64 * 1024
+    expect(size < 6 * 1024 * 1024, "max_body %d leaves no room under nginx's 6 MiB" % max_body)
+    body = b'{"email":"' + b"a" * (size - 12) + b'"}'
+    r = stack.request("POST", LOGIN, body=body, headers={"Content-Type": "application/json"}, timeout=30)
+    check_json_error(r, 413, "payload_too_large")
+    check_security_headers(r)
+    # The worker that refused it is still serving.
+    expect(stack.healthy(), "health failed after the oversized body")
+
+
+def test_database_restart_under_load(stack):
+    """PostgreSQL stops under load: 503 unavailable with Retry-After, never a
+    500/502/hang; after it starts again health recovers and no worker died."""
+    master = stack.api_master_pid()
+    workers_before = stack.worker_pids(master)
+    expect(len(workers_before) == WORKERS, "expected %d workers, found %r" % (WORKERS, workers_before))
+
+    results = []  # (t0, t1, status or None, retry_after, error_code, error text)
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            t0 = time.monotonic()
+            try:
+                r = stack.request("GET", "/api/v1/health", timeout=5)
+                item = (t0, time.monotonic(), r.status, r.headers.get("Retry-After"),
+                        r.error_code(), r.headers.get("Content-Type"))
+            except Exception as e:  # noqa: BLE001 — timeouts and resets are findings
+                item = (t0, time.monotonic(), None, None, None, "%s: %s" % (type(e).__name__, e))
+            with lock:
+                results.append(item)
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=hammer, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    recovered_after = None
+    try:
+        time.sleep(0.5)
+        stack.pg_stop()
+        down_from = time.monotonic()
+        time.sleep(2.5)
+        down_until = time.monotonic()
+        stack.pg_start()
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            if stack.healthy(timeout=5):
+                recovered_after = time.monotonic() - started
+                break
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+    expect(not any(t.is_alive() for t in threads), "a request thread hung")
+
+    errors = [r for r in results if r[2] is None]
+    expect(not errors, "%d requests failed without an answer, e.g. %s" % (len(errors), errors[0][5] if errors else ""))
+    bad = [r for r in results if r[2] not in (200, 503)]
+    expect(not bad, "answers other than 200/503: %s" % sorted({r[2] for r in bad}))
+    down = [r for r in results if r[0] >= down_from and r[1] <= down_until]
+    expect(down, "no request completed while the database was down")
+    not503 = [r for r in down if r[2] != 503]
+    expect(not not503, "%d of %d answers while down were not 503 (e.g. %s)" % (len(not503), len(down), not503[0][2] if not503 else ""))
+    bad_ra = [r for r in down if not (r[3] and r[3].strip().isdigit())]
+    expect(not bad_ra, "%d 503 answers lack a numeric Retry-After (e.g. %r)" % (len(bad_ra), bad_ra[0][3] if bad_ra else None))
+    bad_code = [r for r in down if r[4] != "unavailable" or r[5] != JSON_TYPE]
+    expect(not bad_code, "503 answers without error.code 'unavailable' in JSON (e.g. code %r, type %r)"
+           % ((bad_code[0][4], bad_code[0][5]) if bad_code else (None, None)))
+    expect(recovered_after is not None, "health not 200 within 10 s of the database restart")
+
+    expect(stack.api_master_pid() == master, "the master pid changed")
+    workers_after = stack.worker_pids(master)
+    expect(workers_after == workers_before,
+           "workers changed (a worker died): before %s, after %s" % (sorted(workers_before), sorted(workers_after)))
+
+
+def test_worker_killed_is_replaced(stack):
+    master = stack.api_master_pid()
+    before = stack.worker_pids(master)
+    expect(len(before) == WORKERS, "expected %d workers, found %r" % (WORKERS, before))
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    # The other workers keep answering at once.
+    for i in range(10):
+        r = stack.request("GET", "/api/v1/health", timeout=5)
+        expect(r.status == 200, "request %d after the kill: %s" % (i, r.describe()))
+    deadline = time.monotonic() + 10
+    after = set()
+    while time.monotonic() < deadline:
+        after = stack.worker_pids(master)
+        if victim not in after and len(after) == WORKERS:
+            break
+        time.sleep(0.1)
+    expect(victim not in after, "killed worker %d still listed" % victim)
+    expect(len(after) == WORKERS, "worker count not restored within 10 s: %r" % sorted(after))
+    expect(after - before, "no new worker pid appeared")
+    for i in range(WORKERS * 3):
+        r = stack.request("GET", "/api/v1/health", timeout=5)
+        expect(r.status == 200, "request %d after the replacement: %s" % (i, r.describe()))
+    expect(stack.api_master_pid() == master, "the master pid changed")
+
+
+def test_auth_rate_limit(stack):
+    """Bursts on /api/v1/auth/ get nginx's 429 in JSON with Retry-After."""
+    statuses, limited = [], []
+    lock = threading.Lock()
+
+    def burst():
+        for _ in range(12):
+            r = stack.request("GET", "/api/v1/auth/rate-limit-probe", timeout=10)
+            with lock:
+                statuses.append(r.status)
+                if r.status == 429:
+                    limited.append(r)
+
+    threads = [threading.Thread(target=burst, daemon=True) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    try:
+        expect(limited, "no 429 among %d rapid requests: %s" % (len(statuses), sorted(set(statuses))))
+        r = limited[0]
+        check_json_error(r, 429, "rate_limited")
+        check_security_headers(r)
+        expect((r.headers.get("Retry-After") or "").isdigit(), "Retry-After %r" % r.headers.get("Retry-After"))
+        expect(not [s for s in statuses if s >= 500], "5xx among the answers: %s" % sorted(set(statuses)))
+    finally:
+        time.sleep(2.5)  # let the bucket drain for whatever runs next
+
+
+def test_metrics_loopback_only(stack):
+    """/metrics answers loopback clients; nginx refuses anyone else (403 JSON)."""
+    r = stack.request("GET", "/metrics", source="127.0.0.2")
+    check_json_error(r, 403, "forbidden")
+    check_security_headers(r)
+    r = stack.request("GET", "/metrics")
+    if r.status == 404:
+        raise Skip("/metrics does not exist yet (the nginx side refuses others)")
+    expect(r.status == 200, "GET /metrics from 127.0.0.1: %s" % r.describe())
+    expect((r.headers.get("Content-Type") or "").startswith("text/plain"),
+           "Content-Type %r" % r.headers.get("Content-Type"))
+
+
+def test_ses_emulator(stack):
+    r = stack.ses_request("GET", "/health-check")
+    expect(r.status == 200, "SES /health-check answered %d" % r.status)
+    r = stack.ses_request("GET", "/store")
+    expect(r.status == 200 and isinstance(r.body, dict) and "emails" in r.body,
+           "SES /store: %s" % r.describe())
+
+
+TESTS = [
+    ("health", test_health),
+    ("api_response_headers", test_api_response_headers),
+    ("static_index", test_static_index),
+    ("unknown_route", test_unknown_route),
+    ("wrong_method", test_wrong_method),
+    ("malformed_json", test_malformed_json),
+    ("body_over_nginx_cap", test_body_over_nginx_cap),
+    ("body_over_api_cap", test_body_over_api_cap),
+    ("database_restart_under_load", test_database_restart_under_load),
+    ("worker_killed_is_replaced", test_worker_killed_is_replaced),
+    ("metrics_loopback_only", test_metrics_loopback_only),
+    ("auth_rate_limit", test_auth_rate_limit),
+    ("ses_emulator", test_ses_emulator),
+]
+
+if __name__ == "__main__":
+    sys.exit(run_tests(TESTS, workers=WORKERS))
