@@ -1,0 +1,345 @@
+/* auth.c — the identity endpoints under /api/v1/auth/: sign-up, codes,
+ * sign-in, token refresh, sign-out, password reset, and the auth_request
+ * check for nginx. Input is checked here; the rules live in src/auth/. */
+#include "config.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "api/app.h"
+#include "api/authform.h"
+#include "auth/account.h"
+#include "auth/identity.h"
+#include "auth/session.h"
+#include "auth/verify.h"
+
+static void
+fail(struct http_req *req, enum account_rc rc)
+{
+	if (rc == ACCOUNT_UNAVAILABLE)
+		http_unavailable(req);
+	else
+		http_error(req, 500, "internal", NULL, "internal error");
+}
+
+/* Every 401 of this API says only that the credentials were not good. */
+static void
+deny(struct http_req *req, const char *message)
+{
+	(void)http_add_header(req, "WWW-Authenticate",
+	    "Bearer error=\"invalid_token\"");
+	http_error(req, 401, "unauthorized", NULL, "%s", message);
+}
+
+static void
+accepted(struct http_req *req)
+{
+	json_object *o;
+
+	if ((o = json_object_new_object()) != NULL)
+		json_object_object_add(o, "status",
+		    json_object_new_string("accepted"));
+	http_json(req, 202, o);
+}
+
+static void
+send_tokens(struct http_req *req, struct session_tokens *t)
+{
+	json_object *o;
+
+	if ((o = json_object_new_object()) == NULL) {
+		http_error(req, 500, "internal", NULL, "internal error");
+		return;
+	}
+	json_object_object_add(o, "access_token",
+	    json_object_new_string(t->access_token));
+	json_object_object_add(o, "id_token",
+	    json_object_new_string(t->id_token));
+	json_object_object_add(o, "refresh_token",
+	    json_object_new_string(t->refresh_token));
+	json_object_object_add(o, "token_type",
+	    json_object_new_string("Bearer"));
+	json_object_object_add(o, "expires_in",
+	    json_object_new_int64(t->expires_in));
+	/* RFC 6749 5.1: token answers are never cached. */
+	(void)http_add_header(req, "Cache-Control", "no-store");
+	(void)http_add_header(req, "Pragma", "no-cache");
+	http_json(req, 200, o);
+}
+
+void
+api_auth_signup(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = {
+		"email", "password", "name", NULL
+	};
+	struct app	*app = ctx;
+	json_object	*body = NULL, *o;
+	const char	*pw, *name = "";
+	char		 email[ACCOUNT_EMAIL_MAX + 1], uid[37];
+	size_t		 pwlen;
+	enum account_rc	 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_email(req, body, "email", email) == -1 ||
+	    authform_password(req, body, "password", &pw, &pwlen) == -1 ||
+	    authform_string(req, body, "name", 0, ACCOUNT_NAME_MAX, &name) ==
+	    -1)
+		goto out;
+	if ((rc = account_signup(app->db, app->identity, email, pw, pwlen,
+	    name, uid)) != ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	if ((o = json_object_new_object()) != NULL) {
+		json_object_object_add(o, "user_id", json_object_new_string(uid));
+		json_object_object_add(o, "email",
+		    json_object_new_string(email));
+		json_object_object_add(o, "confirmed",
+		    json_object_new_boolean(0));
+	}
+	http_json(req, 201, o);
+out:
+	json_object_put(body);
+}
+
+void
+api_auth_confirm(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = { "email", "code", NULL };
+	struct app		*app = ctx;
+	struct account_user	 u;
+	json_object		*body = NULL, *o;
+	char			 email[ACCOUNT_EMAIL_MAX + 1], code[7];
+	enum account_rc		 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_email(req, body, "email", email) == -1 ||
+	    authform_code(req, body, "code", code) == -1)
+		goto out;
+	rc = account_confirm(app->db, email, code, &u);
+	if (rc == ACCOUNT_DENIED) {
+		http_error(req, 422, "validation_failed", "code",
+		    "the code is wrong, used or expired: ask for a new one");
+		goto out;
+	}
+	if (rc != ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	if ((o = json_object_new_object()) != NULL) {
+		json_object_object_add(o, "user_id",
+		    json_object_new_string(u.id));
+		json_object_object_add(o, "email",
+		    json_object_new_string(u.email));
+		json_object_object_add(o, "confirmed",
+		    json_object_new_boolean(1));
+	}
+	http_json(req, 200, o);
+out:
+	json_object_put(body);
+}
+
+/* resend and forgot: one address in, 202 out whatever became of it. */
+static void
+address_only(struct app *app, struct http_req *req,
+    enum account_rc (*fn)(struct db *, const struct identity *,
+    const char *))
+{
+	static const char *const fields[] = { "email", NULL };
+	json_object	*body = NULL;
+	char		 email[ACCOUNT_EMAIL_MAX + 1];
+	enum account_rc	 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_email(req, body, "email", email) == -1)
+		goto out;
+	if ((rc = fn(app->db, app->identity, email)) != ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	accepted(req);
+out:
+	json_object_put(body);
+}
+
+void
+api_auth_resend(void *ctx, struct http_req *req)
+{
+	address_only(ctx, req, account_resend);
+}
+
+void
+api_auth_forgot(void *ctx, struct http_req *req)
+{
+	address_only(ctx, req, account_forgot);
+}
+
+void
+api_auth_login(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = { "email", "password", NULL };
+	struct app		*app = ctx;
+	struct account_user	 u;
+	struct session_tokens	 t;
+	json_object		*body = NULL;
+	const char		*pw;
+	char			 email[ACCOUNT_EMAIL_MAX + 1];
+	size_t			 pwlen;
+	long			 retry = 0;
+	enum account_rc		 rc;
+
+	memset(&t, 0, sizeof(t));
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_email(req, body, "email", email) == -1 ||
+	    authform_password(req, body, "password", &pw, &pwlen) == -1)
+		goto out;
+	rc = account_login(app->db, app->identity, email, pw, pwlen,
+	    req->remote_addr, &u, &retry);
+	if (rc == ACCOUNT_LIMITED) {
+		(void)http_add_header(req, "Retry-After", "%ld", retry);
+		http_error(req, 429, "rate_limited", NULL,
+		    "too many failed sign-ins; retry in %ld seconds", retry);
+		goto out;
+	}
+	if (rc == ACCOUNT_DENIED) {
+		deny(req, "incorrect email or password");
+		goto out;
+	}
+	if (rc != ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	if ((rc = session_open(app->db, app->identity, &u, time(NULL), &t)) !=
+	    ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	send_tokens(req, &t);
+out:
+	session_tokens_free(&t);
+	json_object_put(body);
+}
+
+void
+api_auth_refresh(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = { "refresh_token", NULL };
+	struct app		*app = ctx;
+	struct session_tokens	 t;
+	json_object		*body = NULL;
+	const char		*refresh;
+	enum account_rc		 rc;
+
+	memset(&t, 0, sizeof(t));
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_token(req, body, "refresh_token", &refresh) == -1)
+		goto out;
+	rc = session_refresh(app->db, app->identity, refresh, time(NULL), &t);
+	if (rc == ACCOUNT_DENIED) {
+		deny(req, "the refresh token is not valid");
+		goto out;
+	}
+	if (rc != ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	send_tokens(req, &t);
+out:
+	session_tokens_free(&t);
+	json_object_put(body);
+}
+
+void
+api_auth_logout(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = { "refresh_token", NULL };
+	struct app	*app = ctx;
+	json_object	*body = NULL;
+	const char	*refresh;
+	enum account_rc	 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_token(req, body, "refresh_token", &refresh) == -1)
+		goto out;
+	if ((rc = session_logout(app->db, refresh)) != ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	http_no_content(req);
+out:
+	json_object_put(body);
+}
+
+void
+api_auth_logout_all(void *ctx, struct http_req *req)
+{
+	struct app	*app = ctx;
+	enum account_rc	 rc;
+
+	if ((rc = session_logout_all(app->db, req->user_id)) != ACCOUNT_OK) {
+		fail(req, rc);
+		return;
+	}
+	http_no_content(req);
+}
+
+void
+api_auth_reset(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = {
+		"email", "code", "new_password", NULL
+	};
+	struct app	*app = ctx;
+	json_object	*body = NULL;
+	const char	*pw;
+	char		 email[ACCOUNT_EMAIL_MAX + 1], code[7];
+	size_t		 pwlen;
+	enum account_rc	 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_email(req, body, "email", email) == -1 ||
+	    authform_code(req, body, "code", code) == -1 ||
+	    authform_password(req, body, "new_password", &pw, &pwlen) == -1)
+		goto out;
+	rc = account_reset(app->db, app->identity, email, code, pw, pwlen);
+	if (rc == ACCOUNT_DENIED) {
+		http_error(req, 422, "validation_failed", "code",
+		    "the code is wrong, used or expired: ask for a new one");
+		goto out;
+	}
+	if (rc != ACCOUNT_OK) {
+		fail(req, rc);
+		goto out;
+	}
+	http_no_content(req);
+out:
+	json_object_put(body);
+}
+
+void
+api_auth_verify(void *ctx, struct http_req *req)
+{
+	struct verify_user u;
+
+	if (app_authenticate_user(ctx, req, &u) == -1)
+		return;
+	(void)http_add_header(req, "X-Aurora-User", "%s", u.user_id);
+	(void)http_add_header(req, "X-Aurora-Email", "%s", u.email);
+	(void)http_add_header(req, "Cache-Control", "no-store");
+	http_no_content(req);
+}

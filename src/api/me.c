@@ -1,0 +1,91 @@
+/* me.c — GET, PATCH and DELETE /api/v1/me: the signed-in user's profile. */
+#include "config.h"
+
+#include <string.h>
+
+#include "api/app.h"
+#include "api/authform.h"
+#include "auth/account.h"
+
+static void
+answer(struct http_req *req, enum account_rc rc, json_object *o)
+{
+	switch (rc) {
+	case ACCOUNT_OK:
+		http_json(req, 200, o);
+		return;
+	case ACCOUNT_NOT_FOUND:
+		/* Deleted between the token check and now. */
+		http_unauthorized(req, 1);
+		return;
+	case ACCOUNT_UNAVAILABLE:
+		http_unavailable(req);
+		return;
+	default:
+		http_error(req, 500, "internal", NULL, "internal error");
+	}
+}
+
+void
+api_me_get(void *ctx, struct http_req *req)
+{
+	struct app	*app = ctx;
+	json_object	*o = NULL;
+	enum account_rc	 rc;
+
+	rc = account_get(app->db, req->user_id, &o);
+	answer(req, rc, o);
+}
+
+void
+api_me_patch(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = {
+		"name", "time_zone", "default_reminders", NULL
+	};
+	struct app	*app = ctx;
+	json_object	*body = NULL, *rem = NULL, *norm = NULL, *o = NULL;
+	const char	*name = NULL, *tz = NULL;
+	char		 field[96], why[128];
+	enum account_rc	 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_string(req, body, "name", 0, ACCOUNT_NAME_MAX, &name) ==
+	    -1 ||
+	    authform_string(req, body, "time_zone", 0, ACCOUNT_TZ_MAX, &tz) ==
+	    -1)
+		goto out;
+	if (tz != NULL && !account_time_zone_valid(tz)) {
+		http_error(req, 422, "validation_failed", "time_zone",
+		    "time_zone must be an IANA time zone name such as "
+		    "Europe/Berlin");
+		goto out;
+	}
+	if (json_object_object_get_ex(body, "default_reminders", &rem) &&
+	    account_reminders_parse(rem, &norm, field, sizeof(field), why,
+	    sizeof(why)) == -1) {
+		http_error(req, 422, "validation_failed", field, "%s %s",
+		    field, why);
+		goto out;
+	}
+	rc = account_update(app->db, req->user_id, name, tz, norm, &o);
+	answer(req, rc, o);
+out:
+	json_object_put(norm);
+	json_object_put(body);
+}
+
+void
+api_me_delete(void *ctx, struct http_req *req)
+{
+	struct app	*app = ctx;
+	enum account_rc	 rc;
+
+	rc = account_delete(app->db, req->user_id);
+	if (rc == ACCOUNT_OK)
+		http_no_content(req);
+	else
+		answer(req, rc, NULL);
+}

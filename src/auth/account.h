@@ -1,0 +1,112 @@
+/* account.h — built-in accounts: sign-up, confirmation and reset codes,
+ * sign-in with its failure slow-down, and the profile (GET/PATCH/DELETE
+ * /api/v1/me). The SQL of users lives here; mail goes to mail_outbox. */
+#ifndef AURORA_ACCOUNT_H
+#define AURORA_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "auth/identity.h"
+#include "db/db.h"
+
+#define ACCOUNT_EMAIL_MAX	254
+#define ACCOUNT_NAME_MAX	200	/* code points */
+#define ACCOUNT_TZ_MAX		64
+#define ACCOUNT_CODE_TTL	86400	/* seconds a code lives */
+#define ACCOUNT_CODE_TRIES	5	/* wrong tries before a code locks */
+#define ACCOUNT_CODE_SENDS	10	/* code mails per user per purpose a day */
+#define ACCOUNT_REMINDERS_MAX	5
+#define ACCOUNT_MINUTES_MAX	40320	/* four weeks */
+
+enum account_rc {
+	ACCOUNT_OK = 0,
+	ACCOUNT_DENIED,		/* wrong address, password or code: one answer */
+	ACCOUNT_LIMITED,	/* too many failures; see retry_after */
+	ACCOUNT_NOT_FOUND,
+	ACCOUNT_UNAVAILABLE,	/* the database cannot be reached: 503 */
+	ACCOUNT_ERROR		/* 500 */
+};
+
+struct account_user {
+	char	id[37];
+	char	email[ACCOUNT_EMAIL_MAX + 1];
+	char	name[ACCOUNT_NAME_MAX * 4 + 1];
+	int	email_verified;
+};
+
+/* Maps a database failure onto ACCOUNT_UNAVAILABLE / ACCOUNT_ERROR. */
+enum account_rc account_from_db(enum db_rc rc);
+
+/* 1 if s (NUL-terminated) is an address we accept: ASCII, one @, a dotted
+ * domain of letters, digits and hyphens, at most 254 bytes. */
+int account_email_valid(const char *s);
+/* 1 if name is an IANA time zone name with a zoneinfo file here. */
+int account_time_zone_valid(const char *name);
+/* Checks default_reminders: an array of at most 5 {"method":"email",
+ * "minutes_before":0..40320} (method optional). On success *norm gets the
+ * normalised array (caller puts it); on failure field names the culprit
+ * ("default_reminders[1].minutes_before") and why says what is wrong. */
+int account_reminders_parse(json_object *arr, json_object **norm,
+    char *field, size_t fieldlen, char *why, size_t whylen);
+
+/* Sign-up: a new address gets an unconfirmed account and a code; an
+ * unconfirmed one gets the new password and a fresh code; a confirmed one a
+ * notice, and a decoy id that is stable for that address. user_id receives
+ * the id to answer either way. */
+enum account_rc account_signup(struct db *db, const struct identity *id,
+    const char *email, const char *password, size_t pwlen, const char *name,
+    char user_id[37]) __attribute__((warn_unused_result));
+/* Sends a fresh confirmation code if the address has an unconfirmed
+ * account; ACCOUNT_OK whether or not. */
+enum account_rc account_resend(struct db *db, const struct identity *id,
+    const char *email) __attribute__((warn_unused_result));
+/* Confirms the address with its code: ACCOUNT_OK and u, or ACCOUNT_DENIED
+ * for any wrong, expired, used or locked code or unknown address. */
+enum account_rc account_confirm(struct db *db, const char *email,
+    const char *code, struct account_user *u)
+    __attribute__((warn_unused_result));
+
+/* Sign-in. ACCOUNT_OK fills u; ACCOUNT_DENIED for an unknown address, a
+ * wrong password, an unconfirmed or disabled account, all alike in answer
+ * and time; ACCOUNT_LIMITED with *retry_after seconds when the address or
+ * the client has failed too often. */
+enum account_rc account_login(struct db *db, const struct identity *id,
+    const char *email, const char *password, size_t pwlen, const char *addr,
+    struct account_user *u, long *retry_after)
+    __attribute__((warn_unused_result));
+
+/* Mails a reset code if the address has a local account. ACCOUNT_OK
+ * whether or not. */
+enum account_rc account_forgot(struct db *db, const struct identity *id,
+    const char *email) __attribute__((warn_unused_result));
+/* Sets a new password with a reset code, confirms the address and signs
+ * the account out everywhere. ACCOUNT_DENIED for a bad code. */
+enum account_rc account_reset(struct db *db, const struct identity *id,
+    const char *email, const char *code, const char *password, size_t pwlen)
+    __attribute__((warn_unused_result));
+
+/* The profile as the API shows it; caller puts *out. */
+enum account_rc account_get(struct db *db, const char *user_id,
+    json_object **out) __attribute__((warn_unused_result));
+/* Changes the given fields (NULL: unchanged); reminders is a normalised
+ * array from account_reminders_parse. *out as for account_get. */
+enum account_rc account_update(struct db *db, const char *user_id,
+    const char *name, const char *time_zone, json_object *reminders,
+    json_object **out) __attribute__((warn_unused_result));
+/* Deletes the account and, by cascade, everything it owns. */
+enum account_rc account_delete(struct db *db, const char *user_id)
+    __attribute__((warn_unused_result));
+
+/* Operator commands (aurora-admin user ...). */
+enum account_rc account_list(struct db *db, FILE *out)
+    __attribute__((warn_unused_result));
+enum account_rc account_set_disabled(struct db *db, const char *email,
+    int disabled) __attribute__((warn_unused_result));
+enum account_rc account_delete_email(struct db *db, const char *email)
+    __attribute__((warn_unused_result));
+
+#endif

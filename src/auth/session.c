@@ -1,0 +1,439 @@
+/* session.c — sessions, token minting and refresh rotation (see session.h).
+ * Tokens are minted before the transaction commits, so a client never
+ * loses a rotated refresh token to a failure after the rotation. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "auth/keyset.h"
+#include "auth/session.h"
+#include "auth/token.h"
+#include "core/log.h"
+
+#define SESSION_SCOPE	"openid email profile"
+#define SESSION_LIVE_MAX	"100"	/* live sessions per user; older end */
+
+static const struct db_stmt st_prune = {
+	"session_prune",
+	"DELETE FROM auth_sessions WHERE user_id = $1::uuid "
+	"   AND expires_at < now()",
+	1, 0
+};
+
+static const struct db_stmt st_open = {
+	"session_open",
+	"INSERT INTO auth_sessions (user_id, auth_time, expires_at) "
+	"VALUES ($1::uuid, to_timestamp($2::bigint), "
+	"        to_timestamp($2::bigint) + make_interval(secs => $3::int)) "
+	"RETURNING id",
+	3, 0
+};
+
+static const struct db_stmt st_cap = {
+	"session_cap",
+	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'limit' "
+	" WHERE id IN (SELECT id FROM auth_sessions WHERE user_id = $1::uuid "
+	"                 AND revoked_at IS NULL "
+	"               ORDER BY last_used_at DESC, id OFFSET $2::int)",
+	2, 0
+};
+
+static const struct db_stmt st_insert_token = {
+	"session_insert_token",
+	"INSERT INTO auth_refresh_tokens (token_hash, session_id) "
+	"VALUES (decode($1, 'hex'), $2::uuid)",
+	2, 0
+};
+
+static const struct db_stmt st_lookup = {
+	"session_lookup",
+	"SELECT t.session_id, t.used_at IS NOT NULL, s.user_id, "
+	"       s.revoked_at IS NOT NULL, s.expires_at <= now(), "
+	"       extract(epoch FROM s.auth_time)::bigint, u.email, "
+	"       u.email_verified, u.name, u.disabled "
+	"  FROM auth_refresh_tokens t "
+	"  JOIN auth_sessions s ON s.id = t.session_id "
+	"  JOIN users u ON u.id = s.user_id "
+	" WHERE t.token_hash = decode($1, 'hex') "
+	"   FOR UPDATE OF t, s",
+	1, 0
+};
+
+static const struct db_stmt st_use_token = {
+	"session_use_token",
+	"UPDATE auth_refresh_tokens SET used_at = now() "
+	" WHERE token_hash = decode($1, 'hex') AND used_at IS NULL",
+	1, 0
+};
+
+static const struct db_stmt st_touch = {
+	"session_touch",
+	"UPDATE auth_sessions SET last_used_at = now() WHERE id = $1::uuid",
+	1, 0
+};
+
+static const struct db_stmt st_revoke = {
+	"session_revoke",
+	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 "
+	" WHERE id = $1::uuid AND revoked_at IS NULL",
+	2, 0
+};
+
+static const struct db_stmt st_logout = {
+	"session_logout",
+	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout' "
+	" WHERE id = (SELECT session_id FROM auth_refresh_tokens "
+	"              WHERE token_hash = decode($1, 'hex')) "
+	"   AND revoked_at IS NULL",
+	1, 0
+};
+
+static const struct db_stmt st_signout_user = {
+	"session_signout_user",
+	"UPDATE users SET signed_out_at = to_timestamp($2::float8), "
+	"       updated_at = now() WHERE id = $1::uuid",
+	2, 0
+};
+
+static const struct db_stmt st_revoke_user = {
+	"session_revoke_user",
+	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 "
+	" WHERE user_id = $1::uuid AND revoked_at IS NULL",
+	2, 0
+};
+
+int
+session_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0, i;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32)
+		return -1;
+	for (i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
+session_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return -1;
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	return 0;
+}
+
+void
+session_tokens_free(struct session_tokens *t)
+{
+	free(t->access_token);
+	free(t->id_token);
+	OPENSSL_cleanse(t->refresh_token, sizeof(t->refresh_token));
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+add_str(json_object *o, const char *k, const char *v)
+{
+	json_object *s;
+
+	if ((s = json_object_new_string(v)) == NULL)
+		return -1;
+	return json_object_object_add(o, k, s);
+}
+
+static int
+add_int(json_object *o, const char *k, long long v)
+{
+	json_object *n;
+
+	if ((n = json_object_new_int64(v)) == NULL)
+		return -1;
+	return json_object_object_add(o, k, n);
+}
+
+/* Signs the access and id tokens of session sid for u into out. */
+static int
+mint(const struct identity *id, const struct account_user *u,
+    const char *sid, time_t auth_time, time_t now, struct session_tokens *out)
+{
+	const struct keyset_key	*k;
+	json_object		*at = NULL, *it = NULL;
+	char			 jti[37], jti2[37];
+	long			 ttl = id->conf->access_token_ttl;
+	int			 rc = -1;
+
+	if ((k = identity_signer(id)) == NULL)
+		goto out;
+	if (session_uuid(jti) == -1 || session_uuid(jti2) == -1)
+		goto out;
+	if ((at = json_object_new_object()) == NULL ||
+	    (it = json_object_new_object()) == NULL)
+		goto out;
+	if (add_str(at, "iss", id->issuer) || add_str(at, "sub", u->id) ||
+	    add_str(at, "client_id", id->client_id) ||
+	    add_str(at, "origin_jti", sid) ||
+	    add_str(at, "token_use", "access") ||
+	    add_str(at, "scope", SESSION_SCOPE) ||
+	    add_int(at, "auth_time", auth_time) || add_int(at, "iat", now) ||
+	    add_int(at, "exp", now + ttl) || add_str(at, "jti", jti) ||
+	    add_str(at, "username", u->id))
+		goto out;
+	if (add_str(it, "iss", id->issuer) || add_str(it, "sub", u->id) ||
+	    add_str(it, "aud", id->client_id) ||
+	    add_str(it, "origin_jti", sid) || add_str(it, "token_use", "id") ||
+	    add_int(it, "auth_time", auth_time) || add_int(it, "iat", now) ||
+	    add_int(it, "exp", now + ttl) || add_str(it, "jti", jti2) ||
+	    add_str(it, "email", u->email) ||
+	    json_object_object_add(it, "email_verified",
+	    json_object_new_boolean(u->email_verified)) ||
+	    add_str(it, "name", u->name))
+		goto out;
+	if ((out->access_token = token_sign(k, at)) == NULL ||
+	    (out->id_token = token_sign(k, it)) == NULL)
+		goto out;
+	out->expires_in = ttl;
+	rc = 0;
+out:
+	json_object_put(at);
+	json_object_put(it);
+	return rc;
+}
+
+/* A fresh refresh token into out->refresh_token, its hash into hash. */
+static int
+new_refresh(struct session_tokens *out, char hash[65])
+{
+	unsigned char b[32];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return -1;
+	if (keyset_b64url_encode(b, sizeof(b), out->refresh_token,
+	    sizeof(out->refresh_token)) != SESSION_REFRESH_LEN)
+		return -1;
+	OPENSSL_cleanse(b, sizeof(b));
+	return session_sha256_hex(out->refresh_token, SESSION_REFRESH_LEN,
+	    hash);
+}
+
+enum account_rc
+session_open(struct db *db, const struct identity *id,
+    const struct account_user *u, time_t now, struct session_tokens *out)
+{
+	PGresult	*res = NULL;
+	const char	*p[3];
+	char		 ts[32], ttl[16], hash[65], sid[37];
+	enum db_rc	 drc;
+	enum account_rc	 rc = ACCOUNT_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(ts, sizeof(ts), "%lld", (long long)now);
+	snprintf(ttl, sizeof(ttl), "%d", id->conf->refresh_token_ttl);
+	if ((drc = db_begin(db)) != DB_OK)
+		return account_from_db(drc);
+	p[0] = u->id;
+	if ((drc = db_run(db, &st_prune, p, NULL)) != DB_OK)
+		goto dberr;
+	p[1] = ts;
+	p[2] = ttl;
+	if ((drc = db_exec(db, &st_open, p, &res)) != DB_OK)
+		goto dberr;
+	if (PQntuples(res) != 1)
+		goto out;
+	snprintf(sid, sizeof(sid), "%s", PQgetvalue(res, 0, 0));
+	if (new_refresh(out, hash) == -1)
+		goto out;
+	p[0] = hash;
+	p[1] = sid;
+	if ((drc = db_run(db, &st_insert_token, p, NULL)) != DB_OK)
+		goto dberr;
+	/* Signing in again and again must not grow the table without end. */
+	p[0] = u->id;
+	p[1] = SESSION_LIVE_MAX;
+	if ((drc = db_run(db, &st_cap, p, NULL)) != DB_OK)
+		goto dberr;
+	if (mint(id, u, sid, now, now, out) == -1) {
+		log_msg(LOG_ERROR, "token_sign", "cannot sign tokens");
+		goto out;
+	}
+	if ((drc = db_commit(db)) != DB_OK)
+		goto dberr;
+	rc = ACCOUNT_OK;
+	goto out;
+dberr:
+	rc = account_from_db(drc);
+out:
+	PQclear(res);
+	if (rc != ACCOUNT_OK) {
+		db_rollback(db);
+		session_tokens_free(out);
+	}
+	return rc;
+}
+
+/* 1 if s looks like one of our refresh tokens (43 base64url characters
+ * that decode to 32 bytes). */
+static int
+refresh_wellformed(const char *s)
+{
+	unsigned char b[33];
+
+	return strlen(s) == SESSION_REFRESH_LEN &&
+	    keyset_b64url_decode(s, SESSION_REFRESH_LEN, b, sizeof(b)) == 32;
+}
+
+enum account_rc
+session_refresh(struct db *db, const struct identity *id,
+    const char *refresh, time_t now, struct session_tokens *out)
+{
+	PGresult		*res = NULL;
+	struct account_user	 u;
+	const char		*p[2];
+	char			 hash[65], newhash[65], sid[37], *end;
+	long long		 auth_time;
+	long			 n;
+	enum db_rc		 drc;
+	enum account_rc		 rc = ACCOUNT_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	if (!refresh_wellformed(refresh))
+		return ACCOUNT_DENIED;
+	if (session_sha256_hex(refresh, strlen(refresh), hash) == -1)
+		return ACCOUNT_ERROR;
+	if ((drc = db_begin(db)) != DB_OK)
+		return account_from_db(drc);
+	p[0] = hash;
+	if ((drc = db_exec(db, &st_lookup, p, &res)) != DB_OK)
+		goto dberr;
+	if (PQntuples(res) != 1) {
+		rc = ACCOUNT_DENIED;
+		goto out;
+	}
+	snprintf(sid, sizeof(sid), "%s", PQgetvalue(res, 0, 0));
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+		/* A rotated token came back: someone holds a copy. End the
+		 * session for both of them. */
+		p[0] = sid;
+		p[1] = "reuse";
+		if ((drc = db_run(db, &st_revoke, p, NULL)) != DB_OK ||
+		    (drc = db_commit(db)) != DB_OK)
+			goto dberr;
+		log_msg(LOG_WARN, "refresh_reuse", "session %s revoked: a "
+		    "rotated refresh token was presented again", sid);
+		rc = ACCOUNT_DENIED;
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0 ||
+	    strcmp(PQgetvalue(res, 0, 4), "t") == 0 ||
+	    strcmp(PQgetvalue(res, 0, 9), "t") == 0) {
+		rc = ACCOUNT_DENIED;
+		goto out;
+	}
+	memset(&u, 0, sizeof(u));
+	snprintf(u.id, sizeof(u.id), "%s", PQgetvalue(res, 0, 2));
+	snprintf(u.email, sizeof(u.email), "%s", PQgetvalue(res, 0, 6));
+	u.email_verified = strcmp(PQgetvalue(res, 0, 7), "t") == 0;
+	snprintf(u.name, sizeof(u.name), "%s", PQgetvalue(res, 0, 8));
+	auth_time = strtoll(PQgetvalue(res, 0, 5), &end, 10);
+	if (*end != '\0')
+		goto out;
+	p[0] = hash;
+	if ((drc = db_run(db, &st_use_token, p, &n)) != DB_OK)
+		goto dberr;
+	if (n != 1)
+		goto out;
+	if (new_refresh(out, newhash) == -1)
+		goto out;
+	p[0] = newhash;
+	p[1] = sid;
+	if ((drc = db_run(db, &st_insert_token, p, NULL)) != DB_OK)
+		goto dberr;
+	p[0] = sid;
+	if ((drc = db_run(db, &st_touch, p, NULL)) != DB_OK)
+		goto dberr;
+	if (mint(id, &u, sid, (time_t)auth_time, now, out) == -1) {
+		log_msg(LOG_ERROR, "token_sign", "cannot sign tokens");
+		goto out;
+	}
+	if ((drc = db_commit(db)) != DB_OK)
+		goto dberr;
+	rc = ACCOUNT_OK;
+	goto out;
+dberr:
+	rc = account_from_db(drc);
+out:
+	PQclear(res);
+	if (rc != ACCOUNT_OK) {
+		db_rollback(db);
+		session_tokens_free(out);
+	}
+	return rc;
+}
+
+enum account_rc
+session_logout(struct db *db, const char *refresh)
+{
+	const char	*p[1];
+	char		 hash[65];
+	enum db_rc	 drc;
+
+	if (!refresh_wellformed(refresh))
+		return ACCOUNT_OK;
+	if (session_sha256_hex(refresh, strlen(refresh), hash) == -1)
+		return ACCOUNT_ERROR;
+	p[0] = hash;
+	if ((drc = db_run(db, &st_logout, p, NULL)) != DB_OK)
+		return account_from_db(drc);
+	return ACCOUNT_OK;
+}
+
+enum db_rc
+session_revoke_all_tx(struct db *db, const char *user_id, const char *reason)
+{
+	struct timespec	 ts;
+	const char	*p[2];
+	char		 now[48];
+	enum db_rc	 rc;
+
+	/* Our clock, not the database's: it is the one that stamps iat. */
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return DB_ERROR;
+	snprintf(now, sizeof(now), "%lld.%06ld", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000);
+	p[0] = user_id;
+	p[1] = now;
+	if ((rc = db_run(db, &st_signout_user, p, NULL)) != DB_OK)
+		return rc;
+	p[1] = reason;
+	return db_run(db, &st_revoke_user, p, NULL);
+}
+
+enum account_rc
+session_logout_all(struct db *db, const char *user_id)
+{
+	enum db_rc drc;
+
+	if ((drc = db_begin(db)) != DB_OK)
+		return account_from_db(drc);
+	if ((drc = session_revoke_all_tx(db, user_id, "logout_all")) != DB_OK ||
+	    (drc = db_commit(db)) != DB_OK) {
+		db_rollback(db);
+		return account_from_db(drc);
+	}
+	return ACCOUNT_OK;
+}

@@ -1,0 +1,57 @@
+/* session.h — sign-in sessions and their tokens: an access and an id token
+ * signed with our key, and an opaque refresh token (32 random bytes, stored
+ * only as SHA-256) that rotates on every use. Presenting a rotated refresh
+ * token again revokes its whole session (reuse detection). */
+#ifndef AURORA_SESSION_H
+#define AURORA_SESSION_H
+
+#include <time.h>
+
+#include "auth/account.h"
+#include "auth/identity.h"
+#include "db/db.h"
+
+#define SESSION_REFRESH_LEN	43	/* base64url of 32 bytes */
+
+struct session_tokens {
+	char	*access_token;		/* free() via session_tokens_free */
+	char	*id_token;
+	char	 refresh_token[SESSION_REFRESH_LEN + 1];
+	long	 expires_in;		/* seconds the access token lives */
+};
+
+void session_tokens_free(struct session_tokens *t);
+
+/* Starts a session for u (who just proved their password) and mints its
+ * first tokens into out. */
+enum account_rc session_open(struct db *db, const struct identity *id,
+    const struct account_user *u, time_t now, struct session_tokens *out)
+    __attribute__((warn_unused_result));
+
+/* Rotates refresh: new tokens into out, or ACCOUNT_DENIED for an unknown,
+ * expired, revoked or reused token (reuse also revokes the session). */
+enum account_rc session_refresh(struct db *db, const struct identity *id,
+    const char *refresh, time_t now, struct session_tokens *out)
+    __attribute__((warn_unused_result));
+
+/* Revokes the session of refresh (and so its access tokens). ACCOUNT_OK
+ * also when the token is unknown. */
+enum account_rc session_logout(struct db *db, const char *refresh)
+    __attribute__((warn_unused_result));
+
+/* Global sign-out: every session of the user is revoked and access tokens
+ * issued before now are refused. Runs its own transaction. */
+enum account_rc session_logout_all(struct db *db, const char *user_id)
+    __attribute__((warn_unused_result));
+
+/* The statements of a global sign-out, inside the caller's transaction.
+ * reason is one of the auth_sessions.revoked_reason values. */
+enum db_rc session_revoke_all_tx(struct db *db, const char *user_id,
+    const char *reason) __attribute__((warn_unused_result));
+
+/* SHA-256 of data as 64 hex digits into out[65]. */
+int session_sha256_hex(const void *data, size_t len, char out[65]);
+/* A random (version 4) UUID into out[37]. */
+int session_uuid(char out[37]);
+
+#endif

@@ -1,0 +1,607 @@
+/* verify.c — the strict access-token verifier (see verify.h). libjwt 1.10
+ * trusts the token's own header, so everything it would decide is decided
+ * here first: size, shape, header members, algorithm, key; libjwt only
+ * checks the signature with the one key chosen, and every claim is ours. */
+#include "config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "auth/account.h"
+#include "auth/issuers.h"
+#include "auth/token.h"
+#include "auth/verify.h"
+#include "core/log.h"
+
+#define VERIFY_PAYLOAD_MAX	6144	/* decoded claims */
+
+#define B64URL_CHAR(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' &&	\
+	(c) <= 'z') || ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
+
+#define FAIL(...) do {						\
+	snprintf(why, whylen, __VA_ARGS__);			\
+	goto out;						\
+} while (0)
+
+void
+verify_init(struct verifier *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+void
+verify_free(struct verifier *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		keyset_clear(&v->issuers[i].keys);
+	v->n = 0;
+}
+
+struct verify_issuer *
+verify_add_issuer(struct verifier *v, const char *iss)
+{
+	struct verify_issuer	*is;
+	size_t			 i;
+
+	if (v->n == VERIFY_ISSUERS_MAX || strlen(iss) >= VERIFY_ISS_MAX ||
+	    iss[0] == '\0')
+		return NULL;
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->issuers[i].iss, iss) == 0)
+			return NULL;
+	is = &v->issuers[v->n++];
+	memset(is, 0, sizeof(*is));
+	keyset_init(&is->keys);
+	memcpy(is->iss, iss, strlen(iss) + 1);
+	is->require_token_use = 1;
+	is->algs = 1u << KEYSET_RS256;
+	return is;
+}
+
+int
+verify_add_client(struct verify_issuer *is, const char *client_id)
+{
+	if (is->nclients == VERIFY_CLIENTS_MAX || client_id[0] == '\0' ||
+	    strlen(client_id) >= VERIFY_CLIENT_MAX)
+		return -1;
+	memcpy(is->clients[is->nclients++], client_id, strlen(client_id) + 1);
+	return 0;
+}
+
+int
+verify_set_algs(struct verify_issuer *is, const char *list, char *err,
+    size_t errlen)
+{
+	char		 name[16];
+	const char	*p = list;
+	size_t		 n;
+	unsigned	 algs = 0;
+	int		 a;
+
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, ", \t");
+		if (n >= sizeof(name)) {
+			snprintf(err, errlen, "unsupported algorithm \"%.*s\"",
+			    (int)(n > 32 ? 32 : n), p);
+			return -1;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if ((a = keyset_alg_parse(name)) < 0) {
+			snprintf(err, errlen, "unsupported algorithm \"%s\" "
+			    "(RS256 and ES256 are)", name);
+			return -1;
+		}
+		algs |= 1u << a;
+		p += n;
+	}
+	if (algs == 0) {
+		snprintf(err, errlen, "no algorithm allowed");
+		return -1;
+	}
+	is->algs = algs;
+	return 0;
+}
+
+int
+verify_is_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+/* Parses exactly len bytes as one JSON object, strictly. */
+static json_object *
+parse_object(const char *data, size_t len, int depth)
+{
+	json_tokener	*tok;
+	json_object	*o;
+
+	if (memchr(data, '\0', len) != NULL)
+		return NULL;
+	if ((tok = json_tokener_new_ex(depth)) == NULL)
+		return NULL;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, data, (int)len);
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* The string member name of o: its value if it is a string of 1..max bytes
+ * without NUL or control characters, else NULL. */
+static const char *
+claim_str(json_object *o, const char *name, size_t max)
+{
+	json_object	*v;
+	const char	*s;
+	size_t		 n, i;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if (n == 0 || n > max || strlen(s) != n)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return NULL;
+	return s;
+}
+
+/* A NumericDate claim: 1 and the value (fractions dropped), 0 if absent,
+ * -1 if present but not a finite number in range. */
+static int
+claim_time(json_object *o, const char *name, long long *out)
+{
+	json_object	*v;
+	double		 d;
+
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_int)) {
+		*out = (long long)json_object_get_int64(v);
+		if (*out < 0 || *out > 253402300799LL)	/* year 9999 */
+			return -1;
+		return 1;
+	}
+	if (json_object_is_type(v, json_type_double)) {
+		d = json_object_get_double(v);
+		if (!isfinite(d) || d < 0 || d > 253402300799.0)
+			return -1;
+		*out = (long long)floor(d);
+		return 1;
+	}
+	return -1;
+}
+
+static int
+copy_bounded(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstlen)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* Only these header members may appear; jku, x5u, jwk, x5c, crit and the
+ * JWE members would each ask the verifier to trust something the token
+ * itself names. */
+static int
+header_member_allowed(const char *key)
+{
+	static const char *const ok[] = {
+		"alg", "kid", "typ", "x5t", "x5t#S256", NULL
+	};
+	size_t i;
+
+	for (i = 0; ok[i] != NULL; i++)
+		if (strcmp(key, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 if the exact bytes of a token were verified with key before. On a miss
+ * *slot is where to remember them once they are. */
+static int
+cache_hit(struct verifier *v, const struct verify_issuer *is,
+    const struct keyset_key *key, const unsigned char digest[32],
+    struct verify_cache_slot **slot)
+{
+	struct verify_cache_slot *s;
+
+	s = &v->cache[(digest[0] | (unsigned)digest[1] << 8) %
+	    VERIFY_CACHE_SLOTS];
+	*slot = s;
+	return s->used && s->key == key && s->gen == is->keys_gen &&
+	    CRYPTO_memcmp(s->digest, digest, 32) == 0;
+}
+
+static struct verify_issuer *
+find_issuer(struct verifier *v, const char *iss)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->issuers[i].iss, iss) == 0)
+			return &v->issuers[i];
+	return NULL;
+}
+
+enum verify_result
+verify_token(struct verifier *v, const char *token, size_t len, time_t now,
+    struct verify_claims *c, char *why, size_t whylen)
+{
+	const char		*dot1, *dot2, *s, *alg, *kid, *typ;
+	const struct keyset_key	*key;
+	struct verify_issuer	*is;
+	json_object		*hdr = NULL, *pl = NULL, *val;
+	unsigned char		*buf = NULL;
+	char			*copy = NULL;
+	size_t			 hlen, plen, slen, i, bufsz;
+	long			 n;
+	long long		 exp, iat, nbf;
+	struct verify_cache_slot *slot;
+	unsigned char		 digest[EVP_MAX_MD_SIZE];
+	unsigned int		 dlen = 0;
+	int			 a, r, found;
+	enum verify_result	 rc = VERIFY_REJECT;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(why, whylen, "rejected");
+	if (len == 0 || len > VERIFY_TOKEN_MAX)
+		FAIL("token length %zu", len);
+	/* Exactly three non-empty base64url parts. */
+	for (i = 0; i < len; i++)
+		if (!B64URL_CHAR(token[i]) && token[i] != '.')
+			FAIL("character outside base64url");
+	if ((dot1 = memchr(token, '.', len)) == NULL ||
+	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)))
+	    == NULL ||
+	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
+		FAIL("not three parts");
+	hlen = (size_t)(dot1 - token);
+	plen = (size_t)(dot2 - dot1 - 1);
+	slen = len - (size_t)(dot2 + 1 - token);
+	if (hlen == 0 || plen == 0 || slen == 0)
+		FAIL("empty part");
+
+	bufsz = KEYSET_B64_DECODED_MAX(len) + 1;
+	if ((buf = malloc(bufsz)) == NULL) {
+		rc = VERIFY_ERROR;
+		FAIL("out of memory");
+	}
+	if ((n = keyset_b64url_decode(token, hlen, buf,
+	    bufsz < VERIFY_HEADER_MAX ? bufsz : VERIFY_HEADER_MAX)) < 0)
+		FAIL("header is not base64url or too long");
+	if ((hdr = parse_object((const char *)buf, (size_t)n, 3)) == NULL)
+		FAIL("header is not a JSON object");
+	{
+		json_object_object_foreach(hdr, key_name, unused) {
+			(void)unused;
+			if (!header_member_allowed(key_name))
+				FAIL("header member not allowed");
+		}
+	}
+	if ((alg = claim_str(hdr, "alg", 16)) == NULL)
+		FAIL("no alg");
+	if ((a = keyset_alg_parse(alg)) < 0)
+		FAIL("alg not supported");
+	if ((kid = claim_str(hdr, "kid", KEYSET_KID_MAX)) == NULL ||
+	    !keyset_kid_valid(kid))
+		FAIL("kid missing or malformed");
+	if (json_object_object_get_ex(hdr, "typ", &val) &&
+	    ((typ = claim_str(hdr, "typ", 16)) == NULL ||
+	    strcasecmp(typ, "JWT") != 0))
+		FAIL("typ is not JWT");
+
+	if ((n = keyset_b64url_decode(dot1 + 1, plen, buf,
+	    bufsz < VERIFY_PAYLOAD_MAX ? bufsz : VERIFY_PAYLOAD_MAX)) < 0)
+		FAIL("payload is not base64url or too long");
+	if ((pl = parse_object((const char *)buf, (size_t)n, 6)) == NULL)
+		FAIL("payload is not a JSON object");
+	if ((s = claim_str(pl, "iss", VERIFY_ISS_MAX - 1)) == NULL ||
+	    (is = find_issuer(v, s)) == NULL)
+		FAIL("unknown issuer");
+	if ((is->algs & (1u << a)) == 0)
+		FAIL("alg not allowed for this issuer");
+	if ((key = keyset_find(&is->keys, kid)) == NULL &&
+	    is->jwks_uri[0] != '\0' && issuers_refetch(is, now) == 1)
+		key = keyset_find(&is->keys, kid);
+	if (key == NULL)
+		FAIL("unknown kid");
+	if ((int)key->alg != a)
+		FAIL("alg does not match the key");
+
+	/* Only now, with the one key the header earned, the signature. */
+	if (EVP_Digest(token, len, digest, &dlen, EVP_sha256(), NULL) != 1 ||
+	    dlen != 32) {
+		rc = VERIFY_ERROR;
+		FAIL("digest failed");
+	}
+	if (!cache_hit(v, is, key, digest, &slot)) {
+		if ((copy = malloc(len + 1)) == NULL) {
+			rc = VERIFY_ERROR;
+			FAIL("out of memory");
+		}
+		memcpy(copy, token, len);
+		copy[len] = '\0';
+		if (token_check_signature(copy, key) == -1)
+			FAIL("bad signature");
+		memcpy(slot->digest, digest, 32);
+		slot->key = key;
+		slot->gen = is->keys_gen;
+		slot->used = 1;
+	}
+
+	if (is->require_token_use &&
+	    ((s = claim_str(pl, "token_use", 16)) == NULL ||
+	    strcmp(s, "access") != 0))
+		FAIL("token_use is not access");
+	if ((s = claim_str(pl, "client_id", VERIFY_CLIENT_MAX - 1)) == NULL)
+		FAIL("no client_id");
+	for (i = 0, found = 0; i < is->nclients; i++)
+		if (strcmp(is->clients[i], s) == 0)
+			found = 1;
+	if (!found)
+		FAIL("client_id not accepted");
+	if (claim_time(pl, "exp", &exp) != 1)
+		FAIL("exp missing or malformed");
+	if ((long long)now >= exp + VERIFY_LEEWAY)
+		FAIL("expired");
+	if (claim_time(pl, "iat", &iat) != 1)
+		FAIL("iat missing or malformed");
+	if (iat > (long long)now + VERIFY_LEEWAY)
+		FAIL("issued in the future");
+	if ((r = claim_time(pl, "nbf", &nbf)) == -1)
+		FAIL("nbf malformed");
+	if (r == 1 && nbf > (long long)now + VERIFY_LEEWAY)
+		FAIL("not yet valid");
+	if (exp <= iat)
+		FAIL("exp before iat");
+
+	if ((s = claim_str(pl, "sub", VERIFY_SUB_MAX)) == NULL)
+		FAIL("sub missing or malformed");
+	if (copy_bounded(c->sub, sizeof(c->sub), s) == -1)
+		FAIL("sub too long");
+	if (is->local) {
+		/* Our own tokens always name their session. */
+		if (!verify_is_uuid(c->sub))
+			FAIL("sub is not a UUID");
+		if ((s = claim_str(pl, "origin_jti", 36)) == NULL ||
+		    !verify_is_uuid(s))
+			FAIL("origin_jti missing");
+		memcpy(c->origin_jti, s, 37);
+	}
+	if ((s = claim_str(pl, "email", VERIFY_EMAIL_MAX)) != NULL)
+		(void)copy_bounded(c->email, sizeof(c->email), s);
+	if ((s = claim_str(pl, "username", VERIFY_SUB_MAX)) != NULL)
+		(void)copy_bounded(c->username, sizeof(c->username), s);
+	if (json_object_object_get_ex(pl, "email_verified", &val))
+		c->email_verified = json_object_is_type(val,
+		    json_type_boolean) ? json_object_get_boolean(val) :
+		    (json_object_is_type(val, json_type_string) &&
+		    strcmp(json_object_get_string(val), "true") == 0);
+	c->issuer = is;
+	c->iat = iat;
+	c->exp = exp;
+	rc = VERIFY_OK;
+	snprintf(why, whylen, "ok");
+out:
+	json_object_put(hdr);
+	json_object_put(pl);
+	free(buf);
+	free(copy);
+	return rc;
+}
+
+/* ------------------------------------------------------------ user row */
+
+static const struct db_stmt st_local_user = {
+	"verify_local_user",
+	"SELECT u.email, u.disabled, "
+	"       u.signed_out_at >= to_timestamp($3::bigint + 1), "
+	"       EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = $2::uuid "
+	"               AND s.user_id = u.id AND s.revoked_at IS NULL) "
+	"  FROM users u WHERE u.id = $1::uuid AND u.issuer = 'local'",
+	3, 1
+};
+
+static const struct db_stmt st_external_user = {
+	"verify_external_user",
+	"SELECT u.id, u.email, u.disabled, "
+	"       u.signed_out_at >= to_timestamp($3::bigint) "
+	"  FROM users u WHERE u.issuer = $1 AND u.external_sub = $2",
+	3, 1
+};
+
+static const struct db_stmt st_external_create = {
+	"verify_external_create",
+	"INSERT INTO users (email, email_verified, issuer, external_sub) "
+	"VALUES ($1, $2::boolean, $3, $4) "
+	"ON CONFLICT (issuer, external_sub) WHERE external_sub IS NOT NULL "
+	"DO UPDATE SET updated_at = users.updated_at "
+	"RETURNING id, email, disabled, "
+	"          signed_out_at >= to_timestamp($5::bigint)",
+	5, 0
+};
+
+static const struct db_stmt st_external_email = {
+	"verify_external_email",
+	"UPDATE users SET email = $2, email_verified = $3::boolean, "
+	"       updated_at = now() WHERE id = $1::uuid AND email <> $2",
+	3, 0
+};
+
+static enum verify_result
+db_result(enum db_rc rc)
+{
+	return rc == DB_UNAVAILABLE || rc == DB_RETRY ? VERIFY_UNAVAILABLE :
+	    VERIFY_ERROR;
+}
+
+/* The address an external user gets: the token's email, else a username
+ * that is an address, else one under .invalid that no mail can reach. */
+static void
+external_email(const struct verify_claims *c, char *out, size_t outlen,
+    int *verified)
+{
+	size_t n = strlen(c->sub);
+
+	*verified = 0;
+	if (c->email[0] != '\0' && account_email_valid(c->email)) {
+		snprintf(out, outlen, "%s", c->email);
+		*verified = c->email_verified;
+	} else if (c->username[0] != '\0' && account_email_valid(c->username))
+		snprintf(out, outlen, "%s", c->username);
+	else if (n <= 64 && strspn(c->sub, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n)
+		snprintf(out, outlen, "%s@external.invalid", c->sub);
+	else
+		snprintf(out, outlen, "user@external.invalid");
+}
+
+enum verify_result
+verify_user(struct db *db, const struct verify_claims *c,
+    struct verify_user *u, char *why, size_t whylen)
+{
+	const struct verify_issuer	*is = c->issuer;
+	PGresult			*res = NULL;
+	const char			*p[5];
+	char				 iat[32], email[VERIFY_EMAIL_MAX + 1];
+	enum db_rc			 drc;
+	enum verify_result		 rc = VERIFY_REJECT;
+	int				 verified;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(iat, sizeof(iat), "%lld", c->iat);
+	if (is->local) {
+		p[0] = c->sub;
+		p[1] = c->origin_jti;
+		p[2] = iat;
+		if ((drc = db_exec(db, &st_local_user, p, &res)) != DB_OK) {
+			rc = db_result(drc);
+			FAIL("database");
+		}
+		if (PQntuples(res) != 1)
+			FAIL("no such user");
+		if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+			FAIL("user disabled");
+		if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+			FAIL("issued before a global sign-out");
+		if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
+			FAIL("session revoked");
+		memcpy(u->user_id, c->sub, 37);
+		snprintf(u->email, sizeof(u->email), "%s",
+		    PQgetvalue(res, 0, 0));
+		rc = VERIFY_OK;
+		goto out;
+	}
+
+	p[0] = is->iss;
+	p[1] = c->sub;
+	p[2] = iat;
+	if ((drc = db_exec(db, &st_external_user, p, &res)) != DB_OK) {
+		rc = db_result(drc);
+		FAIL("database");
+	}
+	external_email(c, email, sizeof(email), &verified);
+	if (PQntuples(res) == 0) {
+		/* First use of this subject: the user is born from the
+		 * token's claims. */
+		PQclear(res);
+		res = NULL;
+		p[0] = email;
+		p[1] = verified ? "true" : "false";
+		p[2] = is->iss;
+		p[3] = c->sub;
+		p[4] = iat;
+		if ((drc = db_exec(db, &st_external_create, p, &res)) !=
+		    DB_OK) {
+			rc = db_result(drc);
+			FAIL("database");
+		}
+		if (PQntuples(res) != 1) {
+			rc = VERIFY_ERROR;
+			FAIL("user not created");
+		}
+		log_msg(LOG_INFO, "user_created", "external user %s of %s",
+		    PQgetvalue(res, 0, 0), is->iss);
+	}
+	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+		FAIL("user disabled");
+	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0)
+		FAIL("issued before a global sign-out");
+	snprintf(u->user_id, sizeof(u->user_id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(u->email, sizeof(u->email), "%s", PQgetvalue(res, 0, 1));
+	/* Keep the address the issuer vouches for current. */
+	if (c->email[0] != '\0' && strcmp(u->email, email) != 0 &&
+	    strcmp(email, c->email) == 0) {
+		p[0] = u->user_id;
+		p[1] = email;
+		p[2] = verified ? "true" : "false";
+		if (db_run(db, &st_external_email, p, NULL) == DB_OK)
+			snprintf(u->email, sizeof(u->email), "%s", email);
+	}
+	rc = VERIFY_OK;
+out:
+	PQclear(res);
+	return rc;
+}
+
+enum verify_result
+verify_bearer(struct verifier *v, struct db *db, const char *authorization,
+    time_t now, struct verify_user *u)
+{
+	struct verify_claims	 c;
+	const char		*t;
+	char			 why[128];
+	enum verify_result	 rc;
+
+	memset(u, 0, sizeof(*u));
+	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7)
+	    != 0) {
+		log_msg(LOG_DEBUG, "auth_reject", "no bearer token");
+		return VERIFY_REJECT;
+	}
+	t = authorization + 7;
+	while (*t == ' ')
+		t++;
+	rc = verify_token(v, t, strnlen(t, VERIFY_TOKEN_MAX + 1), now, &c,
+	    why, sizeof(why));
+	if (rc == VERIFY_OK)
+		rc = verify_user(db, &c, u, why, sizeof(why));
+	if (rc != VERIFY_OK)
+		log_msg(rc == VERIFY_REJECT ? LOG_DEBUG : LOG_WARN,
+		    "auth_reject", "%s", why);
+	return rc;
+}

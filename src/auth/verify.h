@@ -1,0 +1,116 @@
+/* verify.h — the one strict verifier of access tokens, used by every
+ * protected route and by GET /api/v1/auth/verify. verify_token() is the pure
+ * part (structure, header, key, signature, claims); verify_user() consults
+ * the user's row (disabled, signed out, revoked session) and creates users
+ * of external issuers on first use. */
+#ifndef AURORA_VERIFY_H
+#define AURORA_VERIFY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "auth/keyset.h"
+#include "db/db.h"
+
+#define VERIFY_TOKEN_MAX	8192	/* longest token accepted, bytes */
+#define VERIFY_HEADER_MAX	1024	/* longest decoded JOSE header */
+#define VERIFY_LEEWAY		60	/* seconds of clock skew tolerated */
+#define VERIFY_ISSUERS_MAX	16
+#define VERIFY_CLIENTS_MAX	16
+#define VERIFY_ISS_MAX		512
+#define VERIFY_CLIENT_MAX	128
+#define VERIFY_SUB_MAX		128
+#define VERIFY_EMAIL_MAX	254
+#define VERIFY_PATH_MAX		1024
+#define VERIFY_JWKS_REFETCH	60	/* seconds between JWKS fetches */
+#define VERIFY_CACHE_SLOTS	1024	/* signatures remembered per worker */
+
+struct verify_issuer {
+	char		 iss[VERIFY_ISS_MAX];
+	int		 local;		/* ours: keys from jwt_key_dir */
+	struct keyset	 keys;
+	char		 clients[VERIFY_CLIENTS_MAX][VERIFY_CLIENT_MAX];
+	size_t		 nclients;
+	unsigned	 algs;		/* bit (1 << enum keyset_alg) each */
+	int		 require_token_use;	/* token_use must be "access" */
+	char		 jwks_file[VERIFY_PATH_MAX];
+	char		 jwks_uri[VERIFY_PATH_MAX];
+	time_t		 jwks_tried;	/* last fetch attempt, 0: never */
+	unsigned	 keys_gen;	/* bumped whenever keys change */
+};
+
+/* A token whose signature was checked: SHA-256 of its exact bytes and the
+ * key that verified it. Clients send the same access token for up to an
+ * hour, and libjwt parses the key's PEM on every call (about 0.25 ms with
+ * OpenSSL 3), so a hit skips only that step; everything else is checked
+ * on every request. */
+struct verify_cache_slot {
+	unsigned char		 digest[32];
+	const struct keyset_key	*key;
+	unsigned		 gen;
+	int			 used;
+};
+
+struct verifier {
+	struct verify_issuer	 issuers[VERIFY_ISSUERS_MAX];
+	size_t			 n;
+	struct verify_cache_slot cache[VERIFY_CACHE_SLOTS];
+};
+
+/* What a verified token says, all bounded copies. */
+struct verify_claims {
+	const struct verify_issuer	*issuer;
+	char		 sub[VERIFY_SUB_MAX + 1];
+	char		 origin_jti[40];	/* ours: the session, a UUID */
+	char		 email[VERIFY_EMAIL_MAX + 1];	/* "" if absent */
+	int		 email_verified;
+	char		 username[VERIFY_SUB_MAX + 1];	/* "" if absent */
+	long long	 iat, exp;
+};
+
+/* The user a token stands for once its row checked out. */
+struct verify_user {
+	char	user_id[37];
+	char	email[VERIFY_EMAIL_MAX + 1];
+};
+
+enum verify_result {
+	VERIFY_OK = 0,
+	VERIFY_REJECT,		/* 401 invalid_token, nothing more said */
+	VERIFY_UNAVAILABLE,	/* 503: the database cannot be reached */
+	VERIFY_ERROR		/* 500 */
+};
+
+void verify_init(struct verifier *v);
+/* Frees every issuer's keys; v is empty afterwards. */
+void verify_free(struct verifier *v);
+
+/* Appends an issuer named iss (or NULL if full, iss is too long, or already
+ * there). The caller fills in keys, clients and algorithms. */
+struct verify_issuer *verify_add_issuer(struct verifier *v, const char *iss);
+/* Adds a client id; -1 if full or too long. */
+int verify_add_client(struct verify_issuer *is, const char *client_id);
+/* Sets the allowed algorithms from a list such as "RS256, ES256"; -1 with
+ * the offending name in err for anything unsupported (never none or HS*). */
+int verify_set_algs(struct verify_issuer *is, const char *list, char *err,
+    size_t errlen);
+
+/* Checks token (len bytes, not necessarily NUL-terminated) at time now.
+ * VERIFY_OK fills c; otherwise why says what failed, for debug logs only. */
+enum verify_result verify_token(struct verifier *v, const char *token,
+    size_t len, time_t now, struct verify_claims *c, char *why,
+    size_t whylen);
+
+/* Checks the user behind verified claims and fills u. */
+enum verify_result verify_user(struct db *db, const struct verify_claims *c,
+    struct verify_user *u, char *why, size_t whylen);
+
+/* Both checks on an Authorization header value ("Bearer <token>"; NULL is
+ * rejected). The reason for a rejection is logged at debug level. */
+enum verify_result verify_bearer(struct verifier *v, struct db *db,
+    const char *authorization, time_t now, struct verify_user *u);
+
+/* 1 if s is a UUID in canonical lower- or upper-case text form. */
+int verify_is_uuid(const char *s);
+
+#endif
