@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include "admin/identity.h"
 #include "core/conf.h"
 #include "db/migrate.h"
 
@@ -17,7 +18,11 @@ usage(void)
 	fprintf(stderr, "usage: aurora-admin [-c aurora.conf] command\n"
 	    "commands:\n"
 	    "  migrate        apply pending migrations from sql_dir\n"
-	    "  check-config   validate the configuration and reach the database\n");
+	    "  check-config   validate the configuration and reach the database\n"
+	    "  keys create [BITS] | list | ensure\n"
+	    "                 token signing keys in jwt_key_dir (ensure: create "
+	    "one if none)\n"
+	    "  user list | disable EMAIL | enable EMAIL | delete EMAIL\n");
 	exit(2);
 }
 
@@ -95,12 +100,20 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc < 1)
 		usage();
 	if (conf_load(&conf, path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "aurora-admin: %s\n", err);
 		return 1;
 	}
+	if (strcmp(argv[0], "keys") == 0 &&
+	    (ch = admin_keys(&conf, argc, argv)) != 2)
+		return ch;
+	if (strcmp(argv[0], "user") == 0 &&
+	    (ch = admin_user(&conf, argc, argv)) != 2)
+		return ch;
+	if (argc != 1)
+		usage();
 	if (strcmp(argv[0], "migrate") == 0)
 		return cmd_migrate(&conf);
 	if (strcmp(argv[0], "check-config") == 0)

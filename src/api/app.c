@@ -5,13 +5,16 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "auth/identity.h"
 #include "core/log.h"
+#include "events/zone.h"
 
 void *
 app_worker_init(const struct conf *c, struct metrics *m)
 {
 	struct app		*app;
 	struct db_options	 o;
+	char			 err[1024];
 
 	if ((app = calloc(1, sizeof(*app))) == NULL)
 		return NULL;
@@ -25,6 +28,13 @@ app_worker_init(const struct conf *c, struct metrics *m)
 	o.statement_timeout = c->db_statement_timeout;
 	o.error_counter = metrics_db_error_counter(m);
 	if ((app->db = db_new(&o)) == NULL) {
+		free(app);
+		return NULL;
+	}
+	/* Keys and issuers are read once per worker; SIGHUP re-reads them. */
+	if ((app->identity = identity_new(c, err, sizeof(err))) == NULL) {
+		log_msg(LOG_ERROR, "identity", "%s", err);
+		db_free(app->db);
 		free(app);
 		return NULL;
 	}
@@ -42,8 +52,11 @@ app_worker_free(void *ctx)
 
 	if (app == NULL)
 		return;
+	identity_free(app->identity);
 	db_free(app->db);
 	free(app);
+	/* The events module's libical zone data (for leak checkers). */
+	zone_cleanup();
 }
 
 void

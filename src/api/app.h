@@ -13,6 +13,7 @@ struct app {
 	const struct conf	*conf;
 	struct db		*db;
 	struct metrics		*metrics;	/* shared with the master */
+	struct identity		*identity;	/* keys, verifier (src/auth) */
 };
 
 /* The route table (routes.c). */
@@ -33,9 +34,39 @@ void app_db_error(struct http_req *req, enum db_rc rc);
  * req->user_id and returns 0, or answers 401 (or 503) and returns -1. */
 int app_authenticate(struct app *app, struct http_req *req)
     __attribute__((warn_unused_result));
+/* The same check, also handing back the user (for /api/v1/auth/verify). */
+struct verify_user;
+int app_authenticate_user(struct app *app, struct http_req *req,
+    struct verify_user *u) __attribute__((warn_unused_result));
 
 /* Handlers. */
 void api_health(void *ctx, struct http_req *req);
+void api_auth_signup(void *ctx, struct http_req *req);
+void api_auth_confirm(void *ctx, struct http_req *req);
+void api_auth_resend(void *ctx, struct http_req *req);
+void api_auth_login(void *ctx, struct http_req *req);
+void api_auth_refresh(void *ctx, struct http_req *req);
+void api_auth_logout(void *ctx, struct http_req *req);
+void api_auth_logout_all(void *ctx, struct http_req *req);
+void api_auth_forgot(void *ctx, struct http_req *req);
+void api_auth_reset(void *ctx, struct http_req *req);
+void api_auth_verify(void *ctx, struct http_req *req);
+void api_me_get(void *ctx, struct http_req *req);
+void api_me_patch(void *ctx, struct http_req *req);
+void api_me_delete(void *ctx, struct http_req *req);
+void api_wellknown_jwks(void *ctx, struct http_req *req);
+void api_wellknown_openid(void *ctx, struct http_req *req);
+void api_reminders_list(void *ctx, struct http_req *req);
 void api_metrics(void *ctx, struct http_req *req);
+void api_events_create(void *ctx, struct http_req *req);
+void api_events_list(void *ctx, struct http_req *req);
+void api_events_get(void *ctx, struct http_req *req);
+void api_events_patch(void *ctx, struct http_req *req);
+void api_events_delete(void *ctx, struct http_req *req);
+void api_events_import(void *ctx, struct http_req *req);
+void api_calendar_ics(void *ctx, struct http_req *req);
+void api_feed_ics(void *ctx, struct http_req *req);
+void api_feed_create(void *ctx, struct http_req *req);
+void api_feed_delete(void *ctx, struct http_req *req);
 
 #endif

@@ -24,7 +24,7 @@ main(int argc, char *argv[])
 	static struct conf	 conf;	/* shared read-only by every worker */
 	const char		*path = SYSCONFDIR "/aurora-time/aurora.conf";
 	char			 err[CONF_ERR_MAX];
-	int			 ch, fd, test = 0;
+	int			 ch, fd, owned, test = 0;
 	struct server_app	 app = {
 		app_worker_init, app_worker_free, app_handle, NULL
 	};
@@ -59,9 +59,9 @@ main(int argc, char *argv[])
 		log_msg(LOG_ERROR, "start", "cannot map shared metrics");
 		return 1;
 	}
-	if ((fd = server_listen(&conf, err, sizeof(err))) == -1) {
+	if ((fd = server_listen(&conf, &owned, err, sizeof(err))) == -1) {
 		log_msg(LOG_ERROR, "start", "%s", err);
 		return 1;
 	}
-	return server_run(&conf, fd, &app);
+	return server_run(&conf, fd, owned, &app);
 }

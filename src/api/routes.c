@@ -3,8 +3,50 @@
 
 #include "api/app.h"
 
+static const char *const reminders_query[] = { "from", "to", NULL };
+static const char *const events_query[] = {
+	"from", "to", "limit", "cursor", NULL
+};
+
 const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/health", api_health, 0, NULL },
+	/* Identity (src/api/auth.c, me.c, wellknown.c). */
+	{ HTTP_POST, "/api/v1/auth/signup", api_auth_signup, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/confirm", api_auth_confirm, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/resend", api_auth_resend, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/login", api_auth_login, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/refresh", api_auth_refresh, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/logout", api_auth_logout, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/logout-all", api_auth_logout_all,
+	    ROUTE_AUTH, NULL },
+	{ HTTP_POST, "/api/v1/auth/forgot", api_auth_forgot, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/reset", api_auth_reset, 0, NULL },
+	/* nginx auth_request target: verifies the token itself. */
+	{ HTTP_GET, "/api/v1/auth/verify", api_auth_verify, 0, NULL },
+	{ HTTP_GET, "/api/v1/me", api_me_get, ROUTE_AUTH, NULL },
+	{ HTTP_PATCH, "/api/v1/me", api_me_patch, ROUTE_AUTH, NULL },
+	{ HTTP_DELETE, "/api/v1/me", api_me_delete, ROUTE_AUTH, NULL },
+	{ HTTP_GET, "/.well-known/jwks.json", api_wellknown_jwks, 0, NULL },
+	{ HTTP_GET, "/.well-known/openid-configuration", api_wellknown_openid,
+	    0, NULL },
+	{ HTTP_GET, "/api/v1/reminders", api_reminders_list, ROUTE_AUTH,
+	    reminders_query },
+	/* Events (src/api/events.c, feeds.c, ics_import.c). */
+	{ HTTP_POST, "/api/v1/events/import", api_events_import,
+	    ROUTE_AUTH | ROUTE_RAW_BODY, NULL },
+	{ HTTP_POST, "/api/v1/events", api_events_create, ROUTE_AUTH, NULL },
+	{ HTTP_GET, "/api/v1/events", api_events_list, ROUTE_AUTH,
+	    events_query },
+	{ HTTP_GET, "/api/v1/events/{}", api_events_get, ROUTE_AUTH, NULL },
+	{ HTTP_PATCH, "/api/v1/events/{}", api_events_patch, ROUTE_AUTH,
+	    NULL },
+	{ HTTP_DELETE, "/api/v1/events/{}", api_events_delete, ROUTE_AUTH,
+	    NULL },
+	{ HTTP_GET, "/api/v1/calendar.ics", api_calendar_ics, ROUTE_AUTH,
+	    NULL },
+	{ HTTP_POST, "/api/v1/me/feed", api_feed_create, ROUTE_AUTH, NULL },
+	{ HTTP_DELETE, "/api/v1/me/feed", api_feed_delete, ROUTE_AUTH, NULL },
+	{ HTTP_GET, "/feeds/{}.ics", api_feed_ics, 0, NULL },
 	/* nginx exposes /metrics to loopback and configured networks only. */
 	{ HTTP_GET, "/metrics", api_metrics, 0, NULL },
 };

@@ -27,6 +27,42 @@ struct conf {
 	int	db_prepared;			/* server-side prepared statements */
 	int	db_connect_timeout;		/* seconds */
 	int	db_statement_timeout;		/* milliseconds */
+	/* identity: src/auth */
+	char	jwt_key_dir[CONF_STR_MAX];	/* <kid>.pem RSA private keys */
+	char	jwt_issuer[CONF_STR_MAX];	/* "" : public_url */
+	char	jwt_client_id[128];		/* the built-in app client */
+	char	jwt_algorithms[64];		/* allow-list, e.g. "RS256" */
+	int	access_token_ttl;		/* seconds (id tokens too) */
+	int	refresh_token_ttl;		/* seconds from sign-in */
+	char	external_issuers_file[CONF_STR_MAX];	/* JSON, "" : none */
+	int	password_m_cost;		/* argon2id memory, KiB */
+	int	password_t_cost;		/* argon2id passes */
+	int	password_parallelism;		/* argon2id lanes */
+	int	login_max_failures;		/* per account in the window */
+	int	login_max_failures_addr;	/* per client address */
+	int	login_failure_window;		/* seconds */
+	/* mail: aurora-remind */
+	char	mail_transport[16];		/* ses, smtp or file */
+	char	mail_from[CONF_STR_MAX];	/* "Name <addr>" or addr */
+	char	ses_region[64];			/* "" : AWS_REGION, us-east-1 */
+	char	ses_endpoint[CONF_STR_MAX];	/* "" : the region's endpoint */
+	char	aws_access_key_id[256];		/* AWS_* variables win */
+	char	aws_secret_access_key[256];
+	char	aws_session_token[CONF_STR_MAX];
+	int	max_send_rate;			/* messages per second */
+	int	send_concurrency;		/* requests in flight (ses) */
+	char	smtp_url[CONF_STR_MAX];		/* smtp://host:587 or smtps:// */
+	char	smtp_user[256];
+	char	smtp_password[256];
+	int	smtp_starttls;			/* require STARTTLS on smtp:// */
+	char	smtp_cafile[CONF_STR_MAX];	/* "" : system CA store */
+	char	mail_dir[CONF_STR_MAX];		/* file transport: .eml files */
+	int	send_max_attempts;		/* then the mail is failed */
+	int	send_lease_seconds;		/* a claim's lifetime */
+	int	send_batch;			/* mails claimed at once */
+	int	send_backoff_base_ms;		/* first retry delay */
+	int	send_backoff_max_seconds;	/* longest retry delay */
+	int	remind_poll_seconds;		/* --watch timer without NOTIFY */
 };
 
 /* Fills c with defaults, reads path (NULL: defaults and environment only),

@@ -103,7 +103,10 @@ db_connect(struct db *db)
 	keys[0] = "dbname";		vals[0] = db->conninfo;
 	keys[1] = "connect_timeout";	vals[1] = timeout;
 	keys[2] = "application_name";	vals[2] = db->appname;
-	keys[3] = "options";		vals[3] = opts;
+	/* PgBouncer refuses an "options" startup parameter: with it, set
+	 * db_statement_timeout = 0 and ALTER ROLE ... SET statement_timeout. */
+	keys[3] = db->statement_timeout > 0 ? "options" : NULL;
+	vals[3] = db->statement_timeout > 0 ? opts : NULL;
 	keys[4] = NULL;			vals[4] = NULL;
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {

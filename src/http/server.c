@@ -89,8 +89,31 @@ unix_socket_live(const char *path)
 	return live;
 }
 
+/* sd_listen_fds(3) without libsystemd: fd 3 when LISTEN_PID names us and
+ * LISTEN_FDS is exactly 1; -1 when not socket-activated. */
+static int
+server_activated_fd(void)
+{
+	const char	*pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char		*end;
+	long		 p, n;
+
+	if (pid == NULL || fds == NULL)
+		return -1;
+	p = strtol(pid, &end, 10);
+	if (*pid == '\0' || *end != '\0' || p != (long)getpid())
+		return -1;
+	n = strtol(fds, &end, 10);
+	if (*fds == '\0' || *end != '\0' || n != 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return 3;
+}
+
 int
-server_listen(const struct conf *c, char *err, size_t errlen)
+server_listen(const struct conf *c, int *owned, char *err, size_t errlen)
 {
 	const char	*path;
 	struct stat	 st;
@@ -98,13 +121,24 @@ server_listen(const struct conf *c, char *err, size_t errlen)
 	char		 grbuf[4096];
 	int		 fd;
 
+	*owned = 0;
 	if (FCGX_Init() != 0) {
 		snprintf(err, errlen, "libfcgi failed to initialise");
 		return -1;
 	}
+	/* The socket outlives restarts, so connections queue instead of
+	 * failing while a new binary starts. */
+	if ((fd = server_activated_fd()) >= 0) {
+		if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "LISTEN_FDS: descriptor 3 is not "
+			    "a socket");
+			return -1;
+		}
+		return fd;
+	}
 	if (!unix_path(c, &path)) {
 		/* libfcgi takes "host:port" for TCP. */
-		if ((fd = FCGX_OpenSocket(c->listen + 4, 128)) < 0) {
+		if ((fd = FCGX_OpenSocket(c->listen + 4, 1024)) < 0) {
 			snprintf(err, errlen, "listen %s: cannot bind",
 			    c->listen);
 			return -1;
@@ -124,7 +158,7 @@ server_listen(const struct conf *c, char *err, size_t errlen)
 		}
 		unlink(path);
 	}
-	if ((fd = FCGX_OpenSocket(path, 128)) < 0) {
+	if ((fd = FCGX_OpenSocket(path, 1024)) < 0) {
 		snprintf(err, errlen, "listen %s: cannot bind: %s", path,
 		    strerror(errno));
 		return -1;
@@ -147,6 +181,7 @@ server_listen(const struct conf *c, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	*owned = 1;
 	return fd;
 fail:
 	close(fd);
@@ -374,7 +409,8 @@ stop_workers(const struct conf *c, struct worker_slot *w, int n)
 }
 
 int
-server_run(const struct conf *c, int fd, const struct server_app *app)
+server_run(const struct conf *c, int fd, int owned,
+    const struct server_app *app)
 {
 	struct worker_slot	 w[SERVER_MAX_WORKERS];
 	struct sigaction	 sa;
@@ -445,7 +481,7 @@ server_run(const struct conf *c, int fd, const struct server_app *app)
 	    restarts);
 	stop_workers(c, w, n);
 	close(fd);
-	if (unix_path(c, &path))
+	if (owned && unix_path(c, &path))
 		unlink(path);
 	log_msg(LOG_INFO, "stop", "stopped");
 	return 0;

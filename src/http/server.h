@@ -19,14 +19,17 @@ struct server_app {
 	struct metrics	*metrics;
 };
 
-/* Opens the listening socket named by c->listen (unix: mode and group set).
- * Refuses a unix socket another live server still answers on.
- * Returns the descriptor, or -1 with a message in err. */
-int server_listen(const struct conf *c, char *err, size_t errlen)
+/* Takes the socket systemd passes (socket activation: LISTEN_PID is this
+ * process and LISTEN_FDS is 1), else opens the one named by c->listen (unix:
+ * mode and group set; a socket another live server still answers on is
+ * refused). *owned is 1 when this process created the socket file and must
+ * remove it on stop. Returns the descriptor, or -1 with a message in err. */
+int server_listen(const struct conf *c, int *owned, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 /* Runs the master loop until SIGTERM or SIGINT; SIGHUP replaces the workers
  * one by one. Returns the process exit status. */
-int server_run(const struct conf *c, int fd, const struct server_app *app);
+int server_run(const struct conf *c, int fd, int owned,
+    const struct server_app *app);
 
 #endif

@@ -1,0 +1,17 @@
+/* events.h — helpers shared by the event handlers (events.c, feeds.c,
+ * ics_import.c): the domain context of a request and the answer for each
+ * domain result. */
+#ifndef AURORA_API_EVENTS_H
+#define AURORA_API_EVENTS_H
+
+#include "api/app.h"
+#include "events/event.h"
+
+/* Fills c for the request's user at the current time. */
+void api_event_ctx(struct event_ctx *c, struct app *app,
+    struct http_req *req);
+/* Answers a failed domain call: 422, 404, 412, 409, 503 or 500. */
+void api_event_answer_rc(struct http_req *req, struct event_ctx *c,
+    enum event_rc rc);
+
+#endif

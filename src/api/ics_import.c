@@ -1,0 +1,71 @@
+/* ics_import.c — POST /api/v1/events/import: a text/calendar body of at
+ * most max_import_body bytes, imported in one transaction. */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "api/app.h"
+#include "api/events.h"
+#include "events/ics.h"
+
+static int
+is_calendar_type(const char *ct)
+{
+	size_t n = strlen("text/calendar");
+
+	if (ct == NULL || strncasecmp(ct, "text/calendar", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+void
+api_events_import(void *ctx, struct http_req *req)
+{
+	struct app		*app = ctx;
+	struct event_ctx	 c;
+	struct ics_error	 err;
+	json_object		*result, *o, *e;
+	enum event_rc		 rc;
+
+	if (!is_calendar_type(req->content_type)) {
+		http_error(req, 415, "unsupported_media_type", NULL,
+		    "send the calendar as text/calendar");
+		return;
+	}
+	if (http_read_body(req, app->conf->max_import_body) == -1)
+		return;
+	if (req->body.len == 0) {
+		http_error(req, 422, "validation_failed", "body", "the "
+		    "calendar is empty");
+		return;
+	}
+	api_event_ctx(&c, app, req);
+	rc = ics_import(&c, req->body.data, req->body.len, &result, &err);
+	if (rc == EVENT_OK) {
+		http_json(req, 200, result);
+		return;
+	}
+	if (rc != EVENT_INVALID) {
+		api_event_answer_rc(req, &c, rc);
+		return;
+	}
+	/* The standard error, plus the line that failed. */
+	if ((o = json_object_new_object()) == NULL ||
+	    (e = json_object_new_object()) == NULL) {
+		json_object_put(o);
+		http_error(req, 500, "internal", NULL, "internal error");
+		return;
+	}
+	json_object_object_add(e, "code",
+	    json_object_new_string("validation_failed"));
+	json_object_object_add(e, "message", json_object_new_string(
+	    err.msg[0] ? err.msg : "the calendar cannot be read"));
+	json_object_object_add(e, "field", json_object_new_string("body"));
+	json_object_object_add(e, "line", json_object_new_int64(err.line));
+	json_object_object_add(o, "error", e);
+	http_json(req, 422, o);
+}

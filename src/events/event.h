@@ -1,0 +1,186 @@
+/* event.h — the calendar event: its model, validation of JSON input, JSON
+ * output, and the per-user storage operations. Every operation is scoped to
+ * one user: another user's event is indistinguishable from a missing one. */
+#ifndef AURORA_EVENT_H
+#define AURORA_EVENT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "db/db.h"
+#include "events/recur.h"
+#include "events/rfc3339.h"
+#include "events/zone.h"
+
+#define EVENT_ID_LEN		36	/* canonical UUID text */
+#define EVENT_UID_MAX		255
+#define EVENT_TITLE_MAX		200	/* characters */
+#define EVENT_DESC_MAX		10000
+#define EVENT_LOCATION_MAX	500
+#define EVENT_MAX_REMINDERS	5
+#define EVENT_MINUTES_MAX	40320	/* four weeks */
+#define EVENT_YEAR_MIN		1900
+#define EVENT_YEAR_MAX		2199
+#define EVENT_WINDOW_MAX	(366L * 86400)	/* longest listing window */
+#define EVENT_LIMIT_MAX		500
+#define EVENT_LIMIT_DEFAULT	100
+
+struct event {
+	char	 id[EVENT_ID_LEN + 1];
+	char	 uid[EVENT_UID_MAX + 1];
+	char	*title;
+	char	*description;
+	char	*location;
+	time_t	 start;		/* instants; all-day: local midnights */
+	time_t	 end;
+	int	 all_day;
+	char	 time_zone[ZONE_NAME_MAX + 1];
+	char	**recurrence;	/* normalised RFC 5545 lines */
+	size_t	 nrecurrence;
+	int	 reminders[EVENT_MAX_REMINDERS];	/* minutes before */
+	size_t	 nreminders;
+	int	 version;
+	char	 created_at[RFC3339_MAX];
+	char	 updated_at[RFC3339_MAX];
+};
+
+/* What went wrong, for a 422 (field names the JSON path) or for logs. */
+struct event_error {
+	char	 field[96];
+	char	 msg[256];
+};
+
+enum event_rc {
+	EVENT_OK = 0,
+	EVENT_INVALID,		/* err says which field and why: 422 */
+	EVENT_NOT_FOUND,	/* missing or another user's: 404 */
+	EVENT_STALE,		/* If-Match named an older version: 412 */
+	EVENT_CONFLICT,		/* a unique key is taken: 409 */
+	EVENT_DB,		/* database failure: see ctx->dbrc */
+	EVENT_NOMEM
+};
+
+/* One request's context: its database, the signed-in user and the time. */
+struct event_ctx {
+	struct db		*db;
+	const char		*user_id;
+	time_t			 now;
+	enum db_rc		 dbrc;	/* set with EVENT_DB */
+	struct event_error	 err;	/* set with EVENT_INVALID */
+};
+
+/* Frees the strings and lines of ev (not ev itself); ev is left zeroed. */
+void event_clear(struct event *ev);
+
+/* 1 when s is a canonical lower- or upper-case UUID. */
+int event_id_ok(const char *s);
+
+/* --- validation (validate.c) --- */
+
+/* The user's defaults, applied when a new event omits them. */
+struct event_defaults {
+	char	 time_zone[ZONE_NAME_MAX + 1];
+	int	 reminders[EVENT_MAX_REMINDERS];
+	size_t	 nreminders;
+};
+
+/* Applies a JSON object to ev. With patch == 0, ev must be zeroed and the
+ * body is a whole new event (title, start, end required; defaults from def
+ * fill time_zone and reminders); with patch == 1 only the members present
+ * change. Unknown members, server-owned members (id, created_at, updated_at,
+ * version, user_id, owner, ...) and every limit violation give
+ * EVENT_INVALID with err->field naming the member ("reminders[1]
+ * .minutes_before", "recurrence[0]"). On success *rec holds the parsed
+ * recurrence (recur_free it) and ev is consistent: end after start, years
+ * in range, time zone known. */
+enum event_rc event_from_json(struct event *ev, json_object *body, int patch,
+    const struct event_defaults *def, struct recur *rec,
+    struct event_error *err) __attribute__((warn_unused_result));
+
+/* Checks the combination of fields already in ev (used by import) and
+ * parses its recurrence into *rec. */
+enum event_rc event_check(struct event *ev, struct recur *rec,
+    struct event_error *err) __attribute__((warn_unused_result));
+
+/* The JSON form of ev. With occurrence >= 0 (a list item), start and end
+ * are those of the occurrence starting then and occurrence_start is added.
+ * Returns a new object (json_object_put) or NULL when out of memory. */
+json_object *event_to_json(const struct event *ev, time_t occurrence,
+    int with_occurrence);
+
+/* The end of the occurrence of ev starting at occ: the same duration, in
+ * whole local days for all-day events. */
+time_t event_occurrence_end(const struct event *ev, icaltimezone *z,
+    time_t occ);
+
+/* Formats an instant as the event shows it: a date for all-day events,
+ * else RFC 3339 with the offset of the event's zone at that instant. */
+int event_format_time(const struct event *ev, icaltimezone *z, time_t t,
+    char *out, size_t outlen);
+
+/* --- storage (store.c) --- */
+
+/* The user's time zone and default reminders. */
+enum event_rc event_user_defaults(struct event_ctx *c,
+    struct event_defaults *def) __attribute__((warn_unused_result));
+
+/* Creates an event from a JSON body: fills *out (event_clear it). */
+enum event_rc event_create(struct event_ctx *c, json_object *body,
+    struct event *out) __attribute__((warn_unused_result));
+
+/* Reads one of the user's events. */
+enum event_rc event_get(struct event_ctx *c, const char *id,
+    struct event *out) __attribute__((warn_unused_result));
+
+/* Applies a partial update. if_match < 0: unconditional; otherwise the
+ * stored version must equal it (EVENT_STALE). */
+enum event_rc event_patch(struct event_ctx *c, const char *id,
+    json_object *body, long if_match, struct event *out)
+    __attribute__((warn_unused_result));
+
+/* Deletes an event and cancels its pending reminders. */
+enum event_rc event_delete(struct event_ctx *c, const char *id,
+    long if_match) __attribute__((warn_unused_result));
+
+/* Stores a checked event inside the caller's transaction, creating it or,
+ * when the user already has its UID, replacing it (*updated = 1). Used by
+ * import; the reminders are rescheduled too. */
+enum event_rc event_upsert_tx(struct event_ctx *c, struct event *ev,
+    const struct recur *rec, int *updated)
+    __attribute__((warn_unused_result));
+
+/* The series end stored for the window query (infinity when endless), as
+ * SQL text into out; -1 when the series cannot be bounded. */
+int event_series_end(const struct event *ev, const struct recur *rec,
+    icaltimezone *z, char *out, size_t outlen);
+
+/* --- listing (list.c) --- */
+
+struct event_query {
+	time_t		 from, to;
+	int		 limit;
+	int		 has_cursor;
+	time_t		 cursor_start;
+	char		 cursor_id[EVENT_ID_LEN + 1];
+};
+
+/* Parses an opaque cursor; 0 or -1. */
+int event_cursor_decode(const char *s, struct event_query *q);
+
+/* {"items": [...], "next_cursor": "..."|null}: occurrences overlapping
+ * [from, to) ordered by (start, id), after the cursor, at most limit. */
+enum event_rc event_list(struct event_ctx *c, const struct event_query *q,
+    json_object **out) __attribute__((warn_unused_result));
+
+/* Every event of the user, for export; calls fn for each (the event is
+ * only valid during the call). */
+enum event_rc event_each(struct event_ctx *c,
+    int (*fn)(const struct event *ev, void *arg), void *arg)
+    __attribute__((warn_unused_result));
+
+/* Loads the row at (res, row) of a query selecting EVENT_COLUMNS. */
+enum event_rc event_from_row(struct event *ev, const PGresult *res, int row);
+
+#endif

@@ -1,0 +1,116 @@
+/* feed.c — secret feed URLs (see feed.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "events/feed.h"
+
+static const struct db_stmt st_rotate = {
+	"feed_rotate",
+	"INSERT INTO event_feeds (user_id, secret_sha256)"
+	" VALUES ($1::uuid, decode($2, 'hex'))"
+	" ON CONFLICT (user_id) DO UPDATE SET"
+	"  secret_sha256 = EXCLUDED.secret_sha256, created_at = now()",
+	2, 0
+};
+
+static const struct db_stmt st_delete = {
+	"feed_delete",
+	"DELETE FROM event_feeds WHERE user_id = $1::uuid",
+	1, 0
+};
+
+static const struct db_stmt st_lookup = {
+	"feed_lookup",
+	"SELECT user_id FROM event_feeds"
+	" WHERE secret_sha256 = decode($1, 'hex')",
+	1, 1
+};
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int
+sha256_hex(const char *s, char out[65])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+
+	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) != 1 ||
+	    n != 32)
+		return -1;
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+enum db_rc
+feed_rotate(struct db *db, const char *user_id, char *out, size_t outlen)
+{
+	unsigned char	 raw[33];
+	char		 hex[65];
+	const char	*p[2];
+	size_t		 i, o = 0;
+	unsigned	 v;
+
+	if (outlen < FEED_SECRET_LEN + 1 || RAND_bytes(raw, 32) != 1)
+		return DB_ERROR;
+	raw[32] = 0;
+	/* 32 bytes: ten full groups of three, then two bytes. */
+	for (i = 0; i < 32; i += 3) {
+		v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 |
+		    (i + 2 < 32 ? raw[i + 2] : 0);
+		out[o++] = b64url[(v >> 18) & 63];
+		out[o++] = b64url[(v >> 12) & 63];
+		out[o++] = b64url[(v >> 6) & 63];
+		if (i + 2 < 32)
+			out[o++] = b64url[v & 63];
+	}
+	out[o] = '\0';
+	if (o != FEED_SECRET_LEN || sha256_hex(out, hex) == -1)
+		return DB_ERROR;
+	p[0] = user_id;
+	p[1] = hex;
+	return db_run(db, &st_rotate, p, NULL);
+}
+
+enum db_rc
+feed_delete(struct db *db, const char *user_id, int *found)
+{
+	const char	*p[1] = { user_id };
+	long		 n = 0;
+	enum db_rc	 rc;
+
+	rc = db_run(db, &st_delete, p, &n);
+	*found = n > 0;
+	return rc;
+}
+
+enum db_rc
+feed_lookup(struct db *db, const char *secret, char *user_id, size_t idlen,
+    int *found)
+{
+	const char	*p[1];
+	char		 hex[65];
+	PGresult	*res;
+	enum db_rc	 rc;
+
+	*found = 0;
+	if (strlen(secret) != FEED_SECRET_LEN ||
+	    strspn(secret, b64url) != FEED_SECRET_LEN ||
+	    sha256_hex(secret, hex) == -1)
+		return DB_OK;
+	p[0] = hex;
+	if ((rc = db_exec(db, &st_lookup, p, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) == 1) {
+		snprintf(user_id, idlen, "%s", PQgetvalue(res, 0, 0));
+		*found = 1;
+	}
+	PQclear(res);
+	return DB_OK;
+}

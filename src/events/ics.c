@@ -1,0 +1,321 @@
+/* ics.c — calendar export (see ics.h). Built with libical components so
+ * that escaping and line folding follow RFC 5545; TZIDs are the IANA names
+ * themselves, each with the VTIMEZONE libical derives from the system
+ * tzdata, cut to the years the calendar uses. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "events/ics.h"
+#include "events/recur.h"
+#include "events/zone.h"
+
+#define ICS_PRODID	"-//Aurora Time//Aurora Time " PACKAGE_VERSION "//EN"
+
+struct ics_zone {
+	char	 name[ZONE_NAME_MAX + 1];
+	time_t	 earliest;
+};
+
+struct ics_writer {
+	icalcomponent	*events;	/* a VCALENDAR holding the VEVENTs */
+	char		 name[256];
+	struct ics_zone	*zones;
+	size_t		 nzones;
+};
+
+struct ics_writer *
+ics_writer_new(const char *name)
+{
+	struct ics_writer *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	if ((w->events = icalcomponent_new_vcalendar()) == NULL) {
+		free(w);
+		return NULL;
+	}
+	snprintf(w->name, sizeof(w->name), "%s", name ? name : "Aurora Time");
+	return w;
+}
+
+void
+ics_writer_free(struct ics_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->events != NULL)
+		icalcomponent_free(w->events);
+	free(w->zones);
+	free(w);
+}
+
+static int
+note_zone(struct ics_writer *w, const char *name, time_t start)
+{
+	struct ics_zone	*nz;
+	size_t		 i;
+
+	for (i = 0; i < w->nzones; i++)
+		if (strcmp(w->zones[i].name, name) == 0) {
+			if (start < w->zones[i].earliest)
+				w->zones[i].earliest = start;
+			return 0;
+		}
+	if ((nz = reallocarray(w->zones, w->nzones + 1, sizeof(*nz))) == NULL)
+		return -1;
+	w->zones = nz;
+	snprintf(nz[w->nzones].name, sizeof(nz[w->nzones].name), "%s", name);
+	nz[w->nzones].earliest = start;
+	w->nzones++;
+	return 0;
+}
+
+/* A property holding the local time of t in the event's zone: DATE for
+ * all-day events, UTC for UTC events, else local time with TZID. */
+static int
+add_time(icalcomponent *c, icalproperty *(*mk)(struct icaltimetype),
+    const struct event *ev, icaltimezone *z, time_t t)
+{
+	struct icaltimetype	 tt;
+	icalproperty		*p;
+	icalparameter		*tzid;
+
+	if (ev->all_day) {
+		tt = zone_local(z, t, 1);
+		tt.zone = NULL;
+	} else if (z == icaltimezone_get_utc_timezone())
+		tt = icaltime_from_timet_with_zone(t, 0, z);
+	else {
+		tt = zone_local(z, t, 0);
+		tt.zone = NULL;	/* written as local time + our TZID */
+	}
+	if ((p = mk(tt)) == NULL)
+		return -1;
+	if (!ev->all_day && z != icaltimezone_get_utc_timezone()) {
+		if ((tzid = icalparameter_new_tzid(ev->time_zone)) == NULL) {
+			icalproperty_free(p);
+			return -1;
+		}
+		icalproperty_add_parameter(p, tzid);
+	}
+	icalcomponent_add_property(c, p);
+	return 0;
+}
+
+static icalproperty *
+mk_dtstart(struct icaltimetype t)
+{
+	return icalproperty_new_dtstart(t);
+}
+
+static icalproperty *
+mk_dtend(struct icaltimetype t)
+{
+	return icalproperty_new_dtend(t);
+}
+
+static icalproperty *
+mk_exdate(struct icaltimetype t)
+{
+	return icalproperty_new_exdate(t);
+}
+
+static icalproperty *
+mk_rdate(struct icaltimetype t)
+{
+	struct icaldatetimeperiodtype dp;
+
+	memset(&dp, 0, sizeof(dp));
+	dp.time = t;
+	dp.period = icalperiodtype_null_period();
+	return icalproperty_new_rdate(dp);
+}
+
+static struct icaltimetype
+utc_time(const char *rfc3339, time_t fallback)
+{
+	time_t t;
+
+	if (rfc3339 == NULL || rfc3339_parse(rfc3339, &t, NULL) == -1)
+		t = fallback;
+	return icaltime_from_timet_with_zone(t, 0,
+	    icaltimezone_get_utc_timezone());
+}
+
+int
+ics_writer_add(struct ics_writer *w, const struct event *ev)
+{
+	icalcomponent		*c = NULL, *a;
+	icaltimezone		*z;
+	struct recur		 rec;
+	struct recur_error	 rerr;
+	struct icaltriggertype	 trig;
+	size_t			 i;
+	int			 rc = -1;
+
+	memset(&rec, 0, sizeof(rec));
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	if ((c = icalcomponent_new_vevent()) == NULL)
+		goto out;
+	icalcomponent_add_property(c, icalproperty_new_uid(ev->uid[0] ?
+	    ev->uid : ev->id));
+	icalcomponent_add_property(c, icalproperty_new_dtstamp(
+	    utc_time(ev->updated_at, ev->start)));
+	icalcomponent_add_property(c, icalproperty_new_created(
+	    utc_time(ev->created_at, ev->start)));
+	icalcomponent_add_property(c, icalproperty_new_lastmodified(
+	    utc_time(ev->updated_at, ev->start)));
+	icalcomponent_add_property(c, icalproperty_new_sequence(
+	    ev->version > 0 ? ev->version - 1 : 0));
+	icalcomponent_add_property(c, icalproperty_new_summary(ev->title ?
+	    ev->title : ""));
+	if (ev->description != NULL && ev->description[0] != '\0')
+		icalcomponent_add_property(c,
+		    icalproperty_new_description(ev->description));
+	if (ev->location != NULL && ev->location[0] != '\0')
+		icalcomponent_add_property(c,
+		    icalproperty_new_location(ev->location));
+	if (add_time(c, mk_dtstart, ev, z, ev->start) == -1 ||
+	    add_time(c, mk_dtend, ev, z, ev->end) == -1)
+		goto out;
+	if (!ev->all_day && z != icaltimezone_get_utc_timezone() &&
+	    note_zone(w, ev->time_zone, ev->start) == -1)
+		goto out;
+	if (ev->nrecurrence > 0) {
+		if (recur_parse(&rec, (const char *const *)ev->recurrence,
+		    ev->nrecurrence, ev->start, ev->all_day, z, 0, &rerr) !=
+		    RECUR_OK)
+			goto out;
+		if (rec.has_rule)
+			icalcomponent_add_property(c,
+			    icalproperty_new_rrule(rec.rule));
+		for (i = 0; i < rec.nrdate; i++)
+			if (add_time(c, mk_rdate, ev, z, rec.rdate[i]) == -1)
+				goto out;
+		for (i = 0; i < rec.nexdate; i++)
+			if (add_time(c, mk_exdate, ev, z, rec.exdate[i]) == -1)
+				goto out;
+	}
+	for (i = 0; i < ev->nreminders; i++) {
+		if ((a = icalcomponent_new_valarm()) == NULL)
+			goto out;
+		memset(&trig, 0, sizeof(trig));
+		trig.time = icaltime_null_time();
+		trig.duration = icaldurationtype_from_int(
+		    -ev->reminders[i] * 60);
+		icalcomponent_add_property(a,
+		    icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		icalcomponent_add_property(a, icalproperty_new_description(
+		    ev->title ? ev->title : ""));
+		icalcomponent_add_property(a, icalproperty_new_trigger(trig));
+		icalcomponent_add_component(c, a);
+	}
+	icalcomponent_add_component(w->events, c);
+	c = NULL;
+	rc = 0;
+out:
+	if (c != NULL)
+		icalcomponent_free(c);
+	recur_free(&rec);
+	return rc;
+}
+
+char *
+ics_writer_finish(struct ics_writer *w)
+{
+	icalcomponent	*cal, *vtz, *ev;
+	icalproperty	*p;
+	icaltimezone	*z;
+	char		*text = NULL;
+	size_t		 i;
+
+	if ((cal = icalcomponent_new_vcalendar()) == NULL)
+		return NULL;
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_prodid(ICS_PRODID));
+	icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+	icalcomponent_add_property(cal, icalproperty_new_method(
+	    ICAL_METHOD_PUBLISH));
+	if ((p = icalproperty_new_x(w->name)) != NULL) {
+		icalproperty_set_x_name(p, "X-WR-CALNAME");
+		icalcomponent_add_property(cal, p);
+	}
+	for (i = 0; i < w->nzones; i++) {
+		if ((z = zone_find(w->zones[i].name)) == NULL ||
+		    icaltimezone_get_component(z) == NULL)
+			continue;
+		if ((vtz = icalcomponent_new_clone(
+		    icaltimezone_get_component(z))) == NULL)
+			goto out;
+		/* A year of history before the first event is plenty. */
+		icaltimezone_truncate_vtimezone(vtz,
+		    icaltime_from_timet_with_zone(w->zones[i].earliest -
+		    366L * 86400, 0, icaltimezone_get_utc_timezone()),
+		    icaltime_null_time(), 0);
+		if ((p = icalcomponent_get_first_property(vtz,
+		    ICAL_TZID_PROPERTY)) != NULL)
+			icalproperty_set_tzid(p, w->zones[i].name);
+		icalcomponent_add_component(cal, vtz);
+	}
+	while ((ev = icalcomponent_get_first_component(w->events,
+	    ICAL_VEVENT_COMPONENT)) != NULL) {
+		icalcomponent_remove_component(w->events, ev);
+		icalcomponent_add_component(cal, ev);
+	}
+	text = icalcomponent_as_ical_string_r(cal);
+out:
+	icalcomponent_free(cal);
+	return text;
+}
+
+struct export_walk {
+	struct ics_writer	*w;
+};
+
+static int
+export_one(const struct event *ev, void *arg)
+{
+	struct export_walk *x = arg;
+
+	return ics_writer_add(x->w, ev);
+}
+
+enum event_rc
+ics_export(struct event_ctx *c, const char *name, struct buf *out,
+    char *etag, size_t etaglen)
+{
+	struct export_walk	 x;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0, i;
+	char			*text = NULL;
+	enum event_rc		 rc;
+	size_t			 n;
+
+	if ((x.w = ics_writer_new(name)) == NULL)
+		return EVENT_NOMEM;
+	if ((rc = event_each(c, export_one, &x)) != EVENT_OK)
+		goto out;
+	rc = EVENT_NOMEM;
+	if ((text = ics_writer_finish(x.w)) == NULL)
+		goto out;
+	if (buf_add(out, text, strlen(text)) != BUF_OK)
+		goto out;
+	if (EVP_Digest(text, strlen(text), md, &mdlen, EVP_sha256(), NULL) !=
+	    1 || etaglen < 2 * 20 + 3)
+		goto out;
+	etag[0] = '"';
+	for (i = 0, n = 1; i < 20 && i < mdlen; i++, n += 2)
+		snprintf(etag + n, etaglen - n, "%02x", md[i]);
+	snprintf(etag + n, etaglen - n, "\"");
+	rc = EVENT_OK;
+out:
+	free(text);
+	ics_writer_free(x.w);
+	return rc;
+}

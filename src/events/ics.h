@@ -1,0 +1,70 @@
+/* ics.h — RFC 5545 calendars: export of a user's events (VTIMEZONE from
+ * libical's zones, VALARM for reminders, stable UIDs) and import of a
+ * text/calendar file in one transaction, upserting by UID. */
+#ifndef AURORA_ICS_H
+#define AURORA_ICS_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "core/buf.h"
+#include "events/event.h"
+
+#define ICS_MAX_OUTPUT	(64L << 20)	/* largest feed produced */
+#define ICS_MAX_ERRORS	100		/* skipped events reported */
+
+/* --- writing (ics.c) --- */
+
+struct ics_writer;
+
+/* Starts a calendar named name. NULL when out of memory. */
+struct ics_writer *ics_writer_new(const char *name);
+/* Adds one event (its zone's VTIMEZONE is added once). 0 or -1. */
+int ics_writer_add(struct ics_writer *w, const struct event *ev);
+/* The calendar text with CRLF line ends and folded lines; the caller
+ * free()s it. NULL when out of memory. The writer stays usable for free. */
+char *ics_writer_finish(struct ics_writer *w);
+void ics_writer_free(struct ics_writer *w);
+
+/* The user's whole calendar into out, with a strong ETag (quoted hex of
+ * SHA-256 of the text) into etag (at least 48 bytes). */
+enum event_rc ics_export(struct event_ctx *c, const char *name,
+    struct buf *out, char *etag, size_t etaglen)
+    __attribute__((warn_unused_result));
+
+/* --- reading (ics_import.c) --- */
+
+struct ics_error {
+	long	 line;		/* 1-based physical line, 0 when none */
+	char	 msg[200];
+};
+
+/* One VEVENT read from a file. ev is complete (uid set) unless skip is
+ * set, in which case why says what was not supported. */
+struct ics_item {
+	struct event	 ev;
+	long		 line;		/* of BEGIN:VEVENT */
+	int		 skip;
+	char		 why[200];
+};
+
+/* Called for each VEVENT; returns 0 to go on, -1 to stop (ics_parse then
+ * returns -2). The item is freed after the call. */
+typedef int (*ics_fn)(struct ics_item *item, void *arg);
+
+/* Parses a calendar: 0 when done, -1 for a broken file (err names the
+ * line), -2 when fn stopped, -3 out of memory. Times without a known zone
+ * use default_tz. */
+int ics_parse(const char *data, size_t len, const char *default_tz,
+    ics_fn fn, void *arg, struct ics_error *err)
+    __attribute__((warn_unused_result));
+
+/* Imports into the user's calendar in one transaction. On EVENT_OK
+ * *result is {"imported","updated","skipped","errors":[{line,uid,message}]};
+ * on EVENT_INVALID err names the line and nothing was stored. */
+enum event_rc ics_import(struct event_ctx *c, const char *data, size_t len,
+    json_object **result, struct ics_error *err)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,377 @@
+/* list.c — the window listing: one query for the user's events that may
+ * touch the window, recurring ones expanded here, every occurrence its own
+ * item, ordered by (start, id) and resumed strictly after an opaque cursor
+ * so that concurrent inserts never make a page skip or repeat an item. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "events/event.h"
+#include "events/store_sql.h"
+
+#define LIST_MAX_SERIES		1000	/* recurring events per request */
+#define LIST_MAX_ITEMS		200000	/* candidates before sorting */
+#define CURSOR_MAX		128
+
+static const struct db_stmt st_list = {
+	"ev_list",
+	"(SELECT " EVENT_COLUMNS " FROM events e"
+	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz"
+	"  AND e.series_end > $2::timestamptz AND e.recurrence = '{}'"
+	"  AND (e.starts_at, e.id) > ($4::timestamptz, $5::uuid)"
+	" ORDER BY e.starts_at, e.id LIMIT $6::int)"
+	" UNION ALL"
+	" (SELECT " EVENT_COLUMNS " FROM events e"
+	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz"
+	"  AND e.series_end > $2::timestamptz AND e.recurrence <> '{}'"
+	"  AND e.series_end > $4::timestamptz"
+	" LIMIT " "1000" ")",
+	6, 1
+};
+
+static const struct db_stmt st_all = {
+	"ev_all",
+	"SELECT " EVENT_COLUMNS " FROM events e WHERE e.user_id = $1::uuid"
+	" ORDER BY e.starts_at, e.id",
+	1, 1
+};
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static int
+b64url_encode(const unsigned char *in, size_t len, char *out, size_t outlen)
+{
+	size_t		 i, o = 0;
+	uint32_t	 v;
+
+	for (i = 0; i < len; i += 3) {
+		v = (uint32_t)in[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		if (o + 4 >= outlen)
+			return -1;
+		out[o++] = b64url[(v >> 18) & 63];
+		out[o++] = b64url[(v >> 12) & 63];
+		if (i + 1 < len)
+			out[o++] = b64url[(v >> 6) & 63];
+		if (i + 2 < len)
+			out[o++] = b64url[v & 63];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int
+b64url_decode(const char *in, unsigned char *out, size_t outlen,
+    size_t *len)
+{
+	size_t		 n = strlen(in), i, o = 0;
+	uint32_t	 v = 0;
+	int		 bits = 0;
+	const char	*p;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] == '\0' || (p = strchr(b64url, in[i])) == NULL)
+			return -1;
+		v = (v << 6) | (uint32_t)(p - b64url);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = (unsigned char)((v >> bits) & 0xff);
+		}
+	}
+	out[o] = '\0';
+	*len = o;
+	return 0;
+}
+
+/* The cursor is "1:<occurrence start>:<event id>:<index>" in base64url:
+ * opaque to clients, checked field by field here. */
+static int
+cursor_encode(time_t start, const char *id, int index, char *out,
+    size_t outlen)
+{
+	char	 raw[96];
+	int	 n;
+
+	n = snprintf(raw, sizeof(raw), "1:%lld:%s:%d", (long long)start, id,
+	    index);
+	if (n < 0 || (size_t)n >= sizeof(raw))
+		return -1;
+	return b64url_encode((unsigned char *)raw, (size_t)n, out, outlen);
+}
+
+int
+event_cursor_decode(const char *s, struct event_query *q)
+{
+	unsigned char	 raw[CURSOR_MAX];
+	char		*p, *e, *id;
+	size_t		 len;
+	long long	 t;
+	long		 idx;
+
+	if (s == NULL || strlen(s) == 0 || strlen(s) > CURSOR_MAX - 16 ||
+	    b64url_decode(s, raw, sizeof(raw), &len) == -1 ||
+	    strlen((char *)raw) != len)
+		return -1;
+	p = (char *)raw;
+	if (strncmp(p, "1:", 2) != 0)
+		return -1;
+	p += 2;
+	if (*p == '\0' || (*p != '-' && (*p < '0' || *p > '9')))
+		return -1;
+	t = strtoll(p, &e, 10);
+	if (e == p || *e != ':' || t < -5000000000LL || t > 8000000000LL)
+		return -1;
+	id = e + 1;
+	if ((e = strchr(id, ':')) == NULL)
+		return -1;
+	*e++ = '\0';
+	if (!event_id_ok(id) || *e < '0' || *e > '9')
+		return -1;
+	idx = strtol(e, &p, 10);
+	if (*p != '\0' || idx < 0 || idx > 1000000)
+		return -1;
+	q->has_cursor = 1;
+	q->cursor_start = (time_t)t;
+	snprintf(q->cursor_id, sizeof(q->cursor_id), "%s", id);
+	return 0;
+}
+
+struct item {
+	time_t	 start;
+	size_t	 ev;		/* index into the loaded events */
+	int	 index;		/* occurrence number within the page's event */
+};
+
+struct collect {
+	const struct event_query	*q;
+	const struct event		*ev;
+	icaltimezone			*z;
+	size_t				 evi;
+	struct item			*items;
+	size_t				 n, alloc;
+	int				 taken, limit, nomem;
+};
+
+/* UUID text compares like the uuid type: byte order of the hex digits. */
+static int
+key_cmp(time_t a, const char *aid, time_t b, const char *bid)
+{
+	if (a != b)
+		return a < b ? -1 : 1;
+	return strcasecmp(aid, bid);
+}
+
+static int
+add_item(struct collect *c, time_t start)
+{
+	struct item *ni;
+
+	if (c->n >= LIST_MAX_ITEMS)
+		return 1;
+	if (c->n == c->alloc) {
+		size_t na = c->alloc ? c->alloc * 2 : 64;
+
+		if ((ni = reallocarray(c->items, na, sizeof(*ni))) == NULL) {
+			c->nomem = 1;
+			return 1;
+		}
+		c->items = ni;
+		c->alloc = na;
+	}
+	c->items[c->n].start = start;
+	c->items[c->n].ev = c->evi;
+	c->items[c->n].index = c->taken;
+	c->n++;
+	return 0;
+}
+
+static int
+collect_occurrence(time_t start, void *arg)
+{
+	struct collect *c = arg;
+
+	/* Overlap, not just start: the expansion began a duration early. */
+	if (event_occurrence_end(c->ev, c->z, start) <= c->q->from)
+		return 0;
+	if (c->q->has_cursor && key_cmp(start, c->ev->id, c->q->cursor_start,
+	    c->q->cursor_id) <= 0)
+		return 0;
+	if (add_item(c, start))
+		return 1;
+	return ++c->taken >= c->limit;
+}
+
+static struct event *sort_events;
+
+static int
+item_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	return key_cmp(x->start, sort_events[x->ev].id, y->start,
+	    sort_events[y->ev].id);
+}
+
+enum event_rc
+event_list(struct event_ctx *ctx, const struct event_query *q,
+    json_object **out)
+{
+	struct collect	 c;
+	struct event	*evs = NULL;
+	struct recur	 rec;
+	struct recur_error rerr;
+	PGresult	*res = NULL;
+	json_object	*root = NULL, *items, *it;
+	const char	*p[6];
+	char		 from[RFC3339_MAX], to[RFC3339_MAX], cs[RFC3339_MAX];
+	char		 lim[16], cursor[CURSOR_MAX];
+	enum event_rc	 rc = EVENT_NOMEM;
+	enum db_rc	 drc;
+	int		 i, n = 0, more;
+	size_t		 k, shown;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	if (rfc3339_format(q->from, 0, from, sizeof(from)) == -1 ||
+	    rfc3339_format(q->to, 0, to, sizeof(to)) == -1)
+		return EVENT_INVALID;
+	if (q->has_cursor) {
+		if (rfc3339_format(q->cursor_start, 0, cs, sizeof(cs)) == -1)
+			return EVENT_INVALID;
+	} else
+		snprintf(cs, sizeof(cs), "-infinity");
+	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
+	p[0] = ctx->user_id;
+	p[1] = from;
+	p[2] = to;
+	p[3] = cs;
+	p[4] = q->has_cursor ? q->cursor_id :
+	    "00000000-0000-0000-0000-000000000000";
+	p[5] = lim;
+	if ((drc = db_exec(ctx->db, &st_list, p, &res)) != DB_OK) {
+		ctx->dbrc = drc;
+		return EVENT_DB;
+	}
+	n = PQntuples(res);
+	if ((evs = calloc(n ? (size_t)n : 1, sizeof(*evs))) == NULL)
+		goto out;
+	c.q = q;
+	c.limit = q->limit + 1;
+	for (i = 0; i < n; i++) {
+		if ((rc = event_from_row(&evs[i], res, i)) != EVENT_OK)
+			goto out;
+		c.evi = (size_t)i;
+		c.ev = &evs[i];
+		c.taken = 0;
+		if (evs[i].nrecurrence == 0) {
+			c.taken = 0;
+			if (add_item(&c, evs[i].start) && c.nomem)
+				goto nomem;
+			continue;
+		}
+		if ((c.z = zone_find(evs[i].time_zone)) == NULL)
+			c.z = icaltimezone_get_utc_timezone();
+		if (recur_parse(&rec, (const char *const *)evs[i].recurrence,
+		    evs[i].nrecurrence, evs[i].start, evs[i].all_day, c.z, 0,
+		    &rerr) != RECUR_OK) {
+			log_msg(LOG_WARN, "list", "event %s: stored "
+			    "recurrence does not parse: %s", evs[i].id,
+			    rerr.msg);
+			continue;
+		}
+		/* Occurrences starting up to one duration (plus an hour of
+		 * DST for all-day ones) before the window still overlap. */
+		if (recur_expand(&rec, evs[i].start, evs[i].all_day, c.z,
+		    q->from - (evs[i].end - evs[i].start) -
+		    (evs[i].all_day ? 3600 : 0), q->to, collect_occurrence,
+		    &c) == -1)
+			log_msg(LOG_WARN, "list", "event %s: expansion capped",
+			    evs[i].id);
+		recur_free(&rec);
+		if (c.nomem)
+			goto nomem;
+	}
+	PQclear(res);
+	res = NULL;
+	if (c.n > 1) {
+		sort_events = evs;
+		qsort(c.items, c.n, sizeof(*c.items), item_cmp);
+		sort_events = NULL;
+	}
+
+	more = c.n > (size_t)q->limit;
+	shown = more ? (size_t)q->limit : c.n;
+	if ((root = json_object_new_object()) == NULL ||
+	    (items = json_object_new_array_ext((int)shown)) == NULL)
+		goto nomem;
+	json_object_object_add(root, "items", items);
+	for (k = 0; k < shown; k++) {
+		if ((it = event_to_json(&evs[c.items[k].ev], c.items[k].start,
+		    1)) == NULL || json_object_array_add(items, it) != 0) {
+			json_object_put(it);
+			goto nomem;
+		}
+	}
+	if (more) {
+		const struct item *last = &c.items[shown - 1];
+
+		if (cursor_encode(last->start, evs[last->ev].id, last->index,
+		    cursor, sizeof(cursor)) == -1)
+			goto nomem;
+		json_object_object_add(root, "next_cursor",
+		    json_object_new_string(cursor));
+	} else
+		json_object_object_add(root, "next_cursor", NULL);
+	*out = root;
+	root = NULL;
+	rc = EVENT_OK;
+	goto out;
+nomem:
+	rc = EVENT_NOMEM;
+out:
+	PQclear(res);
+	json_object_put(root);
+	for (i = 0; evs != NULL && i < n; i++)
+		event_clear(&evs[i]);
+	free(evs);
+	free(c.items);
+	return rc;
+}
+
+enum event_rc
+event_each(struct event_ctx *ctx, int (*fn)(const struct event *, void *),
+    void *arg)
+{
+	const char	*p[1] = { ctx->user_id };
+	PGresult	*res;
+	struct event	 ev;
+	enum db_rc	 drc;
+	enum event_rc	 rc = EVENT_OK;
+	int		 i, n;
+
+	if ((drc = db_exec(ctx->db, &st_all, p, &res)) != DB_OK) {
+		ctx->dbrc = drc;
+		return EVENT_DB;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n && rc == EVENT_OK; i++) {
+		if ((rc = event_from_row(&ev, res, i)) != EVENT_OK)
+			break;
+		if (fn(&ev, arg) != 0)
+			rc = EVENT_NOMEM;
+		event_clear(&ev);
+	}
+	PQclear(res);
+	return rc;
+}

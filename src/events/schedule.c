@@ -1,0 +1,283 @@
+/* schedule.c — keeps each event's reminder mail in mail_outbox up to
+ * SCHEDULE_HORIZON ahead (see schedule.h and plan.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "events/event.h"
+#include "events/plan.h"
+#include "events/schedule.h"
+#include "events/store_sql.h"
+
+#define EXTEND_BATCH	200	/* events per transaction */
+#define EXTEND_MAX	50	/* batches per call: bounds one pass */
+
+static const struct db_stmt st_load = {
+	"sch_load",
+	"SELECT " EVENT_COLUMNS " FROM events e"
+	" WHERE e.id = $1::uuid AND e.user_id = $2::uuid",
+	2, 0
+};
+
+static const struct db_stmt st_pending = {
+	"sch_pending",
+	"SELECT id, extract(epoch FROM occurrence_start)::bigint,"
+	" minutes_before, extract(epoch FROM due_at)::bigint"
+	" FROM mail_outbox WHERE event_id = $1::uuid AND kind = 'reminder'"
+	" AND status = 'pending'",
+	1, 0
+};
+
+static const struct db_stmt st_cancel = {
+	"sch_cancel",
+	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
+	" WHERE id = ANY($1::bigint[]) AND status = 'pending'",
+	1, 0
+};
+
+static const struct db_stmt st_cancel_event = {
+	"sch_cancel_event",
+	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
+	" WHERE event_id = $1::uuid AND kind = 'reminder'"
+	" AND status = 'pending'",
+	1, 0
+};
+
+/* A mail cancelled earlier comes back when its rule does (a reminder
+ * removed and added again); anything past pending stays as it is. */
+static const struct db_stmt st_insert = {
+	"sch_insert",
+	"INSERT INTO mail_outbox (user_id, kind, event_id, occurrence_start,"
+	" minutes_before, due_at)"
+	" SELECT $1::uuid, 'reminder', $2::uuid, to_timestamp(t.o), t.m,"
+	"  to_timestamp(t.d)"
+	" FROM unnest($3::bigint[], $4::int[], $5::bigint[]) AS t(o, m, d)"
+	" ON CONFLICT (event_id, occurrence_start, minutes_before)"
+	"  WHERE kind = 'reminder' AND event_id IS NOT NULL"
+	" DO UPDATE SET status = 'pending', due_at = EXCLUDED.due_at,"
+	"  attempts = 0, last_error = NULL, updated_at = now()"
+	" WHERE mail_outbox.status = 'cancelled'",
+	5, 0
+};
+
+static const struct db_stmt st_mark = {
+	"sch_mark",
+	"UPDATE events SET reminders_scheduled_until = $2::timestamptz"
+	" WHERE id = $1::uuid",
+	2, 0
+};
+
+static const struct db_stmt st_notify = {
+	"sch_notify", "SELECT pg_notify('aurora_outbox', '')", 0, 0
+};
+
+static const struct db_stmt st_batch = {
+	"sch_batch",
+	"SELECT id, user_id FROM events"
+	" WHERE reminders_scheduled_until < $1::timestamptz"
+	" ORDER BY reminders_scheduled_until LIMIT 200"
+	" FOR UPDATE SKIP LOCKED",
+	1, 0
+};
+
+static enum db_rc
+schedule_one(struct db *db, const char *user_id, const char *event_id,
+    time_t now, long *inserted)
+{
+	struct event		 ev;
+	struct recur		 rec;
+	struct recur_error	 rerr;
+	struct plan		 plan = { NULL, 0, 0 }, fresh = { NULL, 0, 0 };
+	struct buf		 ids, occ, min, due;
+	icaltimezone		*z;
+	PGresult		*res = NULL;
+	const char		*p[5];
+	char			 until[RFC3339_MAX];
+	enum db_rc		 rc;
+	time_t			 lo = now, o, d;
+	long			 ncancel = 0, nins = 0;
+	int			 i, n, m;
+	size_t			 k;
+
+	memset(&ev, 0, sizeof(ev));
+	memset(&rec, 0, sizeof(rec));
+	buf_init(&ids, 1 << 20);
+	buf_init(&occ, 1 << 20);
+	buf_init(&min, 1 << 20);
+	buf_init(&due, 1 << 20);
+	p[0] = event_id;
+	p[1] = user_id;
+	if ((rc = db_exec(db, &st_load, p, &res)) != DB_OK)
+		goto out;
+	if (PQntuples(res) != 1) {
+		/* Gone (or not this user's): nothing may stay pending. */
+		PQclear(res);
+		res = NULL;
+		rc = db_run(db, &st_cancel_event, p, &ncancel);
+		goto notify;
+	}
+	if (event_from_row(&ev, res, 0) != EVENT_OK) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	if ((z = zone_find(ev.time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	if (recur_parse(&rec, (const char *const *)ev.recurrence,
+	    ev.nrecurrence, ev.start, ev.all_day, z, 0, &rerr) != RECUR_OK) {
+		/* Stored rules were checked when written; a rule that no
+		 * longer parses (tzdata changed) plans no repeats. */
+		log_msg(LOG_WARN, "schedule", "event %s: recurrence: %s",
+		    event_id, rerr.msg);
+		memset(&rec, 0, sizeof(rec));
+	}
+
+	/* Pending mail that no longer matches an occurrence and rule. */
+	if ((rc = db_exec(db, &st_pending, p, &res)) != DB_OK)
+		goto out;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		d = (time_t)strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		if (d < lo)
+			lo = d;
+	}
+	if (plan_build(&plan, &ev, &rec, z, lo, now + SCHEDULE_HORIZON) ==
+	    -1) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	if (buf_addstr(&ids, "{") != BUF_OK)
+		goto nomem;
+	for (i = 0, k = 0; i < n; i++) {
+		o = (time_t)strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		m = (int)strtol(PQgetvalue(res, i, 2), NULL, 10);
+		if (plan_has(&plan, o, m))
+			continue;
+		if (buf_printf(&ids, "%s%s", k++ ? "," : "",
+		    PQgetvalue(res, i, 0)) != BUF_OK)
+			goto nomem;
+	}
+	if (buf_addstr(&ids, "}") != BUF_OK)
+		goto nomem;
+	PQclear(res);
+	res = NULL;
+	if (k > 0) {
+		p[0] = ids.data;
+		if ((rc = db_run(db, &st_cancel, p, &ncancel)) != DB_OK)
+			goto out;
+	}
+
+	/* New mail: only what is due from now on. */
+	for (k = 0; k < plan.n; k++) {
+		if (plan.items[k].due < now)
+			continue;
+		if (fresh.n == fresh.alloc) {
+			struct plan_item *ni;
+			size_t na = fresh.alloc ? fresh.alloc * 2 : 16;
+
+			if ((ni = reallocarray(fresh.items, na,
+			    sizeof(*ni))) == NULL)
+				goto nomem;
+			fresh.items = ni;
+			fresh.alloc = na;
+		}
+		fresh.items[fresh.n++] = plan.items[k];
+	}
+	if (fresh.n > 0) {
+		if (plan_arrays(&fresh, &occ, &min, &due) == -1)
+			goto nomem;
+		p[0] = user_id;
+		p[1] = event_id;
+		p[2] = occ.data;
+		p[3] = min.data;
+		p[4] = due.data;
+		if ((rc = db_run(db, &st_insert, p, &nins)) != DB_OK)
+			goto out;
+		*inserted += nins;
+	}
+	plan_until(&ev, &rec, z, now + SCHEDULE_HORIZON, until, sizeof(until));
+	p[0] = event_id;
+	p[1] = until;
+	if ((rc = db_run(db, &st_mark, p, NULL)) != DB_OK)
+		goto out;
+notify:
+	if (rc == DB_OK && ncancel + nins > 0)
+		rc = db_run(db, &st_notify, NULL, NULL);
+	goto out;
+nomem:
+	rc = DB_ERROR;
+out:
+	PQclear(res);
+	recur_free(&rec);
+	event_clear(&ev);
+	plan_free(&plan);
+	plan_free(&fresh);
+	buf_free(&ids);
+	buf_free(&occ);
+	buf_free(&min);
+	buf_free(&due);
+	return rc;
+}
+
+enum db_rc
+schedule_event(struct db *db, const char *user_id, const char *event_id,
+    time_t now)
+{
+	long inserted = 0;
+
+	return schedule_one(db, user_id, event_id, now, &inserted);
+}
+
+enum db_rc
+schedule_extend(struct db *db, time_t now, long *inserted)
+{
+	PGresult	*res = NULL;
+	char		 cut[RFC3339_MAX], (*ids)[2][64] = NULL;
+	const char	*p[1];
+	enum db_rc	 rc = DB_OK;
+	int		 batch, i, n;
+
+	*inserted = 0;
+	if (rfc3339_format(now + SCHEDULE_REFRESH, 0, cut, sizeof(cut)) == -1)
+		return DB_ERROR;
+	p[0] = cut;
+	for (batch = 0; batch < EXTEND_MAX; batch++) {
+		if ((rc = db_begin(db)) != DB_OK)
+			break;
+		if ((rc = db_exec(db, &st_batch, p, &res)) != DB_OK)
+			break;
+		n = PQntuples(res);
+		free(ids);
+		if ((ids = calloc(n ? (size_t)n : 1, sizeof(*ids))) == NULL) {
+			rc = DB_ERROR;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			snprintf(ids[i][0], sizeof(ids[i][0]), "%s",
+			    PQgetvalue(res, i, 0));
+			snprintf(ids[i][1], sizeof(ids[i][1]), "%s",
+			    PQgetvalue(res, i, 1));
+		}
+		PQclear(res);
+		res = NULL;
+		for (i = 0; i < n && rc == DB_OK; i++)
+			rc = schedule_one(db, ids[i][1], ids[i][0], now,
+			    inserted);
+		if (rc != DB_OK)
+			break;
+		if ((rc = db_commit(db)) != DB_OK)
+			break;
+		if (n < EXTEND_BATCH)
+			break;
+	}
+	if (rc != DB_OK)
+		db_rollback(db);
+	PQclear(res);
+	free(ids);
+	return rc;
+}

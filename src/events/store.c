@@ -1,0 +1,660 @@
+/* store.c — the SQL of events: create, read, update, delete and import
+ * upserts, each scoped to the caller's user id (see event.h). Creating an
+ * event is one statement: the event, its reminder rules and its first
+ * reminder mails go in together. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "events/event.h"
+#include "events/plan.h"
+#include "events/schedule.h"
+#include "events/store_sql.h"
+
+static const struct db_stmt st_user_defaults = {
+	"ev_user_defaults",
+	"SELECT time_zone, default_reminders::text FROM users WHERE id = $1",
+	1, 1
+};
+
+static const struct db_stmt st_insert = {
+	"ev_insert",
+	"WITH e AS ("
+	" INSERT INTO events (id, user_id, uid, title, description, location,"
+	"  starts_at, ends_at, time_zone, all_day, recurrence, series_end,"
+	"  reminders_scheduled_until, reminder_minutes)"
+	" SELECT g.id, $1::uuid, coalesce($2, g.id::text), $3, $4, $5,"
+	"  $6::timestamptz, $7::timestamptz, $8, $9::boolean,"
+	"  ARRAY(SELECT v FROM json_array_elements_text($10::json)"
+	"   WITH ORDINALITY AS t(v, i) ORDER BY i),"
+	"  $11::timestamptz, $12::timestamptz, $13::int[]"
+	" FROM (SELECT gen_random_uuid() AS id) g"
+	" RETURNING id, user_id, version, created_at, updated_at"
+	"), r AS ("
+	" INSERT INTO event_reminders (event_id, position, minutes_before)"
+	" SELECT e.id, t.i - 1, t.m"
+	" FROM e, unnest($13::int[]) WITH ORDINALITY AS t(m, i)"
+	"), o AS ("
+	" INSERT INTO mail_outbox (user_id, kind, event_id, occurrence_start,"
+	"  minutes_before, due_at)"
+	" SELECT e.user_id, 'reminder', e.id, to_timestamp(t.o), t.m,"
+	"  to_timestamp(t.d)"
+	" FROM e, unnest($14::bigint[], $15::int[], $16::bigint[])"
+	"  AS t(o, m, d)"
+	"), n AS ("
+	" SELECT pg_notify('aurora_outbox', '')"
+	" WHERE cardinality($14::bigint[]) > 0"
+	")"
+	" SELECT e.id, e.version,"
+	"  to_char(e.created_at AT TIME ZONE 'UTC',"
+	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	"  to_char(e.updated_at AT TIME ZONE 'UTC',"
+	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	"  (SELECT count(*) FROM n)"
+	" FROM e",
+	16, 0
+};
+
+static const struct db_stmt st_get = {
+	"ev_get",
+	"SELECT " EVENT_COLUMNS " FROM events e"
+	" WHERE e.id = $1::uuid AND e.user_id = $2::uuid",
+	2, 1
+};
+
+static const struct db_stmt st_get_lock = {
+	"ev_get_lock",
+	"SELECT " EVENT_COLUMNS " FROM events e"
+	" WHERE e.id = $1::uuid AND e.user_id = $2::uuid FOR UPDATE OF e",
+	2, 0
+};
+
+static const struct db_stmt st_find_uid = {
+	"ev_find_uid",
+	"SELECT id FROM events WHERE user_id = $1::uuid AND uid = $2"
+	" FOR UPDATE",
+	2, 0
+};
+
+static const struct db_stmt st_update = {
+	"ev_update",
+	"UPDATE events SET title = $3, description = $4, location = $5,"
+	" starts_at = $6::timestamptz, ends_at = $7::timestamptz,"
+	" time_zone = $8, all_day = $9::boolean,"
+	" recurrence = ARRAY(SELECT v FROM json_array_elements_text($10::json)"
+	"  WITH ORDINALITY AS t(v, i) ORDER BY i),"
+	" series_end = $11::timestamptz, reminder_minutes = $12::int[],"
+	" version = version + 1, updated_at = now()"
+	" WHERE id = $1::uuid AND user_id = $2::uuid"
+	" RETURNING version,"
+	"  to_char(created_at AT TIME ZONE 'UTC',"
+	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	"  to_char(updated_at AT TIME ZONE 'UTC',"
+	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+	12, 0
+};
+
+/* Positions below the new count are upserted, the rest deleted: one
+ * statement, two disjoint sets of rows. */
+static const struct db_stmt st_set_reminders = {
+	"ev_set_reminders",
+	"WITH d AS ("
+	" DELETE FROM event_reminders WHERE event_id = $1::uuid"
+	"  AND position >= cardinality($2::int[])"
+	")"
+	" INSERT INTO event_reminders (event_id, position, minutes_before)"
+	" SELECT $1::uuid, t.i - 1, t.m"
+	" FROM unnest($2::int[]) WITH ORDINALITY AS t(m, i)"
+	" ON CONFLICT (event_id, position)"
+	" DO UPDATE SET minutes_before = EXCLUDED.minutes_before",
+	2, 0
+};
+
+static const struct db_stmt st_cancel_all = {
+	"ev_cancel_all",
+	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
+	" WHERE event_id = $1::uuid AND user_id = $2::uuid"
+	" AND kind = 'reminder' AND status = 'pending'",
+	2, 0
+};
+
+static const struct db_stmt st_delete = {
+	"ev_delete",
+	"DELETE FROM events WHERE id = $1::uuid AND user_id = $2::uuid"
+	" RETURNING version",
+	2, 0
+};
+
+static const struct db_stmt st_notify = {
+	"ev_notify", "SELECT pg_notify('aurora_outbox', '')", 0, 0
+};
+
+static enum event_rc
+dberr(struct event_ctx *c, enum db_rc rc)
+{
+	c->dbrc = rc;
+	if (rc == DB_INVALID) {
+		snprintf(c->err.field, sizeof(c->err.field), "%s", "");
+		snprintf(c->err.msg, sizeof(c->err.msg), "the database refused "
+		    "a value of this event");
+		return EVENT_INVALID;
+	}
+	return EVENT_DB;
+}
+
+/* Reads "[30, 10]" or "[{..."minutes_before": 30}]" leniently: only the
+ * user's own settings arrive here and bad entries are skipped. */
+static void
+parse_defaults(const char *text, struct event_defaults *def)
+{
+	json_object	*a, *e, *m;
+	size_t		 i, n;
+	int64_t		 v;
+
+	def->nreminders = 0;
+	if (text == NULL || (a = json_tokener_parse(text)) == NULL)
+		return;
+	if (!json_object_is_type(a, json_type_array))
+		goto out;
+	n = json_object_array_length(a);
+	for (i = 0; i < n && def->nreminders < EVENT_MAX_REMINDERS; i++) {
+		e = json_object_array_get_idx(a, i);
+		m = e;
+		if (json_object_is_type(e, json_type_object) &&
+		    !json_object_object_get_ex(e, "minutes_before", &m))
+			continue;
+		if (!json_object_is_type(m, json_type_int))
+			continue;
+		v = json_object_get_int64(m);
+		if (v >= 0 && v <= EVENT_MINUTES_MAX)
+			def->reminders[def->nreminders++] = (int)v;
+	}
+out:
+	json_object_put(a);
+}
+
+enum event_rc
+event_user_defaults(struct event_ctx *c, struct event_defaults *def)
+{
+	const char	*p[1] = { c->user_id };
+	PGresult	*res;
+	enum db_rc	 rc;
+	const char	*tz;
+
+	memset(def, 0, sizeof(*def));
+	memcpy(def->time_zone, "UTC", 4);
+	if ((rc = db_exec(c->db, &st_user_defaults, p, &res)) != DB_OK)
+		return dberr(c, rc);
+	if (PQntuples(res) == 1) {
+		tz = PQgetvalue(res, 0, 0);
+		if (zone_find(tz) != NULL)
+			snprintf(def->time_zone, sizeof(def->time_zone), "%s",
+			    tz);
+		parse_defaults(PQgetvalue(res, 0, 1), def);
+	}
+	PQclear(res);
+	return EVENT_OK;
+}
+
+/* "{1,2}": an integer array as PostgreSQL writes it. */
+static void
+parse_ints(const char *s, int *out, size_t max, size_t *n)
+{
+	char	*end;
+	long	 v;
+
+	*n = 0;
+	if (s == NULL || *s != '{')
+		return;
+	s++;
+	while (*s != '\0' && *s != '}' && *n < max) {
+		while (*s == ' ' || *s == ',')
+			s++;
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (end == s || errno != 0)
+			return;
+		out[(*n)++] = (int)v;
+		s = end;
+	}
+}
+
+static enum event_rc
+set_str(char **dst, const char *src)
+{
+	char *d;
+
+	if ((d = strdup(src)) == NULL)
+		return EVENT_NOMEM;
+	free(*dst);
+	*dst = d;
+	return EVENT_OK;
+}
+
+enum event_rc
+event_from_row(struct event *ev, const PGresult *res, int row)
+{
+	json_object	*a = NULL;
+	const char	*s;
+	size_t		 i, n;
+	enum event_rc	 rc = EVENT_NOMEM;
+
+	memset(ev, 0, sizeof(*ev));
+	snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, row, EC_ID));
+	snprintf(ev->uid, sizeof(ev->uid), "%s", PQgetvalue(res, row, EC_UID));
+	if (set_str(&ev->title, PQgetvalue(res, row, EC_TITLE)) ||
+	    set_str(&ev->description, PQgetvalue(res, row, EC_DESC)) ||
+	    set_str(&ev->location, PQgetvalue(res, row, EC_LOC)))
+		goto fail;
+	ev->start = (time_t)strtoll(PQgetvalue(res, row, EC_START), NULL, 10);
+	ev->end = (time_t)strtoll(PQgetvalue(res, row, EC_END), NULL, 10);
+	snprintf(ev->time_zone, sizeof(ev->time_zone), "%s",
+	    PQgetvalue(res, row, EC_TZ));
+	ev->all_day = PQgetvalue(res, row, EC_ALLDAY)[0] == 't';
+	s = PQgetvalue(res, row, EC_RECUR);
+	if (strcmp(s, "[]") != 0) {
+		if ((a = json_tokener_parse(s)) == NULL ||
+		    !json_object_is_type(a, json_type_array))
+			goto fail;
+		n = json_object_array_length(a);
+		if ((ev->recurrence = calloc(n ? n : 1,
+		    sizeof(*ev->recurrence))) == NULL)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			if ((ev->recurrence[i] = strdup(json_object_get_string(
+			    json_object_array_get_idx(a, i)))) == NULL)
+				goto fail;
+			ev->nrecurrence = i + 1;
+		}
+	}
+	parse_ints(PQgetvalue(res, row, EC_REMINDERS), ev->reminders,
+	    EVENT_MAX_REMINDERS, &ev->nreminders);
+	ev->version = (int)strtol(PQgetvalue(res, row, EC_VERSION), NULL, 10);
+	snprintf(ev->created_at, sizeof(ev->created_at), "%s",
+	    PQgetvalue(res, row, EC_CREATED));
+	snprintf(ev->updated_at, sizeof(ev->updated_at), "%s",
+	    PQgetvalue(res, row, EC_UPDATED));
+	rc = EVENT_OK;
+fail:
+	json_object_put(a);
+	if (rc != EVENT_OK)
+		event_clear(ev);
+	return rc;
+}
+
+int
+event_series_end(const struct event *ev, const struct recur *rec,
+    icaltimezone *z, char *out, size_t outlen)
+{
+	time_t	 last;
+	int	 rc;
+
+	rc = recur_last_start(rec, ev->start, ev->all_day, z, &last);
+	if (rc == 1) {
+		snprintf(out, outlen, "infinity");
+		return 0;
+	}
+	if (rc == -1)
+		return -1;
+	/* A bound is enough for the window query; DST can stretch an
+	 * all-day occurrence by an hour, so allow a day. */
+	last += ev->end - ev->start + (ev->all_day ? 86400 : 0);
+	if (last < ev->end)
+		last = ev->end;
+	return rfc3339_format(last, 0, out, outlen);
+}
+
+/* The text parameters shared by insert and update. */
+struct ev_params {
+	char		 start[RFC3339_MAX], end[RFC3339_MAX];
+	char		 series_end[RFC3339_MAX];
+	char		 until[RFC3339_MAX];
+	char		 reminders[96];
+	const char	*recurrence;	/* JSON array text */
+	json_object	*rj;
+};
+
+static enum event_rc
+ev_params(struct event_ctx *c, const struct event *ev,
+    const struct recur *rec, icaltimezone *z, struct ev_params *p)
+{
+	size_t	 i;
+	int	 n;
+
+	memset(p, 0, sizeof(*p));
+	if (rfc3339_format(ev->start, 0, p->start, sizeof(p->start)) == -1 ||
+	    rfc3339_format(ev->end, 0, p->end, sizeof(p->end)) == -1)
+		goto range;
+	if (event_series_end(ev, rec, z, p->series_end,
+	    sizeof(p->series_end)) == -1) {
+		snprintf(c->err.field, sizeof(c->err.field), "recurrence");
+		snprintf(c->err.msg, sizeof(c->err.msg), "the series has too "
+		    "many occurrences to store; use UNTIL or a smaller COUNT");
+		return EVENT_INVALID;
+	}
+	n = snprintf(p->reminders, sizeof(p->reminders), "{");
+	for (i = 0; i < ev->nreminders; i++)
+		n += snprintf(p->reminders + n, sizeof(p->reminders) - (size_t)n,
+		    "%s%d", i ? "," : "", ev->reminders[i]);
+	snprintf(p->reminders + n, sizeof(p->reminders) - (size_t)n, "}");
+	if ((p->rj = json_object_new_array()) == NULL)
+		return EVENT_NOMEM;
+	for (i = 0; i < ev->nrecurrence; i++)
+		if (json_object_array_add(p->rj,
+		    json_object_new_string(ev->recurrence[i])) != 0)
+			return EVENT_NOMEM;
+	p->recurrence = json_object_to_json_string_ext(p->rj,
+	    JSON_C_TO_STRING_PLAIN);
+	return p->recurrence ? EVENT_OK : EVENT_NOMEM;
+range:
+	snprintf(c->err.field, sizeof(c->err.field), "start");
+	snprintf(c->err.msg, sizeof(c->err.msg), "start or end is out of "
+	    "range");
+	return EVENT_INVALID;
+}
+
+/* Inserts ev with its rules and the mails due within the horizon. */
+static enum event_rc
+insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
+    const char *uid)
+{
+	struct ev_params	 p;
+	struct plan		 plan = { NULL, 0, 0 };
+	struct buf		 occ, min, due;
+	icaltimezone		*z;
+	PGresult		*res = NULL;
+	enum event_rc		 rc;
+	enum db_rc		 drc;
+	const char		*params[16];
+
+	buf_init(&occ, 1 << 20);
+	buf_init(&min, 1 << 20);
+	buf_init(&due, 1 << 20);
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	if ((rc = ev_params(c, ev, rec, z, &p)) != EVENT_OK)
+		goto out;
+	rc = EVENT_NOMEM;
+	if (plan_build(&plan, ev, rec, z, c->now, c->now + SCHEDULE_HORIZON) ==
+	    -1 || plan_arrays(&plan, &occ, &min, &due) == -1)
+		goto out;
+	plan_until(ev, rec, z, c->now + SCHEDULE_HORIZON, p.until,
+	    sizeof(p.until));
+	params[0] = c->user_id;
+	params[1] = uid;
+	params[2] = ev->title;
+	params[3] = ev->description ? ev->description : "";
+	params[4] = ev->location ? ev->location : "";
+	params[5] = p.start;
+	params[6] = p.end;
+	params[7] = ev->time_zone;
+	params[8] = ev->all_day ? "true" : "false";
+	params[9] = p.recurrence;
+	params[10] = p.series_end;
+	params[11] = p.until;
+	params[12] = p.reminders;
+	params[13] = occ.data;
+	params[14] = min.data;
+	params[15] = due.data;
+	if ((drc = db_exec(c->db, &st_insert, params, &res)) != DB_OK) {
+		rc = drc == DB_CONFLICT ? EVENT_CONFLICT : dberr(c, drc);
+		if (drc == DB_CONFLICT)
+			c->dbrc = drc;
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		rc = dberr(c, DB_ERROR);
+		goto out;
+	}
+	snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(ev->uid, sizeof(ev->uid), "%s", uid ? uid : ev->id);
+	ev->version = (int)strtol(PQgetvalue(res, 0, 1), NULL, 10);
+	snprintf(ev->created_at, sizeof(ev->created_at), "%s",
+	    PQgetvalue(res, 0, 2));
+	snprintf(ev->updated_at, sizeof(ev->updated_at), "%s",
+	    PQgetvalue(res, 0, 3));
+	rc = EVENT_OK;
+out:
+	PQclear(res);
+	json_object_put(p.rj);
+	plan_free(&plan);
+	buf_free(&occ);
+	buf_free(&min);
+	buf_free(&due);
+	return rc;
+}
+
+static int
+needs_defaults(json_object *body)
+{
+	json_object *v;
+
+	return !json_object_object_get_ex(body, "time_zone", &v) ||
+	    !json_object_object_get_ex(body, "reminders", &v);
+}
+
+enum event_rc
+event_create(struct event_ctx *c, json_object *body, struct event *out)
+{
+	struct event_defaults	 def;
+	struct recur		 rec;
+	enum event_rc		 rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&rec, 0, sizeof(rec));
+	memset(&def, 0, sizeof(def));
+	memcpy(def.time_zone, "UTC", 4);
+	if (needs_defaults(body) &&
+	    (rc = event_user_defaults(c, &def)) != EVENT_OK)
+		return rc;
+	if ((rc = event_from_json(out, body, 0, &def, &rec, &c->err)) !=
+	    EVENT_OK)
+		goto out;
+	rc = insert_event(c, out, &rec, NULL);
+out:
+	recur_free(&rec);
+	if (rc != EVENT_OK)
+		event_clear(out);
+	return rc;
+}
+
+enum event_rc
+event_get(struct event_ctx *c, const char *id, struct event *out)
+{
+	const char	*p[2] = { id, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	enum event_rc	 rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!event_id_ok(id))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_exec(c->db, &st_get, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	rc = PQntuples(res) == 1 ? event_from_row(out, res, 0) :
+	    EVENT_NOT_FOUND;
+	PQclear(res);
+	return rc;
+}
+
+/* Writes ev's fields over the stored row and reschedules its mail; inside
+ * the caller's transaction. */
+static enum event_rc
+update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
+{
+	struct ev_params	 p;
+	icaltimezone		*z;
+	PGresult		*res = NULL;
+	enum event_rc		 rc;
+	enum db_rc		 drc;
+	const char		*params[12], *rp[2];
+
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	if ((rc = ev_params(c, ev, rec, z, &p)) != EVENT_OK)
+		goto out;
+	params[0] = ev->id;
+	params[1] = c->user_id;
+	params[2] = ev->title;
+	params[3] = ev->description ? ev->description : "";
+	params[4] = ev->location ? ev->location : "";
+	params[5] = p.start;
+	params[6] = p.end;
+	params[7] = ev->time_zone;
+	params[8] = ev->all_day ? "true" : "false";
+	params[9] = p.recurrence;
+	params[10] = p.series_end;
+	params[11] = p.reminders;
+	if ((drc = db_exec(c->db, &st_update, params, &res)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if (PQntuples(res) != 1) {
+		rc = EVENT_NOT_FOUND;
+		goto out;
+	}
+	ev->version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(ev->created_at, sizeof(ev->created_at), "%s",
+	    PQgetvalue(res, 0, 1));
+	snprintf(ev->updated_at, sizeof(ev->updated_at), "%s",
+	    PQgetvalue(res, 0, 2));
+	rp[0] = ev->id;
+	rp[1] = p.reminders;
+	if ((drc = db_run(c->db, &st_set_reminders, rp, NULL)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if ((drc = schedule_event(c->db, c->user_id, ev->id, c->now)) !=
+	    DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	rc = EVENT_OK;
+out:
+	PQclear(res);
+	json_object_put(p.rj);
+	return rc;
+}
+
+/* Locks and loads the row; checks the version when asked. */
+static enum event_rc
+lock_event(struct event_ctx *c, const char *id, long if_match,
+    struct event *ev)
+{
+	const char	*p[2] = { id, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	enum event_rc	 rc;
+
+	if ((drc = db_exec(c->db, &st_get_lock, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	rc = PQntuples(res) == 1 ? event_from_row(ev, res, 0) :
+	    EVENT_NOT_FOUND;
+	PQclear(res);
+	if (rc == EVENT_OK && if_match >= 0 && ev->version != if_match) {
+		event_clear(ev);
+		rc = EVENT_STALE;
+	}
+	return rc;
+}
+
+enum event_rc
+event_patch(struct event_ctx *c, const char *id, json_object *body,
+    long if_match, struct event *out)
+{
+	struct recur	 rec;
+	enum event_rc	 rc;
+	enum db_rc	 drc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&rec, 0, sizeof(rec));
+	if (!event_id_ok(id))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_begin(c->db)) != DB_OK)
+		return dberr(c, drc);
+	if ((rc = lock_event(c, id, if_match, out)) != EVENT_OK)
+		goto out;
+	if ((rc = event_from_json(out, body, 1, NULL, &rec, &c->err)) !=
+	    EVENT_OK)
+		goto out;
+	if ((rc = update_event(c, out, &rec)) != EVENT_OK)
+		goto out;
+	if ((drc = db_commit(c->db)) != DB_OK)
+		rc = dberr(c, drc);
+out:
+	recur_free(&rec);
+	if (rc != EVENT_OK) {
+		db_rollback(c->db);
+		event_clear(out);
+	}
+	return rc;
+}
+
+enum event_rc
+event_delete(struct event_ctx *c, const char *id, long if_match)
+{
+	struct event	 ev;
+	const char	*p[2] = { id, c->user_id };
+	enum event_rc	 rc = EVENT_OK;
+	enum db_rc	 drc;
+	long		 cancelled = 0, deleted = 0;
+
+	if (!event_id_ok(id))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_begin(c->db)) != DB_OK)
+		return dberr(c, drc);
+	/* The event row first, then its mail: the order schedule_extend
+	 * takes them in, so the two cannot deadlock. */
+	if ((rc = lock_event(c, id, if_match, &ev)) != EVENT_OK)
+		goto out;
+	event_clear(&ev);
+	/* Cancel first: deleting the event sets the mail's event_id to NULL,
+	 * after which nothing ties the mail to it. */
+	if ((drc = db_run(c->db, &st_cancel_all, p, &cancelled)) != DB_OK ||
+	    (drc = db_run(c->db, &st_delete, p, &deleted)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if (deleted != 1) {
+		rc = EVENT_NOT_FOUND;
+		goto out;
+	}
+	if (cancelled > 0 &&
+	    (drc = db_run(c->db, &st_notify, NULL, NULL)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if ((drc = db_commit(c->db)) != DB_OK)
+		rc = dberr(c, drc);
+out:
+	if (rc != EVENT_OK)
+		db_rollback(c->db);
+	return rc;
+}
+
+enum event_rc
+event_upsert_tx(struct event_ctx *c, struct event *ev,
+    const struct recur *rec, int *updated)
+{
+	const char	*p[2] = { c->user_id, ev->uid };
+	PGresult	*res;
+	enum db_rc	 drc;
+	int		 found;
+
+	*updated = 0;
+	if ((drc = db_exec(c->db, &st_find_uid, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	found = PQntuples(res) == 1;
+	if (found)
+		snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!found)
+		return insert_event(c, ev, rec, ev->uid);
+	*updated = 1;
+	return update_event(c, ev, rec);
+}

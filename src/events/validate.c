@@ -1,0 +1,595 @@
+/* validate.c — events from and to JSON: every member declared, typed and
+ * range-checked; nothing unknown or server-owned gets through (see event.h). */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events/event.h"
+
+static enum event_rc
+invalid(struct event_error *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum event_rc
+invalid(struct event_error *err, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return EVENT_INVALID;
+}
+
+void
+event_clear(struct event *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	free(ev->title);
+	free(ev->description);
+	free(ev->location);
+	for (i = 0; i < ev->nrecurrence; i++)
+		free(ev->recurrence[i]);
+	free(ev->recurrence);
+	memset(ev, 0, sizeof(*ev));
+}
+
+int
+event_id_ok(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || strlen(s) != EVENT_ID_LEN)
+		return 0;
+	for (i = 0; i < EVENT_ID_LEN; i++) {
+		char c = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F')))
+			return 0;
+	}
+	return 1;
+}
+
+/* Counts the characters of valid UTF-8 (no overlongs, surrogates or values
+ * past U+10FFFF); -1 when invalid. ctl: 0 allows no control characters,
+ * 1 allows tab, CR and LF. */
+static long
+utf8_chars(const char *s, size_t len, int ctl)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0;
+	long			 n = 0;
+	uint32_t		 cp;
+	int			 k, j;
+
+	while (i < len) {
+		cp = p[i];
+		if (cp < 0x80) {
+			if (cp == 0x7f || (cp < 0x20 && !(ctl && (cp == '\t' ||
+			    cp == '\n' || cp == '\r'))))
+				return -1;
+			i++;
+			n++;
+			continue;
+		}
+		if (cp >= 0xc2 && cp <= 0xdf)
+			k = 1, cp &= 0x1f;
+		else if (cp >= 0xe0 && cp <= 0xef)
+			k = 2, cp &= 0x0f;
+		else if (cp >= 0xf0 && cp <= 0xf4)
+			k = 3, cp &= 0x07;
+		else
+			return -1;
+		if (i + (size_t)k >= len)
+			return -1;
+		for (j = 1; j <= k; j++) {
+			if ((p[i + j] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (p[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return -1;
+		/* C1 controls are as invisible as C0 ones. */
+		if (cp >= 0x80 && cp <= 0x9f)
+			return -1;
+		i += (size_t)k + 1;
+		n++;
+	}
+	return n;
+}
+
+/* A string member of at most max characters (min 1 when nonempty). */
+static enum event_rc
+text_member(json_object *v, const char *field, long min, long max, int ctl,
+    int nullable, char **out, struct event_error *err)
+{
+	const char	*s;
+	size_t		 len;
+	long		 n;
+	char		*dup;
+
+	if (v == NULL || json_object_is_type(v, json_type_null)) {
+		if (!nullable)
+			return invalid(err, field, "%s must be a string",
+			    field);
+		s = "";
+		len = 0;
+	} else if (!json_object_is_type(v, json_type_string))
+		return invalid(err, field, "%s must be a string", field);
+	else {
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		if (strlen(s) != len)
+			return invalid(err, field, "%s contains a NUL "
+			    "character", field);
+	}
+	/* Bytes bound characters from above by 4: reject early. */
+	if (len > (size_t)max * 4)
+		return invalid(err, field, "%s is longer than %ld characters",
+		    field, max);
+	if ((n = utf8_chars(s, len, ctl)) < 0)
+		return invalid(err, field, "%s contains invalid UTF-8 or "
+		    "control characters", field);
+	if (n < min || n > max)
+		return invalid(err, field, min > 0 ? "%s must have %ld to %ld "
+		    "characters" : "%s must have at most %ld characters",
+		    field, min > 0 ? min : max, max);
+	if ((dup = strdup(s)) == NULL)
+		return EVENT_NOMEM;
+	free(*out);
+	*out = dup;
+	return EVENT_OK;
+}
+
+/* Reads start or end: a date for all-day events, else RFC 3339. */
+static enum event_rc
+time_member(json_object *v, const char *field, int all_day, icaltimezone *z,
+    time_t *out, struct event_error *err)
+{
+	const char	*s;
+	int		 y, m, d;
+	time_t		 t;
+
+	if (!json_object_is_type(v, json_type_string))
+		return invalid(err, field, "%s must be a string", field);
+	s = json_object_get_string(v);
+	if (strlen(s) > 64 || strlen(s) != (size_t)json_object_get_string_len(v))
+		return invalid(err, field, "%s is not a valid time", field);
+	if (all_day) {
+		if (rfc3339_parse_date(s, &y, &m, &d) == -1)
+			return invalid(err, field, "%s of an all-day event must "
+			    "be a date such as 2026-03-05", field);
+		if (y < EVENT_YEAR_MIN || y > EVENT_YEAR_MAX)
+			goto range;
+		*out = zone_midnight(z, y, m, d);
+		return EVENT_OK;
+	}
+	if (rfc3339_parse(s, &t, NULL) == -1)
+		return invalid(err, field, "%s must be an RFC 3339 date-time "
+		    "with an offset, such as 2026-03-05T09:00:00+07:00", field);
+	if (t < (time_t)rfc3339_days_from_civil(EVENT_YEAR_MIN, 1, 2) * 86400 ||
+	    t >= (time_t)rfc3339_days_from_civil(EVENT_YEAR_MAX, 12, 31) * 86400)
+		goto range;
+	*out = t;
+	return EVENT_OK;
+range:
+	return invalid(err, field, "%s must lie between the years %d and %d",
+	    field, EVENT_YEAR_MIN, EVENT_YEAR_MAX);
+}
+
+static enum event_rc
+reminders_member(json_object *v, int *out, size_t *nout,
+    struct event_error *err)
+{
+	json_object	*r, *m;
+	size_t		 i, j, n;
+	int64_t		 mb;
+	char		 field[96];
+
+	if (v == NULL || json_object_is_type(v, json_type_null)) {
+		*nout = 0;
+		return EVENT_OK;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return invalid(err, "reminders", "reminders must be an array");
+	n = json_object_array_length(v);
+	if (n > EVENT_MAX_REMINDERS)
+		return invalid(err, "reminders", "at most %d reminders",
+		    EVENT_MAX_REMINDERS);
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(v, i);
+		snprintf(field, sizeof(field), "reminders[%zu]", i);
+		if (!json_object_is_type(r, json_type_object))
+			return invalid(err, field, "%s must be an object with "
+			    "method and minutes_before", field);
+		m = NULL;
+		json_object_object_foreach(r, key, val) {
+			if (!strcmp(key, "method")) {
+				snprintf(field, sizeof(field),
+				    "reminders[%zu].method", i);
+				if (!json_object_is_type(val,
+				    json_type_string) ||
+				    strcmp(json_object_get_string(val),
+				    "email") != 0)
+					return invalid(err, field, "%s must be "
+					    "\"email\"", field);
+			} else if (!strcmp(key, "minutes_before"))
+				m = val;
+			else {
+				snprintf(field, sizeof(field),
+				    "reminders[%zu].%.40s", i, key);
+				return invalid(err, field, "unknown member %s",
+				    field);
+			}
+		}
+		snprintf(field, sizeof(field), "reminders[%zu].minutes_before",
+		    i);
+		if (m == NULL)
+			return invalid(err, field, "%s is required", field);
+		if (!json_object_is_type(m, json_type_int))
+			return invalid(err, field, "%s must be a whole number",
+			    field);
+		mb = json_object_get_int64(m);
+		if (mb < 0 || mb > EVENT_MINUTES_MAX)
+			return invalid(err, field, "%s must be from 0 to %d",
+			    field, EVENT_MINUTES_MAX);
+		for (j = 0; j < i; j++)
+			if (out[j] == (int)mb)
+				return invalid(err, field, "%s repeats "
+				    "reminders[%zu]", field, j);
+		out[i] = (int)mb;
+	}
+	*nout = n;
+	return EVENT_OK;
+}
+
+static enum event_rc
+recurrence_member(json_object *v, struct event *ev, struct event_error *err)
+{
+	json_object	*l;
+	size_t		 i, n;
+	char		 field[32], **lines = NULL;
+	enum event_rc	 rc = EVENT_NOMEM;
+
+	if (v != NULL && !json_object_is_type(v, json_type_null) &&
+	    !json_object_is_type(v, json_type_array))
+		return invalid(err, "recurrence", "recurrence must be an array "
+		    "of strings");
+	n = v == NULL || json_object_is_type(v, json_type_null) ? 0 :
+	    json_object_array_length(v);
+	if (n > RECUR_MAX_LINES)
+		return invalid(err, "recurrence", "at most %d recurrence "
+		    "lines", RECUR_MAX_LINES);
+	if (n > 0 && (lines = calloc(n, sizeof(*lines))) == NULL)
+		return EVENT_NOMEM;
+	for (i = 0; i < n; i++) {
+		l = json_object_array_get_idx(v, i);
+		snprintf(field, sizeof(field), "recurrence[%zu]", i);
+		if (!json_object_is_type(l, json_type_string) ||
+		    (size_t)json_object_get_string_len(l) !=
+		    strlen(json_object_get_string(l)) ||
+		    utf8_chars(json_object_get_string(l),
+		    strlen(json_object_get_string(l)), 0) < 0) {
+			rc = invalid(err, field, "%s must be a string of "
+			    "printable characters", field);
+			goto fail;
+		}
+		if (strlen(json_object_get_string(l)) > RECUR_MAX_LINE) {
+			rc = invalid(err, field, "%s is longer than %d bytes",
+			    field, RECUR_MAX_LINE);
+			goto fail;
+		}
+		if ((lines[i] = strdup(json_object_get_string(l))) == NULL)
+			goto fail;
+	}
+	for (i = 0; i < ev->nrecurrence; i++)
+		free(ev->recurrence[i]);
+	free(ev->recurrence);
+	ev->recurrence = lines;
+	ev->nrecurrence = n;
+	return EVENT_OK;
+fail:
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	return rc;
+}
+
+/* Replaces ev's lines with the normalised ones of rec. */
+static enum event_rc
+take_lines(struct event *ev, const struct recur *rec)
+{
+	size_t	 i;
+	char	*dup;
+
+	for (i = 0; i < ev->nrecurrence && i < rec->nlines; i++) {
+		if ((dup = strdup(rec->lines[i])) == NULL)
+			return EVENT_NOMEM;
+		free(ev->recurrence[i]);
+		ev->recurrence[i] = dup;
+	}
+	return EVENT_OK;
+}
+
+enum event_rc
+event_check(struct event *ev, struct recur *rec, struct event_error *err)
+{
+	icaltimezone		*z;
+	struct recur_error	 rerr;
+	enum recur_rc		 rrc;
+	char			 field[32];
+
+	memset(rec, 0, sizeof(*rec));
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		return invalid(err, "time_zone", "unknown time zone \"%s\"",
+		    ev->time_zone);
+	if (ev->end <= ev->start)
+		return invalid(err, "end", "end must be after start");
+	if (ev->end - ev->start > 5L * 366 * 86400)
+		return invalid(err, "end", "an event may last at most five "
+		    "years");
+	rrc = recur_parse(rec, (const char *const *)ev->recurrence,
+	    ev->nrecurrence, ev->start, ev->all_day, z, RECUR_TRIAL, &rerr);
+	if (rrc == RECUR_NOMEM)
+		return EVENT_NOMEM;
+	if (rrc != RECUR_OK) {
+		if (rerr.index < 0)
+			snprintf(field, sizeof(field), "recurrence");
+		else
+			snprintf(field, sizeof(field), "recurrence[%d]",
+			    rerr.index);
+		return invalid(err, field, "%s: %s", field, rerr.msg);
+	}
+	if (take_lines(ev, rec) != EVENT_OK) {
+		recur_free(rec);
+		return EVENT_NOMEM;
+	}
+	return EVENT_OK;
+}
+
+static const char *const event_members[] = {
+	"title", "description", "location", "start", "end", "time_zone",
+	"all_day", "recurrence", "reminders", NULL
+};
+enum { M_TITLE, M_DESC, M_LOC, M_START, M_END, M_TZ, M_ALLDAY, M_RECUR,
+    M_REM, M__MAX };
+
+static const char *const event_readonly[] = {
+	"id", "created_at", "updated_at", "version", "user_id", "owner",
+	"uid", "ical_uid", "occurrence_start", "etag", "series_end", NULL
+};
+
+enum event_rc
+event_from_json(struct event *ev, json_object *body, int patch,
+    const struct event_defaults *def, struct recur *rec,
+    struct event_error *err)
+{
+	json_object	*m[M__MAX] = { NULL };
+	int		 has[M__MAX] = { 0 };
+	icaltimezone	*oldz = NULL, *z;
+	enum event_rc	 rc;
+	int		 i, y0, mo0, d0, y1, mo1, d1, all_day;
+	struct icaltimetype lt;
+
+	memset(rec, 0, sizeof(*rec));
+	memset(err, 0, sizeof(*err));
+	json_object_object_foreach(body, key, val) {
+		for (i = 0; event_members[i] != NULL; i++)
+			if (!strcmp(key, event_members[i]))
+				break;
+		if (event_members[i] != NULL) {
+			m[i] = val;	/* NULL for a JSON null */
+			has[i] = 1;
+			continue;
+		}
+		for (i = 0; event_readonly[i] != NULL; i++)
+			if (!strcmp(key, event_readonly[i]))
+				return invalid(err, event_readonly[i], "%s is "
+				    "set by the server and cannot be written",
+				    event_readonly[i]);
+		return invalid(err, key, "unknown member \"%.60s\"", key);
+	}
+	if (!patch) {
+		if (!has[M_TITLE])
+			return invalid(err, "title", "title is required");
+		if (!has[M_START])
+			return invalid(err, "start", "start is required");
+		if (!has[M_END])
+			return invalid(err, "end", "end is required");
+	}
+	if (has[M_TITLE] && (rc = text_member(m[M_TITLE], "title", 1,
+	    EVENT_TITLE_MAX, 0, 0, &ev->title, err)) != EVENT_OK)
+		return rc;
+	if ((has[M_DESC] || !patch) && (rc = text_member(m[M_DESC],
+	    "description", 0, EVENT_DESC_MAX, 1, 1, &ev->description,
+	    err)) != EVENT_OK)
+		return rc;
+	if ((has[M_LOC] || !patch) && (rc = text_member(m[M_LOC],
+	    "location", 0, EVENT_LOCATION_MAX, 0, 1, &ev->location,
+	    err)) != EVENT_OK)
+		return rc;
+
+	/* Time zone and all-day first: they decide how start/end read. */
+	if (patch)
+		oldz = zone_find(ev->time_zone);
+	if (has[M_TZ]) {
+		const char *s;
+
+		if (m[M_TZ] == NULL ||
+		    !json_object_is_type(m[M_TZ], json_type_string))
+			return invalid(err, "time_zone", "time_zone must be a "
+			    "string");
+		s = json_object_get_string(m[M_TZ]);
+		if (strlen(s) != (size_t)json_object_get_string_len(m[M_TZ]) ||
+		    zone_find(s) == NULL)
+			return invalid(err, "time_zone", "unknown time zone; "
+			    "use an IANA name such as Europe/Berlin");
+		memcpy(ev->time_zone, s, strlen(s) + 1);
+	} else if (!patch)
+		memcpy(ev->time_zone, def->time_zone,
+		    strlen(def->time_zone) + 1);
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		return invalid(err, "time_zone", "unknown time zone");
+	all_day = ev->all_day;
+	if (has[M_ALLDAY]) {
+		if (m[M_ALLDAY] == NULL ||
+		    !json_object_is_type(m[M_ALLDAY], json_type_boolean))
+			return invalid(err, "all_day", "all_day must be true "
+			    "or false");
+		all_day = json_object_get_boolean(m[M_ALLDAY]);
+	} else if (!patch)
+		all_day = 0;
+	if (patch && all_day != ev->all_day &&
+	    (!has[M_START] || !has[M_END]))
+		return invalid(err, !has[M_START] ? "start" : "end",
+		    "changing all_day needs both start and end");
+	/* An all-day event keeps its dates when its zone changes. */
+	if (patch && all_day && ev->all_day && oldz != NULL && oldz != z) {
+		lt = zone_local(oldz, ev->start, 1);
+		y0 = lt.year, mo0 = lt.month, d0 = lt.day;
+		lt = zone_local(oldz, ev->end, 1);
+		y1 = lt.year, mo1 = lt.month, d1 = lt.day;
+		ev->start = zone_midnight(z, y0, mo0, d0);
+		ev->end = zone_midnight(z, y1, mo1, d1);
+	}
+	ev->all_day = all_day;
+	if (has[M_START] && (rc = time_member(m[M_START], "start",
+	    all_day, z, &ev->start, err)) != EVENT_OK)
+		return rc;
+	if (has[M_END] && (rc = time_member(m[M_END], "end", all_day, z,
+	    &ev->end, err)) != EVENT_OK)
+		return rc;
+	if (has[M_REM]) {
+		if ((rc = reminders_member(m[M_REM], ev->reminders,
+		    &ev->nreminders, err)) != EVENT_OK)
+			return rc;
+	} else if (!patch) {
+		memcpy(ev->reminders, def->reminders, sizeof(ev->reminders));
+		ev->nreminders = def->nreminders;
+	}
+	if ((has[M_RECUR] || !patch) &&
+	    (rc = recurrence_member(m[M_RECUR], ev, err)) != EVENT_OK)
+		return rc;
+	return event_check(ev, rec, err);
+}
+
+int
+event_format_time(const struct event *ev, icaltimezone *z, time_t t,
+    char *out, size_t outlen)
+{
+	struct icaltimetype lt;
+
+	if (ev->all_day) {
+		lt = zone_local(z, t, 1);
+		return rfc3339_format_date(lt.year, lt.month, lt.day, out,
+		    outlen);
+	}
+	return rfc3339_format(t, zone_offset(z, t), out, outlen);
+}
+
+/* Adds a string member; returns -1 when out of memory. */
+static int
+add_str(json_object *o, const char *key, const char *val)
+{
+	json_object *s = json_object_new_string(val ? val : "");
+
+	if (s == NULL)
+		return -1;
+	return json_object_object_add(o, key, s) == 0 ? 0 : -1;
+}
+
+time_t
+event_occurrence_end(const struct event *ev, icaltimezone *z, time_t occ)
+{
+	struct icaltimetype	 s0, e0, o0;
+	int64_t			 days;
+	int			 y, mo, d;
+
+	if (!ev->all_day)
+		return occ + (ev->end - ev->start);
+	/* Whole days, whatever DST does in between. */
+	s0 = zone_local(z, ev->start, 1);
+	e0 = zone_local(z, ev->end, 1);
+	o0 = zone_local(z, occ, 1);
+	days = rfc3339_days_from_civil(e0.year, e0.month, e0.day) -
+	    rfc3339_days_from_civil(s0.year, s0.month, s0.day);
+	rfc3339_civil_from_days(rfc3339_days_from_civil(o0.year, o0.month,
+	    o0.day) + days, &y, &mo, &d);
+	return zone_midnight(z, y, mo, d);
+}
+
+json_object *
+event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
+{
+	json_object	*o, *a = NULL, *r;
+	icaltimezone	*z;
+	char		 buf[RFC3339_MAX];
+	time_t		 start = ev->start, end = ev->end;
+	size_t		 i;
+	int		 bad = 0;
+
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	if (with_occurrence) {
+		start = occurrence;
+		end = event_occurrence_end(ev, z, occurrence);
+	}
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	bad |= add_str(o, "id", ev->id);
+	bad |= add_str(o, "title", ev->title);
+	bad |= add_str(o, "description", ev->description);
+	bad |= add_str(o, "location", ev->location);
+	bad |= event_format_time(ev, z, start, buf, sizeof(buf)) ||
+	    add_str(o, "start", buf);
+	bad |= event_format_time(ev, z, end, buf, sizeof(buf)) ||
+	    add_str(o, "end", buf);
+	bad |= add_str(o, "time_zone", ev->time_zone);
+	bad |= json_object_object_add(o, "all_day",
+	    json_object_new_boolean(ev->all_day));
+	if ((a = json_object_new_array()) == NULL)
+		bad = 1;
+	for (i = 0; a != NULL && i < ev->nrecurrence; i++)
+		bad |= json_object_array_add(a,
+		    json_object_new_string(ev->recurrence[i]));
+	bad |= json_object_object_add(o, "recurrence", a);
+	if ((a = json_object_new_array()) == NULL)
+		bad = 1;
+	for (i = 0; a != NULL && i < ev->nreminders; i++) {
+		if ((r = json_object_new_object()) == NULL) {
+			bad = 1;
+			break;
+		}
+		bad |= add_str(r, "method", "email");
+		bad |= json_object_object_add(r, "minutes_before",
+		    json_object_new_int(ev->reminders[i]));
+		bad |= json_object_array_add(a, r);
+	}
+	bad |= json_object_object_add(o, "reminders", a);
+	bad |= add_str(o, "created_at", ev->created_at);
+	bad |= add_str(o, "updated_at", ev->updated_at);
+	bad |= json_object_object_add(o, "version",
+	    json_object_new_int(ev->version));
+	if (with_occurrence) {
+		bad |= event_format_time(ev, z, occurrence, buf, sizeof(buf)) ||
+		    add_str(o, "occurrence_start", buf);
+	}
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,134 @@
+/* outbox.h — the durable mail queue (table mail_outbox): claiming due mail
+ * with FOR UPDATE SKIP LOCKED and a lease, recording each result, backoff,
+ * reclaiming the leases of senders that died, and the user's listing.
+ *
+ * A row moves pending -> sending (claimed: attempts + 1, lease_until set)
+ * -> sent | pending (retry, later due_at) | failed | skipped | cancelled.
+ * Every update after the claim is fenced on (id, attempts, status =
+ * 'sending'): a sender whose lease ran out and was reclaimed can no longer
+ * overwrite what the next sender records. */
+#ifndef AURORA_OUTBOX_H
+#define AURORA_OUTBOX_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "db/db.h"
+
+#define OUTBOX_ERROR_MAX	1000	/* last_error column limit */
+#define OUTBOX_LIST_MAX		1000	/* rows in one API answer */
+
+enum outbox_kind { OUTBOX_REMINDER, OUTBOX_CONFIRM, OUTBOX_RESET };
+
+/* One claimed (or, for a dry run, peeked) mail. Strings point into the
+ * batch's result and live as long as the batch. */
+struct outbox_item {
+	long long	 id;
+	int		 attempts;	/* the fencing token after a claim */
+	enum outbox_kind kind;
+	time_t		 due_at;
+	/* account mail, rendered when queued */
+	const char	*to_addr;
+	const char	*subject;
+	const char	*body_text;
+	/* reminders; has_event is 0 once the event is deleted */
+	int		 has_event;
+	const char	*event_id;
+	const char	*title;
+	const char	*description;
+	const char	*location;
+	const char	*event_tz;
+	int		 all_day;
+	time_t		 occ_start;
+	time_t		 occ_end;
+	int		 minutes_before;
+	/* the owner */
+	int		 has_user;
+	const char	*user_email;
+	const char	*user_tz;
+	int		 email_verified;
+	int		 user_disabled;
+};
+
+struct outbox_batch {
+	struct outbox_item	*items;
+	size_t			 n;
+	PGresult		*res;
+};
+
+/* Final states outbox_finish records. */
+enum outbox_final {
+	OUTBOX_SENT, OUTBOX_FAILED, OUTBOX_SKIPPED, OUTBOX_CANCELLED
+};
+
+/* Claims up to limit due pending mails, oldest due first, leasing them for
+ * lease_s seconds. On DB_OK b holds them (b->n may be 0); free it with
+ * outbox_batch_free. */
+enum db_rc outbox_claim(struct db *db, int limit, int lease_s,
+    struct outbox_batch *b) __attribute__((warn_unused_result));
+
+/* The due mails a claim would take, without claiming (for --dry-run). */
+enum db_rc outbox_peek(struct db *db, int limit, struct outbox_batch *b)
+    __attribute__((warn_unused_result));
+
+void outbox_batch_free(struct outbox_batch *b);
+
+/* Puts mails whose lease ran out back to pending (or to failed once they
+ * used max_attempts). *reclaimed and *failed count them. */
+enum db_rc outbox_reclaim(struct db *db, int max_attempts, long *reclaimed,
+    long *failed) __attribute__((warn_unused_result));
+
+/* The check made right before mail is handed to the transport: reminders
+ * whose event is gone become cancelled (ok[i] = OUTBOX_GATE_CANCELLED),
+ * mails still leased to us for at least margin_s seconds get
+ * OUTBOX_GATE_SEND, the rest (no longer safely ours) OUTBOX_GATE_HOLD. */
+#define OUTBOX_GATE_HOLD	0
+#define OUTBOX_GATE_SEND	1
+#define OUTBOX_GATE_CANCELLED	2
+enum db_rc outbox_gate(struct db *db, const struct outbox_item *const *items,
+    size_t n, int margin_s, unsigned char *ok)
+    __attribute__((warn_unused_result));
+
+/* Records a final state; provider_id (sent) or reason (otherwise) may be
+ * NULL. *lost is set to 1 when the row was no longer ours to record. */
+enum db_rc outbox_finish(struct db *db, long long id, int attempts,
+    enum outbox_final st, const char *provider_id, const char *reason,
+    int *lost) __attribute__((warn_unused_result));
+
+/* Records n mails as sent in one statement: ids, attempts (fencing) and
+ * provider ids (NULL entries allowed). lost[i] is set to 1 for each row no
+ * longer ours to record. */
+enum db_rc outbox_sent_many(struct db *db, const long long *ids,
+    const int *attempts, const char *const *provider_ids, size_t n,
+    unsigned char *lost) __attribute__((warn_unused_result));
+
+/* Records a temporary failure: back to pending, due again after delay_ms,
+ * or failed if attempts reached max_attempts. *failed says which. */
+enum db_rc outbox_retry(struct db *db, long long id, int attempts,
+    long delay_ms, int max_attempts, const char *reason, int *failed,
+    int *lost) __attribute__((warn_unused_result));
+
+/* Gives back a claimed mail that was never handed to the transport (the
+ * sender is stopping): pending again, the attempt not counted. */
+enum db_rc outbox_release(struct db *db, long long id, int attempts)
+    __attribute__((warn_unused_result));
+
+/* The earliest due_at of pending mail: *have 0 when there is none. */
+enum db_rc outbox_next_due(struct db *db, time_t *next, int *have)
+    __attribute__((warn_unused_result));
+
+/* Exponential backoff with jitter: base_ms * 2^(attempt-1), capped at
+ * max_ms, then a random point in its upper half (rnd: any random value). */
+long outbox_backoff_ms(int attempt, long base_ms, long max_ms, uint32_t rnd);
+
+/* The reminders of user_id whose reminder time lies in [from, to) (RFC 3339
+ * texts the caller validated), as a JSON array (caller puts it), at most
+ * OUTBOX_LIST_MAX entries, in reminder-time order. */
+enum db_rc outbox_list_user(struct db *db, const char *user_id,
+    const char *from, const char *to, json_object **out)
+    __attribute__((warn_unused_result));
+
+#endif

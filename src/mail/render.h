@@ -1,0 +1,55 @@
+/* render.h — the words of a mail: a reminder's subject, text and HTML in
+ * the reader's time zone with a link to the event, and the HTML twin of an
+ * account mail's text. Pure functions of their input (and the tz data). */
+#ifndef AURORA_RENDER_H
+#define AURORA_RENDER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define RENDER_TZ_MAX	64
+
+struct render_event {
+	const char	*event_id;	/* uuid, goes into the link */
+	const char	*title;
+	const char	*description;	/* "" when none */
+	const char	*location;	/* "" when none */
+	time_t		 start;		/* this occurrence */
+	time_t		 end;
+	int		 all_day;
+	const char	*event_tz;	/* the event's zone (all-day dates) */
+	const char	*user_tz;	/* the reader's zone (times) */
+	int		 minutes_before;
+	const char	*public_url;	/* no trailing slash */
+};
+
+struct render_out {
+	char	*subject;
+	char	*text;
+	char	*html;
+};
+
+/* Fills out with newly allocated strings; free them with render_out_free.
+ * Returns 0, or -1 (out of memory) with out emptied. An unknown time zone
+ * renders in UTC. */
+int render_reminder(const struct render_event *ev, struct render_out *out)
+    __attribute__((warn_unused_result));
+
+/* Account mail (confirmation and reset codes): subject and text as queued,
+ * HTML made from the escaped text. Same ownership as render_reminder. */
+int render_account(const char *subject, const char *text,
+    struct render_out *out) __attribute__((warn_unused_result));
+
+void render_out_free(struct render_out *out);
+
+/* Breaks t down in zone tz (an IANA name such as "Europe/Berlin"); an
+ * unknown or malformed name falls back to UTC. Returns 1 if tz was used,
+ * 0 if UTC was. Changes the process's TZ: single-threaded callers only. */
+int render_localtime(time_t t, const char *tz, struct tm *out);
+
+/* Appends s with & < > " ' escaped (HTML text and attribute values). */
+struct buf;
+int render_html_escape(struct buf *out, const char *s)
+    __attribute__((warn_unused_result));
+
+#endif

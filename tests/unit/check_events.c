@@ -1,0 +1,1067 @@
+/* check_events.c — unit tests for the events domain without a database:
+ * RFC 3339 parsing, time zones, recurrence expansion (DST, EXDATE, limits),
+ * JSON validation, reminder planning and the ICS round trip. */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "events/event.h"
+#include "events/ics.h"
+#include "events/plan.h"
+#include "events/recur.h"
+#include "events/rfc3339.h"
+#include "events/zone.h"
+
+static time_t
+T(const char *s)
+{
+	time_t t = 0;
+
+	ck_assert_msg(rfc3339_parse(s, &t, NULL) == 0, "parse %s", s);
+	return t;
+}
+
+START_TEST(rfc3339_valid)
+{
+	time_t	 t;
+	int	 off;
+
+	ck_assert_int_eq(rfc3339_parse("1970-01-01T00:00:00Z", &t, &off), 0);
+	ck_assert_int_eq(t, 0);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(rfc3339_parse("2026-03-05T09:00:00+07:00", &t, &off),
+	    0);
+	ck_assert_int_eq(t, 1772676000);
+	ck_assert_int_eq(off, 7 * 3600);
+	ck_assert_int_eq(rfc3339_parse("2026-03-05t02:00:00z", &t, NULL), 0);
+	ck_assert_int_eq(t, 1772676000);
+	ck_assert_int_eq(rfc3339_parse("2026-03-04T21:00:00.999-05:00", &t,
+	    &off), 0);
+	ck_assert_int_eq(t, 1772676000);
+	ck_assert_int_eq(off, -5 * 3600);
+	ck_assert_int_eq(rfc3339_parse("2024-02-29T12:00:00Z", &t, NULL), 0);
+	ck_assert_int_eq(rfc3339_parse("2000-02-29T12:00:00Z", &t, NULL), 0);
+	ck_assert_int_eq(rfc3339_parse("1969-12-31T23:59:59Z", &t, NULL), 0);
+	ck_assert_int_eq(t, -1);
+}
+END_TEST
+
+START_TEST(rfc3339_invalid)
+{
+	static const char *const bad[] = {
+		"2026-02-30T09:00:00Z",		/* no such day */
+		"2025-02-29T09:00:00Z",		/* not a leap year */
+		"1900-02-29T09:00:00Z",
+		"2026-03-05T09:00:00",		/* no offset */
+		"2026-03-05 09:00:00Z",		/* blank, not T */
+		"2026-03-05T24:00:00Z",
+		"2026-03-05T23:60:00Z",
+		"2026-03-05T23:59:60Z",		/* leap second */
+		"2026-13-05T09:00:00Z",
+		"2026-00-05T09:00:00Z",
+		"2026-03-00T09:00:00Z",
+		"2026-3-5T09:00:00Z",
+		"2026-03-05T09:00:00+0700",
+		"2026-03-05T09:00:00+24:00",
+		"2026-03-05T09:00:00+07:60",
+		"2026-03-05T09:00:00Z ",
+		" 2026-03-05T09:00:00Z",
+		"2026-03-05T09:00:00.Z",
+		"2026-03-05T09:00Z",
+		"+2026-03-05T09:00:00Z",
+		"2026-03-05",
+		"",
+		"２０２６-03-05T09:00:00Z",
+		"2026-03-05T09:00:00ZZ",
+	};
+	time_t	 t;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(rfc3339_parse(bad[i], &t, NULL) == -1,
+		    "accepted %s", bad[i]);
+	ck_assert_int_eq(rfc3339_parse(NULL, &t, NULL), -1);
+}
+END_TEST
+
+START_TEST(rfc3339_dates_and_format)
+{
+	char	 out[RFC3339_MAX];
+	int	 y, m, d;
+	int64_t	 k;
+
+	ck_assert_int_eq(rfc3339_parse_date("2026-03-05", &y, &m, &d), 0);
+	ck_assert_int_eq(y * 10000 + m * 100 + d, 20260305);
+	ck_assert_int_eq(rfc3339_parse_date("2026-02-29", &y, &m, &d), -1);
+	ck_assert_int_eq(rfc3339_parse_date("2026-03-05T00:00:00Z", &y, &m,
+	    &d), -1);
+	for (k = -800000; k < 800000; k += 997) {
+		rfc3339_civil_from_days(k, &y, &m, &d);
+		ck_assert_int_eq(rfc3339_days_from_civil(y, m, d), k);
+	}
+	ck_assert_int_eq(rfc3339_format(1772676000, 7 * 3600, out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "2026-03-05T09:00:00+07:00");
+	ck_assert_int_eq(rfc3339_format(1772676000, 0, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "2026-03-05T02:00:00Z");
+	ck_assert_int_eq(rfc3339_format(-1, -(5 * 3600 + 30 * 60), out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "1969-12-31T18:29:59-05:30");
+	ck_assert_int_eq(rfc3339_format(0, 0, out, 8), -1);
+}
+END_TEST
+
+START_TEST(zones)
+{
+	icaltimezone *ny, *hcm;
+
+	ck_assert_ptr_nonnull(ny = zone_find("America/New_York"));
+	ck_assert_ptr_nonnull(hcm = zone_find("Asia/Ho_Chi_Minh"));
+	ck_assert_ptr_nonnull(zone_find("UTC"));
+	ck_assert_ptr_nonnull(zone_find("Etc/GMT+5"));
+	ck_assert_ptr_eq(zone_find("America/New_York"), ny);
+	ck_assert_ptr_null(zone_find("Mars/Olympus"));
+	ck_assert_ptr_null(zone_find("../../etc/passwd"));
+	ck_assert_ptr_null(zone_find("/etc/passwd"));
+	ck_assert_ptr_null(zone_find("America//New_York"));
+	ck_assert_ptr_null(zone_find("right/UTC"));
+	ck_assert_ptr_null(zone_find(""));
+	ck_assert_ptr_null(zone_find("America/New_York\n"));
+	ck_assert_int_eq(zone_offset(hcm, T("2026-03-05T02:00:00Z")), 25200);
+	ck_assert_int_eq(zone_offset(ny, T("2026-01-05T12:00:00Z")), -18000);
+	ck_assert_int_eq(zone_offset(ny, T("2026-07-05T12:00:00Z")), -14400);
+	ck_assert_int_eq(zone_offset(ny, T("2050-07-05T12:00:00Z")), -14400);
+	ck_assert_int_eq(zone_midnight(ny, 2026, 3, 8), T("2026-03-08T05:00:00Z"));
+}
+END_TEST
+
+struct got {
+	time_t	 t[64];
+	int	 n;
+};
+
+static int
+collect(time_t t, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n < 64)
+		g->t[g->n++] = t;
+	return 0;
+}
+
+static void
+expand(const char *const *lines, size_t n, const char *start,
+    const char *tz, int all_day, const char *from, const char *to,
+    struct got *g)
+{
+	struct recur		 r;
+	struct recur_error	 err;
+	icaltimezone		*z = zone_find(tz);
+	time_t			 s = T(start);
+
+	memset(g, 0, sizeof(*g));
+	ck_assert_ptr_nonnull(z);
+	ck_assert_msg(recur_parse(&r, lines, n, s, all_day, z, RECUR_TRIAL,
+	    &err) == RECUR_OK, "recur_parse: %s", err.msg);
+	ck_assert_int_eq(recur_expand(&r, s, all_day, z, T(from), T(to),
+	    collect, g), 0);
+	recur_free(&r);
+}
+
+/* A weekly 09:00 meeting stays at 09:00 local across the DST change. */
+static void
+weekly_stays_local(const char *tz, const char *start, const char *dst_day)
+{
+	static const char *const rule[] = { "RRULE:FREQ=WEEKLY;COUNT=6" };
+	icaltimezone	*z = zone_find(tz);
+	struct got	 g;
+	int		 i, before = 0, after = 0;
+	struct icaltimetype lt;
+
+	expand(rule, 1, start, tz, 0, "2026-01-01T00:00:00Z",
+	    "2027-01-01T00:00:00Z", &g);
+	ck_assert_int_eq(g.n, 6);
+	for (i = 0; i < g.n; i++) {
+		lt = zone_local(z, g.t[i], 0);
+		ck_assert_int_eq(lt.hour, 9);
+		ck_assert_int_eq(lt.minute, 0);
+		if (i > 0)
+			ck_assert_int_eq(icaltime_day_of_week(lt), 
+			    icaltime_day_of_week(zone_local(z, g.t[0], 0)));
+		if (g.t[i] < T(dst_day))
+			before++;
+		else
+			after++;
+	}
+	/* Both sides of the change are covered, and the UTC hour moved. */
+	ck_assert_int_gt(before, 0);
+	ck_assert_int_gt(after, 0);
+	ck_assert_int_eq((g.t[g.n - 1] - g.t[0]) % (7 * 86400), 7 * 86400 -
+	    3600);
+}
+
+START_TEST(recur_dst_new_york)
+{
+	weekly_stays_local("America/New_York", "2026-02-19T09:00:00-05:00",
+	    "2026-03-08T12:00:00Z");
+}
+END_TEST
+
+START_TEST(recur_dst_berlin)
+{
+	weekly_stays_local("Europe/Berlin", "2026-03-12T09:00:00+01:00",
+	    "2026-03-29T12:00:00Z");
+}
+END_TEST
+
+START_TEST(recur_issue_example)
+{
+	static const char *const lines[] = {
+		"RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=10",
+		"EXDATE;TZID=Asia/Ho_Chi_Minh:20260312T090000",
+	};
+	struct got g;
+
+	expand(lines, 2, "2026-03-05T09:00:00+07:00", "Asia/Ho_Chi_Minh", 0,
+	    "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z", &g);
+	/* Ten by COUNT, one of them excluded. */
+	ck_assert_int_eq(g.n, 9);
+	ck_assert_int_eq(g.t[0], T("2026-03-05T09:00:00+07:00"));
+	ck_assert_int_eq(g.t[1], T("2026-03-19T09:00:00+07:00"));
+	ck_assert_int_eq(g.t[8], T("2026-05-07T09:00:00+07:00"));
+	/* A window in the middle. */
+	expand(lines, 2, "2026-03-05T09:00:00+07:00", "Asia/Ho_Chi_Minh", 0,
+	    "2026-03-19T02:00:00Z", "2026-04-02T02:00:00Z", &g);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_int_eq(g.t[0], T("2026-03-19T09:00:00+07:00"));
+	ck_assert_int_eq(g.t[1], T("2026-03-26T09:00:00+07:00"));
+}
+END_TEST
+
+START_TEST(recur_rdate_until_endless)
+{
+	static const char *const a[] = {
+		"RRULE:FREQ=DAILY;UNTIL=20260310T000000Z",
+		"RDATE:20260320T140000Z",
+		"EXDATE:20260306T140000Z,20260307T140000Z",
+	};
+	static const char *const b[] = { "rrule:freq=monthly;bymonthday=-1" };
+	static const char *const c[] = { "RRULE:FREQ=YEARLY" };
+	struct got	 g;
+	struct recur	 r;
+	struct recur_error err;
+	time_t		 last;
+
+	expand(a, 3, "2026-03-05T14:00:00Z", "UTC", 0, "2026-01-01T00:00:00Z",
+	    "2027-01-01T00:00:00Z", &g);
+	ck_assert_int_eq(g.n, 4);	/* 5, 8, 9, then the RDATE */
+	ck_assert_int_eq(g.t[0], T("2026-03-05T14:00:00Z"));
+	ck_assert_int_eq(g.t[1], T("2026-03-08T14:00:00Z"));
+	ck_assert_int_eq(g.t[3], T("2026-03-20T14:00:00Z"));
+	/* Endless monthly on the last day, far ahead (set_start path). */
+	expand(b, 1, "2026-01-31T10:00:00Z", "UTC", 0, "2031-02-01T00:00:00Z",
+	    "2031-05-01T00:00:00Z", &g);
+	ck_assert_int_eq(g.n, 3);
+	ck_assert_int_eq(g.t[0], T("2031-02-28T10:00:00Z"));
+	ck_assert_int_eq(g.t[2], T("2031-04-30T10:00:00Z"));
+	ck_assert_int_eq(recur_parse(&r, b, 1, T("2026-01-31T10:00:00Z"), 0,
+	    zone_find("UTC"), 0, &err), RECUR_OK);
+	ck_assert_str_eq(r.lines[0], "RRULE:FREQ=MONTHLY;BYMONTHDAY=-1");
+	ck_assert_int_eq(recur_last_start(&r, T("2026-01-31T10:00:00Z"), 0,
+	    zone_find("UTC"), &last), 1);
+	recur_free(&r);
+	/* All-day yearly: dates, one per year. */
+	expand(c, 1, "2024-02-29T00:00:00Z", "UTC", 1, "2024-01-01T00:00:00Z",
+	    "2033-01-01T00:00:00Z", &g);
+	ck_assert_int_eq(g.n, 3);	/* 2024, 2028, 2032: RFC skips */
+}
+END_TEST
+
+START_TEST(recur_dtstart_counts)
+{
+	/* DTSTART on a Wednesday, rule on Thursdays: DTSTART is the first of
+	 * the three. */
+	static const char *const l[] = { "RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3" };
+	struct got g;
+
+	expand(l, 1, "2026-03-04T09:00:00Z", "UTC", 0, "2026-01-01T00:00:00Z",
+	    "2027-01-01T00:00:00Z", &g);
+	ck_assert_int_eq(g.n, 3);
+	ck_assert_int_eq(g.t[0], T("2026-03-04T09:00:00Z"));
+	ck_assert_int_eq(g.t[1], T("2026-03-05T09:00:00Z"));
+	ck_assert_int_eq(g.t[2], T("2026-03-12T09:00:00Z"));
+}
+END_TEST
+
+START_TEST(recur_rejects_absurd_fast)
+{
+	static const char *const bad[] = {
+		"RRULE:FREQ=SECONDLY",
+		"RRULE:FREQ=MINUTELY;COUNT=5",
+		"RRULE:FREQ=HOURLY",
+		"RRULE:FREQ=DAILY;COUNT=1000000000",
+		"RRULE:FREQ=DAILY;COUNT=0",
+		"RRULE:FREQ=DAILY;INTERVAL=0",
+		"RRULE:FREQ=DAILY;INTERVAL=1000000",
+		"RRULE:FREQ=DAILY;BYHOUR=1,2,3",
+		"RRULE:FREQ=DAILY;BYMINUTE=0",
+		"RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+		"RRULE:FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4,6,9,11",
+		"RRULE:FREQ=DAILY;BYDAY=1MO",
+		"RRULE:FREQ=WEEKLY;BYMONTHDAY=1",
+		"RRULE:FREQ=MONTHLY;BYYEARDAY=1",
+		"RRULE:FREQ=DAILY;COUNT=3;UNTIL=20260101T000000Z",
+		"RRULE:FREQ=DAILY;UNTIL=20260101",
+		"RRULE:FREQ=DAILY;FREQ=WEEKLY",
+		"RRULE:FREQ=WEEKLY;FOO=BAR",
+		"RRULE:FREQ=WEEKLY;BYDAY=XX",
+		"RRULE:FREQ=WEEKLY;BYDAY=",
+		"RRULE:FREQ=YEARLY;BYMONTH=13",
+		"RRULE:COUNT=3",
+		"RRULE:",
+		"RRULE FREQ=DAILY",
+		"EXRULE:FREQ=DAILY",
+		"DTSTART:20260101T000000Z",
+		"EXDATE:20260230T090000Z",
+		"EXDATE:20260305",
+		"EXDATE;TZID=Mars/Olympus:20260305T090000",
+		"RDATE;VALUE=PERIOD:20260305T090000Z/PT1H",
+		"EXDATE:20260305T090000Z,",
+		"RDATE;TZID=UTC:20260305T090000Z",
+		/* Never occur, seen from the rule (libical would search for
+		 * centuries inside one call). */
+		"RRULE:FREQ=MONTHLY;BYDAY=53MO",
+		"RRULE:FREQ=MONTHLY;BYDAY=-1FR;BYSETPOS=2",
+		"RRULE:FREQ=MONTHLY;BYMONTH=4,6;BYSETPOS=2,3",
+		"RRULE:FREQ=YEARLY;BYDAY=MO,TU;BYSETPOS=366",
+		"RRULE:FREQ=MONTHLY;BYDAY=1SU,-2SA;BYMONTHDAY=30",
+		"RRULE:FREQ=YEARLY;BYMONTH=4,6;BYMONTHDAY=-1,15;BYDAY=1SU,-2SA",
+		"RRULE:FREQ=YEARLY;BYMONTHDAY=-1,15;BYDAY=1SU",
+		"RRULE:FREQ=MONTHLY;INTERVAL=2;BYMONTH=4,6",
+		"RRULE:FREQ=YEARLY;BYMONTHDAY=31;BYMONTH=2",
+		"RRULE:FREQ=YEARLY;BYWEEKNO=-1",
+	};
+	struct recur		 r;
+	struct recur_error	 err;
+	size_t			 i;
+	int64_t			 t0;
+	const char		*l[1];
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		l[0] = bad[i];
+		t0 = clock_mono_us();
+		ck_assert_msg(recur_parse(&r, l, 1, T("2026-03-05T09:00:00Z"), 0,
+		    zone_find("UTC"), RECUR_TRIAL, &err) == RECUR_INVALID,
+		    "accepted %s", bad[i]);
+		ck_assert_int_eq(err.index, 0);
+		ck_assert_msg(clock_mono_us() - t0 < 100000, "%s took %lld us",
+		    bad[i], (long long)(clock_mono_us() - t0));
+	}
+}
+END_TEST
+
+START_TEST(recur_accepts_real_rules)
+{
+	static const char *const good[] = {
+		"RRULE:FREQ=MONTHLY;BYDAY=-1FR",
+		"RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+		"RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=4TH",
+		"RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+		"RRULE:FREQ=MONTHLY;BYMONTHDAY=13;BYDAY=FR",
+		"RRULE:FREQ=MONTHLY;INTERVAL=2;BYMONTH=3,5",
+		"RRULE:FREQ=MONTHLY;BYDAY=2TU;INTERVAL=3;COUNT=8",
+		"RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;WKST=SU",
+		"RRULE:FREQ=DAILY;INTERVAL=3;UNTIL=20270101T000000Z",
+		"RRULE:FREQ=YEARLY;BYYEARDAY=1,-1",
+	};
+	struct recur		 r;
+	struct recur_error	 err;
+	size_t			 i;
+	const char		*l[1];
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		l[0] = good[i];
+		ck_assert_msg(recur_parse(&r, l, 1, T("2026-03-05T09:00:00Z"), 0,
+		    zone_find("Europe/Berlin"), RECUR_TRIAL, &err) == RECUR_OK,
+		    "refused %s: %s", good[i], err.msg);
+		recur_free(&r);
+	}
+	/* A monthly rule on the 31st limited to 30-day months never
+	 * occurs; on the 30th it does. */
+	l[0] = "RRULE:FREQ=MONTHLY;BYMONTH=4,6";
+	ck_assert_int_eq(recur_parse(&r, l, 1, T("2026-01-31T09:00:00Z"), 0,
+	    zone_find("UTC"), RECUR_TRIAL, &err), RECUR_INVALID);
+	ck_assert_int_eq(recur_parse(&r, l, 1, T("2026-01-30T09:00:00Z"), 0,
+	    zone_find("UTC"), RECUR_TRIAL, &err), RECUR_OK);
+	recur_free(&r);
+}
+END_TEST
+
+START_TEST(recur_limits)
+{
+	static const char *two[] = { "RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY" };
+	const char		*many[RECUR_MAX_DATES + 1];
+	char			 buf[RECUR_MAX_DATES + 1][40];
+	struct recur		 r;
+	struct recur_error	 err;
+	int			 i;
+
+	ck_assert_int_eq(recur_parse(&r, two, 2, 0, 0, zone_find("UTC"),
+	    RECUR_TRIAL, &err), RECUR_INVALID);
+	ck_assert_int_eq(err.index, 1);
+	for (i = 0; i <= RECUR_MAX_DATES; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "EXDATE:2026%02d%02dT090000Z",
+		    1 + i / 28, 1 + i % 28);
+		many[i] = buf[i];
+	}
+	ck_assert_int_eq(recur_parse(&r, many, RECUR_MAX_DATES, 0, 0,
+	    zone_find("UTC"), RECUR_TRIAL, &err), RECUR_OK);
+	recur_free(&r);
+	ck_assert_int_eq(recur_parse(&r, many, RECUR_MAX_DATES + 1, 0, 0,
+	    zone_find("UTC"), RECUR_TRIAL, &err), RECUR_INVALID);
+	ck_assert_int_eq(err.index, RECUR_MAX_DATES);
+}
+END_TEST
+
+static json_object *
+J(const char *s)
+{
+	json_object *o = json_tokener_parse(s);
+
+	ck_assert_msg(o != NULL, "bad test JSON %s", s);
+	return o;
+}
+
+static enum event_rc
+from_json(const char *s, struct event *ev, struct event_error *err)
+{
+	struct event_defaults	 def;
+	struct recur		 rec;
+	json_object		*o = J(s);
+	enum event_rc		 rc;
+
+	memset(&def, 0, sizeof(def));
+	memcpy(def.time_zone, "Asia/Ho_Chi_Minh", 17);
+	def.reminders[0] = 15;
+	def.nreminders = 1;
+	memset(ev, 0, sizeof(*ev));
+	rc = event_from_json(ev, o, 0, &def, &rec, err);
+	recur_free(&rec);
+	json_object_put(o);
+	return rc;
+}
+
+#define BASE "\"title\":\"Team sync\",\"start\":\"2026-03-05T09:00:00+07:00\"," \
+	"\"end\":\"2026-03-05T10:00:00+07:00\""
+
+START_TEST(validate_good)
+{
+	struct event		 ev;
+	struct event_error	 err;
+	json_object		*o;
+
+	ck_assert_int_eq(from_json("{" BASE ",\"time_zone\":\"Asia/Ho_Chi_Minh\""
+	    ",\"recurrence\":[\"RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=10\","
+	    "\"EXDATE;TZID=Asia/Ho_Chi_Minh:20260312T090000\"],"
+	    "\"reminders\":[{\"method\":\"email\",\"minutes_before\":30}]}",
+	    &ev, &err), EVENT_OK);
+	ck_assert_str_eq(ev.title, "Team sync");
+	ck_assert_int_eq(ev.start, T("2026-03-05T02:00:00Z"));
+	ck_assert_int_eq(ev.nreminders, 1);
+	ck_assert_int_eq(ev.reminders[0], 30);
+	ck_assert_int_eq(ev.nrecurrence, 2);
+	snprintf(ev.id, sizeof(ev.id), "0b9d4c1e-4a5f-4c8e-9f00-123456789abc");
+	ev.version = 3;
+	o = event_to_json(&ev, 0, 0);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o,
+	    "start")), "2026-03-05T09:00:00+07:00");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o,
+	    "end")), "2026-03-05T10:00:00+07:00");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(o,
+	    "version")), 3);
+	json_object_put(o);
+	o = event_to_json(&ev, T("2026-03-19T02:00:00Z"), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o,
+	    "start")), "2026-03-19T09:00:00+07:00");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o,
+	    "end")), "2026-03-19T10:00:00+07:00");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o,
+	    "occurrence_start")), "2026-03-19T09:00:00+07:00");
+	json_object_put(o);
+	event_clear(&ev);
+
+	/* Defaults: the user's zone and reminders. */
+	ck_assert_int_eq(from_json("{" BASE "}", &ev, &err), EVENT_OK);
+	ck_assert_str_eq(ev.time_zone, "Asia/Ho_Chi_Minh");
+	ck_assert_int_eq(ev.nreminders, 1);
+	ck_assert_int_eq(ev.reminders[0], 15);
+	ck_assert_str_eq(ev.description, "");
+	event_clear(&ev);
+	/* An explicit empty list means none. */
+	ck_assert_int_eq(from_json("{" BASE ",\"reminders\":[]}", &ev, &err),
+	    EVENT_OK);
+	ck_assert_int_eq(ev.nreminders, 0);
+	event_clear(&ev);
+	/* All-day: dates, end exclusive, shown as dates. */
+	ck_assert_int_eq(from_json("{\"title\":\"Off\",\"all_day\":true,"
+	    "\"start\":\"2026-03-05\",\"end\":\"2026-03-07\","
+	    "\"time_zone\":\"Europe/Berlin\"}", &ev, &err), EVENT_OK);
+	ck_assert_int_eq(ev.start, T("2026-03-05T00:00:00+01:00"));
+	o = event_to_json(&ev, 0, 0);
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(o,
+	    "end")), "2026-03-07");
+	json_object_put(o);
+	event_clear(&ev);
+	/* 200 characters of four-byte UTF-8 is fine. */
+	{
+		char body[2000];
+		int n = snprintf(body, sizeof(body), "{\"start\":"
+		    "\"2026-03-05T09:00:00Z\",\"end\":\"2026-03-05T10:00:00Z\","
+		    "\"title\":\"");
+		for (int i = 0; i < 200; i++)
+			n += snprintf(body + n, sizeof(body) - (size_t)n,
+			    "\xf0\x9f\x98\x80");
+		snprintf(body + n, sizeof(body) - (size_t)n, "\"}");
+		ck_assert_int_eq(from_json(body, &ev, &err), EVENT_OK);
+		event_clear(&ev);
+	}
+}
+END_TEST
+
+START_TEST(validate_bad)
+{
+	static const struct {
+		const char *body, *field;
+	} cases[] = {
+		{ "{\"start\":\"2026-03-05T09:00:00Z\",\"end\":\"2026-03-05T10:00:00Z\"}", "title" },
+		{ "{" BASE ",\"title\":\"\"}", "title" },
+		{ "{" BASE ",\"title\":5}", "title" },
+		{ "{" BASE ",\"title\":\"a\\u0000b\"}", "title" },
+		{ "{" BASE ",\"title\":\"a\\nb\"}", "title" },
+		{ "{" BASE ",\"colour\":\"red\"}", "colour" },
+		{ "{" BASE ",\"id\":\"0b9d4c1e-4a5f-4c8e-9f00-123456789abc\"}", "id" },
+		{ "{" BASE ",\"version\":7}", "version" },
+		{ "{" BASE ",\"created_at\":\"2026-01-01T00:00:00Z\"}", "created_at" },
+		{ "{" BASE ",\"user_id\":\"x\"}", "user_id" },
+		{ "{" BASE ",\"owner\":\"x\"}", "owner" },
+		{ "{\"title\":\"x\",\"start\":\"2026-02-30T09:00:00Z\",\"end\":\"2026-03-05T10:00:00Z\"}", "start" },
+		{ "{\"title\":\"x\",\"start\":\"2026-03-05T09:00:00\",\"end\":\"2026-03-05T10:00:00Z\"}", "start" },
+		{ "{\"title\":\"x\",\"start\":20260305,\"end\":\"2026-03-05T10:00:00Z\"}", "start" },
+		{ "{\"title\":\"x\",\"start\":\"2026-03-05T09:00:00Z\",\"end\":\"2026-03-05T09:00:00Z\"}", "end" },
+		{ "{\"title\":\"x\",\"start\":\"2026-03-05T09:00:00Z\",\"end\":\"2026-03-05T08:00:00Z\"}", "end" },
+		{ "{\"title\":\"x\",\"start\":\"9999-03-05T09:00:00Z\",\"end\":\"9999-03-05T10:00:00Z\"}", "start" },
+		{ "{\"title\":\"x\",\"all_day\":true,\"start\":\"2026-03-05T09:00:00Z\",\"end\":\"2026-03-06\"}", "start" },
+		{ "{\"title\":\"x\",\"all_day\":\"yes\",\"start\":\"2026-03-05\",\"end\":\"2026-03-06\"}", "all_day" },
+		{ "{" BASE ",\"time_zone\":\"Mars/Olympus\"}", "time_zone" },
+		{ "{" BASE ",\"time_zone\":\"../../etc/passwd\"}", "time_zone" },
+		{ "{" BASE ",\"time_zone\":null}", "time_zone" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":1},{\"minutes_before\":2},{\"minutes_before\":3},{\"minutes_before\":4},{\"minutes_before\":5},{\"minutes_before\":6}]}", "reminders" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":10},{\"minutes_before\":40321}]}", "reminders[1].minutes_before" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":-1}]}", "reminders[0].minutes_before" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":30.5}]}", "reminders[0].minutes_before" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":\"30\"}]}", "reminders[0].minutes_before" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":99999999999999999999999}]}", "reminders[0].minutes_before" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":1e400}]}", "reminders[0].minutes_before" },
+		{ "{" BASE ",\"reminders\":[{\"method\":\"sms\",\"minutes_before\":5}]}", "reminders[0].method" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":5,\"x\":1}]}", "reminders[0].x" },
+		{ "{" BASE ",\"reminders\":[{}]}", "reminders[0].minutes_before" },
+		{ "{" BASE ",\"reminders\":[{\"minutes_before\":5},{\"minutes_before\":5}]}", "reminders[1].minutes_before" },
+		{ "{" BASE ",\"reminders\":{}}", "reminders" },
+		{ "{" BASE ",\"recurrence\":[\"RRULE:FREQ=DAILY\",\"RRULE:FREQ=SECONDLY\"]}", "recurrence[1]" },
+		{ "{" BASE ",\"recurrence\":[\"RRULE:FREQ=DAILY;COUNT=1000000000\"]}", "recurrence[0]" },
+		{ "{" BASE ",\"recurrence\":[7]}", "recurrence[0]" },
+		{ "{" BASE ",\"recurrence\":\"RRULE:FREQ=DAILY\"}", "recurrence" },
+		{ "{" BASE ",\"description\":5}", "description" },
+		{ "{" BASE ",\"location\":\"a\\tb\"}", "location" },
+	};
+	struct event		 ev;
+	struct event_error	 err;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(from_json(cases[i].body, &ev, &err) ==
+		    EVENT_INVALID, "accepted %s", cases[i].body);
+		ck_assert_msg(strcmp(err.field, cases[i].field) == 0,
+		    "%s: field %s, expected %s (%s)", cases[i].body, err.field,
+		    cases[i].field, err.msg);
+		event_clear(&ev);
+	}
+}
+END_TEST
+
+START_TEST(validate_lengths)
+{
+	struct event		 ev;
+	struct event_error	 err;
+	char			*body;
+	size_t			 n = 20000;
+
+	body = malloc(n + 200);
+	ck_assert_ptr_nonnull(body);
+	/* title: 201 characters */
+	snprintf(body, n, "{" BASE ",\"title\":\"%0201d\"}", 0);
+	ck_assert_int_eq(from_json(body, &ev, &err), EVENT_INVALID);
+	ck_assert_str_eq(err.field, "title");
+	event_clear(&ev);
+	snprintf(body, n, "{" BASE ",\"title\":\"%0200d\"}", 0);
+	ck_assert_int_eq(from_json(body, &ev, &err), EVENT_OK);
+	event_clear(&ev);
+	snprintf(body, n + 200, "{" BASE ",\"description\":\"%010001d\"}", 0);
+	ck_assert_int_eq(from_json(body, &ev, &err), EVENT_INVALID);
+	ck_assert_str_eq(err.field, "description");
+	event_clear(&ev);
+	snprintf(body, n + 200, "{" BASE ",\"description\":\"%010000d\"}", 0);
+	ck_assert_int_eq(from_json(body, &ev, &err), EVENT_OK);
+	event_clear(&ev);
+	snprintf(body, n, "{" BASE ",\"location\":\"%0501d\"}", 0);
+	ck_assert_int_eq(from_json(body, &ev, &err), EVENT_INVALID);
+	ck_assert_str_eq(err.field, "location");
+	event_clear(&ev);
+	free(body);
+}
+END_TEST
+
+START_TEST(validate_patch)
+{
+	struct event		 ev;
+	struct event_error	 err;
+	struct recur		 rec;
+	json_object		*o;
+
+	ck_assert_int_eq(from_json("{\"title\":\"Off\",\"all_day\":true,"
+	    "\"start\":\"2026-03-05\",\"end\":\"2026-03-06\","
+	    "\"time_zone\":\"Europe/Berlin\"}", &ev, &err), EVENT_OK);
+	/* The zone changes, the dates stay. */
+	o = J("{\"time_zone\":\"America/New_York\"}");
+	ck_assert_int_eq(event_from_json(&ev, o, 1, NULL, &rec, &err),
+	    EVENT_OK);
+	recur_free(&rec);
+	json_object_put(o);
+	ck_assert_int_eq(ev.start, T("2026-03-05T00:00:00-05:00"));
+	ck_assert_int_eq(ev.end, T("2026-03-06T00:00:00-05:00"));
+	/* all_day alone cannot change. */
+	o = J("{\"all_day\":false}");
+	ck_assert_int_eq(event_from_json(&ev, o, 1, NULL, &rec, &err),
+	    EVENT_INVALID);
+	ck_assert_str_eq(err.field, "start");
+	json_object_put(o);
+	/* A new end before the start. */
+	o = J("{\"end\":\"2026-03-01\"}");
+	ck_assert_int_eq(event_from_json(&ev, o, 1, NULL, &rec, &err),
+	    EVENT_INVALID);
+	ck_assert_str_eq(err.field, "end");
+	json_object_put(o);
+	event_clear(&ev);
+}
+END_TEST
+
+START_TEST(cursor_decoding)
+{
+	struct event_query q;
+
+	memset(&q, 0, sizeof(q));
+	/* base64url("1:1772676000:0b9d4c1e-4a5f-4c8e-9f00-123456789abc:0") */
+	ck_assert_int_eq(event_cursor_decode("MToxNzcyNjc2MDAwOjBiOWQ0YzFlLT"
+	    "RhNWYtNGM4ZS05ZjAwLTEyMzQ1Njc4OWFiYzow", &q), 0);
+	ck_assert_int_eq(q.cursor_start, 1772676000);
+	ck_assert_str_eq(q.cursor_id, "0b9d4c1e-4a5f-4c8e-9f00-123456789abc");
+	ck_assert_int_eq(event_cursor_decode("", &q), -1);
+	ck_assert_int_eq(event_cursor_decode("!!!", &q), -1);
+	ck_assert_int_eq(event_cursor_decode("MToxOng6eQ", &q), -1);
+	/* "2:..." (unknown version) */
+	ck_assert_int_eq(event_cursor_decode("MjoxOjA", &q), -1);
+}
+END_TEST
+
+START_TEST(plan_reminders)
+{
+	struct event		 ev;
+	struct event_error	 err;
+	struct recur		 rec;
+	struct plan		 p;
+	json_object		*o;
+	char			 until[RFC3339_MAX];
+	time_t			 now = T("2026-03-01T00:00:00Z");
+	icaltimezone		*z = zone_find("Asia/Ho_Chi_Minh");
+
+	o = J("{" BASE ",\"recurrence\":[\"RRULE:FREQ=DAILY;COUNT=20\"],"
+	    "\"reminders\":[{\"minutes_before\":30},"
+	    "{\"minutes_before\":1440}]}");
+	memset(&ev, 0, sizeof(ev));
+	{
+		struct event_defaults def;
+
+		memset(&def, 0, sizeof(def));
+		memcpy(def.time_zone, "UTC", 4);
+		ck_assert_int_eq(event_from_json(&ev, o, 0, &def, &rec, &err),
+		    EVENT_OK);
+	}
+	json_object_put(o);
+	ck_assert_int_eq(plan_build(&p, &ev, &rec, z, now,
+	    now + SCHEDULE_HORIZON), 0);
+	/* Occurrences 03-05..03-08 02:00Z: the 30-minute reminders of 5..7
+	 * and the one-day reminders of 5..8 are due by 03-08 00:00Z. */
+	ck_assert_int_eq(p.n, 3 + 4);
+	ck_assert(plan_has(&p, T("2026-03-05T02:00:00Z"), 30));
+	ck_assert(plan_has(&p, T("2026-03-08T02:00:00Z"), 1440));
+	ck_assert(!plan_has(&p, T("2026-03-08T02:00:00Z"), 30));
+	plan_free(&p);
+	plan_until(&ev, &rec, z, now + SCHEDULE_HORIZON, until, sizeof(until));
+	ck_assert_str_eq(until, "2026-03-08T00:00:00Z");
+	/* Far past the last occurrence nothing more is due. */
+	plan_until(&ev, &rec, z, T("2026-04-01T00:00:00Z"), until,
+	    sizeof(until));
+	ck_assert_str_eq(until, "infinity");
+	recur_free(&rec);
+	event_clear(&ev);
+}
+END_TEST
+
+struct parsed {
+	struct event	 ev[8];
+	int		 n;
+	char		 skipped[8][200];
+	int		 nskip;
+};
+
+static int
+keep(struct ics_item *it, void *arg)
+{
+	struct parsed	*p = arg;
+	size_t		 i;
+
+	if (it->skip) {
+		snprintf(p->skipped[p->nskip++], 200, "%s", it->why);
+		return 0;
+	}
+	ck_assert_int_lt(p->n, 8);
+	p->ev[p->n] = it->ev;
+	/* Take ownership: the parser frees it->ev after the call. */
+	p->ev[p->n].title = strdup(it->ev.title);
+	p->ev[p->n].description = it->ev.description ?
+	    strdup(it->ev.description) : NULL;
+	p->ev[p->n].location = it->ev.location ? strdup(it->ev.location) :
+	    NULL;
+	p->ev[p->n].recurrence = calloc(it->ev.nrecurrence + 1,
+	    sizeof(char *));
+	for (i = 0; i < it->ev.nrecurrence; i++)
+		p->ev[p->n].recurrence[i] = strdup(it->ev.recurrence[i]);
+	p->n++;
+	return 0;
+}
+
+static void
+parse_ok(const char *text, struct parsed *p)
+{
+	struct ics_error err;
+
+	memset(p, 0, sizeof(*p));
+	ck_assert_msg(ics_parse(text, strlen(text), "UTC", keep, p, &err) ==
+	    0, "line %ld: %s", err.line, err.msg);
+}
+
+static void
+parsed_free(struct parsed *p)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		event_clear(&p->ev[i]);
+}
+
+/* Expansions of two events agree over a year. */
+static void
+same_occurrences(const struct event *a, const struct event *b)
+{
+	struct recur		 ra, rb;
+	struct recur_error	 err;
+	struct got		 ga, gb;
+	int			 i;
+
+	ck_assert_int_eq(recur_parse(&ra, (const char *const *)a->recurrence,
+	    a->nrecurrence, a->start, a->all_day, zone_find(a->time_zone), 0,
+	    &err), RECUR_OK);
+	ck_assert_msg(recur_parse(&rb, (const char *const *)b->recurrence,
+	    b->nrecurrence, b->start, b->all_day, zone_find(b->time_zone), 0,
+	    &err) == RECUR_OK, "%s", err.msg);
+	memset(&ga, 0, sizeof(ga));
+	memset(&gb, 0, sizeof(gb));
+	recur_expand(&ra, a->start, a->all_day, zone_find(a->time_zone),
+	    a->start, a->start + 366 * 86400L, collect, &ga);
+	recur_expand(&rb, b->start, b->all_day, zone_find(b->time_zone),
+	    b->start, b->start + 366 * 86400L, collect, &gb);
+	ck_assert_int_eq(ga.n, gb.n);
+	for (i = 0; i < ga.n; i++)
+		ck_assert_int_eq(ga.t[i], gb.t[i]);
+	recur_free(&ra);
+	recur_free(&rb);
+}
+
+START_TEST(ics_round_trip)
+{
+	struct event		 src[3];
+	struct event_error	 err;
+	struct ics_writer	*w;
+	struct parsed		 p;
+	char			*text;
+	int			 i;
+
+	ck_assert_int_eq(from_json("{\"title\":\"Team sync; weekly, \\\"big\\\" "
+	    "\\u00e9v\\u00e9nement \\ud83d\\ude00 with a long title that has "
+	    "to be folded over several lines by the writer\","
+	    "\"description\":\"Line one\\nLine two, with; punctuation\\\\\","
+	    "\"location\":\"Room 4, Hanoi\","
+	    "\"start\":\"2026-03-05T09:00:00+07:00\","
+	    "\"end\":\"2026-03-05T10:00:00+07:00\","
+	    "\"time_zone\":\"Asia/Ho_Chi_Minh\","
+	    "\"recurrence\":[\"RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=10\","
+	    "\"EXDATE;TZID=Asia/Ho_Chi_Minh:20260312T090000\"],"
+	    "\"reminders\":[{\"minutes_before\":30},{\"minutes_before\":0}]}",
+	    &src[0], &err), EVENT_OK);
+	ck_assert_int_eq(from_json("{\"title\":\"Holiday\",\"all_day\":true,"
+	    "\"start\":\"2026-12-24\",\"end\":\"2026-12-27\","
+	    "\"time_zone\":\"Europe/Berlin\",\"reminders\":[],"
+	    "\"recurrence\":[\"RRULE:FREQ=YEARLY;UNTIL=20301224\"]}",
+	    &src[1], &err), EVENT_OK);
+	ck_assert_int_eq(from_json("{\"title\":\"Standup\","
+	    "\"start\":\"2026-03-02T09:00:00-05:00\","
+	    "\"end\":\"2026-03-02T09:15:00-05:00\","
+	    "\"time_zone\":\"America/New_York\",\"reminders\":[],"
+	    "\"recurrence\":[\"RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR;"
+	    "UNTIL=20260601T000000Z\",\"RDATE:20260307T140000Z\"]}",
+	    &src[2], &err), EVENT_OK);
+	w = ics_writer_new("Test");
+	ck_assert_ptr_nonnull(w);
+	for (i = 0; i < 3; i++) {
+		snprintf(src[i].id, sizeof(src[i].id),
+		    "00000000-0000-4000-8000-00000000000%d", i);
+		snprintf(src[i].uid, sizeof(src[i].uid), "uid-%d@test", i);
+		src[i].version = 2;
+		ck_assert_int_eq(ics_writer_add(w, &src[i]), 0);
+	}
+	text = ics_writer_finish(w);
+	ics_writer_free(w);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "BEGIN:VTIMEZONE\r\nTZID:"
+	    "America/New_York\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "TZID:Asia/Ho_Chi_Minh"));
+	ck_assert_ptr_nonnull(strstr(text, "DTSTART;TZID=Asia/Ho_Chi_Minh:"
+	    "20260305T090000\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "DTSTART;VALUE=DATE:20261224"));
+	ck_assert_ptr_nonnull(strstr(text, "TRIGGER:-PT30M"));
+	ck_assert_ptr_nonnull(strstr(text, "UID:uid-1@test"));
+	ck_assert_ptr_nonnull(strstr(text, "SEQUENCE:1"));
+	ck_assert_ptr_null(strstr(text, "freeassociation"));
+	/* Every line within 75 octets (folded). */
+	for (char *l = text, *e; (e = strstr(l, "\r\n")) != NULL; l = e + 2)
+		ck_assert_int_le(e - l, 75);
+
+	parse_ok(text, &p);
+	ck_assert_int_eq(p.n, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(p.ev[i].uid, src[i].uid);
+		ck_assert_str_eq(p.ev[i].title, src[i].title);
+		ck_assert_int_eq(p.ev[i].all_day, src[i].all_day);
+		ck_assert_int_eq(p.ev[i].nreminders, src[i].nreminders);
+		if (src[i].all_day) {
+			/* Dates carry no zone: they come back in the
+			 * importer's default zone (UTC here). */
+			struct icaltimetype a = zone_local(zone_find(
+			    src[i].time_zone), src[i].start, 1), b =
+			    zone_local(zone_find("UTC"), p.ev[i].start, 1);
+
+			ck_assert_int_eq(icaltime_compare_date_only(a, b), 0);
+			ck_assert_int_eq(p.ev[i].end - p.ev[i].start, 3 * 86400);
+			continue;
+		}
+		ck_assert_int_eq(p.ev[i].start, src[i].start);
+		ck_assert_int_eq(p.ev[i].end, src[i].end);
+		same_occurrences(&src[i], &p.ev[i]);
+	}
+	ck_assert_str_eq(p.ev[0].description, src[0].description);
+	ck_assert_str_eq(p.ev[0].location, "Room 4, Hanoi");
+	ck_assert_str_eq(p.ev[0].time_zone, "Asia/Ho_Chi_Minh");
+	ck_assert_str_eq(p.ev[2].time_zone, "America/New_York");
+	parsed_free(&p);
+	free(text);
+	for (i = 0; i < 3; i++)
+		event_clear(&src[i]);
+}
+END_TEST
+
+START_TEST(ics_reads_others)
+{
+	/* Outlook-style zone name with its own VTIMEZONE, folded lines,
+	 * LF-only ends, a DURATION, an unsupported instance override. */
+	static const char text[] =
+	    "BEGIN:VCALENDAR\n"
+	    "VERSION:2.0\n"
+	    "PRODID:-//Other//EN\n"
+	    "BEGIN:VEVENT\n"
+	    "UID:a@x\n"
+	    "DTSTART;TZID=W. Europe Standard Time:20260305T090000\n"
+	    "DURATION:PT1H30M\n"
+	    "SUMMARY:Folded\n"
+	    "  title\n"
+	    "RRULE:FREQ=WEEKLY;UNTIL=20260402T090000\n"
+	    "EXDATE;TZID=W. Europe Standard Time:20260312T090000,20260319T090000\n"
+	    "BEGIN:VALARM\n"
+	    "ACTION:DISPLAY\n"
+	    "TRIGGER:-PT10M\n"
+	    "END:VALARM\n"
+	    "END:VEVENT\n"
+	    "BEGIN:VTIMEZONE\n"
+	    "TZID:W. Europe Standard Time\n"
+	    "BEGIN:STANDARD\n"
+	    "DTSTART:16010101T030000\n"
+	    "TZOFFSETFROM:+0200\n"
+	    "TZOFFSETTO:+0100\n"
+	    "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\n"
+	    "END:STANDARD\n"
+	    "BEGIN:DAYLIGHT\n"
+	    "DTSTART:16010101T020000\n"
+	    "TZOFFSETFROM:+0100\n"
+	    "TZOFFSETTO:+0200\n"
+	    "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\n"
+	    "END:DAYLIGHT\n"
+	    "END:VTIMEZONE\n"
+	    "BEGIN:VEVENT\n"
+	    "UID:a@x\n"
+	    "RECURRENCE-ID;TZID=W. Europe Standard Time:20260326T090000\n"
+	    "DTSTART;TZID=W. Europe Standard Time:20260326T100000\n"
+	    "SUMMARY:moved\n"
+	    "END:VEVENT\n"
+	    "BEGIN:VEVENT\n"
+	    "UID:b@x\n"
+	    "DTSTART:20260305T090000Z\n"
+	    "RRULE:FREQ=HOURLY\n"
+	    "END:VEVENT\n"
+	    "END:VCALENDAR\n";
+	struct parsed	 p;
+	struct got	 g;
+	struct recur	 r;
+	struct recur_error err;
+
+	parse_ok(text, &p);
+	ck_assert_int_eq(p.n, 2);
+	ck_assert_str_eq(p.ev[0].title, "Folded title");
+	/* The HOURLY rule reads fine but the event model refuses it. */
+	{
+		struct event_error eerr;
+
+		ck_assert_int_eq(event_check(&p.ev[1], &r, &eerr),
+		    EVENT_INVALID);
+		ck_assert_str_eq(eerr.field, "recurrence[0]");
+	}
+	ck_assert_int_eq(p.ev[0].start, T("2026-03-05T09:00:00+01:00"));
+	ck_assert_int_eq(p.ev[0].end - p.ev[0].start, 5400);
+	ck_assert_int_eq(p.ev[0].nreminders, 1);
+	ck_assert_int_eq(p.ev[0].reminders[0], 10);
+	/* The instance override is skipped. */
+	ck_assert_int_eq(p.nskip, 1);
+	ck_assert_ptr_nonnull(strstr(p.skipped[0], "RECURRENCE-ID"));
+	ck_assert_int_eq(recur_parse(&r, (const char *const *)p.ev[0].recurrence,
+	    p.ev[0].nrecurrence, p.ev[0].start, 0, zone_find(p.ev[0].time_zone),
+	    0, &err), RECUR_OK);
+	memset(&g, 0, sizeof(g));
+	recur_expand(&r, p.ev[0].start, 0, zone_find(p.ev[0].time_zone),
+	    p.ev[0].start, p.ev[0].start + 100 * 86400L, collect, &g);
+	/* 5, 26 March, 2 April (12, 19 excluded; UNTIL local 09:00 on 2
+	 * April includes it). Times: 09:00 CET, then CEST. */
+	ck_assert_int_eq(g.n, 3);
+	ck_assert_int_eq(g.t[1], T("2026-03-26T09:00:00+01:00"));
+	ck_assert_int_eq(g.t[2], T("2026-04-02T09:00:00+02:00"));
+	recur_free(&r);
+	parsed_free(&p);
+}
+END_TEST
+
+START_TEST(ics_broken_lines)
+{
+	static const struct {
+		const char	*text;
+		long		 line;
+	} cases[] = {
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:2026030\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 4 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260230T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 4 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nthis is not a property\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 4 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260305T090000Z\r\nEND:VTODO\r\nEND:VCALENDAR\r\n", 5 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260305T090000Z\r\n", 4 },
+		{ "BEGIN:VEVENT\r\nEND:VEVENT\r\n", 1 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART;TZID=Nowhere:20260305T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 4 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nSUMMARY:a\xff\r\nDTSTART:20260305T090000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 4 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260305T090000Z\r\nRRULE:FREQ=WEEKLY;BYDAY=XX\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 5 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 2 },
+		{ "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:X\r\nEND;X=1:VTIMEZONE\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n", 4 },
+		{ " folded first\r\n", 1 },
+		{ "", 1 },
+	};
+	struct ics_error	 err;
+	struct parsed		 p;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		ck_assert_msg(ics_parse(cases[i].text, strlen(cases[i].text),
+		    "UTC", keep, &p, &err) == -1, "case %zu accepted", i);
+		ck_assert_msg(err.line == cases[i].line, "case %zu: line %ld, "
+		    "expected %ld (%s)", i, err.line, cases[i].line, err.msg);
+		parsed_free(&p);
+	}
+	/* A NUL byte on line 2. */
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(ics_parse("BEGIN:VCALENDAR\r\nX:\0\r\n", 21, "UTC",
+	    keep, &p, &err), -1);
+	ck_assert_int_eq(err.line, 2);
+}
+END_TEST
+
+static Suite *
+events_suite(void)
+{
+	Suite	*s = suite_create("events");
+	TCase	*tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, rfc3339_valid);
+	tcase_add_test(tc, rfc3339_invalid);
+	tcase_add_test(tc, rfc3339_dates_and_format);
+	tcase_add_test(tc, zones);
+	tcase_add_test(tc, recur_dst_new_york);
+	tcase_add_test(tc, recur_dst_berlin);
+	tcase_add_test(tc, recur_issue_example);
+	tcase_add_test(tc, recur_rdate_until_endless);
+	tcase_add_test(tc, recur_dtstart_counts);
+	tcase_add_test(tc, recur_rejects_absurd_fast);
+	tcase_add_test(tc, recur_accepts_real_rules);
+	tcase_add_test(tc, recur_limits);
+	tcase_add_test(tc, validate_good);
+	tcase_add_test(tc, validate_bad);
+	tcase_add_test(tc, validate_lengths);
+	tcase_add_test(tc, validate_patch);
+	tcase_add_test(tc, cursor_decoding);
+	tcase_add_test(tc, plan_reminders);
+	tcase_add_test(tc, ics_round_trip);
+	tcase_add_test(tc, ics_reads_others);
+	tcase_add_test(tc, ics_broken_lines);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(events_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	zone_cleanup();
+	return failed == 0 ? 0 : 1;
+}
