@@ -10,6 +10,7 @@
 
 #include "admin/identity.h"
 #include "core/conf.h"
+#include "mail/transport.h"
 #include "db/migrate.h"
 
 static void
@@ -18,7 +19,8 @@ usage(void)
 	fprintf(stderr, "usage: aurora-admin [-c aurora.conf] command\n"
 	    "commands:\n"
 	    "  migrate        apply pending migrations from sql_dir\n"
-	    "  check-config   validate the configuration and reach the database\n"
+	    "  check-config   validate the configuration, reach the database and\n"
+	    "                 the mail provider (nothing is sent)\n"
 	    "  keys create [BITS] | list | ensure\n"
 	    "                 token signing keys in jwt_key_dir (ensure: create "
 	    "one if none)\n"
@@ -61,6 +63,30 @@ cmd_migrate(const struct conf *c)
 	return 0;
 }
 
+/* Reaches the configured mail provider without sending anything. */
+static int
+check_mail(const struct conf *c)
+{
+	struct transport	*t;
+	char			 err[TRANSPORT_ERR_MAX];
+	int			 rc = -1;
+
+	if ((t = transport_new(c, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "aurora-admin: mail_transport: %s\n", err);
+		goto out;
+	}
+	if (transport_check(t, err, sizeof(err)) == -1) {
+		fprintf(stderr, "aurora-admin: cannot reach the %s transport: "
+		    "%s\n", transport_name(t), err);
+		goto out;
+	}
+	printf("mail transport %s reachable\n", transport_name(t));
+	rc = 0;
+out:
+	transport_free(t);
+	return rc;
+}
+
 static int
 cmd_check_config(const struct conf *c)
 {
@@ -76,6 +102,8 @@ cmd_check_config(const struct conf *c)
 			bad = 1;
 		PQfinish(conn);
 	}
+	if (check_mail(c) == -1)
+		bad = 1;
 	if (!bad)
 		printf("configuration ok\n");
 	return bad;

@@ -82,8 +82,19 @@ file_run(struct transport *t, const struct transport_source *src)
 	}
 }
 
+static int
+file_check(struct transport *t, char *err, size_t errlen)
+{
+	if (access(t->conf->mail_dir, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "mail_dir %s: %s", t->conf->mail_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static const struct transport_ops file_ops = {
-	"file", file_run, NULL, NULL
+	"file", file_run, NULL, file_check, NULL
 };
 
 int

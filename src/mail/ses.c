@@ -465,7 +465,8 @@ out:
 }
 
 static const struct transport_ops ses_ops = {
-	"ses", ses_run, ses_quota, ses_free
+	/* GetAccount proves endpoint, credentials and signing at once. */
+	"ses", ses_run, ses_quota, ses_quota, ses_free
 };
 
 int

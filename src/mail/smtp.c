@@ -144,8 +144,42 @@ smtp_free(struct transport *t)
 	t->impl = NULL;
 }
 
+/* Connects, greets, upgrades with STARTTLS and authenticates as a send
+ * would, then says NOOP instead of sending. */
+static int
+smtp_check(struct transport *t, char *err, size_t errlen)
+{
+	struct smtp	*x = t->impl;
+	char		 errbuf[CURL_ERROR_SIZE] = "";
+	long		 reply = 0;
+	CURLcode	 cc;
+	int		 rc = -1;
+
+	if (curl_easy_setopt(x->h, CURLOPT_URL, t->conf->smtp_url) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, "NOOP") != CURLE_OK ||
+	    curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L) != CURLE_OK ||
+	    curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK) {
+		snprintf(err, errlen, "cannot set up libcurl for SMTP");
+		goto out;
+	}
+	cc = curl_easy_perform(x->h);
+	(void)curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &reply);
+	if (cc != CURLE_OK) {
+		snprintf(err, errlen, "%s: %s (%s)", t->conf->smtp_url,
+		    curl_easy_strerror(cc), errbuf);
+		goto out;
+	}
+	rc = 0;
+out:
+	(void)curl_easy_setopt(x->h, CURLOPT_CUSTOMREQUEST, NULL);
+	(void)curl_easy_setopt(x->h, CURLOPT_NOBODY, 0L);
+	(void)curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, NULL);
+	return rc;
+}
+
 static const struct transport_ops smtp_ops = {
-	"smtp", smtp_run, NULL, smtp_free
+	"smtp", smtp_run, NULL, smtp_check, smtp_free
 };
 
 int

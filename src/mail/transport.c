@@ -76,6 +76,12 @@ transport_quota(struct transport *t, char *err, size_t errlen)
 	return t->ops->quota(t, err, errlen);
 }
 
+int
+transport_check(struct transport *t, char *err, size_t errlen)
+{
+	return t->ops->check(t, err, errlen);
+}
+
 const char *
 transport_name(const struct transport *t)
 {

@@ -76,6 +76,12 @@ int transport_run(struct transport *t, const struct transport_source *src)
 int transport_quota(struct transport *t, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* Reaches the provider without sending: SES GetAccount (printing the
+ * quota), SMTP up to AUTH and a NOOP, the file directory's permissions.
+ * Returns 0, or -1 with a message in err. */
+int transport_check(struct transport *t, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* The name in the configuration ("ses", "smtp", "file"). */
 const char *transport_name(const struct transport *t);
 

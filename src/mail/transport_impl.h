@@ -11,6 +11,8 @@ struct transport_ops {
 	const char	*name;
 	int		(*run)(struct transport *, const struct transport_source *);
 	int		(*quota)(struct transport *, char *, size_t);
+	/* Reaches the provider without sending anything; 0 or -1 + err. */
+	int		(*check)(struct transport *, char *, size_t);
 	void		(*free)(struct transport *);
 };
 

@@ -273,6 +273,38 @@ def test_ses_emulator(stack):
            "SES /store: %s" % r.describe())
 
 
+def test_check_config(stack):
+    """aurora-admin check-config reaches the database and the mail provider,
+    and names what it cannot reach."""
+    import subprocess
+    import tempfile
+    from stack import BUILD, free_ports
+
+    admin = os.path.join(BUILD, "src", "aurora-admin")
+    conf = os.path.join(stack.var, "aurora.conf")
+    env = dict(stack.env)
+    with tempfile.TemporaryDirectory() as spool:
+        env.update(AURORA_MAIL_TRANSPORT="file", AURORA_MAIL_DIR=spool)
+        r = subprocess.run([admin, "-c", conf, "check-config"], env=env, timeout=60,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True)
+        expect(r.returncode == 0 and "configuration ok" in r.stdout,
+               "check-config with a writable mail_dir: %d %r" % (r.returncode, r.stdout))
+    closed = free_ports(1)[0]
+    env.update(AURORA_MAIL_TRANSPORT="smtp", AURORA_SMTP_URL="smtp://127.0.0.1:%d" % closed)
+    r = subprocess.run([admin, "-c", conf, "check-config"], env=env, timeout=60,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    expect(r.returncode == 1 and "cannot reach the smtp transport" in r.stdout
+           and "configuration ok" not in r.stdout,
+           "check-config with a closed SMTP port: %d %r" % (r.returncode, r.stdout))
+    env["AURORA_DB_CONNINFO"] = "host=/nonexistent dbname=aurora user=aurora_api"
+    env.update(AURORA_MAIL_TRANSPORT="file", AURORA_MAIL_DIR="/")
+    r = subprocess.run([admin, "-c", conf, "check-config"], env=env, timeout=60,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    expect(r.returncode == 1 and "db_conninfo" in r.stdout,
+           "check-config with an unreachable database: %d %r" % (r.returncode, r.stdout))
+
+
 TESTS = [
     ("health", test_health),
     ("api_response_headers", test_api_response_headers),
@@ -287,6 +319,7 @@ TESTS = [
     ("metrics_loopback_only", test_metrics_loopback_only),
     ("auth_rate_limit", test_auth_rate_limit),
     ("ses_emulator", test_ses_emulator),
+    ("check_config", test_check_config),
 ]
 
 if __name__ == "__main__":
