@@ -305,6 +305,16 @@ def test_check_config(stack):
            "check-config with an unreachable database: %d %r" % (r.returncode, r.stdout))
 
 
+def test_path_escaping_root(stack):
+    """Request lines nginx rejects still answer a JSON 400, not a 500."""
+    for path in ("/feeds/..%2f..%2fetc%2fpasswd.ics", "/../../etc/passwd", "/api/../../x"):
+        r = stack.request("GET", path)
+        where = "GET %s" % path
+        expect(r.status == 400, "%s: %s" % (where, r.describe()))
+        check_json_error(r, 400, "bad_request")
+        check_security_headers(r)
+
+
 TESTS = [
     ("health", test_health),
     ("api_response_headers", test_api_response_headers),
@@ -320,6 +330,7 @@ TESTS = [
     ("auth_rate_limit", test_auth_rate_limit),
     ("ses_emulator", test_ses_emulator),
     ("check_config", test_check_config),
+    ("path_escaping_root", test_path_escaping_root),
 ]
 
 if __name__ == "__main__":
