@@ -14,6 +14,7 @@
 # -O2 when missing), BENCH_DURATION (seconds per run, 30),
 # BENCH_CONNECTIONS (32), BENCH_WORKERS (aurora-api workers, 4), BENCH_USERS
 # (10000), BENCH_PER_USER (100), BENCH_TOKENS (1000), BENCH_VALGRIND (1),
+# BENCH_SHARED_BUFFERS (PostgreSQL's, 1GB),
 # BENCH_KEEP=1 keeps the stack directory. Results also go to
 # $WORK/results.txt.
 set -euo pipefail
