@@ -69,11 +69,15 @@ def make_event(stack, user_id, title, start, end, tz="UTC", location="", descrip
     already scheduled so that the schedule leaves them alone."""
     rec = "ARRAY[%s]::text[]" % ",".join(lit(r) for r in recurrence) if recurrence else "'{}'"
     ev = one(stack, "INSERT INTO events (user_id, uid, title, description, location, "
-             "starts_at, ends_at, time_zone, recurrence, series_end, reminders_scheduled_until) "
-             "VALUES (%s, gen_random_uuid()::text, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id;"
+             "starts_at, ends_at, time_zone, recurrence, series_end, reminders_scheduled_until, "
+             "reminder_minutes) "
+             "VALUES (%s, gen_random_uuid()::text, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+             "RETURNING id;"
              % (lit(user_id), lit(title), lit(description), lit(location), lit(start),
                 lit(end), lit(tz), rec, lit(series_end or end),
-                "'-infinity'" if reminders else "'infinity'"))
+                "'-infinity'" if reminders else "'infinity'",
+                # the rules as the events module keeps them with the row
+                "ARRAY[%s]::int[]" % ",".join(str(m) for m in (reminders or []))))
     for i, m in enumerate(reminders or []):
         sql(stack, "INSERT INTO event_reminders (event_id, position, minutes_before) "
             "VALUES (%s, %d, %d);" % (lit(ev), i, m))
