@@ -5,6 +5,33 @@
 #include "api/app.h"
 #include "db/opstats.h"
 
+/* aurora_mail_sends_total{transport,result}: what aurora-remind senders
+ * (any host) recorded after each pass. */
+static int
+render_sends(struct app *app, struct buf *out)
+{
+	PGresult	*r = NULL;
+	int		 i, rc = -1;
+
+	if (buf_addstr(out, "# HELP aurora_mail_sends_total Mail handed to a "
+	    "transport, by transport and result.\n"
+	    "# TYPE aurora_mail_sends_total counter\n") != BUF_OK)
+		goto out;
+	if (opstats_sends(app->db, &r) != DB_OK) {
+		rc = 0;	/* the gauges above still stand */
+		goto out;
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		if (buf_printf(out, "aurora_mail_sends_total{transport=\"%s\","
+		    "result=\"%s\"} %s\n", PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)) != BUF_OK)
+			goto out;
+	rc = 0;
+out:
+	PQclear(r);
+	return rc;
+}
+
 void
 api_metrics(void *ctx, struct http_req *req)
 {
@@ -32,6 +59,8 @@ api_metrics(void *ctx, struct http_req *req)
 	    "# TYPE aurora_outbox_oldest_due_seconds gauge\n"
 	    "aurora_outbox_oldest_due_seconds %.3f\n",
 	    st.pending, st.due, st.sending, st.oldest_due_s) != BUF_OK)
+		goto fail;
+	if (dbup && render_sends(app, &out) == -1)
 		goto fail;
 	http_send(req, 200, "text/plain; version=0.0.4; charset=utf-8",
 	    out.data, out.len);

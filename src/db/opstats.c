@@ -35,3 +35,16 @@ opstats_outbox(struct db *db, struct opstats *out)
 	PQclear(r);
 	return DB_OK;
 }
+
+static const struct db_stmt opstats_sends_stmt = {
+	"opstats_sends",
+	"SELECT transport, result, total FROM mail_send_stats"
+	" ORDER BY transport, result",
+	0, 1
+};
+
+enum db_rc
+opstats_sends(struct db *db, PGresult **res)
+{
+	return db_exec(db, &opstats_sends_stmt, NULL, res);
+}

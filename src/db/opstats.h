@@ -15,4 +15,9 @@ struct opstats {
 enum db_rc opstats_outbox(struct db *db, struct opstats *out)
     __attribute__((warn_unused_result));
 
+/* Send totals per transport and result: rows (transport, result, total)
+ * in *res, which the caller PQclear()s. */
+enum db_rc opstats_sends(struct db *db, PGresult **res)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -584,3 +584,30 @@ outbox_list_user(struct db *db, const char *user_id, const char *from,
 	*out = arr;
 	return DB_OK;
 }
+
+static const struct db_stmt st_stats_add = {
+	"outbox_stats_add",
+	"INSERT INTO mail_send_stats (transport, result, total)"
+	" SELECT $1, t.r, t.n FROM unnest("
+	"  ARRAY['sent', 'retry', 'failed', 'skipped', 'cancelled'],"
+	"  $2::bigint[]) AS t(r, n) WHERE t.n > 0"
+	" ON CONFLICT (transport, result)"
+	" DO UPDATE SET total = mail_send_stats.total + EXCLUDED.total",
+	2, 0
+};
+
+enum db_rc
+outbox_stats_add(struct db *db, const char *transport, long sent,
+    long retried, long failed, long skipped, long cancelled)
+{
+	char		 counts[128];
+	const char	*p[2];
+
+	if (sent + retried + failed + skipped + cancelled == 0)
+		return DB_OK;
+	snprintf(counts, sizeof(counts), "{%ld,%ld,%ld,%ld,%ld}", sent,
+	    retried, failed, skipped, cancelled);
+	p[0] = transport;
+	p[1] = counts;
+	return db_run(db, &st_stats_add, p, NULL);
+}

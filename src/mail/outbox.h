@@ -116,6 +116,11 @@ enum db_rc outbox_retry(struct db *db, long long id, int attempts,
 enum db_rc outbox_release(struct db *db, long long id, int attempts)
     __attribute__((warn_unused_result));
 
+/* Adds one pass's results to the per-transport totals /metrics shows. */
+enum db_rc outbox_stats_add(struct db *db, const char *transport, long sent,
+    long retried, long failed, long skipped, long cancelled)
+    __attribute__((warn_unused_result));
+
 /* The earliest due_at of pending mail: *have 0 when there is none. */
 enum db_rc outbox_next_due(struct db *db, time_t *next, int *have)
     __attribute__((warn_unused_result));

@@ -588,6 +588,9 @@ pass(struct remind *r)
 		send_batch(r, &b, lease_end);
 		outbox_batch_free(&b);
 	}
+	if (outbox_stats_add(r->db, transport_name(r->tr), r->sent, r->retried,
+	    r->failed, r->skipped, r->cancelled) != DB_OK)
+		log_msg(LOG_WARN, "stats", "could not add to the send totals");
 	if (r->sent || r->retried || r->failed || r->skipped || r->cancelled ||
 	    r->lost || r->held || inserted || log_enabled(LOG_DEBUG))
 		log_msg(LOG_INFO, "pass", "sent %ld, retry %ld, failed %ld, "

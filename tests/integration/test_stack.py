@@ -265,6 +265,47 @@ def test_metrics_loopback_only(stack):
            "Content-Type %r" % r.headers.get("Content-Type"))
 
 
+def metric(text, name, labels=""):
+    """The value of one sample in a Prometheus text body, or None."""
+    m = re.search(r"^%s%s (\S+)$" % (re.escape(name), re.escape(labels)), text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def test_metrics_content(stack):
+    """/metrics counts requests per route and status with latency
+    histograms, and shows the outbox and the sends aurora-remind recorded."""
+    for _ in range(3):
+        stack.request("GET", "/api/v1/health")
+    stack.request("GET", "/api/v1/nope")
+    before = stack.request("GET", "/metrics").raw.decode()
+    sent0 = metric(before, "aurora_mail_sends_total", '{transport="ses",result="sent"}') or 0
+    stack.psql("INSERT INTO mail_outbox (kind, to_addr, subject, body_text, due_at) VALUES "
+               "('confirm', 'metrics@example.org', 'Metrics', 'Your code is 123456', now()); "
+               "SELECT pg_notify('aurora_outbox', '');")
+    deadline = time.monotonic() + 20
+    text = before
+    while time.monotonic() < deadline:
+        text = stack.request("GET", "/metrics").raw.decode()
+        sent = metric(text, "aurora_mail_sends_total", '{transport="ses",result="sent"}')
+        if sent is not None and sent >= sent0 + 1:
+            break
+        time.sleep(0.3)
+    else:
+        raise AssertionError("aurora_mail_sends_total{ses,sent} did not grow: %r" % sent0)
+    health = '{route="GET /api/v1/health",status="200"}'
+    expect((metric(text, "aurora_http_requests_total", health) or 0) >= 3,
+           "health requests not counted")
+    expect(metric(text, "aurora_http_requests_total", '{route="unmatched",status="404"}'),
+           "unmatched 404 not counted")
+    expect(metric(text, "aurora_http_request_duration_seconds_count",
+                  '{route="GET /api/v1/health"}'), "no latency histogram for health")
+    expect(metric(text, "aurora_http_request_duration_seconds_bucket",
+                  '{route="GET /api/v1/health",le="+Inf"}'), "no +Inf bucket")
+    for name in ('aurora_outbox_mail{state="pending"}', "aurora_outbox_oldest_due_seconds",
+                 "aurora_worker_restarts_total", "aurora_db_errors_total", "aurora_database_up"):
+        expect(re.search(r"^%s \S+$" % re.escape(name), text, re.M), "%s missing" % name)
+
+
 def test_ses_emulator(stack):
     r = stack.ses_request("GET", "/health-check")
     expect(r.status == 200, "SES /health-check answered %d" % r.status)
@@ -330,6 +371,7 @@ TESTS = [
     ("auth_rate_limit", test_auth_rate_limit),
     ("ses_emulator", test_ses_emulator),
     ("check_config", test_check_config),
+    ("metrics_content", test_metrics_content),
     ("path_escaping_root", test_path_escaping_root),
 ]
 
