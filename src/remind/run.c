@@ -656,6 +656,7 @@ watch_wait(struct remind *r)
 {
 	struct pollfd	 pfd;
 	PGconn		*conn = db_conn(r->db);
+	PGnotify	*n;
 	time_t		 next, now;
 	int		 have = 0, timeout_ms, fd;
 	long		 secs = r->conf->remind_poll_seconds;
@@ -663,7 +664,9 @@ watch_wait(struct remind *r)
 	if (conn == NULL)
 		return;
 	(void)PQconsumeInput(conn);
-	if (PQnotifies(conn) != NULL) {
+	/* PQnotifies hands over the notice: it must be freed even here. */
+	if ((n = PQnotifies(conn)) != NULL) {
+		PQfreemem(n);
 		drain_notifies(conn);
 		return;
 	}

@@ -58,6 +58,21 @@ def proc_live(pid):
         return False
 
 
+def group_live(pgid):
+    """True while a process of group pgid lives (zombies do not count)."""
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
 def wait_listen(where, proc, seconds=20):
     """Waits until a TCP port on 127.0.0.1 (int) or a Unix socket path
     (str) accepts connections; False if proc exits or time runs out."""
@@ -119,12 +134,18 @@ class Api:
         return self
 
     def kill(self):
-        """SIGKILL to the master and every worker (one process group)."""
+        """SIGKILL to the master and every worker (one process group), and
+        waits until none of them lives: a worker still tearing down (slow
+        under ASan) holds the listening socket, whose backlog keeps taking
+        connections that are reset when it goes."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         self.proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while group_live(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def stop(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -638,10 +659,21 @@ def test_backup_restore_roundtrip(stack):
 
         pg = stack_pg(stack)
         dump = os.path.join(dump_dir, "aurora.dump")
-        client([os.path.join(PGBIN, "pg_dump"), "-h", pg["host"], "-p", pg["port"], "-U", "postgres",
-                "-Fc", "-f", dump, "aurora"])
-        before = {k: stack.psql(q) for k, q in SNAPSHOTS.items()}
-        counts_before = table_counts(stack.psql)
+        # The counts must be those the dump saw: anything still settling on
+        # the live stack (a late sign-in of an earlier test) would differ,
+        # so dump again until the database held still around the dump.
+        for _ in range(5):
+            counts_pre = table_counts(stack.psql)
+            client([os.path.join(PGBIN, "pg_dump"), "-h", pg["host"], "-p", pg["port"], "-U",
+                    "postgres", "-Fc", "-f", dump, "aurora"])
+            before = {k: stack.psql(q) for k, q in SNAPSHOTS.items()}
+            counts_before = table_counts(stack.psql)
+            if counts_before == counts_pre:
+                break
+            time.sleep(1)
+        expect(counts_before == counts_pre, "the database kept changing around the dump: %r"
+               % {k: (counts_pre.get(k), v) for k, v in counts_before.items()
+                  if counts_pre.get(k) != v})
 
         cluster = Cluster().start()
         # docs/deploy.md, "Restore": the roles are cluster-wide, not in the dump.
