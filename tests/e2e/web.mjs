@@ -57,7 +57,45 @@ function expect(cond, msg) {
 }
 
 // step(name, deps, fn): runs fn unless a step it depends on failed (then it
-// fails too, naming the cause: nothing is silently skipped).
+// fails too, naming the cause: nothing is silently skipped). When fn fails,
+// every open page is saved as FAIL-<name>-<n>.png (with its address and
+// heading on a # line) before the pages and contexts the step opened with
+// own() are closed.
+let browserRef = null;
+let scratch = [];
+
+function own(x) {
+	scratch.push(x);
+	return x;
+}
+
+async function failureShots(name) {
+	if (!browserRef)
+		return;
+	let n = 0;
+	for (const ctx of browserRef.contexts()) {
+		for (const pg of ctx.pages()) {
+			if (pg.isClosed())
+				continue;
+			n++;
+			const file = 'FAIL-' + name + '-' + n;
+			let where = pg.url();
+			try {
+				where += ' — ' + await pg.evaluate(() => {
+					const h1 = document.querySelector('h1');
+					const dlg = document.querySelector('dialog[open] h2');
+					const cal = document.getElementById('calendar');
+					return 'h1 "' + (h1 ? h1.textContent.trim() : '') + '"' + (dlg ? ', dialog "' + dlg.textContent.trim() + '"' : '') +
+						', requests pending ' + document.body.classList.contains('is-busy') +
+						(cal ? ', calendar aria-busy ' + cal.getAttribute('aria-busy') : '');
+				}, null, { timeout: 3000 });
+			} catch (e) { /* the page may be stuck: the picture still helps */ }
+			await shot(pg, file);
+			line('# ' + name + ' failed; ' + file + '.png shows ' + where);
+		}
+	}
+}
+
 async function step(name, deps, fn, timeoutMs = 60000) {
 	for (const d of deps) {
 		if (results.get(d) !== 'pass') {
@@ -70,6 +108,7 @@ async function step(name, deps, fn, timeoutMs = 60000) {
 		return false;
 	}
 	let timer;
+	const mine = scratch = [];
 	try {
 		await Promise.race([
 			fn(),
@@ -78,10 +117,13 @@ async function step(name, deps, fn, timeoutMs = 60000) {
 		pass(name);
 		return true;
 	} catch (e) {
+		await failureShots(name);
 		fail(name, (e && e.message ? e.message : String(e)).split('\n').slice(0, 3).join(' '));
 		return false;
 	} finally {
 		clearTimeout(timer);
+		for (const x of mine.reverse())
+			await x.close().catch(() => {});
 	}
 }
 
@@ -254,6 +296,25 @@ function eventEl(page, title) {
 	return page.locator('#calendar [data-event-id]').filter({ hasText: title });
 }
 
+// The calendar is aria-busy while it loads events and while a drag or resize
+// is saved, until it has reloaded after it: then what it draws is final.
+async function calendarIdle(page) {
+	await page.waitForFunction(() => {
+		const cal = document.getElementById('calendar');
+		return cal && cal.getAttribute('aria-busy') === 'false';
+	}, null, { timeout: STEP_MS });
+}
+
+// Waits until the view button labelled label is the pressed one and the
+// calendar has finished loading that view's events.
+async function waitForView(page, label) {
+	await page.waitForFunction((label) => {
+		const b = document.querySelector('.segmented [aria-pressed=true]');
+		const cal = document.getElementById('calendar');
+		return b && b.textContent === label && cal && cal.getAttribute('aria-busy') === 'false';
+	}, label, { timeout: STEP_MS });
+}
+
 async function chooseInDialog(page, label) {
 	const dlg = page.locator('dialog[open]').last();
 	await dlg.getByRole('button', { name: label, exact: true }).click({ timeout: STEP_MS });
@@ -267,6 +328,7 @@ async function main() {
 			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
 		timeout: 30000,
 	});
+	browserRef = browser;
 	const cspViolations = [];
 	const pageErrors = [];
 	try {
@@ -309,6 +371,36 @@ async function main() {
 		});
 
 		await step('axe_sign_in', ['page_loads'], () => axeCheck(page, 'sign-in'));
+
+		await step('rate_limited_message', ['page_loads'], async () => {
+			// nginx allows 10 auth requests a second per client address (burst
+			// 20), and this whole run comes from 127.0.0.1: what a person sees
+			// when sign-in is turned away, with nginx's own 429 answer.
+			await page.route('**/api/v1/auth/login', (route) => route.fulfill({ status: 429,
+				headers: { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1' },
+				body: '{"error":{"code":"rate_limited","message":"Too many requests; retry later."}}\n' }));
+			try {
+				await page.getByLabel('Email', { exact: true }).fill(email);
+				await page.getByLabel('Password', { exact: true }).fill('not tried at all');
+				const [resp] = await Promise.all([
+					page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'), { timeout: STEP_MS }),
+					page.getByRole('button', { name: 'Sign in', exact: true }).click(),
+				]);
+				expect(resp.status() === 429, 'the stubbed sign-in answered ' + resp.status());
+				const alert = page.locator('.form-alert[role=alert]');
+				await alert.waitFor();
+				const text = (await alert.textContent()).trim();
+				expect(/too many/i.test(text) && /wait .+ try again/i.test(text),
+					'a 429 shows "' + text + '", not what happened and what to do');
+				expect(!/rate_limited|HTTP \d|429/.test(text), 'the 429 message shows a code, not words: ' + text);
+				await page.getByRole('button', { name: 'Sign in', exact: true }).and(page.locator(':enabled')).waitFor();
+				expect(await page.evaluate(() => localStorage.getItem('aurora.session')) === null, 'a refused sign-in stored a session');
+				await shot(page, '01b-sign-in-rate-limited');
+			} finally {
+				await page.unroute('**/api/v1/auth/login');
+			}
+			await page.getByLabel('Password', { exact: true }).fill('');
+		});
 
 		await step('api_error_beside_field', ['page_loads'], async () => {
 			await page.getByRole('link', { name: 'Create an account' }).click();
@@ -486,8 +578,9 @@ async function main() {
 
 		await step('event_in_month_view', ['create_weekly_event_with_reminder'], async () => {
 			await page.getByRole('button', { name: 'Month', exact: true }).click();
-			await page.waitForFunction(() => document.querySelector('.range-title') &&
-				document.querySelector('[aria-pressed=true]').dataset.view === 'dayGridMonth');
+			// Until the month's events are in, the week's are still drawn: count
+			// only once the calendar has finished loading.
+			await waitForView(page, 'Month');
 			const el = eventEl(page, title);
 			await el.first().waitFor();
 			// Weekly: at least the first occurrence and the next one in the visible weeks.
@@ -502,10 +595,12 @@ async function main() {
 			await shot(page, '07-month-view');
 			await axeCheck(page, 'month-view');
 			await page.getByRole('button', { name: 'Agenda', exact: true }).click();
+			await waitForView(page, 'Agenda');
 			await eventEl(page, title).first().waitFor();
 			await shot(page, '08-agenda-view');
 			await axeCheck(page, 'agenda-view');
 			await page.getByRole('button', { name: 'Week', exact: true }).click();
+			await waitForView(page, 'Week');
 			await eventEl(page, title).first().waitFor();
 		});
 
@@ -530,7 +625,11 @@ async function main() {
 		});
 
 		await step('move_by_dragging', ['edit_event'], async () => {
+			// Dragging is between the day columns of the week view.
+			await page.getByRole('button', { name: 'Week', exact: true }).click();
+			await waitForView(page, 'Week');
 			const el = eventEl(page, title + ' (edited)').first();
+			await el.waitFor();
 			const box = await el.boundingBox();
 			const target = addDays(firstDate, 1);
 			const col = await page.locator('#calendar [role=columnheader][data-date="' + target + '"]').boundingBox();
@@ -560,11 +659,13 @@ async function main() {
 			expect((r.body.recurrence || []).includes('RRULE:FREQ=WEEKLY;BYDAY=' + weekdayCode(target)),
 				'the weekly rule did not follow the move: ' + JSON.stringify(r.body.recurrence));
 			firstDate = target;
+			await calendarIdle(page);
 			await eventEl(page, title + ' (edited)').first().waitFor();
 			await shot(page, '10-after-drag');
 		});
 
 		await step('resize_by_dragging', ['move_by_dragging'], async () => {
+			await calendarIdle(page);
 			const el = eventEl(page, title + ' (edited)').first();
 			await el.hover();
 			const box = await el.boundingBox();
@@ -589,6 +690,7 @@ async function main() {
 				await page.waitForTimeout(300);
 			}
 			expect(r.body.start === firstDate + 'T10:00:00' + offsetAt(firstDate, '10:00'), 'resizing changed the start to ' + r.body.start);
+			await calendarIdle(page);
 		});
 
 		await step('keyboard_use', ['sign_out_and_sign_in'], async () => {
@@ -740,70 +842,87 @@ async function main() {
 		}, 180000);
 
 		await step('phone_layout_no_horizontal_scroll', ['sign_out_and_sign_in'], async () => {
-			const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, timezoneId: ZONE, locale: 'en-US',
-				isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+			const phone = own(await browser.newContext({ viewport: { width: 375, height: 740 }, timezoneId: ZONE, locale: 'en-US',
+				isMobile: true, hasTouch: true, deviceScaleFactor: 2 }));
 			phone.setDefaultTimeout(STEP_MS);
-			try {
-				const p = await phone.newPage();
-				watch(p);
-				await p.goto(BASE + '/#/signin');
-				await p.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
-				await noHorizontalScroll(p, 'sign-in at 375 px');
-				await shot(p, '20-phone-sign-in');
-				await p.getByLabel('Email', { exact: true }).fill(email);
-				await p.getByLabel('Password', { exact: true }).fill(password);
-				await p.getByRole('button', { name: 'Sign in', exact: true }).click();
-				await p.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
-				await p.waitForTimeout(300);
-				for (const view of ['Day', 'Week', 'Month', 'Agenda']) {
-					await p.getByRole('button', { name: view, exact: true }).click();
-					await p.waitForTimeout(200);
-					await noHorizontalScroll(p, view + ' view at 375 px');
-					await shot(p, '21-phone-' + view.toLowerCase());
-				}
-				await axeCheck(p, 'phone-calendar');
-				await p.getByRole('button', { name: 'New event' }).click();
-				await p.locator('dialog[open]').waitFor();
-				await noHorizontalScroll(p, 'the event dialog at 375 px');
-				const dbox = await p.locator('dialog[open]').boundingBox();
-				expect(dbox.x >= 0 && dbox.x + dbox.width <= 375, 'the event dialog is ' + dbox.width + ' px wide at x ' + dbox.x);
-				await shot(p, '22-phone-event-dialog');
-				await p.keyboard.press('Escape');
-				await p.getByRole('link', { name: 'Settings' }).click();
-				await p.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
-				await noHorizontalScroll(p, 'settings at 375 px');
-				await shot(p, '23-phone-settings');
-			} finally {
-				await phone.close();
+			const p = await phone.newPage();
+			watch(p);
+			await p.goto(BASE + '/#/signin');
+			await p.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+			await noHorizontalScroll(p, 'sign-in at 375 px');
+			await shot(p, '20-phone-sign-in');
+			await p.getByLabel('Email', { exact: true }).fill(email);
+			await p.getByLabel('Password', { exact: true }).fill(password);
+			await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+			await p.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+			for (const view of ['Day', 'Week', 'Month', 'Agenda']) {
+				await p.getByRole('button', { name: view, exact: true }).click();
+				await waitForView(p, view);
+				await noHorizontalScroll(p, view + ' view at 375 px');
+				await shot(p, '21-phone-' + view.toLowerCase());
 			}
+			await axeCheck(p, 'phone-calendar');
+			await p.getByRole('button', { name: 'New event' }).click();
+			await p.locator('dialog[open]').waitFor();
+			await noHorizontalScroll(p, 'the event dialog at 375 px');
+			const dbox = await p.locator('dialog[open]').boundingBox();
+			expect(dbox.x >= 0 && dbox.x + dbox.width <= 375, 'the event dialog is ' + dbox.width + ' px wide at x ' + dbox.x);
+			await shot(p, '22-phone-event-dialog');
+			await p.keyboard.press('Escape');
+			await p.getByRole('link', { name: 'Settings' }).click();
+			await p.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+			await noHorizontalScroll(p, 'settings at 375 px');
+			await shot(p, '23-phone-settings');
 		});
 
 		await step('forgot_and_reset_password', ['sign_out_and_sign_in'], async () => {
-			const p = await context.newPage();
+			const p = own(await context.newPage());
 			watch(p);
+			await p.goto(BASE + '/#/signin');
+			// Signed in already in this context: the app goes to the calendar.
+			await p.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+			// Signing out shows the sign-in screen at once and revokes the tokens
+			// in the background. A slow revoke (a busy server) must not pull the
+			// person back from the screen they went to next: it is held here
+			// until they are on "Forgot password?" and have typed their address.
+			let release;
+			const held = new Promise((r) => { release = r; });
+			await p.route('**/api/v1/auth/logout', async (route) => {
+				await held;
+				await route.continue().catch(() => {});
+			});
+			const revoked = p.waitForResponse((r) => r.url().endsWith('/api/v1/auth/logout'), { timeout: STEP_MS });
+			revoked.catch(() => {});   // awaited below; never an unhandled rejection
 			try {
-				await p.goto(BASE + '/#/signin');
-				// Signed in already in this context: the app goes to the calendar.
-				await p.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
 				await p.getByRole('button', { name: 'Sign out', exact: true }).click();
-				await p.getByRole('link', { name: 'Forgot password?' }).click();
-				await p.getByLabel('Email', { exact: true }).fill(email);
-				await p.getByRole('button', { name: 'Send reset code' }).click();
-				await p.getByLabel('Reset code', { exact: true }).waitFor();
-				const code = await waitForNewCode(email, seenCodes, 'password reset');
-				await p.getByLabel('Reset code', { exact: true }).fill(code);
-				password = 'a brand new password ' + stamp;
-				await p.getByLabel('New password', { exact: true }).fill(password);
-				await shot(p, '14-reset-password');
-				await axeCheck(p, 'reset-password');
-				await p.getByRole('button', { name: 'Change password' }).click();
 				await p.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
-				await p.getByLabel('Password', { exact: true }).fill(password);
-				await p.getByRole('button', { name: 'Sign in', exact: true }).click();
-				await p.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+				expect(await p.evaluate(() => localStorage.getItem('aurora.session')) === null,
+					'tokens are still stored after signing out');
+				await p.getByRole('link', { name: 'Forgot password?' }).click();
+				await p.getByRole('heading', { name: 'Reset your password', level: 1 }).waitFor();
+				await p.getByLabel('Email', { exact: true }).fill(email);
 			} finally {
-				await p.close();
+				release();
 			}
+			const logout = await revoked;
+			expect(logout.status() === 204, 'POST /api/v1/auth/logout answered ' + logout.status());
+			await logout.finished();
+			await p.unroute('**/api/v1/auth/logout');
+			await p.getByRole('button', { name: 'Send reset code' }).click();
+			await p.getByLabel('Reset code', { exact: true }).waitFor();
+			expect(await p.getByLabel('Email', { exact: true }).inputValue() === email,
+				'the reset form lost the address typed on the forgot screen');
+			const code = await waitForNewCode(email, seenCodes, 'password reset');
+			await p.getByLabel('Reset code', { exact: true }).fill(code);
+			password = 'a brand new password ' + stamp;
+			await p.getByLabel('New password', { exact: true }).fill(password);
+			await shot(p, '14-reset-password');
+			await axeCheck(p, 'reset-password');
+			await p.getByRole('button', { name: 'Change password' }).click();
+			await p.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+			await p.getByLabel('Password', { exact: true }).fill(password);
+			await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+			await p.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
 		});
 
 		await step('sign_out_everywhere', ['forgot_and_reset_password'], async () => {

@@ -43,7 +43,24 @@ function humanField(field) {
 	return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function friendlyMessage(status, code, message, field) {
+// A 429 says how long to wait when its Retry-After does (nginx's limit on
+// /api/v1/auth/ asks for 1 s; failed sign-ins for a minute or more).
+function rateLimitedMessage(seconds) {
+	if (!(seconds > 0))
+		return CODE_MESSAGES.rate_limited;
+	let wait;
+	if (seconds <= 5)
+		wait = 'a few seconds';
+	else if (seconds < 90)
+		wait = seconds + ' seconds';
+	else
+		wait = Math.ceil(seconds / 60) + ' minutes';
+	return 'Too many attempts in a short time. Wait ' + wait + ' and try again.';
+}
+
+function friendlyMessage(status, code, message, field, retryAfter) {
+	if (status === 429 || code === 'rate_limited')
+		return rateLimitedMessage(retryAfter);
 	if (CODE_MESSAGES[code])
 		return CODE_MESSAGES[code];
 	if (status >= 500)
@@ -94,7 +111,13 @@ function progressEnd() {
 let session = loadSession();
 let refreshTimer = null;
 let refreshing = null;
+let refreshingEpoch = -1;
 const sessionListeners = new Set();
+// Bumped whenever the session ends or a new one starts (not when tokens are
+// refreshed): an answer to a request sent under an older epoch must not put
+// its tokens back, or a refresh still running when the user signed out would
+// sign them in again behind the sign-in screen.
+let epoch = 0;
 
 function loadSession() {
 	try {
@@ -108,6 +131,8 @@ function loadSession() {
 }
 
 function saveSession(s) {
+	if (!s && session)
+		epoch++;
 	session = s;
 	if (s)
 		localStorage.setItem(STORE_KEY, JSON.stringify(s));
@@ -131,8 +156,10 @@ window.addEventListener('storage', (e) => {
 	const had = !!session;
 	session = loadSession();
 	scheduleRefresh();
-	if (had !== !!session)
+	if (had !== !!session) {
+		epoch++;
 		notifySession(session ? 'tab-signin' : 'tab-signout');
+	}
 });
 
 export function isSignedIn() {
@@ -192,12 +219,18 @@ function withRefreshLock(fn) {
 
 // refresh(force): new tokens from the refresh token. Without force, a token
 // another tab refreshed meanwhile is taken as it is; with force (after a
-// 401), only if it differs from the access token that was refused.
+// 401), only if it differs from the access token that was refused. Rejects
+// with ApiError 401 when the session ended meanwhile (signed out here or in
+// another tab); the tokens it got then are revoked, not kept.
 export function refresh(force = false) {
-	if (refreshing)
+	if (refreshing && refreshingEpoch === epoch)
 		return refreshing;
 	const refused = force && session ? session.access_token : null;
-	refreshing = withRefreshLock(async () => {
+	const started = epoch;
+	const over = () => new ApiError(401, 'unauthorized', 'You are signed out.', null);
+	const run = withRefreshLock(async () => {
+		if (started !== epoch)
+			throw over();
 		const stored = loadSession();
 		if (stored && stored.access_token && stored.access_exp - Date.now() > REFRESH_MARGIN_MS &&
 		    stored.access_token !== refused) {
@@ -207,30 +240,45 @@ export function refresh(force = false) {
 		}
 		const token = (stored && stored.refresh_token) || (session && session.refresh_token);
 		if (!token)
-			throw new ApiError(401, 'unauthorized', 'You are signed out.', null);
+			throw over();
 		let res;
 		try {
-			res = await send('POST', '/api/v1/auth/refresh', { refresh_token: token }, null);
+			res = await sendRetrying('POST', '/api/v1/auth/refresh', { refresh_token: token });
 		} catch (e) {
-			if (e.status === 400 || e.status === 401 || e.status === 422) {
+			if (started === epoch && (e.status === 400 || e.status === 401 || e.status === 422)) {
 				saveSession(null);
 				notifySession('expired');
 			}
 			throw e;
 		}
+		if (started !== epoch) {
+			// Signed out (or in again) while this was on its way.
+			send('POST', '/api/v1/auth/logout', { refresh_token: res.refresh_token }, null).catch(() => {});
+			throw over();
+		}
 		saveSession(sessionFromTokens(res));
 		return session;
 	}).finally(() => {
-		refreshing = null;
+		if (refreshing === run)
+			refreshing = null;
 	});
-	return refreshing;
+	refreshing = run;
+	refreshingEpoch = started;
+	return run;
 }
 
 async function accessToken() {
 	if (!session)
 		return null;
-	if (!session.access_token || session.access_exp - Date.now() < REFRESH_MARGIN_MS / 2)
-		await refresh();
+	if (!session.access_token || session.access_exp - Date.now() < REFRESH_MARGIN_MS / 2) {
+		try {
+			await refresh();
+		} catch (e) {
+			// A session that still has a good access token is used as it is.
+			if (!session || !session.access_token || session.access_exp <= Date.now() || e.status === 401)
+				throw e;
+		}
+	}
 	return session ? session.access_token : null;
 }
 
@@ -276,13 +324,37 @@ async function send(method, path, body, token, opts = {}) {
 	if (!res.ok) {
 		const err = data && data.error ? data.error : {};
 		const code = err.code || (res.status === 401 ? 'unauthorized' : 'http_' + res.status);
-		const e = new ApiError(res.status, code, friendlyMessage(res.status, code, err.message, err.field), err.field);
-		e.retryAfter = Number(res.headers.get('Retry-After')) || 0;
+		const retryAfter = Number(res.headers.get('Retry-After')) || 0;
+		const e = new ApiError(res.status, code, friendlyMessage(res.status, code, err.message, err.field, retryAfter), err.field);
+		e.retryAfter = retryAfter;
 		throw e;
 	}
 	if (data !== null && typeof data === 'object')
 		Object.defineProperty(data, '_etag', { value: res.headers.get('ETag'), enumerable: false });
 	return data;
+}
+
+// A request nobody typed (the token refresh) waits out one short 429 and
+// tries once more: nginx turned it away before the API saw it.
+async function sendRetrying(method, path, body) {
+	try {
+		return await send(method, path, body, null);
+	} catch (e) {
+		if (e.status !== 429 || !(e.retryAfter > 0) || e.retryAfter > 5)
+			throw e;
+		await new Promise((resolve) => setTimeout(resolve, e.retryAfter * 1000));
+		return send(method, path, body, null);
+	}
+}
+
+// Ends the session here (when it is still the one a request started under)
+// and tells the listeners; the error to throw.
+function sessionOver(started) {
+	if (session && started === epoch) {
+		saveSession(null);
+		notifySession('expired');
+	}
+	return new ApiError(401, 'unauthorized', 'Your session has ended. Please sign in again.', null);
 }
 
 // request(method, path, body?, {auth = true, headers, contentType, timeout})
@@ -291,6 +363,7 @@ export async function request(method, path, body, opts = {}) {
 	const auth = opts.auth !== false;
 	if (!auth)
 		return send(method, path, body, null, opts);
+	const started = epoch;
 	let token = await accessToken();
 	if (!token)
 		throw new ApiError(401, 'unauthorized', 'You are signed out. Please sign in again.', null);
@@ -299,24 +372,26 @@ export async function request(method, path, body, opts = {}) {
 	} catch (e) {
 		if (e.status !== 401)
 			throw e;
+		if (started !== epoch)
+			throw e;   // signed out or in again meanwhile: not this session's business
 		// The token may have been revoked or the clock may be off: one refresh,
-		// one retry, then the session is over.
+		// one retry, then the session is over. A refresh that could not get
+		// through (network, 429, 5xx) ends nothing: the error says what to do.
 		try {
 			await refresh(true);
 		} catch (re) {
-			saveSession(null);
-			notifySession('expired');
-			throw new ApiError(401, 'unauthorized', 'Your session has ended. Please sign in again.', null);
+			if (re.status === 0 || re.status === 429 || re.status >= 500)
+				throw re;
+			throw sessionOver(started);
 		}
-		token = session && session.access_token;
+		token = started === epoch && session && session.access_token;
+		if (!token)
+			throw new ApiError(401, 'unauthorized', 'You are signed out. Please sign in again.', null);
 		try {
 			return await send(method, path, body, token, opts);
 		} catch (e2) {
-			if (e2.status === 401) {
-				saveSession(null);
-				notifySession('expired');
-				throw new ApiError(401, 'unauthorized', 'Your session has ended. Please sign in again.', null);
-			}
+			if (e2.status === 401)
+				throw sessionOver(started);
 			throw e2;
 		}
 	}
@@ -332,11 +407,15 @@ export async function signIn(email, password) {
 			throw new ApiError(401, 'unauthorized', 'The email address or password is not right.', 'password');
 		throw e;
 	}
+	epoch++;
 	saveSession(sessionFromTokens(tokens));
 	notifySession('signin');
 	return tokens;
 }
 
+// Forgets the tokens and tells the listeners at once (the sign-in screen
+// shows straight away); the promise covers revoking them on the server,
+// which nobody needs to wait for.
 export async function signOut() {
 	const token = session && session.refresh_token;
 	saveSession(null);
@@ -357,9 +436,10 @@ export async function signOutEverywhere() {
 	notifySession('signout');
 }
 
-export function forgetSession() {
+// reason: 'signout' (default), 'deleted' (the account is gone) or 'reset'.
+export function forgetSession(reason = 'signout') {
 	saveSession(null);
-	notifySession('signout');
+	notifySession(reason);
 }
 
 // Called once at start: a stored session is used as it is; the first request

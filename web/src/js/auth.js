@@ -191,7 +191,7 @@ export function renderReset(root, params) {
 		const addr = v.email.trim();
 		await api.request('POST', '/api/v1/auth/reset', { email: addr, code: v.code.trim(), new_password: v.new_password },
 			{ auth: false });
-		api.forgetSession();
+		api.forgetSession('reset');
 		location.hash = '#/signin?msg=reset&email=' + encodeURIComponent(addr);
 	});
 	root.append(card('Choose a new password', null, f,

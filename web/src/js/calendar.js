@@ -154,7 +154,26 @@ export function renderCalendar(root, ctx) {
 		return openEventDialog(dialogCtx, { id, occurrenceStart: occ });
 	}
 
+	// aria-busy on the calendar: events loading, or a drag or resize being
+	// saved (from the drop until the calendar has reloaded after it).
+	let loadingEvents = false;
+	let saving = 0;
+	function showBusy() {
+		calEl.setAttribute('aria-busy', loadingEvents || saving > 0 ? 'true' : 'false');
+	}
+
 	async function onChange(info, kind) {
+		saving++;
+		showBusy();
+		try {
+			await saveChange(info, kind);
+		} finally {
+			saving--;
+			showBusy();
+		}
+	}
+
+	async function saveChange(info, kind) {
 		const ev = info.event;
 		const props = ev.extendedProps;
 		let full;
@@ -251,11 +270,16 @@ export function renderCalendar(root, ctx) {
 		},
 		events: (info, ok, fail) => {
 			fetchWindow(toUtcString(info.start), toUtcString(info.end)).then(ok, (e) => {
-				toast('Events could not be loaded: ' + e.message, 'error');
+				// A 401 means the session ended: the sign-in screen says so.
+				if (e.status !== 401)
+					toast('Events could not be loaded: ' + e.message, 'error');
 				fail(e);
 			});
 		},
-		loading: (on) => calEl.setAttribute('aria-busy', on ? 'true' : 'false'),
+		loading: (on) => {
+			loadingEvents = on;
+			showBusy();
+		},
 		datesSet: (info) => {
 			titleEl.textContent = info.view.title;
 			viewBtns.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === info.view.type)));

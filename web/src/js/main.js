@@ -12,22 +12,27 @@ const root = document.getElementById('app');
 const progress = document.getElementById('progress');
 let teardown = null;
 let me = null;
+let meSeq = 0;        // bumped when the session changes: an older GET /me is not this user's
 let renderSeq = 0;
+const PUBLIC_HASH = /^#\/(signin|signup|confirm|forgot|reset)(\?|$)/;
+const SIGNED_OUT_MSG = { expired: 'expired', deleted: 'deleted' };
 
 api.onProgress((on) => {
 	progress.hidden = !on;
 	document.body.classList.toggle('is-busy', on);
 });
 
+// The one place that leaves a signed-in screen when the session ends (sign
+// out here or in another tab, expiry, account deleted). A signed-out screen
+// is left alone: the person may be typing in it (say, the forgot-password
+// form they went to right after signing out).
 api.onSessionChange((session, reason) => {
+	me = null;
+	meSeq++;
 	if (!session) {
-		me = null;
-		const msg = reason === 'expired' ? 'expired' : 'signedout';
-		if (!/^#\/(signin|signup|confirm|forgot|reset)/.test(location.hash))
-			location.hash = '#/signin?msg=' + msg;
-		else
-			route();
-	} else if (reason === 'tab-signin' && /^#\/(signin|signup|confirm|forgot|reset)/.test(location.hash)) {
+		if (!PUBLIC_HASH.test(location.hash))
+			location.hash = '#/signin?msg=' + (SIGNED_OUT_MSG[reason] || 'signedout');
+	} else if (reason === 'tab-signin' && PUBLIC_HASH.test(location.hash)) {
 		location.hash = '#/calendar';
 	}
 });
@@ -41,14 +46,19 @@ function parseHash() {
 async function loadMe() {
 	if (me)
 		return me;
+	const seq = meSeq;
 	const res = await api.request('GET', '/api/v1/me');
-	me = Object.assign({ time_zone: browserZone(), default_reminders: [] }, res || {});
-	return me;
+	const user = Object.assign({ time_zone: browserZone(), default_reminders: [] }, res || {});
+	if (seq === meSeq)
+		me = user;
+	return user;
 }
 
-async function signOut() {
-	await api.signOut();
-	location.hash = '#/signin?msg=signedout';
+// The session listener shows the sign-in screen at once; revoking the tokens
+// goes on in the background. (Waiting for it and then setting the hash threw
+// away whatever the person had opened meanwhile, e.g. "Forgot password?".)
+function signOut() {
+	api.signOut().catch(() => { /* best effort: the tokens are gone from here */ });
 }
 
 const PUBLIC = {
@@ -95,12 +105,19 @@ async function route() {
 			return;   // the session listener sends the user to sign in
 		const retry = h('button', { type: 'button', class: 'primary', text: 'Try again', onclick: route });
 		root.append(h('main', { id: 'main', class: 'auth' }, h('div', { class: 'auth-card' },
-			h('h1', { text: 'Aurora Time is not reachable' }),
+			h('h1', { text: e.status === 429 ? 'Aurora Time is busy' : 'Aurora Time is not reachable' }),
 			h('p', { class: 'form-alert', role: 'alert', text: e.message }), retry)));
 		return;
 	}
 	if (seq !== renderSeq)
 		return;
+	if (!api.isSignedIn()) {
+		// Signed out while loading: the session listener has sent the page
+		// to sign in; drawing the calendar now would cover that screen.
+		if (!PUBLIC_HASH.test(location.hash))
+			location.replace('#/signin?msg=signedout');
+		return;
+	}
 	clear(root);
 	const ctx = { me: user, signOut };
 	const m = /^\/events\/([0-9a-fA-F-]{36})$/.exec(path);

@@ -172,7 +172,7 @@ export function renderSettings(root, ctx) {
 			return;
 		try {
 			await busy(everywhereBtn, 'Signing out…', () => api.signOutEverywhere());
-			location.hash = '#/signin?msg=signedout';
+			// The session listener has shown the sign-in screen.
 		} catch (e) {
 			toast(e.message, 'error');
 		}
@@ -183,8 +183,7 @@ export function renderSettings(root, ctx) {
 			return;
 		try {
 			await busy(deleteBtn, 'Deleting…', () => api.request('DELETE', '/api/v1/me', null));
-			api.forgetSession();
-			location.hash = '#/signin?msg=deleted';
+			api.forgetSession('deleted');   // the session listener shows sign-in with the notice
 		} catch (e) {
 			toast(e.message, 'error');
 		}
