@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/utf8.h"
 #include "events/ics.h"
 #include "events/recur.h"
 #include "events/zone.h"
@@ -64,35 +65,14 @@ line_text_ok(const unsigned char *p, size_t len)
 {
 	size_t		 i = 0;
 	uint32_t	 cp;
-	int		 k, j;
+	int		 k;
 
 	while (i < len) {
-		cp = p[i];
-		if (cp < 0x80) {
-			if ((cp < 0x20 && cp != '\t') || cp == 0x7f)
-				return 0;
-			i++;
-			continue;
-		}
-		if (cp >= 0xc2 && cp <= 0xdf)
-			k = 1, cp &= 0x1f;
-		else if (cp >= 0xe0 && cp <= 0xef)
-			k = 2, cp &= 0x0f;
-		else if (cp >= 0xf0 && cp <= 0xf4)
-			k = 3, cp &= 0x07;
-		else
+		if ((k = utf8_decode(p + i, len - i, &cp)) == -1)
 			return 0;
-		if (i + (size_t)k >= len)
+		if ((cp < 0x20 && cp != '\t') || cp == 0x7f)
 			return 0;
-		for (j = 1; j <= k; j++) {
-			if ((p[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += (size_t)k + 1;
+		i += (size_t)k;
 	}
 	return 1;
 }

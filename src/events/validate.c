@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "events/event.h"
 
 static enum event_rc
@@ -72,40 +73,18 @@ utf8_chars(const char *s, size_t len, int ctl)
 	size_t			 i = 0;
 	long			 n = 0;
 	uint32_t		 cp;
-	int			 k, j;
+	int			 k;
 
 	while (i < len) {
-		cp = p[i];
-		if (cp < 0x80) {
-			if (cp == 0x7f || (cp < 0x20 && !(ctl && (cp == '\t' ||
-			    cp == '\n' || cp == '\r'))))
-				return -1;
-			i++;
-			n++;
-			continue;
-		}
-		if (cp >= 0xc2 && cp <= 0xdf)
-			k = 1, cp &= 0x1f;
-		else if (cp >= 0xe0 && cp <= 0xef)
-			k = 2, cp &= 0x0f;
-		else if (cp >= 0xf0 && cp <= 0xf4)
-			k = 3, cp &= 0x07;
-		else
+		if ((k = utf8_decode(p + i, len - i, &cp)) == -1)
 			return -1;
-		if (i + (size_t)k >= len)
-			return -1;
-		for (j = 1; j <= k; j++) {
-			if ((p[i + j] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		if (cp == 0x7f || (cp < 0x20 && !(ctl && (cp == '\t' ||
+		    cp == '\n' || cp == '\r'))))
 			return -1;
 		/* C1 controls are as invisible as C0 ones. */
 		if (cp >= 0x80 && cp <= 0x9f)
 			return -1;
-		i += (size_t)k + 1;
+		i += (size_t)k;
 		n++;
 	}
 	return n;

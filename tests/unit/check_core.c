@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/conf.h"
+#include "core/utf8.h"
 
 START_TEST(buf_respects_cap)
 {
@@ -129,6 +130,31 @@ START_TEST(clock_formats_utc)
 }
 END_TEST
 
+START_TEST(utf8_strict)
+{
+	uint32_t cp;
+
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"A", 1, &cp), 1);
+	ck_assert_uint_eq(cp, 'A');
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
+	ck_assert_uint_eq(cp, 0xe9);
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\xf0\x9f\x98\x80", 4,
+	    &cp), 4);
+	ck_assert_uint_eq(cp, 0x1f600);
+	/* overlong, surrogate, past U+10FFFF, cut off, stray continuation */
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\xc0\xaf", 2, &cp), -1);
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\xe0\x80\xaf", 3, &cp),
+	    -1);
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, &cp),
+	    -1);
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\xf4\x90\x80\x80", 4,
+	    &cp), -1);
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\xe2\x82", 2, &cp), -1);
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"\x80", 1, &cp), -1);
+	ck_assert_int_eq(utf8_decode((const unsigned char *)"", 0, &cp), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -142,6 +168,7 @@ main(void)
 	tcase_add_test(tc, conf_reads_file_and_env);
 	tcase_add_test(tc, conf_rejects_by_name);
 	tcase_add_test(tc, clock_formats_utc);
+	tcase_add_test(tc, utf8_strict);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
