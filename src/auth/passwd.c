@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "auth/passwd.h"
+#include "core/utf8.h"
 
 #define PASSWD_SALT_LEN	16
 #define PASSWD_LEN	32
@@ -18,42 +19,15 @@
 static long
 utf8_count(const unsigned char *s, size_t len)
 {
-	size_t		 i = 0, n, k;
+	size_t		 i = 0;
 	long		 count = 0;
 	uint32_t	 cp;
+	int		 k;
 
 	while (i < len) {
-		unsigned char c = s[i];
-
-		if (c == 0)
+		if ((k = utf8_decode(s + i, len - i, &cp)) == -1 || cp == 0)
 			return -1;
-		if (c < 0x80) {
-			i++;
-			count++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return -1;
-		if (len - i <= n)
-			return -1;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return -1;
-		i += n + 1;
+		i += (size_t)k;
 		count++;
 	}
 	return count;
