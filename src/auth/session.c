@@ -215,6 +215,24 @@ out:
 	return rc;
 }
 
+/* Signs the tokens of a session and commits the transaction that made or
+ * rotated it; the caller rolls back and frees *out on failure. */
+static enum account_rc
+mint_commit(struct db *db, const struct identity *id,
+    const struct account_user *u, const char *sid, time_t auth_time,
+    time_t now, struct session_tokens *out)
+{
+	enum db_rc drc;
+
+	if (mint(id, u, sid, auth_time, now, out) == -1) {
+		log_msg(LOG_ERROR, "token_sign", "cannot sign tokens");
+		return ACCOUNT_ERROR;
+	}
+	if ((drc = db_commit(db)) != DB_OK)
+		return account_from_db(drc);
+	return ACCOUNT_OK;
+}
+
 /* A fresh refresh token into out->refresh_token, its hash into hash. */
 static int
 new_refresh(struct session_tokens *out, char hash[65])
@@ -267,13 +285,7 @@ session_open(struct db *db, const struct identity *id,
 	p[1] = SESSION_LIVE_MAX;
 	if ((drc = db_run(db, &st_cap, p, NULL)) != DB_OK)
 		goto dberr;
-	if (mint(id, u, sid, now, now, out) == -1) {
-		log_msg(LOG_ERROR, "token_sign", "cannot sign tokens");
-		goto out;
-	}
-	if ((drc = db_commit(db)) != DB_OK)
-		goto dberr;
-	rc = ACCOUNT_OK;
+	rc = mint_commit(db, id, u, sid, now, now, out);
 	goto out;
 dberr:
 	rc = account_from_db(drc);
@@ -366,13 +378,7 @@ session_refresh(struct db *db, const struct identity *id,
 	p[0] = sid;
 	if ((drc = db_run(db, &st_touch, p, NULL)) != DB_OK)
 		goto dberr;
-	if (mint(id, &u, sid, (time_t)auth_time, now, out) == -1) {
-		log_msg(LOG_ERROR, "token_sign", "cannot sign tokens");
-		goto out;
-	}
-	if ((drc = db_commit(db)) != DB_OK)
-		goto dberr;
-	rc = ACCOUNT_OK;
+	rc = mint_commit(db, id, &u, sid, (time_t)auth_time, now, out);
 	goto out;
 dberr:
 	rc = account_from_db(drc);

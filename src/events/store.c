@@ -358,6 +358,22 @@ range:
 	return EVENT_INVALID;
 }
 
+/* The columns insert and update share, as $3..$11 (params[2..10]). */
+static void
+ev_fields(const struct event *ev, const struct ev_params *p,
+    const char **params)
+{
+	params[2] = ev->title;
+	params[3] = ev->description ? ev->description : "";
+	params[4] = ev->location ? ev->location : "";
+	params[5] = p->start;
+	params[6] = p->end;
+	params[7] = ev->time_zone;
+	params[8] = ev->all_day ? "true" : "false";
+	params[9] = p->recurrence;
+	params[10] = p->series_end;
+}
+
 /* Inserts ev with its rules and the mails due within the horizon. */
 static enum event_rc
 insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
@@ -387,15 +403,7 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	    sizeof(p.until));
 	params[0] = c->user_id;
 	params[1] = uid;
-	params[2] = ev->title;
-	params[3] = ev->description ? ev->description : "";
-	params[4] = ev->location ? ev->location : "";
-	params[5] = p.start;
-	params[6] = p.end;
-	params[7] = ev->time_zone;
-	params[8] = ev->all_day ? "true" : "false";
-	params[9] = p.recurrence;
-	params[10] = p.series_end;
+	ev_fields(ev, &p, params);
 	params[11] = p.until;
 	params[12] = p.reminders;
 	params[13] = occ.data;
@@ -500,15 +508,7 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 		goto out;
 	params[0] = ev->id;
 	params[1] = c->user_id;
-	params[2] = ev->title;
-	params[3] = ev->description ? ev->description : "";
-	params[4] = ev->location ? ev->location : "";
-	params[5] = p.start;
-	params[6] = p.end;
-	params[7] = ev->time_zone;
-	params[8] = ev->all_day ? "true" : "false";
-	params[9] = p.recurrence;
-	params[10] = p.series_end;
+	ev_fields(ev, &p, params);
 	params[11] = p.reminders;
 	if ((drc = db_exec(c->db, &st_update, params, &res)) != DB_OK) {
 		rc = dberr(c, drc);
