@@ -45,6 +45,9 @@ verify_free(struct verifier *v)
 	for (i = 0; i < v->n; i++)
 		keyset_clear(&v->issuers[i].keys);
 	v->n = 0;
+	EVP_MD_free(v->sha256);
+	v->sha256 = NULL;
+	memset(v->cache, 0, sizeof(v->cache));
 }
 
 struct verify_issuer *
@@ -230,20 +233,73 @@ header_member_allowed(const char *key)
 	return 0;
 }
 
-/* 1 if the exact bytes of a token were verified with key before. On a miss
- * *slot is where to remember them once they are. */
-static int
-cache_hit(struct verifier *v, const struct verify_issuer *is,
-    const struct keyset_key *key, const unsigned char digest[32],
-    struct verify_cache_slot **slot)
+/* The set a digest belongs to. */
+static struct verify_cache_slot *
+cache_set(struct verifier *v, const unsigned char digest[32])
 {
-	struct verify_cache_slot *s;
+	return &v->cache[((digest[0] | (unsigned)digest[1] << 8 |
+	    (unsigned)digest[2] << 16) % VERIFY_CACHE_SETS) *
+	    VERIFY_CACHE_WAYS];
+}
 
-	s = &v->cache[(digest[0] | (unsigned)digest[1] << 8) %
-	    VERIFY_CACHE_SLOTS];
-	*slot = s;
-	return s->used && s->key == key && s->gen == is->keys_gen &&
-	    CRYPTO_memcmp(s->digest, digest, 32) == 0;
+/* The remembered token with this digest whose issuer's keys are unchanged,
+ * or NULL. */
+static const struct verify_cache_slot *
+cache_find(struct verifier *v, const unsigned char digest[32])
+{
+	struct verify_cache_slot	*set = cache_set(v, digest);
+	size_t				 i;
+
+	for (i = 0; i < VERIFY_CACHE_WAYS; i++)
+		if (set[i].used && set[i].gen == set[i].claims.issuer->keys_gen &&
+		    CRYPTO_memcmp(set[i].digest, digest, 32) == 0) {
+			set[i].tick = ++v->cache_tick;
+			return &set[i];
+		}
+	return NULL;
+}
+
+/* Remembers a token that passed every check: in the way that held it
+ * before (its keys changed), a free way, or the least recently used. */
+static void
+cache_store(struct verifier *v, const unsigned char digest[32],
+    const struct verify_claims *c)
+{
+	struct verify_cache_slot	*set = cache_set(v, digest), *victim;
+	size_t				 i;
+
+	victim = set;
+	for (i = 0; i < VERIFY_CACHE_WAYS; i++) {
+		if (set[i].used &&
+		    CRYPTO_memcmp(set[i].digest, digest, 32) == 0) {
+			victim = &set[i];
+			break;
+		}
+		if (victim->used && (!set[i].used ||
+		    set[i].tick < victim->tick))
+			victim = &set[i];
+	}
+	memcpy(victim->digest, digest, 32);
+	victim->claims = *c;
+	victim->gen = c->issuer->keys_gen;
+	victim->tick = ++v->cache_tick;
+	victim->used = 1;
+}
+
+/* The checks that depend on the clock, made on every use. */
+static enum verify_result
+check_times(const struct verify_claims *c, time_t now, char *why,
+    size_t whylen)
+{
+	if ((long long)now >= c->exp + VERIFY_LEEWAY)
+		FAIL("expired");
+	if (c->iat > (long long)now + VERIFY_LEEWAY)
+		FAIL("issued in the future");
+	if (c->nbf > (long long)now + VERIFY_LEEWAY)
+		FAIL("not yet valid");
+	return VERIFY_OK;
+out:
+	return VERIFY_REJECT;
 }
 
 static struct verify_issuer *
@@ -270,7 +326,7 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 	size_t			 hlen, plen, slen, i, bufsz;
 	long			 n;
 	long long		 exp, iat, nbf;
-	struct verify_cache_slot *slot;
+	const struct verify_cache_slot *slot;
 	unsigned char		 digest[EVP_MAX_MD_SIZE];
 	unsigned int		 dlen = 0;
 	int			 a, r, found;
@@ -280,6 +336,21 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 	snprintf(why, whylen, "rejected");
 	if (len == 0 || len > VERIFY_TOKEN_MAX)
 		FAIL("token length %zu", len);
+	if (v->sha256 == NULL)
+		v->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (EVP_Digest(token, len, digest, &dlen, v->sha256 != NULL ?
+	    v->sha256 : EVP_sha256(), NULL) != 1 || dlen != 32) {
+		rc = VERIFY_ERROR;
+		FAIL("digest failed");
+	}
+	if ((slot = cache_find(v, digest)) != NULL) {
+		if ((rc = check_times(&slot->claims, now, why, whylen)) ==
+		    VERIFY_OK) {
+			*c = slot->claims;
+			snprintf(why, whylen, "ok");
+		}
+		return rc;
+	}
 	/* Exactly three non-empty base64url parts. */
 	for (i = 0; i < len; i++)
 		if (!B64URL_CHAR(token[i]) && token[i] != '.')
@@ -343,25 +414,14 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 		FAIL("alg does not match the key");
 
 	/* Only now, with the one key the header earned, the signature. */
-	if (EVP_Digest(token, len, digest, &dlen, EVP_sha256(), NULL) != 1 ||
-	    dlen != 32) {
+	if ((copy = malloc(len + 1)) == NULL) {
 		rc = VERIFY_ERROR;
-		FAIL("digest failed");
+		FAIL("out of memory");
 	}
-	if (!cache_hit(v, is, key, digest, &slot)) {
-		if ((copy = malloc(len + 1)) == NULL) {
-			rc = VERIFY_ERROR;
-			FAIL("out of memory");
-		}
-		memcpy(copy, token, len);
-		copy[len] = '\0';
-		if (token_check_signature(copy, key) == -1)
-			FAIL("bad signature");
-		memcpy(slot->digest, digest, 32);
-		slot->key = key;
-		slot->gen = is->keys_gen;
-		slot->used = 1;
-	}
+	memcpy(copy, token, len);
+	copy[len] = '\0';
+	if (token_check_signature(copy, key) == -1)
+		FAIL("bad signature");
 
 	if (is->require_token_use &&
 	    ((s = claim_str(pl, "token_use", 16)) == NULL ||
@@ -376,16 +436,16 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 		FAIL("client_id not accepted");
 	if (claim_time(pl, "exp", &exp) != 1)
 		FAIL("exp missing or malformed");
-	if ((long long)now >= exp + VERIFY_LEEWAY)
-		FAIL("expired");
 	if (claim_time(pl, "iat", &iat) != 1)
 		FAIL("iat missing or malformed");
-	if (iat > (long long)now + VERIFY_LEEWAY)
-		FAIL("issued in the future");
 	if ((r = claim_time(pl, "nbf", &nbf)) == -1)
 		FAIL("nbf malformed");
-	if (r == 1 && nbf > (long long)now + VERIFY_LEEWAY)
-		FAIL("not yet valid");
+	c->iat = iat;
+	c->exp = exp;
+	c->nbf = r == 1 ? nbf : 0;
+	if ((rc = check_times(c, now, why, whylen)) != VERIFY_OK)
+		goto out;
+	rc = VERIFY_REJECT;
 	if (exp <= iat)
 		FAIL("exp before iat");
 
@@ -412,8 +472,7 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 		    (json_object_is_type(val, json_type_string) &&
 		    strcmp(json_object_get_string(val), "true") == 0);
 	c->issuer = is;
-	c->iat = iat;
-	c->exp = exp;
+	cache_store(v, digest, c);
 	rc = VERIFY_OK;
 	snprintf(why, whylen, "ok");
 out:

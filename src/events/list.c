@@ -17,17 +17,27 @@
 #define LIST_MAX_ITEMS		200000	/* candidates before sorting */
 #define CURSOR_MAX		128
 
+/* Single events no longer than LIST_SHORT_SPAN are found by their start
+ * (at most that much before the window); the others, recurring or long, by
+ * the end of their series. sql/006_list_bounds.sql indexes both halves with
+ * the same predicate, so the planner can match it. */
+#define LIST_SHORT_SPAN	"interval '14 days'"
+
 static const struct db_stmt st_list = {
 	"ev_list",
 	"(SELECT " EVENT_COLUMNS " FROM events e"
 	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz"
+	"  AND e.starts_at >= $2::timestamptz - " LIST_SHORT_SPAN
 	"  AND e.series_end > $2::timestamptz AND e.recurrence = '{}'"
+	"  AND e.ends_at - e.starts_at <= " LIST_SHORT_SPAN
 	"  AND (e.starts_at, e.id) > ($4::timestamptz, $5::uuid)"
 	" ORDER BY e.starts_at, e.id LIMIT $6::int)"
 	" UNION ALL"
 	" (SELECT " EVENT_COLUMNS " FROM events e"
 	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz"
-	"  AND e.series_end > $2::timestamptz AND e.recurrence <> '{}'"
+	"  AND e.series_end > $2::timestamptz"
+	"  AND (e.recurrence <> '{}' OR e.ends_at - e.starts_at > "
+	LIST_SHORT_SPAN ")"
 	"  AND e.series_end > $4::timestamptz"
 	" LIMIT " "1000" ")",
 	6, 1
@@ -148,8 +158,9 @@ event_cursor_decode(const char *s, struct event_query *q)
 }
 
 struct item {
-	time_t	 start;
-	size_t	 ev;		/* index into the loaded events */
+	time_t		 start;
+	const char	*id;		/* the event's, for ordering */
+	size_t		 ev;		/* index into the loaded events */
 	int	 index;		/* occurrence number within the page's event */
 };
 
@@ -190,6 +201,7 @@ add_item(struct collect *c, time_t start)
 		c->alloc = na;
 	}
 	c->items[c->n].start = start;
+	c->items[c->n].id = c->ev->id;
 	c->items[c->n].ev = c->evi;
 	c->items[c->n].index = c->taken;
 	c->n++;
@@ -212,15 +224,12 @@ collect_occurrence(time_t start, void *arg)
 	return ++c->taken >= c->limit;
 }
 
-static struct event *sort_events;
-
 static int
 item_cmp(const void *a, const void *b)
 {
 	const struct item *x = a, *y = b;
 
-	return key_cmp(x->start, sort_events[x->ev].id, y->start,
-	    sort_events[y->ev].id);
+	return key_cmp(x->start, x->id, y->start, y->id);
 }
 
 enum event_rc
@@ -275,7 +284,11 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 		c.ev = &evs[i];
 		c.taken = 0;
 		if (evs[i].nrecurrence == 0) {
-			c.taken = 0;
+			/* Long ones come from the unordered half: the cursor
+			 * is applied here for them. */
+			if (q->has_cursor && key_cmp(evs[i].start, evs[i].id,
+			    q->cursor_start, q->cursor_id) <= 0)
+				continue;
 			if (add_item(&c, evs[i].start) && c.nomem)
 				goto nomem;
 			continue;
@@ -304,11 +317,8 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 	}
 	PQclear(res);
 	res = NULL;
-	if (c.n > 1) {
-		sort_events = evs;
+	if (c.n > 1)
 		qsort(c.items, c.n, sizeof(*c.items), item_cmp);
-		sort_events = NULL;
-	}
 
 	more = c.n > (size_t)q->limit;
 	shown = more ? (size_t)q->limit : c.n;

@@ -281,6 +281,41 @@ def test_list_pagination_and_concurrent_inserts(stack):
     expect({"Early", "Late"} <= titles, "new events missing from a fresh listing")
 
 
+def test_list_long_and_edge_events(stack):
+    """Single events longer than the 14 days the listing looks back for
+    short ones (sql/006_list_bounds.sql) are listed, in order, once per
+    page walk; so are short ones that start before the window and end in
+    it, and ones ending exactly at its start are not."""
+    u = user(stack)
+    want = set()
+    for title, start, end in [
+            ("Sabbatical", "2025-11-01T00:00:00Z", "2026-06-01T00:00:00Z"),  # 7 months, across March
+            ("Long trip", "2026-02-10T00:00:00Z", "2026-03-05T00:00:00Z"),    # 23 days, into March
+            ("Fortnight", "2026-02-15T12:00:00Z", "2026-03-01T12:00:00Z"),    # exactly 14 days
+            ("Overnight", "2026-02-28T22:00:00Z", "2026-03-01T02:00:00Z"),
+            ("Late long", "2026-03-20T00:00:00Z", "2026-05-01T00:00:00Z")]:
+        create(stack, u, title=title, start=start, end=end, time_zone="UTC")
+        want.add(title)
+    for title, start, end in [
+            ("Ends at the start", "2026-02-10T00:00:00Z", "2026-03-01T00:00:00Z"),
+            ("Short, ends at the start", "2026-02-28T23:00:00Z", "2026-03-01T00:00:00Z"),
+            ("Long, before", "2025-01-01T00:00:00Z", "2025-12-31T00:00:00Z"),
+            ("After", "2026-04-01T00:00:00Z", "2026-04-30T00:00:00Z")]:
+        create(stack, u, title=title, start=start, end=end, time_zone="UTC")
+    for d in (3, 10, 20):
+        create(stack, u, title="Short %d" % d, start="2026-03-%02dT09:00:00Z" % d,
+               end="2026-03-%02dT10:00:00Z" % d, time_zone="UTC")
+        want.add("Short %d" % d)
+    full = list_window(stack, u, MARCH + "&limit=500")["items"]
+    expect({i["title"] for i in full} == want, "titles %r" % sorted(i["title"] for i in full))
+    expect(len(full) == len(want), "%d items" % len(full))
+    keys = [key(i) for i in full]
+    expect(keys == sorted(keys, key=lambda k: (datetime.datetime.fromisoformat(k[0].replace("Z", "+00:00")), k[1])),
+           "not ordered by (start, id)")
+    for limit in (1, 2, 3):
+        expect([key(i) for i in list_all(stack, u, MARCH, limit)] == keys, "limit %d pages differ" % limit)
+
+
 def test_list_parameters(stack):
     u = user(stack)
     bad = [
@@ -705,6 +740,7 @@ TESTS = [
     ("list_window_and_recurrence", test_list_window_and_recurrence),
     ("list_dst_local_time", test_list_dst_local_time),
     ("list_pagination_and_concurrent_inserts", test_list_pagination_and_concurrent_inserts),
+    ("list_long_and_edge_events", test_list_long_and_edge_events),
     ("list_parameters", test_list_parameters),
     ("isolation_every_endpoint", test_isolation_every_endpoint),
     ("hostile_bodies", test_hostile_bodies),

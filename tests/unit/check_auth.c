@@ -885,11 +885,80 @@ START_TEST(verifier_cache)
 	 * the issuer's keys change, the token is checked afresh. */
 	is->keys_gen++;
 	ck_assert_int_eq(check(good, why, sizeof(why)), VERIFY_OK);
-	/* And the claims are checked on every use, hit or not. */
+	/* And the clock is consulted on every use, hit or not. */
 	ck_assert_int_eq(verify_token(&ver, good, strlen(good), now + 7200, &(
 	    struct verify_claims){ 0 }, why, sizeof(why)), VERIFY_REJECT);
+	ck_assert_str_eq(why, "expired");
+	ck_assert_int_eq(verify_token(&ver, good, strlen(good), now - 600, &(
+	    struct verify_claims){ 0 }, why, sizeof(why)), VERIFY_REJECT);
+	ck_assert_str_eq(why, "issued in the future");
 	free(good);
 	free(bad);
+}
+END_TEST
+
+/* A hit answers exactly what the full check answered, and a remembered
+ * token dies with its key. */
+START_TEST(verifier_cache_hit_claims)
+{
+	time_t			 now = time(NULL);
+	char			*good, why[128];
+	struct verify_claims	 miss, hit;
+	struct verify_issuer	*is = &ver.issuers[0];
+	size_t			 nkeys;
+
+	memset(ver.cache, 0, sizeof(ver.cache));
+	good = make(hdr("RS256", ours->kid, ""), claims(now,
+	    "{\"email\":\"a@example.test\",\"nbf\":1}"), SIGN_RS256, ours);
+	ck_assert_int_eq(verify_token(&ver, good, strlen(good), now, &miss,
+	    why, sizeof(why)), VERIFY_OK);
+	ck_assert_int_eq(verify_token(&ver, good, strlen(good), now, &hit,
+	    why, sizeof(why)), VERIFY_OK);
+	ck_assert_int_eq(memcmp(&miss, &hit, sizeof(hit)), 0);
+	ck_assert_str_eq(hit.sub, SUB);
+	ck_assert_str_eq(hit.origin_jti, SID);
+	ck_assert_str_eq(hit.email, "a@example.test");
+	ck_assert_ptr_eq(hit.issuer, is);
+	/* The issuer's keys change and the token's key is gone. */
+	nkeys = is->keys.n;
+	is->keys.n = 0;
+	is->keys_gen++;
+	ck_assert_int_eq(check(good, why, sizeof(why)), VERIFY_REJECT);
+	ck_assert_str_eq(why, "unknown kid");
+	is->keys.n = nkeys;
+	is->keys_gen++;
+	ck_assert_int_eq(check(good, why, sizeof(why)), VERIFY_OK);
+	free(good);
+}
+END_TEST
+
+/* Many users in turn keep their remembered signatures: with 1,000 tokens a
+ * direct-mapped table of the same size lost ~40 % of them to collisions. */
+START_TEST(verifier_cache_capacity)
+{
+	enum { NTOK = 600 };
+	time_t	 now = time(NULL);
+	char	*tok[NTOK], chg[96], why[128];
+	size_t	 i, round, used;
+
+	memset(ver.cache, 0, sizeof(ver.cache));
+	for (i = 0; i < NTOK; i++) {
+		snprintf(chg, sizeof(chg), "{\"jti\":\"%08zx-0000-4000-8000-"
+		    "000000000000\"}", i);
+		tok[i] = make(hdr("RS256", ours->kid, ""), claims(now, chg),
+		    SIGN_RS256, ours);
+	}
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < NTOK; i++)
+			ck_assert_int_eq(check(tok[i], why, sizeof(why)),
+			    VERIFY_OK);
+		for (i = 0, used = 0; i < VERIFY_CACHE_SLOTS; i++)
+			used += ver.cache[i].used;
+		/* Every token remembered once, none evicted by another. */
+		ck_assert_uint_eq(used, NTOK);
+	}
+	for (i = 0; i < NTOK; i++)
+		free(tok[i]);
 }
 END_TEST
 
@@ -947,6 +1016,8 @@ auth_suite(void)
 	tcase_add_test(tc, verifier_accepts_good_tokens);
 	tcase_add_test(tc, verifier_rejects_hostile_tokens);
 	tcase_add_test(tc, verifier_cache);
+	tcase_add_test(tc, verifier_cache_capacity);
+	tcase_add_test(tc, verifier_cache_hit_claims);
 	tcase_add_test(tc, verifier_algorithms_setting);
 	suite_add_tcase(s, tc);
 	return s;
