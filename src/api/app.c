@@ -7,6 +7,7 @@
 #include "api/app.h"
 #include "auth/identity.h"
 #include "core/log.h"
+#include "events/occache.h"
 #include "events/zone.h"
 
 void *
@@ -38,6 +39,19 @@ app_worker_init(const struct conf *c, struct metrics *m)
 		free(app);
 		return NULL;
 	}
+	/* 2 KiB a series-year on average: a daily series' year of starts,
+	 * its key and the entry. */
+	if (c->recurrence_cache > 0 && (app->occ = occache_new(
+	    (size_t)c->recurrence_cache, (size_t)c->recurrence_cache * 2048)) ==
+	    NULL)
+		log_msg(LOG_WARN, "worker", "no memory for the recurrence "
+		    "cache; expanding every time");
+	if (app->occ != NULL) {
+		uint64_t *hits, *misses;
+
+		metrics_recur_counters(m, &hits, &misses);
+		occache_count_into(app->occ, hits, misses);
+	}
 	/* Connect now so the first request is fast; a database that is down
 	 * at start is not fatal: requests answer 503 until it is back. */
 	if (db_connect(app->db) != DB_OK)
@@ -53,6 +67,7 @@ app_worker_free(void *ctx)
 	if (app == NULL)
 		return;
 	identity_free(app->identity);
+	occache_free(app->occ);
 	db_free(app->db);
 	free(app);
 	/* The events module's libical zone data (for leak checkers). */

@@ -14,6 +14,7 @@ struct app {
 	struct db		*db;
 	struct metrics		*metrics;	/* shared with the master */
 	struct identity		*identity;	/* keys, verifier (src/auth) */
+	struct occache		*occ;		/* series expansions, or NULL */
 };
 
 /* The route table (routes.c). */

@@ -49,6 +49,7 @@ api_event_ctx(struct event_ctx *c, struct app *app, struct http_req *req)
 {
 	memset(c, 0, sizeof(*c));
 	c->db = app->db;
+	c->occ = app->occ;
 	c->user_id = req->user_id;
 	c->now = time(NULL);
 }

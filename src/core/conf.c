@@ -31,6 +31,8 @@ static const struct conf_key conf_keys[] = {
 	{ "socket_group", CT_STR, S(socket_group), 0, 0, "", 0 },
 	{ "workers", CT_INT, S(workers), 1, 256, "4", 0 },
 	{ "graceful_timeout", CT_INT, S(graceful_timeout), 0, 3600, "10", 0 },
+	{ "recurrence_cache", CT_INT, S(recurrence_cache), 0, 1048576, "8192",
+	    0 },
 	{ "max_body", CT_LONG, S(max_body), 1024, 64L << 20, "1048576", 0 },
 	{ "max_import_body", CT_LONG, S(max_import_body), 1024, 64L << 20,
 	    "5242880", 0 },

@@ -15,6 +15,7 @@ struct conf {
 	char	socket_group[64];		/* group of a unix socket, "" keeps it */
 	int	workers;			/* preforked FastCGI workers */
 	int	graceful_timeout;		/* seconds a stopping worker may finish */
+	int	recurrence_cache;		/* series-years memoised per worker */
 	long	max_body;			/* bytes of a JSON request body */
 	long	max_import_body;		/* bytes of an ICS import body */
 	char	log_level[16];

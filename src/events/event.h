@@ -63,8 +63,11 @@ enum event_rc {
 };
 
 /* One request's context: its database, the signed-in user and the time. */
+struct occache;
+
 struct event_ctx {
 	struct db		*db;
+	struct occache		*occ;	/* the worker's expansion memo, or NULL */
 	const char		*user_id;
 	time_t			 now;
 	enum db_rc		 dbrc;	/* set with EVENT_DB */
@@ -76,6 +79,16 @@ void event_clear(struct event *ev);
 
 /* 1 when s is a canonical lower- or upper-case UUID. */
 int event_id_ok(const char *s);
+
+/* --- listing (list.c) --- */
+
+/* Calls fn for each occurrence start of the recurring event ev (in zone
+ * z) lying in [from, to), in increasing order, until fn returns non-zero;
+ * through the expansion memo oc (occache.h) when not NULL. 0; -1 when the
+ * expansion was capped (the list may end early); -2 out of memory; -3 when
+ * the stored recurrence does not parse (logged). */
+int event_series_starts(struct occache *oc, const struct event *ev,
+    icaltimezone *z, time_t from, time_t to, recur_fn fn, void *arg);
 
 /* --- validation (validate.c) --- */
 

@@ -9,13 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "events/event.h"
+#include "events/occache.h"
+#include "events/rfc3339.h"
 #include "events/store_sql.h"
 
 #define LIST_MAX_SERIES		1000	/* recurring events per request */
 #define LIST_MAX_ITEMS		200000	/* candidates before sorting */
 #define CURSOR_MAX		128
+#define LIST_MEMO_YEARS		3	/* longer reaches expand directly */
 
 /* Single events no longer than LIST_SHORT_SPAN are found by their start
  * (at most that much before the window); the others, recurring or long, by
@@ -183,22 +187,34 @@ key_cmp(time_t a, const char *aid, time_t b, const char *bid)
 	return strcasecmp(aid, bid);
 }
 
+/* Doubles the array whose pointer is at pp (elem-byte members, *alloc of
+ * them) when its n members fill it; -1, unchanged, when memory is short.
+ * The pointer is copied, not cast, so no aliasing rule is bent. */
+static int
+grow(void *pp, size_t n, size_t *alloc, size_t elem)
+{
+	void	*v, *nv;
+	size_t	 na;
+
+	if (n < *alloc)
+		return 0;
+	na = *alloc ? *alloc * 2 : 32;
+	memcpy(&v, pp, sizeof(v));
+	if ((nv = reallocarray(v, na, elem)) == NULL)
+		return -1;
+	memcpy(pp, &nv, sizeof(nv));
+	*alloc = na;
+	return 0;
+}
+
 static int
 add_item(struct collect *c, time_t start)
 {
-	struct item *ni;
-
 	if (c->n >= LIST_MAX_ITEMS)
 		return 1;
-	if (c->n == c->alloc) {
-		size_t na = c->alloc ? c->alloc * 2 : 64;
-
-		if ((ni = reallocarray(c->items, na, sizeof(*ni))) == NULL) {
-			c->nomem = 1;
-			return 1;
-		}
-		c->items = ni;
-		c->alloc = na;
+	if (grow(&c->items, c->n, &c->alloc, sizeof(*c->items)) == -1) {
+		c->nomem = 1;
+		return 1;
 	}
 	c->items[c->n].start = start;
 	c->items[c->n].id = c->ev->id;
@@ -232,14 +248,155 @@ item_cmp(const void *a, const void *b)
 	return key_cmp(x->start, x->id, y->start, y->id);
 }
 
+/* Parses the stored recurrence of ev; -1 (logged) when it does not. */
+static int
+parse_series(const struct event *ev, icaltimezone *z, struct recur *rec)
+{
+	struct recur_error rerr;
+
+	if (recur_parse(rec, (const char *const *)ev->recurrence,
+	    ev->nrecurrence, ev->start, ev->all_day, z, 0, &rerr) ==
+	    RECUR_OK)
+		return 0;
+	log_msg(LOG_WARN, "list", "event %s: stored recurrence does not "
+	    "parse: %s", ev->id, rerr.msg);
+	return -1;
+}
+
+/* Occurrence starts gathered from an expansion. */
+struct starts {
+	time_t	*v;
+	size_t	 n, alloc;
+	int	 nomem;
+};
+
+static int
+starts_add(time_t t, void *arg)
+{
+	struct starts *s = arg;
+
+	if (grow(&s->v, s->n, &s->alloc, sizeof(*s->v)) == -1) {
+		s->nomem = 1;
+		return 1;
+	}
+	s->v[s->n++] = t;
+	return 0;
+}
+
+static int
+utc_year(time_t t)
+{
+	int64_t	 d = (int64_t)t / 86400;
+	int	 y, m, dd;
+
+	if ((int64_t)t % 86400 < 0)
+		d--;
+	rfc3339_civil_from_days(d, &y, &m, &dd);
+	return y;
+}
+
+/* The memo key of one series in one UTC year: every input of its
+ * expansion, lines length-prefixed so that no two sets read alike. */
+static int
+memo_key(struct buf *k, const struct event *ev, int year)
+{
+	size_t i;
+
+	buf_reset(k);
+	if (buf_printf(k, "1|%d|%lld|%d|%s", year, (long long)ev->start,
+	    ev->all_day, ev->time_zone) != BUF_OK)
+		return -1;
+	for (i = 0; i < ev->nrecurrence; i++)
+		if (buf_printf(k, "|%zu:%s", strlen(ev->recurrence[i]),
+		    ev->recurrence[i]) != BUF_OK)
+			return -1;
+	return 0;
+}
+
+/* With the worker's memo each UTC year of a series is expanded once
+ * (libical builds ICU calendars for every iterator and steps them, most of
+ * a listing's CPU in bench/events.sh) and answered from memory after;
+ * without it, or when the window reaches over many years, the window
+ * itself is expanded. */
+int
+event_series_starts(struct occache *oc, const struct event *ev,
+    icaltimezone *z, time_t from, time_t to, recur_fn fn, void *arg)
+{
+	struct recur		 rec;
+	struct starts		 year, win;
+	struct buf		 key;
+	const time_t		*got;
+	time_t			 ys, ye;
+	size_t			 n, i;
+	int			 y, y0, y1, parsed = 0, rc = 0;
+
+	memset(&year, 0, sizeof(year));
+	memset(&win, 0, sizeof(win));
+	buf_init(&key, 64 * 1024);
+	if (from >= to)
+		goto out;
+	y0 = utc_year(from);
+	y1 = utc_year(to - 1);
+	if (oc == NULL || y1 - y0 >= LIST_MEMO_YEARS)
+		goto direct;
+	for (y = y0; y <= y1; y++) {
+		ys = (time_t)rfc3339_days_from_civil(y, 1, 1) * 86400;
+		ye = (time_t)rfc3339_days_from_civil(y + 1, 1, 1) * 86400;
+		if (memo_key(&key, ev, y) == -1)
+			goto direct;
+		if ((got = occache_get(oc, key.data, key.len, &n)) == NULL) {
+			if (!parsed && parse_series(ev, z, &rec) == -1) {
+				rc = -3;
+				goto out;
+			}
+			parsed = 1;
+			year.n = 0;
+			if (recur_expand(&rec, ev->start, ev->all_day, z, ys,
+			    ye, starts_add, &year) == -1)
+				goto direct;	/* nothing fed yet */
+			if (year.nomem)
+				goto nomem;
+			(void)occache_put(oc, key.data, key.len, year.v,
+			    year.n);
+			got = year.v;
+			n = year.n;
+		}
+		for (i = 0; i < n; i++)
+			if (got[i] >= from && got[i] < to &&
+			    starts_add(got[i], &win) != 0)
+				goto nomem;
+	}
+	for (i = 0; i < win.n; i++)
+		if (fn(win.v[i], arg) != 0)
+			break;
+	goto out;
+direct:
+	if (!parsed && parse_series(ev, z, &rec) == -1) {
+		rc = -3;
+		goto out;
+	}
+	parsed = 1;
+	if (recur_expand(&rec, ev->start, ev->all_day, z, from, to, fn,
+	    arg) == -1)
+		rc = -1;
+	goto out;
+nomem:
+	rc = -2;
+out:
+	if (parsed)
+		recur_free(&rec);
+	free(year.v);
+	free(win.v);
+	buf_free(&key);
+	return rc;
+}
+
 enum event_rc
 event_list(struct event_ctx *ctx, const struct event_query *q,
     json_object **out)
 {
 	struct collect	 c;
 	struct event	*evs = NULL;
-	struct recur	 rec;
-	struct recur_error rerr;
 	PGresult	*res = NULL;
 	json_object	*root = NULL, *items, *it;
 	const char	*p[6];
@@ -247,7 +404,7 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 	char		 lim[16], cursor[CURSOR_MAX];
 	enum event_rc	 rc = EVENT_NOMEM;
 	enum db_rc	 drc;
-	int		 i, n = 0, more;
+	int		 i, n = 0, more, r;
 	size_t		 k, shown;
 
 	*out = NULL;
@@ -295,25 +452,16 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 		}
 		if ((c.z = zone_find(evs[i].time_zone)) == NULL)
 			c.z = icaltimezone_get_utc_timezone();
-		if (recur_parse(&rec, (const char *const *)evs[i].recurrence,
-		    evs[i].nrecurrence, evs[i].start, evs[i].all_day, c.z, 0,
-		    &rerr) != RECUR_OK) {
-			log_msg(LOG_WARN, "list", "event %s: stored "
-			    "recurrence does not parse: %s", evs[i].id,
-			    rerr.msg);
-			continue;
-		}
 		/* Occurrences starting up to one duration (plus an hour of
 		 * DST for all-day ones) before the window still overlap. */
-		if (recur_expand(&rec, evs[i].start, evs[i].all_day, c.z,
-		    q->from - (evs[i].end - evs[i].start) -
-		    (evs[i].all_day ? 3600 : 0), q->to, collect_occurrence,
-		    &c) == -1)
+		r = event_series_starts(ctx->occ, &evs[i], c.z, q->from -
+		    (evs[i].end - evs[i].start) - (evs[i].all_day ? 3600 : 0),
+		    q->to, collect_occurrence, &c);
+		if (r == -2 || c.nomem)
+			goto nomem;
+		if (r == -1)
 			log_msg(LOG_WARN, "list", "event %s: expansion capped",
 			    evs[i].id);
-		recur_free(&rec);
-		if (c.nomem)
-			goto nomem;
 	}
 	PQclear(res);
 	res = NULL;

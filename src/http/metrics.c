@@ -34,6 +34,7 @@ struct metrics {
 	size_t			 nrows;
 	uint64_t		 worker_restarts;
 	uint64_t		 db_errors;
+	uint64_t		 recur_hits, recur_misses;
 	struct metrics_row	 rows[];
 };
 
@@ -102,6 +103,14 @@ uint64_t *
 metrics_db_error_counter(struct metrics *m)
 {
 	return m != NULL ? &m->db_errors : NULL;
+}
+
+void
+metrics_recur_counters(struct metrics *m, uint64_t **hits,
+    uint64_t **misses)
+{
+	*hits = m != NULL ? &m->recur_hits : NULL;
+	*misses = m != NULL ? &m->recur_misses : NULL;
 }
 
 static const char *
@@ -176,8 +185,15 @@ metrics_render(const struct metrics *m, const struct route *table, size_t n,
 	    "aurora_worker_restarts_total %llu\n"
 	    "# HELP aurora_db_errors_total Database failures seen by handlers.\n"
 	    "# TYPE aurora_db_errors_total counter\n"
-	    "aurora_db_errors_total %llu\n",
+	    "aurora_db_errors_total %llu\n"
+	    "# HELP aurora_recurrence_cache_total Series-years a listing found "
+	    "in its worker's expansion memo (hit) or expanded (miss).\n"
+	    "# TYPE aurora_recurrence_cache_total counter\n"
+	    "aurora_recurrence_cache_total{result=\"hit\"} %llu\n"
+	    "aurora_recurrence_cache_total{result=\"miss\"} %llu\n",
 	    (unsigned long long)get(&m->worker_restarts),
-	    (unsigned long long)get(&m->db_errors)) != BUF_OK;
+	    (unsigned long long)get(&m->db_errors),
+	    (unsigned long long)get(&m->recur_hits),
+	    (unsigned long long)get(&m->recur_misses)) != BUF_OK;
 	return bad ? -1 : 0;
 }

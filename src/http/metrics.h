@@ -23,6 +23,9 @@ void metrics_observe(struct metrics *m, int route, int method, int status,
 void metrics_worker_restart(struct metrics *m);
 /* The database-error counter, for db_options.error_counter. */
 uint64_t *metrics_db_error_counter(struct metrics *m);
+/* Where workers count hits and misses of their recurrence memo. */
+void metrics_recur_counters(struct metrics *m, uint64_t **hits,
+    uint64_t **misses);
 
 /* Appends the Prometheus text exposition of m to out. */
 int metrics_render(const struct metrics *m, const struct route *table,

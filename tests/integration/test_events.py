@@ -316,6 +316,42 @@ def test_list_long_and_edge_events(stack):
         expect([key(i) for i in list_all(stack, u, MARCH, limit)] == keys, "limit %d pages differ" % limit)
 
 
+def recur_cache(stack):
+    text = stack.request("GET", "/metrics").raw.decode()
+    got = {}
+    for result in ("hit", "miss"):
+        m = re.search(r'^aurora_recurrence_cache_total\{result="%s"\} (\d+)$' % result, text, re.M)
+        expect(m, "no %s counter in /metrics" % result)
+        got[result] = int(m.group(1))
+    return got
+
+
+def test_list_recurrence_memo(stack):
+    """Each worker expands a series' year once and then answers from its
+    memo (counted in /metrics); an edited series is never answered from
+    the expansion of its old rule, whichever worker answers."""
+    u = user(stack)
+    ev = create(stack, u, title="Weekly", start="2026-03-02T09:00:00Z", end="2026-03-02T10:00:00Z",
+                time_zone="UTC", recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"])
+    before = recur_cache(stack)
+    n = 3 * stack.workers + 1
+    for _ in range(n):
+        items = list_window(stack, u, MARCH)["items"]
+        expect([i["start"][:10] for i in items] == ["2026-03-02", "2026-03-09", "2026-03-16",
+                                                    "2026-03-23", "2026-03-30"], "mondays %r" % items)
+    after = recur_cache(stack)
+    expect(after["miss"] - before["miss"] <= stack.workers, "%r -> %r" % (before, after))
+    expect(after["hit"] - before["hit"] >= n - stack.workers, "%r -> %r" % (before, after))
+    r = stack.request("PATCH", "/api/v1/events/" + ev["id"], body=json.dumps(
+        {"recurrence": ["RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=2"]}), headers=jauth(u))
+    expect(r.status == 200, "patch: %s" % r.describe())
+    for _ in range(n):
+        items = list_window(stack, u, MARCH)["items"]
+        # DTSTART (a Monday) is the first of the COUNT (RFC 5545).
+        expect([i["start"][:10] for i in items] == ["2026-03-02", "2026-03-03"],
+               "after the change: %r" % [i["start"] for i in items])
+
+
 def test_list_parameters(stack):
     u = user(stack)
     bad = [
@@ -741,6 +777,7 @@ TESTS = [
     ("list_dst_local_time", test_list_dst_local_time),
     ("list_pagination_and_concurrent_inserts", test_list_pagination_and_concurrent_inserts),
     ("list_long_and_edge_events", test_list_long_and_edge_events),
+    ("list_recurrence_memo", test_list_recurrence_memo),
     ("list_parameters", test_list_parameters),
     ("isolation_every_endpoint", test_isolation_every_endpoint),
     ("hostile_bodies", test_hostile_bodies),

@@ -302,7 +302,8 @@ def test_metrics_content(stack):
     expect(metric(text, "aurora_http_request_duration_seconds_bucket",
                   '{route="GET /api/v1/health",le="+Inf"}'), "no +Inf bucket")
     for name in ('aurora_outbox_mail{state="pending"}', "aurora_outbox_oldest_due_seconds",
-                 "aurora_worker_restarts_total", "aurora_db_errors_total", "aurora_database_up"):
+                 "aurora_worker_restarts_total", "aurora_db_errors_total", "aurora_database_up",
+                 'aurora_recurrence_cache_total{result="hit"}'):
         expect(re.search(r"^%s \S+$" % re.escape(name), text, re.M), "%s missing" % name)
 
 

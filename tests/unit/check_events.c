@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "events/event.h"
 #include "events/ics.h"
+#include "events/occache.h"
 #include "events/plan.h"
 #include "events/recur.h"
 #include "events/rfc3339.h"
@@ -1021,6 +1022,171 @@ START_TEST(ics_broken_lines)
 }
 END_TEST
 
+START_TEST(occache_basics)
+{
+	struct occache		*c;
+	struct occache_stats	 st;
+	time_t			 a[3] = { 1, 2, 3 }, big[300];
+	const time_t		*got;
+	size_t			 n;
+
+	memset(big, 0, sizeof(big));
+	ck_assert_ptr_null(occache_new(0, 1024));
+	ck_assert_ptr_nonnull(c = occache_new(2, 4096));
+	ck_assert_ptr_null(occache_get(c, "k1", 2, &n));
+	ck_assert_int_eq(occache_put(c, "k1", 2, a, 3), 0);
+	ck_assert_ptr_nonnull(got = occache_get(c, "k1", 2, &n));
+	ck_assert_uint_eq(n, 3);
+	ck_assert(got[0] == 1 && got[2] == 3);
+	/* Keys are compared whole: a prefix or a longer key is another. */
+	ck_assert_ptr_null(occache_get(c, "k", 1, &n));
+	ck_assert_ptr_null(occache_get(c, "k1x", 3, &n));
+	/* An empty expansion is remembered too. */
+	ck_assert_int_eq(occache_put(c, "k2", 2, NULL, 0), 0);
+	ck_assert_ptr_nonnull(occache_get(c, "k2", 2, &n));
+	ck_assert_uint_eq(n, 0);
+	/* Two entries at most: k1 was used less recently than k2 and goes. */
+	ck_assert_int_eq(occache_put(c, "k3", 2, a, 1), 0);
+	ck_assert_ptr_null(occache_get(c, "k1", 2, &n));
+	ck_assert_ptr_nonnull(occache_get(c, "k2", 2, &n));
+	ck_assert_ptr_nonnull(occache_get(c, "k3", 2, &n));
+	/* The same key replaces. */
+	ck_assert_int_eq(occache_put(c, "k3", 2, a, 2), 0);
+	ck_assert_ptr_nonnull(occache_get(c, "k3", 2, &n));
+	ck_assert_uint_eq(n, 2);
+	/* More than the byte budget is refused, and evicts nothing. */
+	ck_assert_int_eq(occache_put(c, "kb", 2, big, 600), -1);
+	occache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 2);
+	ck_assert_uint_eq(st.evictions, 1);
+	ck_assert(st.hits > 0 && st.misses > 0);
+	occache_free(c);
+	/* The byte budget evicts too: 300 starts take most of 4 KiB. */
+	ck_assert_ptr_nonnull(c = occache_new(8, 4096));
+	ck_assert_int_eq(occache_put(c, "b1", 2, big, 300), 0);
+	ck_assert_int_eq(occache_put(c, "b2", 2, big, 300), 0);
+	occache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 1);
+	ck_assert(st.bytes <= 4096);
+	ck_assert_ptr_null(occache_get(c, "b1", 2, &n));
+	ck_assert_ptr_nonnull(occache_get(c, "b2", 2, &n));
+	occache_free(c);
+	occache_free(NULL);
+}
+END_TEST
+
+struct gather {
+	time_t	v[2000];
+	size_t	n;
+	size_t	stop_at;	/* 0: never stop */
+};
+
+static int
+gather(time_t t, void *arg)
+{
+	struct gather *g = arg;
+
+	ck_assert_uint_lt(g->n, 2000);
+	g->v[g->n++] = t;
+	return g->stop_at != 0 && g->n >= g->stop_at;
+}
+
+/* Whatever a series and a window, the memo answers exactly what expanding
+ * the window answers: cold, warm, across year ends, with a memo too small
+ * to keep anything, and when the callback stops early. */
+START_TEST(series_memo_equals_direct)
+{
+	static const struct {
+		const char	*start, *zone;
+		int		 all_day;
+		const char	*lines[3];
+	} series[] = {
+		{ "2026-03-05T09:00:00+01:00", "Europe/Berlin", 0,
+		  { "RRULE:FREQ=WEEKLY;BYDAY=TH", NULL } },
+		{ "2025-12-30T23:30:00-05:00", "America/New_York", 0,
+		  { "RRULE:FREQ=DAILY", "EXDATE;TZID=America/New_York:"
+		    "20260101T233000", NULL } },
+		{ "2026-01-31T10:00:00Z", "UTC", 0,
+		  { "RRULE:FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=30", NULL } },
+		{ "2024-02-29", "Asia/Ho_Chi_Minh", 1,
+		  { "RRULE:FREQ=YEARLY", NULL } },
+		{ "2026-06-01T08:00:00+10:00", "Australia/Sydney", 0,
+		  { "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;UNTIL="
+		    "20271231T000000Z", "RDATE;TZID=Australia/Sydney:"
+		    "20261225T080000", NULL } },
+	};
+	static const char *const windows[][2] = {
+		{ "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z" },
+		{ "2025-12-15T00:00:00Z", "2026-01-15T00:00:00Z" },
+		{ "2026-12-20T00:00:00Z", "2027-01-10T00:00:00Z" },
+		{ "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z" },
+		{ "2027-02-01T00:00:00Z", "2028-02-01T00:00:00Z" },
+		{ "2028-02-28T00:00:00Z", "2028-03-02T00:00:00Z" },
+		{ "2020-01-01T00:00:00Z", "2020-02-01T00:00:00Z" },
+	};
+	struct occache	*big, *tiny;
+	struct event	 ev;
+	struct gather	*direct, *memo;
+	size_t		 i, w, pass, stop;
+
+	big = occache_new(1024, 1 << 20);
+	tiny = occache_new(1, 64);
+	direct = calloc(1, sizeof(*direct));
+	memo = calloc(1, sizeof(*memo));
+	ck_assert(big != NULL && tiny != NULL && direct && memo);
+	for (i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
+		memset(&ev, 0, sizeof(ev));
+		snprintf(ev.id, sizeof(ev.id), "memo-%zu", i);
+		snprintf(ev.time_zone, sizeof(ev.time_zone), "%s",
+		    series[i].zone);
+		ev.all_day = series[i].all_day;
+		if (ev.all_day) {
+			int y, m, d;
+
+			ck_assert(sscanf(series[i].start, "%d-%d-%d", &y, &m,
+			    &d) == 3);
+			ev.start = zone_midnight(zone_find(ev.time_zone), y, m,
+			    d);
+		} else
+			ev.start = T(series[i].start);
+		ev.recurrence = (char **)series[i].lines;
+		for (ev.nrecurrence = 0; series[i].lines[ev.nrecurrence];
+		    ev.nrecurrence++)
+			;
+		for (w = 0; w < sizeof(windows) / sizeof(windows[0]); w++)
+		for (stop = 0; stop <= 3; stop += 3)
+		for (pass = 0; pass < 3; pass++) {
+			memset(direct, 0, sizeof(*direct));
+			memset(memo, 0, sizeof(*memo));
+			direct->stop_at = memo->stop_at = stop;
+			ck_assert_int_eq(event_series_starts(NULL, &ev,
+			    zone_find(ev.time_zone), T(windows[w][0]),
+			    T(windows[w][1]), gather, direct), 0);
+			ck_assert_int_eq(event_series_starts(pass == 2 ? tiny :
+			    big, &ev, zone_find(ev.time_zone),
+			    T(windows[w][0]), T(windows[w][1]), gather, memo),
+			    0);
+			ck_assert_msg(direct->n == memo->n, "series %zu window "
+			    "%zu pass %zu: %zu direct, %zu memo", i, w, pass,
+			    direct->n, memo->n);
+			ck_assert_msg(memcmp(direct->v, memo->v, direct->n *
+			    sizeof(time_t)) == 0, "series %zu window %zu "
+			    "differs", i, w);
+		}
+	}
+	{
+		struct occache_stats st;
+
+		occache_stats(big, &st);
+		ck_assert(st.hits > 0);
+	}
+	occache_free(big);
+	occache_free(tiny);
+	free(direct);
+	free(memo);
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -1049,6 +1215,8 @@ events_suite(void)
 	tcase_add_test(tc, ics_round_trip);
 	tcase_add_test(tc, ics_reads_others);
 	tcase_add_test(tc, ics_broken_lines);
+	tcase_add_test(tc, occache_basics);
+	tcase_add_test(tc, series_memo_equals_direct);
 	suite_add_tcase(s, tc);
 	return s;
 }
