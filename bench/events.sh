@@ -131,6 +131,7 @@ http {
         fastcgi_param HTTP_PROXY "";
         location /api/ { fastcgi_pass api; }
         location /feeds/ { fastcgi_pass api; }
+        location = /metrics { fastcgi_pass api; }
         location = /bench/empty { fastcgi_pass empty; }
     }
 }
@@ -207,10 +208,27 @@ say "warm-up (10 s of listing)"
 wrk -t2 -c"$CONNS" -d10s -s "$TOP/bench/events-list.lua" "$BASE" -- "$WORK/tokens.txt" >/dev/null 2>&1
 RSS_BEFORE=$(worker_rss)
 
+# The recurrence memo's counters (src/events/occache.c) from /metrics.
+memo_counts() {
+	curl -fsS "$BASE/metrics" | awk '
+		/^aurora_recurrence_cache_total\{result="hit"\}/ { h = $2 }
+		/^aurora_recurrence_cache_total\{result="miss"\}/ { m = $2 }
+		END { print h + 0, m + 0 }'
+}
+
 say "baseline: {} through nginx"
 read -r EMPTY_RPS EMPTY_P99 _ EMPTY_REQ < <(wrk_run empty "$BASE/bench/empty")
+read -r MEMO_H0 MEMO_M0 < <(memo_counts)
 say "list a month (random users)"
 read -r LIST_RPS LIST_P99 LIST_BAD LIST_REQ < <(wrk_run list -s "$TOP/bench/events-list.lua" "$BASE" -- "$WORK/tokens.txt")
+read -r MEMO_H1 MEMO_M1 < <(memo_counts)
+# Ceilings, same nginx, same workers: one database round trip and nothing
+# else (health: SELECT 1), and authentication plus one small read (/me:
+# token, session check, user row) -- what every listing pays before its
+# own statement.
+say "ceilings: GET /api/v1/health, GET /api/v1/me"
+read -r HEALTH_RPS HEALTH_P99 _ _ < <(wrk_run health "$BASE/api/v1/health")
+read -r ME_RPS ME_P99 _ _ < <(wrk_run me -s "$TOP/bench/token-get.lua" "$BASE" -- "$WORK/tokens.txt")
 
 say "baseline: pgbench with the create statement"
 python3 - "$WORK/events-sql" "$USERS" >"$WORK/insert.pgbench" <<'EOF'
@@ -268,7 +286,7 @@ v = {1: "md5('bench-user-7')", 2: "'2026-03-01Z'", 3: "'2026-04-01Z'", 4: "'-inf
      5: "'00000000-0000-0000-0000-000000000000'", 6: "101"}
 print(re.sub(r"\$(\d+)", lambda m: v[int(m.group(1))], sql.strip()))
 EOF
-)" | { grep -oE '(Index|Seq|Bitmap)[A-Za-z ]* on [a-z_]+( using [a-z_]+)?' || true; } | sort -u | tr '\n' ';')
+)" | { grep -oE '(Index|Seq|Bitmap)[A-Za-z ]*( using [a-z_]+)? on [a-z_]+' || true; } | sort -u | tr '\n' ';')
 
 # ---------------------------------------------------------------- leaks
 LEAKS="not run"
@@ -320,6 +338,13 @@ print("%-34s %10.0f %10.0f %7.0f%% %s" % ("list a month, requests/s", lst, empty
       ">= 60%% of {} -> %s" % ("met" if lst >= 0.6 * empty else "MISSED")))
 print("%-34s %10.2f %10.2f %8s %s" % ("list a month, p99 ms", $LIST_P99, $EMPTY_P99, "",
       "< 10 ms -> %s" % ("met" if $LIST_P99 < 10 else "MISSED")))
+print("%-34s %10.0f %10.0f %7.0f%% %s" % ("ceiling: health (SELECT 1), req/s", $HEALTH_RPS, empty,
+      100.0 * $HEALTH_RPS / empty, "p99 %.2f ms" % $HEALTH_P99))
+print("%-34s %10.0f %10.0f %7.0f%% %s" % ("ceiling: GET /me (auth + 1 read)", $ME_RPS, empty,
+      100.0 * $ME_RPS / empty, "p99 %.2f ms" % $ME_P99))
+hits, misses = $MEMO_H1 - $MEMO_H0, $MEMO_M1 - $MEMO_M0
+print("recurrence memo during the list run: %d hits, %d misses (%.1f%% hits)"
+      % (hits, misses, 100.0 * hits / max(1, hits + misses)))
 print("%-34s %10.0f %10.0f %7.0f%% %s" % ("create (2 reminders), requests/s", create, pg, 100 * create / pg,
       ">= 50%% of pgbench -> %s" % ("met" if create >= 0.5 * pg else "MISSED")))
 print("%-34s %10.2f" % ("create, p99 ms", $CREATE_P99))
