@@ -43,7 +43,7 @@ accepted(struct http_req *req)
 }
 
 static void
-send_tokens(struct http_req *req, struct session_tokens *t)
+send_tokens(struct http_req *req, const struct session_tokens *t)
 {
 	json_object *o;
 
@@ -181,6 +181,20 @@ api_auth_forgot(void *ctx, struct http_req *req)
 	address_only(ctx, req, account_forgot);
 }
 
+/* Answers a call that mints tokens: them, a 401 saying why, or the
+ * failure. */
+static void
+answer_tokens(struct http_req *req, enum account_rc rc,
+    const struct session_tokens *t, const char *why)
+{
+	if (rc == ACCOUNT_DENIED)
+		deny(req, why);
+	else if (rc != ACCOUNT_OK)
+		fail(req, rc);
+	else
+		send_tokens(req, t);
+}
+
 void
 api_auth_login(void *ctx, struct http_req *req)
 {
@@ -210,20 +224,10 @@ api_auth_login(void *ctx, struct http_req *req)
 		    "too many failed sign-ins; retry in %ld seconds", retry);
 		goto out;
 	}
-	if (rc == ACCOUNT_DENIED) {
-		deny(req, "incorrect email or password");
-		goto out;
-	}
-	if (rc != ACCOUNT_OK) {
-		fail(req, rc);
-		goto out;
-	}
-	if ((rc = session_open(app->db, app->identity, &u, time(NULL), &t)) !=
-	    ACCOUNT_OK) {
-		fail(req, rc);
-		goto out;
-	}
-	send_tokens(req, &t);
+	/* session_open never denies: a 401 here is about the password. */
+	if (rc == ACCOUNT_OK)
+		rc = session_open(app->db, app->identity, &u, time(NULL), &t);
+	answer_tokens(req, rc, &t, "incorrect email or password");
 out:
 	session_tokens_free(&t);
 	json_object_put(body);
@@ -246,15 +250,7 @@ api_auth_refresh(void *ctx, struct http_req *req)
 	    authform_token(req, body, "refresh_token", &refresh) == -1)
 		goto out;
 	rc = session_refresh(app->db, app->identity, refresh, time(NULL), &t);
-	if (rc == ACCOUNT_DENIED) {
-		deny(req, "the refresh token is not valid");
-		goto out;
-	}
-	if (rc != ACCOUNT_OK) {
-		fail(req, rc);
-		goto out;
-	}
-	send_tokens(req, &t);
+	answer_tokens(req, rc, &t, "the refresh token is not valid");
 out:
 	session_tokens_free(&t);
 	json_object_put(body);

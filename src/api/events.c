@@ -102,6 +102,20 @@ send_event(struct http_req *req, int status, const struct event *ev)
 	http_json(req, status, o);
 }
 
+/* Answers what an event call returned: the event (then cleared) with
+ * status, or the error. */
+static void
+answer_event(struct http_req *req, struct event_ctx *c, enum event_rc rc,
+    int status, struct event *ev)
+{
+	if (rc != EVENT_OK) {
+		api_event_answer_rc(req, c, rc);
+		return;
+	}
+	send_event(req, status, ev);
+	event_clear(ev);
+}
+
 void
 api_events_create(void *ctx, struct http_req *req)
 {
@@ -115,12 +129,7 @@ api_events_create(void *ctx, struct http_req *req)
 	api_event_ctx(&c, ctx, req);
 	rc = event_create(&c, body, &ev);
 	json_object_put(body);
-	if (rc != EVENT_OK) {
-		api_event_answer_rc(req, &c, rc);
-		return;
-	}
-	send_event(req, 201, &ev);
-	event_clear(&ev);
+	answer_event(req, &c, rc, 201, &ev);
 }
 
 static int
@@ -206,12 +215,8 @@ api_events_get(void *ctx, struct http_req *req)
 	enum event_rc		 rc;
 
 	api_event_ctx(&c, ctx, req);
-	if ((rc = event_get(&c, req->params[0], &ev)) != EVENT_OK) {
-		api_event_answer_rc(req, &c, rc);
-		return;
-	}
-	send_event(req, 200, &ev);
-	event_clear(&ev);
+	rc = event_get(&c, req->params[0], &ev);
+	answer_event(req, &c, rc, 200, &ev);
 }
 
 void
@@ -238,12 +243,7 @@ api_events_patch(void *ctx, struct http_req *req)
 	}
 	rc = event_patch(&c, req->params[0], body, im, &ev);
 	json_object_put(body);
-	if (rc != EVENT_OK) {
-		api_event_answer_rc(req, &c, rc);
-		return;
-	}
-	send_event(req, 200, &ev);
-	event_clear(&ev);
+	answer_event(req, &c, rc, 200, &ev);
 }
 
 void

@@ -657,6 +657,20 @@ user_from_row(PGresult *res, struct account_user *u)
 
 /* ------------------------------------------------------------ sign-up */
 
+/* Opens a transaction and locks the user row of email, if any, into *res
+ * (the columns of st_user_by_email_lock). On failure the caller rolls back
+ * (db_rollback is a no-op when nothing is open). */
+static enum db_rc
+begin_locked(struct db *db, const char *email, PGresult **res)
+{
+	const char	*p[1] = { email };
+	enum db_rc	 drc;
+
+	if ((drc = db_begin(db)) != DB_OK)
+		return drc;
+	return db_exec(db, &st_user_by_email_lock, p, res);
+}
+
 enum account_rc
 account_signup(struct db *db, const struct identity *id, const char *email,
     const char *password, size_t pwlen, const char *name, char user_id[37])
@@ -677,11 +691,7 @@ account_signup(struct db *db, const struct identity *id, const char *email,
 	for (attempt = 0; attempt < 2; attempt++) {
 		PQclear(res);
 		res = NULL;
-		if ((drc = db_begin(db)) != DB_OK)
-			goto dberr;
-		p[0] = email;
-		if ((drc = db_exec(db, &st_user_by_email_lock, p, &res)) !=
-		    DB_OK)
+		if ((drc = begin_locked(db, email, &res)) != DB_OK)
 			goto dberr;
 		if (PQntuples(res) == 0) {
 			PQclear(res);
@@ -742,14 +752,10 @@ enum account_rc
 account_resend(struct db *db, const struct identity *id, const char *email)
 {
 	PGresult	*res = NULL;
-	const char	*p[1];
 	enum db_rc	 drc;
 	enum account_rc	 rc = ACCOUNT_OK;
 
-	if ((drc = db_begin(db)) != DB_OK)
-		return account_from_db(drc);
-	p[0] = email;
-	if ((drc = db_exec(db, &st_user_by_email_lock, p, &res)) != DB_OK)
+	if ((drc = begin_locked(db, email, &res)) != DB_OK)
 		goto dberr;
 	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "t") != 0 &&
 	    strcmp(PQgetvalue(res, 0, 3), "t") != 0 &&
@@ -777,10 +783,7 @@ account_confirm(struct db *db, const char *email, const char *code,
 	enum account_rc	 rc;
 
 	memset(u, 0, sizeof(*u));
-	if ((drc = db_begin(db)) != DB_OK)
-		return account_from_db(drc);
-	p[0] = email;
-	if ((drc = db_exec(db, &st_user_by_email_lock, p, &res)) != DB_OK)
+	if ((drc = begin_locked(db, email, &res)) != DB_OK)
 		goto dberr;
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
 		rc = ACCOUNT_DENIED;
@@ -931,14 +934,10 @@ enum account_rc
 account_forgot(struct db *db, const struct identity *id, const char *email)
 {
 	PGresult	*res = NULL;
-	const char	*p[1];
 	enum db_rc	 drc;
 	enum account_rc	 rc = ACCOUNT_OK;
 
-	if ((drc = db_begin(db)) != DB_OK)
-		return account_from_db(drc);
-	p[0] = email;
-	if ((drc = db_exec(db, &st_user_by_email_lock, p, &res)) != DB_OK)
+	if ((drc = begin_locked(db, email, &res)) != DB_OK)
 		goto dberr;
 	/* Unconfirmed accounts too: a reset proves the mailbox as well. */
 	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 3), "t") != 0 &&
@@ -969,10 +968,7 @@ account_reset(struct db *db, const struct identity *id, const char *email,
 
 	if (passwd_hash(&id->pw, password, pwlen, hash, sizeof(hash)) == -1)
 		return ACCOUNT_ERROR;
-	if ((drc = db_begin(db)) != DB_OK)
-		return account_from_db(drc);
-	p[0] = email;
-	if ((drc = db_exec(db, &st_user_by_email_lock, p, &res)) != DB_OK)
+	if ((drc = begin_locked(db, email, &res)) != DB_OK)
 		goto dberr;
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
 		rc = ACCOUNT_DENIED;
