@@ -13,6 +13,7 @@
 
 #define ICS_MAX_OUTPUT	(64L << 20)	/* largest feed produced */
 #define ICS_MAX_ERRORS	100		/* skipped events reported */
+#define ICS_MAX_RIDS	20000		/* changed instances per file */
 
 /* --- writing (ics.c) --- */
 
@@ -47,6 +48,11 @@ struct ics_item {
 	long		 line;		/* of BEGIN:VEVENT */
 	int		 skip;
 	char		 why[200];
+	/* A changed instance (RECURRENCE-ID) of series ev.uid: the instance
+	 * it replaces, "YYYYMMDD" or UTC "YYYYMMDDTHHMMSSZ" as in EXDATE. */
+	int		 has_rid;
+	char		 rid[20];
+	int		 cancelled;	/* STATUS:CANCELLED */
 };
 
 /* Called for each VEVENT; returns 0 to go on, -1 to stop (ics_parse then

@@ -403,18 +403,25 @@ time_ok(const struct icaltimetype *tt)
 	    tt->second >= 0 && tt->second < 60));
 }
 
-/* DTSTART or DTEND through libical, then the TZID resolved here. */
+enum which_time { T_DTSTART, T_DTEND, T_RID };
+
+/* DTSTART, DTEND or RECURRENCE-ID through libical, then the TZID resolved
+ * here. */
 static int
-read_time(struct reader *r, const struct line *l, int end, struct tval *out)
+read_time(struct reader *r, const struct line *l, enum which_time which,
+    struct tval *out)
 {
+	static const char *const names[] = { "DTSTART", "DTEND",
+	    "RECURRENCE-ID" };
 	icalproperty	*p;
 	char		 tzid[256];
 
 	memset(out, 0, sizeof(*out));
 	if ((p = icalproperty_new_from_string(l->text)) == NULL)
-		return fail(r, l->no, "this %s cannot be read",
-		    end ? "DTEND" : "DTSTART");
-	out->tt = end ? icalproperty_get_dtend(p) : icalproperty_get_dtstart(p);
+		return fail(r, l->no, "this %s cannot be read", names[which]);
+	out->tt = which == T_DTEND ? icalproperty_get_dtend(p) :
+	    which == T_RID ? icalproperty_get_recurrenceid(p) :
+	    icalproperty_get_dtstart(p);
 	icalproperty_free(p);
 	if (!time_ok(&out->tt))
 		return fail(r, l->no, "not a valid date or time (years %d to "
@@ -700,6 +707,34 @@ alarm_minutes(const char *text, const struct tval *start, icaltimezone *ez)
 	return secs / 60;
 }
 
+/* The instance a RECURRENCE-ID names, in the form EXDATE takes: the date
+ * of an all-day series, the UTC instant of a timed one. */
+static int
+read_rid(struct reader *r, const struct line *l, const struct tval *ts,
+    icaltimezone *ez, struct ics_item *it)
+{
+	struct tval		 tr;
+	struct icaltimetype	 u;
+	int			 rc;
+
+	if ((rc = read_time(r, l, T_RID, &tr)) != 0)
+		return rc;
+	if (tr.is_date != ts->is_date)
+		return fail(r, l->no, "RECURRENCE-ID and DTSTART must both be "
+		    "dates or both date-times");
+	it->has_rid = 1;
+	if (tr.is_date) {
+		snprintf(it->rid, sizeof(it->rid), "%04d%02d%02d", tr.tt.year,
+		    tr.tt.month, tr.tt.day);
+		return 0;
+	}
+	u = icaltime_from_timet_with_zone(instant(&tr, ez), 0,
+	    icaltimezone_get_utc_timezone());
+	snprintf(it->rid, sizeof(it->rid), "%04d%02d%02dT%02d%02d%02dZ",
+	    u.year, u.month, u.day, u.hour, u.minute, u.second);
+	return 0;
+}
+
 static int
 build_event(struct reader *r, struct vevent *v, struct ics_item *it,
     const struct line *alarm_lines[], size_t nalarm_lines)
@@ -716,7 +751,7 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 	it->line = r->lines[v->begin].no;
 	if (v->dtstart == NULL)
 		return fail(r, it->line, "VEVENT without DTSTART");
-	if ((rc = read_time(r, v->dtstart, 0, &ts)) != 0)
+	if ((rc = read_time(r, v->dtstart, T_DTSTART, &ts)) != 0)
 		return rc;
 	it->ev.all_day = ts.is_date;
 	if (ts.iana[0] != '\0')
@@ -732,7 +767,7 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 	it->ev.start = ts.is_date ? zone_midnight(ez, ts.tt.year,
 	    ts.tt.month, ts.tt.day) : instant(&ts, ez);
 	if (v->dtend != NULL) {
-		if ((rc = read_time(r, v->dtend, 1, &te)) != 0)
+		if ((rc = read_time(r, v->dtend, T_DTEND, &te)) != 0)
 			return rc;
 		if (te.is_date != ts.is_date)
 			return fail(r, v->dtend->no, "DTEND and DTSTART must "
@@ -804,12 +839,15 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 	if (v->location != NULL && (rc = read_text(r, v->location,
 	    EVENT_LOCATION_MAX, 0, &it->ev.location)) != 0)
 		return rc;
-	if (v->rid != NULL)
-		skip(it, "line %ld: changed instances of a series "
-		    "(RECURRENCE-ID) are not supported", v->rid->no);
+	if (v->rid != NULL && (rc = read_rid(r, v->rid, &ts, ez, it)) != 0)
+		return rc;
 	if (v->status != NULL && (sv = value_of(v->status->text)) != NULL &&
-	    !strcasecmp(sv, "CANCELLED"))
-		skip(it, "line %ld: cancelled event", v->status->no);
+	    !strcasecmp(sv, "CANCELLED")) {
+		/* A cancelled instance still removes it from its series. */
+		it->cancelled = 1;
+		if (!it->has_rid)
+			skip(it, "line %ld: cancelled event", v->status->no);
+	}
 	if (v->too_many_dates)
 		skip(it, "more than %d RDATE/EXDATE lines", RECUR_MAX_DATES);
 	if (v->rrule != NULL && (rc = add_rrule(r, it, v->rrule, ez,
@@ -1008,13 +1046,139 @@ out:
 	return rc;
 }
 
+/* A changed or cancelled instance seen in the file, taken out of its
+ * series (an EXDATE) when the series is imported. */
+struct rid_note {
+	char	uid[EVENT_UID_MAX + 1];
+	char	rid[20];
+	int	all_day;
+};
+
 struct import_state {
 	struct event_ctx	*c;
 	json_object		*errors;
 	long			 imported, updated, skipped;
 	struct ics_error	*err;
 	int			 failed;	/* event_rc that stopped us */
+	struct rid_note		*rids;		/* sorted by uid after pass 1 */
+	size_t			 nrids;
 };
+
+static int
+rid_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rid_note *)a)->uid,
+	    ((const struct rid_note *)b)->uid);
+}
+
+/* First pass: every changed instance of the file, whatever the order of
+ * series and instances in it. */
+static int
+note_rid(struct ics_item *it, void *arg)
+{
+	struct import_state	*s = arg;
+	struct rid_note		*n;
+
+	if (it->skip || !it->has_rid)
+		return 0;
+	if (s->nrids == ICS_MAX_RIDS) {
+		s->failed = EVENT_INVALID;
+		s->err->line = it->line;
+		snprintf(s->err->msg, sizeof(s->err->msg), "more than %d "
+		    "changed instances (RECURRENCE-ID) in one file",
+		    ICS_MAX_RIDS);
+		return -1;
+	}
+	if ((s->nrids & 255) == 0) {
+		if ((n = reallocarray(s->rids, s->nrids + 256,
+		    sizeof(*n))) == NULL) {
+			s->failed = EVENT_NOMEM;
+			return -1;
+		}
+		s->rids = n;
+	}
+	n = &s->rids[s->nrids++];
+	snprintf(n->uid, sizeof(n->uid), "%s", it->ev.uid);
+	snprintf(n->rid, sizeof(n->rid), "%s", it->rid);
+	n->all_day = it->ev.all_day;
+	return 0;
+}
+
+static int
+add_line(struct event *ev, struct buf *b)
+{
+	char **nl;
+
+	if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
+	    sizeof(*nl))) == NULL)
+		return -1;
+	ev->recurrence = nl;
+	if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
+		return -1;
+	ev->nrecurrence++;
+	return 0;
+}
+
+/* Takes the file's changed instances of series ev out of it: EXDATE lines
+ * of at most RECUR_MAX_LINE bytes. -1 when out of memory. */
+static int
+exclude_changed(const struct import_state *s, struct event *ev)
+{
+	struct rid_note	 key;
+	const struct rid_note *hit;
+	struct buf	 b;
+	size_t		 lo, i;
+	int		 rc = -1;
+
+	if (s->nrids == 0 || ev->nrecurrence == 0)
+		return 0;
+	snprintf(key.uid, sizeof(key.uid), "%s", ev->uid);
+	if ((hit = bsearch(&key, s->rids, s->nrids, sizeof(*s->rids),
+	    rid_cmp)) == NULL)
+		return 0;
+	for (lo = (size_t)(hit - s->rids); lo > 0 &&
+	    rid_cmp(&s->rids[lo - 1], &key) == 0; lo--)
+		;
+	buf_init(&b, RECUR_MAX_LINE);
+	for (i = lo; i < s->nrids && rid_cmp(&s->rids[i], &key) == 0; i++) {
+		if (s->rids[i].all_day != ev->all_day)
+			continue;
+		if (b.len + 1 + strlen(s->rids[i].rid) >= RECUR_MAX_LINE &&
+		    add_line(ev, &b) == -1)
+			goto out;
+		if (b.len == 0 && buf_addstr(&b, ev->all_day ?
+		    "EXDATE;VALUE=DATE:" : "EXDATE:") != BUF_OK)
+			goto out;
+		if (buf_printf(&b, "%s%s", b.data[b.len - 1] == ':' ? "" :
+		    ",", s->rids[i].rid) != BUF_OK)
+			goto out;
+	}
+	if (b.len > 0 && add_line(ev, &b) == -1)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/* A changed instance is stored as an event of its own, under the series'
+ * UID and the instance it replaces, so that importing the file again
+ * updates it. -1 when that UID would be too long. */
+static int
+as_instance(struct ics_item *it)
+{
+	size_t	 i, n = strlen(it->ev.uid);
+
+	if (n + 1 + strlen(it->rid) > EVENT_UID_MAX)
+		return -1;
+	snprintf(it->ev.uid + n, sizeof(it->ev.uid) - n, "#%s", it->rid);
+	for (i = 0; i < it->ev.nrecurrence; i++)
+		free(it->ev.recurrence[i]);
+	free(it->ev.recurrence);
+	it->ev.recurrence = NULL;
+	it->ev.nrecurrence = 0;
+	return 0;
+}
 
 static int
 note_skip(struct import_state *s, const struct ics_item *it, const char *why)
@@ -1044,6 +1208,17 @@ import_one(struct ics_item *it, void *arg)
 
 	if (it->skip)
 		return note_skip(s, it, it->why);
+	if (it->has_rid) {
+		/* Cancelled: the series' EXDATE says it all. */
+		if (it->cancelled)
+			return 0;
+		if (as_instance(it) == -1)
+			return note_skip(s, it, "UID too long to store a "
+			    "changed instance under");
+	} else if (exclude_changed(s, &it->ev) == -1) {
+		s->failed = EVENT_NOMEM;
+		return -1;
+	}
 	if ((rc = event_check(&it->ev, &rec, &eerr)) != EVENT_OK) {
 		if (rc == EVENT_NOMEM) {
 			s->failed = rc;
@@ -1088,6 +1263,18 @@ ics_import(struct event_ctx *c, const char *data, size_t len,
 		return rc;
 	if ((s.errors = json_object_new_array()) == NULL)
 		return EVENT_NOMEM;
+	/* Pass 1 finds the changed instances, pass 2 stores. */
+	prc = ics_parse(data, len, def.time_zone, note_rid, &s, err);
+	if (prc == -1 || (prc == -2 && s.failed == EVENT_INVALID)) {
+		rc = EVENT_INVALID;
+		goto out;
+	}
+	if (prc != 0) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	if (s.nrids > 1)
+		qsort(s.rids, s.nrids, sizeof(*s.rids), rid_cmp);
 	if ((drc = db_begin(c->db)) != DB_OK) {
 		c->dbrc = drc;
 		rc = EVENT_DB;
@@ -1128,5 +1315,6 @@ out:
 	if (rc != EVENT_OK)
 		db_rollback(c->db);
 	json_object_put(s.errors);
+	free(s.rids);
 	return rc;
 }

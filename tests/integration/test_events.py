@@ -625,7 +625,10 @@ IMPORT = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other app//EN\r\n"
           "BEGIN:VEVENT\r\nUID:two@other\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20260320\r\n"
           "SUMMARY:Whole day\r\nEND:VEVENT\r\n"
           "BEGIN:VEVENT\r\nUID:one@other\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260319T090000\r\n"
-          "DTSTART;TZID=Europe/Berlin:20260319T110000\r\nSUMMARY:moved\r\nEND:VEVENT\r\n"
+          "DTSTART;TZID=Europe/Berlin:20260319T110000\r\nDTEND;TZID=Europe/Berlin:20260319T120000\r\n"
+          "SUMMARY:moved\r\nEND:VEVENT\r\n"
+          "BEGIN:VEVENT\r\nUID:one@other\r\nRECURRENCE-ID;TZID=Europe/Berlin:20260326T090000\r\n"
+          "DTSTART;TZID=Europe/Berlin:20260326T090000\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n"
           "END:VCALENDAR\r\n")
 
 
@@ -633,28 +636,62 @@ def test_import(stack):
     u = user(stack)
     r = stack.request("POST", EVENTS + "/import", IMPORT % "Planning", auth(u, ICS_HDR))
     expect(r.status == 200, "import: %s" % r.describe())
-    expect(r.body["imported"] == 2 and r.body["updated"] == 0 and r.body["skipped"] == 1,
+    # The series, the all-day event and the changed instance (moved to
+    # 11:00); the cancelled one only takes its instance out of the series.
+    expect(r.body["imported"] == 3 and r.body["updated"] == 0 and r.body["skipped"] == 0,
            "counts %r" % r.body)
-    expect(r.body["errors"][0]["uid"] == "one@other" and "RECURRENCE-ID" in r.body["errors"][0]["message"],
-           "errors %r" % r.body["errors"])
+    expect(r.body["errors"] == [], "errors %r" % r.body["errors"])
     items = list_window(stack, u, MARCH)["items"]
     got = [(i["title"], i["start"]) for i in items]
-    expect(got == [("Planning", "2026-03-05T09:00:00+01:00"), ("Planning", "2026-03-19T09:00:00+01:00"),
-                   ("Whole day", "2026-03-20"), ("Planning", "2026-03-26T09:00:00+01:00"),
-                   ], "imported items %r" % got)
+    expect(got == [("Planning", "2026-03-05T09:00:00+01:00"), ("moved", "2026-03-19T11:00:00+01:00"),
+                   ("Whole day", "2026-03-20")], "imported items %r" % got)
     p = [i for i in items if i["title"] == "Planning"][0]
     expect(p["location"] == "Berlin, Room 1" and p["time_zone"] == "Europe/Berlin", "fields %r" % p)
     expect(p["reminders"] == [{"method": "email", "minutes_before": 15}], "reminders %r" % p["reminders"])
     # Importing again updates by UID instead of duplicating.
     r = stack.request("POST", EVENTS + "/import", IMPORT % "Planning v2", auth(u, ICS_HDR))
-    expect(r.status == 200 and r.body["imported"] == 0 and r.body["updated"] == 2, "re-import %r" % r.body)
-    expect(count_events(stack, u["user_id"]) == 2, "re-import duplicated events")
+    expect(r.status == 200 and r.body["imported"] == 0 and r.body["updated"] == 3, "re-import %r" % r.body)
+    expect(count_events(stack, u["user_id"]) == 3, "re-import duplicated events")
     titles = sorted({i["title"] for i in list_window(stack, u, MARCH)["items"]})
-    expect(titles == ["Planning v2", "Whole day"], "titles %r" % titles)
+    expect(titles == ["Planning v2", "Whole day", "moved"], "titles %r" % titles)
     # Our own export imports back as updates of the same events.
     exported = stack.request("GET", "/api/v1/calendar.ics", headers=auth(u)).raw
     r = stack.request("POST", EVENTS + "/import", exported, auth(u, ICS_HDR))
-    expect(r.status == 200 and r.body["updated"] == 2 and r.body["imported"] == 0, "round trip %r" % r.body)
+    expect(r.status == 200 and r.body["updated"] == 3 and r.body["imported"] == 0, "round trip %r" % r.body)
+    expect([(i["title"], i["start"]) for i in list_window(stack, u, MARCH)["items"]] ==
+           [("Planning v2", "2026-03-05T09:00:00+01:00"), ("moved", "2026-03-19T11:00:00+01:00"),
+            ("Whole day", "2026-03-20")], "after the round trip")
+
+
+def test_import_changed_instances(stack):
+    """Changed and cancelled instances (RECURRENCE-ID) before their series
+    in the file, of a timed and of an all-day series, as Google and Apple
+    export them; importing twice changes nothing."""
+    u = user(stack)
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+           "BEGIN:VEVENT\r\nUID:standup@google\r\nRECURRENCE-ID:20260310T140000Z\r\n"
+           "DTSTART:20260310T160000Z\r\nDTEND:20260310T161500Z\r\nSUMMARY:Standup (late)\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:standup@google\r\nRECURRENCE-ID;TZID=America/New_York:20260312T100000\r\n"
+           "DTSTART;TZID=America/New_York:20260312T100000\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:standup@google\r\nDTSTART;TZID=America/New_York:20260309T100000\r\n"
+           "DTEND;TZID=America/New_York:20260309T101500\r\nRRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR;COUNT=5\r\n"
+           "SUMMARY:Standup\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:rota@apple\r\nDTSTART;VALUE=DATE:20260302\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+           "SUMMARY:On call\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:rota@apple\r\nRECURRENCE-ID;VALUE=DATE:20260309\r\n"
+           "DTSTART;VALUE=DATE:20260310\r\nSUMMARY:On call (swapped)\r\nEND:VEVENT\r\n"
+           "END:VCALENDAR\r\n")
+    want = [("On call", "2026-03-02"), ("Standup", "2026-03-09T10:00:00-04:00"),
+            ("On call (swapped)", "2026-03-10"), ("Standup (late)", "2026-03-10T16:00:00Z"),
+            ("Standup", "2026-03-11T10:00:00-04:00"), ("Standup", "2026-03-13T10:00:00-04:00"),
+            ("On call", "2026-03-16")]
+    for round_, counts in ((1, (4, 0)), (2, (0, 4))):
+        r = stack.request("POST", EVENTS + "/import", ics, auth(u, ICS_HDR))
+        expect(r.status == 200 and (r.body["imported"], r.body["updated"]) == counts and
+               r.body["skipped"] == 0, "import %d: %s" % (round_, r.describe()))
+        got = [(i["title"], i["start"]) for i in list_window(stack, u, MARCH)["items"]]
+        expect(got == want, "import %d lists %r" % (round_, got))
+    expect(count_events(stack, u["user_id"]) == 4, "events stored")
 
 
 def test_import_broken_is_atomic(stack):
@@ -785,6 +822,7 @@ TESTS = [
     ("feed_urls", test_feed_urls),
     ("import", test_import),
     ("import_broken_is_atomic", test_import_broken_is_atomic),
+    ("import_changed_instances", test_import_changed_instances),
     ("reminders_scheduled_with_changes", test_reminders_scheduled_with_changes),
     ("reminders_recurring_horizon", test_reminders_recurring_horizon),
 ]

@@ -725,6 +725,8 @@ END_TEST
 
 struct parsed {
 	struct event	 ev[8];
+	char		 rid[8][20];	/* "" unless a changed instance */
+	int		 cancelled[8];
 	int		 n;
 	char		 skipped[8][200];
 	int		 nskip;
@@ -742,6 +744,9 @@ keep(struct ics_item *it, void *arg)
 	}
 	ck_assert_int_lt(p->n, 8);
 	p->ev[p->n] = it->ev;
+	snprintf(p->rid[p->n], sizeof(p->rid[p->n]), "%s", it->has_rid ?
+	    it->rid : "");
+	p->cancelled[p->n] = it->cancelled;
 	/* Take ownership: the parser frees it->ev after the call. */
 	p->ev[p->n].title = strdup(it->ev.title);
 	p->ev[p->n].description = it->ev.description ?
@@ -898,7 +903,7 @@ END_TEST
 START_TEST(ics_reads_others)
 {
 	/* Outlook-style zone name with its own VTIMEZONE, folded lines,
-	 * LF-only ends, a DURATION, an unsupported instance override. */
+	 * LF-only ends, a DURATION, a changed instance. */
 	static const char text[] =
 	    "BEGIN:VCALENDAR\n"
 	    "VERSION:2.0\n"
@@ -949,13 +954,21 @@ START_TEST(ics_reads_others)
 	struct recur_error err;
 
 	parse_ok(text, &p);
-	ck_assert_int_eq(p.n, 2);
+	ck_assert_int_eq(p.n, 3);
+	ck_assert_int_eq(p.nskip, 0);
 	ck_assert_str_eq(p.ev[0].title, "Folded title");
+	ck_assert_str_eq(p.rid[0], "");
+	/* The changed instance names the one it replaces in UTC (09:00
+	 * CET on 26 March 2026: DST starts on the 29th). */
+	ck_assert_str_eq(p.ev[1].uid, "a@x");
+	ck_assert_str_eq(p.rid[1], "20260326T080000Z");
+	ck_assert_int_eq(p.ev[1].start, T("2026-03-26T10:00:00+01:00"));
+	ck_assert_str_eq(p.ev[1].title, "moved");
 	/* The HOURLY rule reads fine but the event model refuses it. */
 	{
 		struct event_error eerr;
 
-		ck_assert_int_eq(event_check(&p.ev[1], &r, &eerr),
+		ck_assert_int_eq(event_check(&p.ev[2], &r, &eerr),
 		    EVENT_INVALID);
 		ck_assert_str_eq(eerr.field, "recurrence[0]");
 	}
@@ -963,9 +976,6 @@ START_TEST(ics_reads_others)
 	ck_assert_int_eq(p.ev[0].end - p.ev[0].start, 5400);
 	ck_assert_int_eq(p.ev[0].nreminders, 1);
 	ck_assert_int_eq(p.ev[0].reminders[0], 10);
-	/* The instance override is skipped. */
-	ck_assert_int_eq(p.nskip, 1);
-	ck_assert_ptr_nonnull(strstr(p.skipped[0], "RECURRENCE-ID"));
 	ck_assert_int_eq(recur_parse(&r, (const char *const *)p.ev[0].recurrence,
 	    p.ev[0].nrecurrence, p.ev[0].start, 0, zone_find(p.ev[0].time_zone),
 	    0, &err), RECUR_OK);
