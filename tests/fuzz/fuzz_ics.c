@@ -1,0 +1,165 @@
+/* fuzz_ics.c — arbitrary bytes into the ICS reader (ics_parse), every
+ * event it yields into the event model (event_check), and every series
+ * the model accepts expanded twice, directly and through the recurrence
+ * memo, which must agree. Two builds: with libFuzzer (`make fuzz-ics`,
+ * clang -fsanitize=fuzzer,address), and as a plain program replaying the
+ * files or directories named on its command line (default: the checked-in
+ * corpus), which `make check` runs. Nothing here touches a database. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "events/event.h"
+#include "events/ics.h"
+#include "events/occache.h"
+#include "events/zone.h"
+
+#define FUZZ_MAX_INPUT	(256 * 1024)
+#define FUZZ_MAX_STARTS	400
+
+struct starts {
+	time_t	 t[FUZZ_MAX_STARTS];
+	size_t	 n;
+};
+
+static int
+gather(time_t t, void *arg)
+{
+	struct starts *s = arg;
+
+	s->t[s->n++] = t;
+	return s->n == FUZZ_MAX_STARTS;
+}
+
+/* The memo lives as long as the process, as in a worker: later inputs
+ * meet what earlier ones left in it. */
+static struct occache *memo;
+
+static int
+one_event(struct ics_item *it, void *arg)
+{
+	static struct starts	 direct, memoised;
+	struct recur		 rec;
+	struct event_error	 err;
+	icaltimezone		*z;
+	time_t			 from;
+
+	(void)arg;
+	if (it->skip || event_check(&it->ev, &rec, &err) != EVENT_OK)
+		return 0;
+	recur_free(&rec);
+	if (it->ev.nrecurrence == 0)
+		return 0;
+	if ((z = zone_find(it->ev.time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	/* A window around the third month of the series, across a year's
+	 * end now and then. */
+	from = it->ev.start + 60L * 86400 + (it->ev.start % 7) * 86400 * 40;
+	direct.n = memoised.n = 0;
+	if (event_series_starts(NULL, &it->ev, z, from, from + 45L * 86400,
+	    gather, &direct) != 0 ||
+	    event_series_starts(memo, &it->ev, z, from, from + 45L * 86400,
+	    gather, &memoised) != 0)
+		return 0;	/* capped or unparsable: nothing to compare */
+	if (direct.n != memoised.n || memcmp(direct.t, memoised.t,
+	    direct.n * sizeof(time_t)) != 0) {
+		fprintf(stderr, "fuzz_ics: memo and direct expansion differ "
+		    "for %s (%zu vs %zu)\n", it->ev.uid, memoised.n, direct.n);
+		abort();
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ics_error err;
+	int		 rc;
+
+	if (memo == NULL && (memo = occache_new(64, 1 << 20)) == NULL)
+		abort();
+	if (size > FUZZ_MAX_INPUT)
+		return 0;
+	/* Refusing the input is as good an answer as reading it. */
+	rc = ics_parse((const char *)data, size, "Europe/Berlin", one_event,
+	    NULL, &err);
+	(void)rc;
+	return 0;
+}
+
+#ifndef AURORA_LIBFUZZER
+static int
+replay_file(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	if ((f = fopen(path, "rb")) == NULL) {
+		perror(path);
+		return -1;
+	}
+	if ((buf = malloc(FUZZ_MAX_INPUT)) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	n = fread(buf, 1, FUZZ_MAX_INPUT, f);
+	fclose(f);
+	(void)LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
+	free(buf);
+	return 0;
+}
+
+static int
+replay(const char *path, int *count)
+{
+	struct stat	 st;
+	struct dirent	*d;
+	DIR		*dir;
+	char		 p[4096];
+	int		 rc = 0;
+
+	if (stat(path, &st) == -1) {
+		perror(path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		(*count)++;
+		return replay_file(path);
+	}
+	if ((dir = opendir(path)) == NULL) {
+		perror(path);
+		return -1;
+	}
+	while (rc == 0 && (d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, d->d_name);
+		rc = replay(p, count);
+	}
+	closedir(dir);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	int	 i, count = 0, rc = 0;
+
+	if (argc < 2)
+		rc = replay(FUZZ_CORPUS, &count);
+	for (i = 1; i < argc && rc == 0; i++)
+		rc = replay(argv[i], &count);
+	printf("fuzz_ics: %d inputs replayed\n", count);
+	occache_free(memo);
+	zone_cleanup();
+	return rc == 0 && count > 0 ? 0 : 1;
+}
+#endif
