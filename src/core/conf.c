@@ -96,6 +96,8 @@ static const struct conf_key conf_keys[] = {
 	    86400, "3600", 0 },
 	{ "remind_poll_seconds", CT_INT, S(remind_poll_seconds), 1, 3600, "15",
 	    0 },
+	{ "outbox_retention_days", CT_INT, S(outbox_retention_days), 0, 36500,
+	    "90", 0 },
 };
 #undef S
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -64,6 +64,7 @@ struct conf {
 	int	send_backoff_base_ms;		/* first retry delay */
 	int	send_backoff_max_seconds;	/* longest retry delay */
 	int	remind_poll_seconds;		/* --watch timer without NOTIFY */
+	int	outbox_retention_days;		/* final mail kept, 0: forever */
 };
 
 /* Fills c with defaults, reads path (NULL: defaults and environment only),

@@ -77,6 +77,13 @@ static const struct db_stmt st_reclaim = {
 	1, 1
 };
 
+/* sql/007: a SECURITY DEFINER function, the sender has no DELETE right. */
+static const struct db_stmt st_prune = {
+	"outbox_prune",
+	"SELECT outbox_prune($1::int, $2::int)",
+	2, 1
+};
+
 static const struct db_stmt st_gate = {
 	"outbox_gate",
 	"WITH ids AS ("
@@ -296,6 +303,27 @@ outbox_peek(struct db *db, int limit, struct outbox_batch *b)
 	if ((rc = db_exec(db, &st_peek, p, &r)) != DB_OK)
 		return rc;
 	return outbox_parse(r, b);
+}
+
+enum db_rc
+outbox_prune(struct db *db, int days, int limit, long *deleted)
+{
+	char		 d[16], l[16];
+	const char	*p[2] = { d, l };
+	PGresult	*r;
+	enum db_rc	 rc;
+
+	*deleted = 0;
+	if (days <= 0)
+		return DB_OK;
+	snprintf(d, sizeof(d), "%d", days);
+	snprintf(l, sizeof(l), "%d", limit);
+	if ((rc = db_exec(db, &st_prune, p, &r)) != DB_OK)
+		return rc;
+	if (PQntuples(r) == 1)
+		*deleted = (long)to_ll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return DB_OK;
 }
 
 enum db_rc

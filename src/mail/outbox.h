@@ -121,6 +121,12 @@ enum db_rc outbox_stats_add(struct db *db, const char *transport, long sent,
     long retried, long failed, long skipped, long cancelled)
     __attribute__((warn_unused_result));
 
+/* Deletes up to limit mails that reached a final state (sent, failed,
+ * skipped, cancelled) more than days ago, reminders only once their
+ * occurrence is that old too; *deleted says how many. days <= 0: none. */
+enum db_rc outbox_prune(struct db *db, int days, int limit, long *deleted)
+    __attribute__((warn_unused_result));
+
 /* The earliest due_at of pending mail: *have 0 when there is none. */
 enum db_rc outbox_next_due(struct db *db, time_t *next, int *have)
     __attribute__((warn_unused_result));

@@ -32,6 +32,7 @@
 #define REMIND_DB_WAIT_S	30	/* --once: how long to wait for the DB */
 #define REMIND_CHANNEL		"aurora_outbox"
 #define REMIND_COALESCE_MS	50	/* --watch: notices gathered per look */
+#define REMIND_PRUNE_BATCH	5000	/* old mails deleted per pass at most */
 
 volatile sig_atomic_t remind_stop;
 
@@ -544,6 +545,7 @@ pass(struct remind *r)
 {
 	struct outbox_batch	 b;
 	long			 reclaimed = 0, gaveup = 0, inserted = 0;
+	long			 pruned = 0;
 	time_t			 lease_end;
 	enum db_rc		 rc;
 	int64_t			 t0 = clock_mono_us();
@@ -592,6 +594,14 @@ pass(struct remind *r)
 	if (outbox_stats_add(r->db, transport_name(r->tr), r->sent, r->retried,
 	    r->failed, r->skipped, r->cancelled) != DB_OK)
 		log_msg(LOG_WARN, "stats", "could not add to the send totals");
+	/* A batch per pass keeps each delete short; a backlog (the first
+	 * run after an upgrade) goes over the next passes. */
+	if (outbox_prune(r->db, r->conf->outbox_retention_days,
+	    REMIND_PRUNE_BATCH, &pruned) != DB_OK)
+		log_msg(LOG_WARN, "prune", "could not delete old mail");
+	else if (pruned > 0)
+		log_msg(LOG_INFO, "prune", "deleted %ld mails older than %d "
+		    "days", pruned, r->conf->outbox_retention_days);
 	if (r->sent || r->retried || r->failed || r->skipped || r->cancelled ||
 	    r->lost || r->held || inserted || log_enabled(LOG_DEBUG))
 		log_msg(LOG_INFO, "pass", "sent %ld, retry %ld, failed %ld, "

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from stack import Skip, expect, run_tests  # noqa: E402
 from remind_util import (  # noqa: E402
-    REMIND, add_account_mails, add_reminder, clear_outbox, make_event, make_user,
+    REMIND, add_account_mails, add_reminder, clear_outbox, lit, make_event, make_user,
     msgid, one, outbox, run_remind, sql, start_remind, stop_watcher, wait_for,
     write_conf)
 from ses_stub import HAVE_BOTOCORE, SesStub  # noqa: E402
@@ -87,6 +87,46 @@ def test_sql_privileges_and_due_index(stack):
     expect(r.returncode == 0, "--once with nothing due exited %d: %s" % (r.returncode, r.stderr))
     expect(one(stack, "SELECT count(*) FROM mail_outbox WHERE status <> 'pending';") == "0",
            "a not-due mail changed state")
+    clear_outbox(stack)
+
+
+def test_old_final_mail_pruned(stack):
+    """Mail in a final state older than outbox_retention_days is deleted by
+    a pass; pending, recent, and reminders whose occurrence is not that old
+    yet stay. The sender deletes only through outbox_prune(), which the API
+    role may not call."""
+    setup(stack)
+    rows = [  # (label, kind, status, updated days ago, occurrence days from now, kept)
+        ("sent 100 d", "confirm", "sent", 100, None, False),
+        ("failed 40 d", "confirm", "failed", 40, None, False),
+        ("skipped 31 d", "confirm", "skipped", 31, None, False),
+        ("sent 10 d", "confirm", "sent", 10, None, True),
+        ("pending, old row", "confirm", "pending", 100, None, True),
+        ("reminder sent 100 d, occurred 99 d ago", "reminder", "sent", 100, -99, False),
+        ("reminder cancelled 100 d, occurrence ahead", "reminder", "cancelled", 100, 5, True),
+        ("reminder sent 35 d, occurred 20 d ago", "reminder", "sent", 35, -20, True),
+    ]
+    for label, kind, status, age, occ, _ in rows:
+        occ_sql = "NULL" if occ is None else "now() + interval '%d days'" % occ
+        sql(stack, "INSERT INTO mail_outbox (kind, to_addr, subject, body_text, occurrence_start, "
+            "minutes_before, due_at, status, attempts, sent_at, updated_at) VALUES "
+            "('%s', 'a@b.test', %s, 'b', %s, %s, now() + interval '1 day', '%s', 1, NULL, "
+            "now() - interval '%d days');"
+            % (kind, lit(label), occ_sql, "NULL" if kind == "confirm" else "10", status, age))
+    r = sql(stack, "SELECT outbox_prune(1, 10);", user="aurora_api", check=False)
+    expect(r.returncode != 0 and "permission denied" in r.stderr,
+           "aurora_api could prune: %r" % r.stderr)
+    keep_all = write_conf(stack, "prune-off.conf", outbox_retention_days=0)
+    r = run_remind(keep_all, "--once")
+    expect(r.returncode == 0, "--once: %s" % r.stderr)
+    expect(one(stack, "SELECT count(*) FROM mail_outbox;") == str(len(rows)), "retention 0 deleted mail")
+    conf = write_conf(stack, "prune.conf", outbox_retention_days=30)
+    r = run_remind(conf, "--once")
+    expect(r.returncode == 0, "--once: %s" % r.stderr)
+    left = {row[0] for row in sql(stack, "SELECT subject FROM mail_outbox;")}
+    want = {label for label, _, _, _, _, kept in rows if kept}
+    expect(left == want, "kept %r, want %r" % (sorted(left), sorted(want)))
+    expect("deleted 4 mails older than 30 days" in r.stderr, "no prune log line: %r" % r.stderr[-500:])
     clear_outbox(stack)
 
 
@@ -685,6 +725,7 @@ def test_file_transport(stack):
 TESTS = [
     ("watch_sends_confirmation_within_seconds", test_watch_sends_confirmation_within_seconds),
     ("sql_privileges_and_due_index", test_sql_privileges_and_due_index),
+    ("old_final_mail_pruned", test_old_final_mail_pruned),
     ("reminder_through_emulator", test_reminder_through_emulator),
     ("sigv4_checked_by_botocore", test_sigv4_checked_by_botocore),
     ("429_then_200_sent_once_after_backoff", test_429_then_200_sent_once_after_backoff),
