@@ -159,6 +159,12 @@ HASH=$(psql_super -c "SELECT password_hash FROM users WHERE email = 'template@be
 t0=$(date +%s)
 psql_super -v users="$USERS" -v per_user="$PER_USER" -v hash="$HASH" -f "$TOP/bench/events-seed.sql" >/dev/null
 say "seeded in $(($(date +%s) - t0)) s: $(psql_super -c 'SELECT count(*) FROM events') events"
+# Bytes per event on disk (table, TOAST and indexes of events and
+# event_reminders), for docs/cost.md's storage line.
+psql_super -c "VACUUM ANALYZE events; VACUUM ANALYZE event_reminders" >/dev/null
+DB_BYTES_PER_EVENT=$(psql_super -c "SELECT round((pg_total_relation_size('events') +
+	pg_total_relation_size('event_reminders'))::numeric / greatest(count(*), 1))
+	FROM events")
 
 say "signing in $NTOKENS random users"
 python3 "$TOP/bench/events-tokens.py" "$BENCH_PORT" "$USERS" "$NTOKENS" "$PASSWORD" "$WORK/tokens.txt"
@@ -352,6 +358,7 @@ print("non-2xx answers: list $LIST_BAD of $LIST_REQ, create $CREATE_BAD of $CREA
 print("list statement via pgbench: %.0f tps; with a set_config round trip first (RLS): %.0f tps (%.0f%%)"
       % ($LIST_SQL_TPS, $LIST_RLS_TPS, 100.0 * $LIST_RLS_TPS / $LIST_SQL_TPS))
 print("list plan: $PLAN")
+print("database: $DB_BYTES_PER_EVENT bytes per event (events + event_reminders, indexes included) after seeding")
 print("worker RSS kB after warm-up:     $RSS_BEFORE")
 print("worker RSS kB after %d requests: $RSS_AFTER" % ($LIST_REQ + $CREATE_REQ + $EMPTY_REQ * 0))
 print("valgrind: $LEAKS")
