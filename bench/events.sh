@@ -161,7 +161,7 @@ psql_super -v users="$USERS" -v per_user="$PER_USER" -v hash="$HASH" -f "$TOP/be
 say "seeded in $(($(date +%s) - t0)) s: $(psql_super -c 'SELECT count(*) FROM events') events"
 # Bytes per event on disk (table, TOAST and indexes of events and
 # event_reminders), for docs/cost.md's storage line.
-psql_super -c "VACUUM ANALYZE events; VACUUM ANALYZE event_reminders" >/dev/null
+psql_super -c "VACUUM ANALYZE events" -c "VACUUM ANALYZE event_reminders" >/dev/null
 DB_BYTES_PER_EVENT=$(psql_super -c "SELECT round((pg_total_relation_size('events') +
 	pg_total_relation_size('event_reminders'))::numeric / greatest(count(*), 1))
 	FROM events")
