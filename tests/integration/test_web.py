@@ -22,6 +22,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stack import SECURITY_HEADERS, Stack, StackError, TOP, check_security_headers, expect, one_line  # noqa: E402
 
 E2E = os.path.join(TOP, "tests", "e2e", "web.mjs")
+# The Node.js package.json pins (playwright-core 1.65 needs 20 or later;
+# Debian 12's nodejs is 18), else whatever node is on PATH.
+NODE = os.path.join(TOP, "node_modules", ".bin", "node")
+if not os.access(NODE, os.X_OK):
+    NODE = shutil.which("node") or "node"
 BUILD_WEB = os.path.join(TOP, "tools", "build-web")
 CHROMIUM = os.environ.get("AURORA_E2E_CHROMIUM", "/usr/bin/chromium")
 OUT = os.path.join(os.environ.get("AURORA_TEST_OUT") or os.path.join(TOP, "var", "test-output"), "web")
@@ -123,8 +128,8 @@ def relay(stream, sink):
 def run_e2e(stack):
     global failed
     missing = []
-    if not shutil.which("node"):
-        missing.append("node (apt-get install nodejs)")
+    if not os.access(NODE, os.X_OK):
+        missing.append("node (npm ci installs the pinned one)")
     if not os.access(CHROMIUM, os.X_OK):
         missing.append("%s (apt-get install chromium)" % CHROMIUM)
     for pkg in ("playwright-core", "axe-core"):
@@ -141,7 +146,7 @@ def run_e2e(stack):
     os.makedirs(OUT, exist_ok=True)
     shots = os.path.join(OUT, "screenshots")
     shutil.rmtree(shots, ignore_errors=True)
-    proc = subprocess.Popen(["node", E2E], cwd=TOP, env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([NODE, E2E], cwd=TOP, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
                             start_new_session=True)
     out_lines, err_lines = [], []
