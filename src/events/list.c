@@ -165,7 +165,7 @@ struct item {
 	time_t		 start;
 	const char	*id;		/* the event's, for ordering */
 	size_t		 ev;		/* index into the loaded events */
-	int	 index;		/* occurrence number within the page's event */
+	int		 index;		/* occurrence number within the page's event */
 };
 
 struct collect {
