@@ -18,6 +18,7 @@ app_authenticate_user(struct app *app, struct http_req *req,
 	    req->authorization, time(NULL), u)) {
 	case VERIFY_OK:
 		memcpy(req->user_id, u->user_id, sizeof(u->user_id));
+		memcpy(req->session_id, u->session_id, sizeof(u->session_id));
 		return 0;
 	case VERIFY_REJECT:
 		http_unauthorized(req, 1);

@@ -1,4 +1,6 @@
-/* me.c — GET, PATCH and DELETE /api/v1/me: the signed-in user's profile. */
+/* me.c — GET, PATCH and DELETE /api/v1/me: the signed-in user's profile;
+ * GET /api/v1/me/sessions and DELETE /api/v1/me/sessions/{id}: where they
+ * are signed in, and signing one of those out. */
 #include "config.h"
 
 #include <string.h>
@@ -6,6 +8,8 @@
 #include "api/app.h"
 #include "api/authform.h"
 #include "auth/account.h"
+#include "auth/session.h"
+#include "auth/verify.h"
 
 static void
 answer(struct http_req *req, enum account_rc rc, json_object *o)
@@ -86,6 +90,37 @@ api_me_delete(void *ctx, struct http_req *req)
 	rc = account_delete(app->db, req->user_id);
 	if (rc == ACCOUNT_OK)
 		http_no_content(req);
+	else
+		answer(req, rc, NULL);
+}
+
+void
+api_me_sessions(void *ctx, struct http_req *req)
+{
+	struct app	*app = ctx;
+	json_object	*o = NULL;
+	enum account_rc	 rc;
+
+	rc = session_list(app->db, req->user_id, req->session_id, &o);
+	answer(req, rc, o);
+}
+
+void
+api_me_session_end(void *ctx, struct http_req *req)
+{
+	struct app	*app = ctx;
+	enum account_rc	 rc;
+
+	/* Malformed, unknown, ended or someone else's: all one 404. */
+	if (!verify_is_uuid(req->params[0])) {
+		http_error(req, 404, "not_found", NULL, "no such session");
+		return;
+	}
+	rc = session_end(app->db, req->user_id, req->params[0]);
+	if (rc == ACCOUNT_OK)
+		http_no_content(req);
+	else if (rc == ACCOUNT_NOT_FOUND)
+		http_error(req, 404, "not_found", NULL, "no such session");
 	else
 		answer(req, rc, NULL);
 }

@@ -102,6 +102,27 @@ static const struct db_stmt st_signout_user = {
 	2, 0
 };
 
+#define SESSION_TS(x) "to_char(" x " AT TIME ZONE 'UTC'," \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static const struct db_stmt st_list = {
+	"session_list",
+	"SELECT id, " SESSION_TS("auth_time") ", " SESSION_TS("last_used_at")
+	", " SESSION_TS("expires_at") " FROM auth_sessions"
+	" WHERE user_id = $1::uuid AND revoked_at IS NULL"
+	"   AND expires_at > now()"
+	" ORDER BY last_used_at DESC, id LIMIT 1000",
+	1, 1
+};
+
+static const struct db_stmt st_end = {
+	"session_end",
+	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'logout'"
+	" WHERE id = $1::uuid AND user_id = $2::uuid AND revoked_at IS NULL"
+	"   AND expires_at > now()",
+	2, 0
+};
+
 static const struct db_stmt st_revoke_user = {
 	"session_revoke_user",
 	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 "
@@ -427,6 +448,72 @@ session_revoke_all_tx(struct db *db, const char *user_id, const char *reason)
 		return rc;
 	p[1] = reason;
 	return db_run(db, &st_revoke_user, p, NULL);
+}
+
+static int
+add_session(json_object *items, PGresult *res, int i, const char *current)
+{
+	json_object *o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(o, "id",
+	    json_object_new_string(PQgetvalue(res, i, 0)));
+	json_object_object_add(o, "signed_in_at",
+	    json_object_new_string(PQgetvalue(res, i, 1)));
+	json_object_object_add(o, "last_used_at",
+	    json_object_new_string(PQgetvalue(res, i, 2)));
+	json_object_object_add(o, "expires_at",
+	    json_object_new_string(PQgetvalue(res, i, 3)));
+	json_object_object_add(o, "current", json_object_new_boolean(
+	    strcmp(PQgetvalue(res, i, 0), current) == 0));
+	if (json_object_array_add(items, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+enum account_rc
+session_list(struct db *db, const char *user_id, const char *current_id,
+    json_object **out)
+{
+	const char	*p[1] = { user_id };
+	PGresult	*res = NULL;
+	json_object	*root = NULL, *items;
+	enum db_rc	 drc;
+	enum account_rc	 rc = ACCOUNT_ERROR;
+	int		 i;
+
+	*out = NULL;
+	if ((drc = db_exec(db, &st_list, p, &res)) != DB_OK)
+		return account_from_db(drc);
+	if ((root = json_object_new_object()) == NULL ||
+	    (items = json_object_new_array()) == NULL)
+		goto out;
+	json_object_object_add(root, "items", items);
+	for (i = 0; i < PQntuples(res); i++)
+		if (add_session(items, res, i, current_id) == -1)
+			goto out;
+	*out = root;
+	root = NULL;
+	rc = ACCOUNT_OK;
+out:
+	json_object_put(root);
+	PQclear(res);
+	return rc;
+}
+
+enum account_rc
+session_end(struct db *db, const char *user_id, const char *session_id)
+{
+	const char	*p[2] = { session_id, user_id };
+	enum db_rc	 drc;
+	long		 n = 0;
+
+	if ((drc = db_run(db, &st_end, p, &n)) != DB_OK)
+		return account_from_db(drc);
+	return n == 1 ? ACCOUNT_OK : ACCOUNT_NOT_FOUND;
 }
 
 enum account_rc

@@ -39,6 +39,20 @@ enum account_rc session_refresh(struct db *db, const struct identity *id,
 enum account_rc session_logout(struct db *db, const char *refresh)
     __attribute__((warn_unused_result));
 
+/* The user's open sessions (signed in, not revoked, not expired), most
+ * recently used first: *out is {"items": [{"id", "signed_in_at",
+ * "last_used_at", "expires_at", "current"}]}, current for current_id (the
+ * session of the token asking; may be ""). */
+enum account_rc session_list(struct db *db, const char *user_id,
+    const char *current_id, json_object **out)
+    __attribute__((warn_unused_result));
+
+/* Ends one open session of the user: its refresh tokens stop working and
+ * its access tokens are refused from the next request. ACCOUNT_NOT_FOUND
+ * when the user has no such open session (another user's included). */
+enum account_rc session_end(struct db *db, const char *user_id,
+    const char *session_id) __attribute__((warn_unused_result));
+
 /* Global sign-out: every session of the user is revoked and access tokens
  * issued before now are refused. Runs its own transaction. */
 enum account_rc session_logout_all(struct db *db, const char *user_id)

@@ -580,6 +580,7 @@ verify_user(struct db *db, const struct verify_claims *c,
 		if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
 			FAIL("session revoked");
 		memcpy(u->user_id, c->sub, 37);
+		memcpy(u->session_id, c->origin_jti, 37);
 		snprintf(u->email, sizeof(u->email), "%s",
 		    PQgetvalue(res, 0, 0));
 		rc = VERIFY_OK;

@@ -83,6 +83,7 @@ struct verifier {
 struct verify_user {
 	char	user_id[37];
 	char	email[VERIFY_EMAIL_MAX + 1];
+	char	session_id[37];	/* ours: the token's session; "" otherwise */
 };
 
 enum verify_result {

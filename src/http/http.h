@@ -45,6 +45,7 @@ struct http_req {
 	size_t			 headers_len;
 	int64_t			 start_us;
 	char			 user_id[64];	/* set once authenticated */
+	char			 session_id[40];	/* the token's, or "" */
 	const char		*route;		/* matched pattern, for logs */
 	int			 route_idx;	/* index in the table, or -1 */
 };

@@ -566,6 +566,47 @@ def test_logout(stack):
     check_json_error(post(stack, "/api/v1/auth/logout", {}), 422, "validation_failed")
 
 
+def test_sessions_list_and_end(stack):
+    """GET /api/v1/me/sessions lists where the user is signed in (the
+    asking session marked current); DELETE /api/v1/me/sessions/{id} signs
+    one out at once: its access token is refused and its refresh token
+    dead, the others untouched. Someone else's session is a 404 like a
+    missing one."""
+    u = users.create_user(stack)
+    phone = users.login(stack, u["email"], u["password"]).body
+    laptop = users.login(stack, u["email"], u["password"]).body
+    sid = {name: decode(t["access_token"])[1]["origin_jti"]
+           for name, t in (("first", u), ("phone", phone), ("laptop", laptop))}
+    r = request(stack, "GET", "/api/v1/me/sessions", headers=bearer(laptop["access_token"]))
+    expect(r.status == 200, "list: %s" % r.describe())
+    items = r.body["items"]
+    expect({i["id"] for i in items} == set(sid.values()), "sessions %r" % items)
+    expect([i["id"] for i in items if i["current"]] == [sid["laptop"]], "current %r" % items)
+    for i in items:
+        expect(set(i) == {"id", "signed_in_at", "last_used_at", "expires_at", "current"}, "fields %r" % i)
+        expect(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", i["expires_at"]), "expires_at %r" % i)
+    # Sign the phone out from the laptop.
+    r = request(stack, "DELETE", "/api/v1/me/sessions/" + sid["phone"], headers=bearer(laptop["access_token"]))
+    expect(r.status == 204, "end: %s" % r.describe())
+    expect_rejected(stack, phone["access_token"], "the ended session's access token")
+    expect_401(refresh(stack, phone["refresh_token"]), "the ended session's refresh token")
+    expect_accepted(stack, u["access_token"], u["user_id"], "another session after ending one")
+    r = request(stack, "GET", "/api/v1/me/sessions", headers=bearer(laptop["access_token"]))
+    expect({i["id"] for i in r.body["items"]} == {sid["first"], sid["laptop"]}, "after ending: %r" % r.body)
+    # Ended twice, unknown, malformed, someone else's: one 404.
+    other = users.create_user(stack)
+    other_sid = decode(other["access_token"])[1]["origin_jti"]
+    for bad in (sid["phone"], str(uuid.uuid4()), "nope", "x" * 40, other_sid):
+        check_json_error(request(stack, "DELETE", "/api/v1/me/sessions/" + bad,
+                                 headers=bearer(laptop["access_token"])), 404, "not_found")
+    expect_accepted(stack, other["access_token"], other["user_id"], "the other user's session")
+    expect_401(request(stack, "GET", "/api/v1/me/sessions"), "list without a token")
+    # Ending the session asking is signing out here.
+    r = request(stack, "DELETE", "/api/v1/me/sessions/" + sid["laptop"], headers=bearer(laptop["access_token"]))
+    expect(r.status == 204, "end own: %s" % r.describe())
+    expect_rejected(stack, laptop["access_token"], "own session after ending it")
+
+
 def test_session_cap(stack):
     """A user keeps at most 100 live sessions; the least recently used end."""
     u = users.create_user(stack)
@@ -1114,6 +1155,7 @@ TESTS = [
     ("logout", test_logout),
     ("session_cap", test_session_cap),
     ("logout_all", test_logout_all),
+    ("sessions_list_and_end", test_sessions_list_and_end),
     ("forgot_reset", test_forgot_reset),
     ("me_patch_delete", test_me_patch_delete),
     ("hostile_tokens", test_hostile_tokens),
