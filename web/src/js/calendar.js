@@ -203,13 +203,21 @@ export function renderCalendar(root, ctx) {
 			if (!props.recurring) {
 				await api.request('PATCH', '/api/v1/events/' + encodeURIComponent(full.id), times, ifMatch);
 			} else if (which === 'one') {
-				// The occurrence leaves the series and becomes an event of its own.
-				await excludeOccurrence(full, props.occurrenceStart);
+				// The occurrence leaves the series and becomes an event of its own:
+				// the copy first, so that a failure can never lose the occurrence
+				// (if the series cannot be changed, the copy is taken back).
 				const copy = {
 					title: full.title, description: full.description || '', location: full.location || '',
 					time_zone: etz, reminders: full.reminders || [],
 				};
-				await api.request('POST', '/api/v1/events', Object.assign(copy, times));
+				const made = await api.request('POST', '/api/v1/events', Object.assign(copy, times));
+				try {
+					await excludeOccurrence(full, props.occurrenceStart);
+				} catch (e) {
+					if (made && made.id)
+						await api.request('DELETE', '/api/v1/events/' + encodeURIComponent(made.id)).catch(() => {});
+					throw e;
+				}
 			} else {
 				if (times.all_day !== !!full.all_day) {
 					info.revert();
