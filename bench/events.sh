@@ -32,22 +32,14 @@ VALGRIND=${BENCH_VALGRIND:-1}
 PGBIN=${AURORA_PGBIN:-/usr/lib/postgresql/15/bin}
 PASSWORD=bench-password-1
 
-say() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. "$TOP/bench/lib.sh"
 
-for tool in wrk nginx curl cc "$PGBIN/pgbench" "$PGBIN/psql"; do
-	command -v "$tool" >/dev/null || die "$tool is missing"
-done
+bench_need wrk nginx curl cc "$PGBIN/pgbench" "$PGBIN/psql"
 
 # ---------------------------------------------------------------- build
-if [[ ! -x $BUILD/src/aurora-api ]]; then
-	say "building in $BUILD (-O2)"
-	(cd "$TOP" && autoreconf -fi >/dev/null 2>&1)
-	mkdir -p "$BUILD"
-	(cd "$BUILD" && "$TOP/configure" -q CFLAGS="-O2 -g")
-fi
-make -C "$BUILD" -j"$(nproc)" src/aurora-api src/aurora-admin src/libevents.a \
-	src/libdb.a src/libcore.a >/dev/null
+bench_build src/aurora-api src/aurora-admin src/libevents.a \
+	src/libdb.a src/libcore.a
 
 WORK=$(mktemp -d /tmp/aurora-bench-XXXXXX)
 chmod 0755 "$WORK"

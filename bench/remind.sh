@@ -27,19 +27,11 @@ WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 ENDPOINTS=${BENCH_ENDPOINTS:-nginx emulator}
 PGBIN=${AURORA_PGBIN:-/usr/lib/postgresql/15/bin}
 
-say() { printf '== %s\n' "$*" >&2; }
-die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-for tool in wrk nginx curl python3 "$PGBIN/psql"; do
-	command -v "$tool" >/dev/null || die "$tool is missing"
-done
+# shellcheck source=bench/lib.sh
+. "$TOP/bench/lib.sh"
+bench_need wrk nginx curl python3 "$PGBIN/psql"
 
-if [[ ! -x $BUILD/src/aurora-api ]]; then
-	say "building in $BUILD (-O2)"
-	(cd "$TOP" && autoreconf -fi >/dev/null 2>&1)
-	mkdir -p "$BUILD"
-	(cd "$BUILD" && "$TOP/configure" -q CFLAGS="-O2 -g")
-fi
-make -C "$BUILD" -j"$(nproc)" src/aurora-api src/aurora-admin src/aurora-remind >/dev/null
+bench_build src/aurora-api src/aurora-admin src/aurora-remind
 
 WORK=$(mktemp -d /tmp/aurora-bench-remind-XXXXXX)
 chmod 0755 "$WORK"

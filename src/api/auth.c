@@ -233,10 +233,25 @@ out:
 	json_object_put(body);
 }
 
+/* A body that is exactly {"refresh_token": "..."}: -1 when it is not
+ * (answered); *body is the caller's to put either way. */
+static int
+refresh_body(struct http_req *req, json_object **body, const char **refresh)
+{
+	static const char *const fields[] = { "refresh_token", NULL };
+
+	*body = NULL;
+	if (http_json_body(req, body) == -1)
+		return -1;
+	if (authform_only(req, *body, fields) == -1 ||
+	    authform_token(req, *body, "refresh_token", refresh) == -1)
+		return -1;
+	return 0;
+}
+
 void
 api_auth_refresh(void *ctx, struct http_req *req)
 {
-	static const char *const fields[] = { "refresh_token", NULL };
 	struct app		*app = ctx;
 	struct session_tokens	 t;
 	json_object		*body = NULL;
@@ -244,10 +259,7 @@ api_auth_refresh(void *ctx, struct http_req *req)
 	enum account_rc		 rc;
 
 	memset(&t, 0, sizeof(t));
-	if (http_json_body(req, &body) == -1)
-		return;
-	if (authform_only(req, body, fields) == -1 ||
-	    authform_token(req, body, "refresh_token", &refresh) == -1)
+	if (refresh_body(req, &body, &refresh) == -1)
 		goto out;
 	rc = session_refresh(app->db, app->identity, refresh, time(NULL), &t);
 	answer_tokens(req, rc, &t, "the refresh token is not valid");
@@ -259,16 +271,12 @@ out:
 void
 api_auth_logout(void *ctx, struct http_req *req)
 {
-	static const char *const fields[] = { "refresh_token", NULL };
 	struct app	*app = ctx;
 	json_object	*body = NULL;
 	const char	*refresh;
 	enum account_rc	 rc;
 
-	if (http_json_body(req, &body) == -1)
-		return;
-	if (authform_only(req, body, fields) == -1 ||
-	    authform_token(req, body, "refresh_token", &refresh) == -1)
+	if (refresh_body(req, &body, &refresh) == -1)
 		goto out;
 	if ((rc = session_logout(app->db, refresh)) != ACCOUNT_OK) {
 		fail(req, rc);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/buf.h"
 #include "core/log.h"
 #include "events/event.h"
 #include "events/occache.h"
@@ -17,9 +16,12 @@
 #include "events/store_sql.h"
 
 #define LIST_MAX_SERIES		1000	/* recurring events per request */
+#define LIST_STR(x)		LIST_STR_(x)
+#define LIST_STR_(x)		#x
 #define LIST_MAX_ITEMS		200000	/* candidates before sorting */
 #define CURSOR_MAX		128
 #define LIST_MEMO_YEARS		3	/* longer reaches expand directly */
+#define LIST_MEMO_KEY		4096	/* longer keys (many dates) expand directly */
 
 /* Single events no longer than LIST_SHORT_SPAN are found by their start
  * (at most that much before the window); the others, recurring or long, by
@@ -43,7 +45,7 @@ static const struct db_stmt st_list = {
 	"  AND (e.recurrence <> '{}' OR e.ends_at - e.starts_at > "
 	LIST_SHORT_SPAN ")"
 	"  AND e.series_end > $4::timestamptz"
-	" LIMIT " "1000" ")",
+	" LIMIT " LIST_STR(LIST_MAX_SERIES) ")",
 	6, 1
 };
 
@@ -295,22 +297,36 @@ utc_year(time_t t)
 	return y;
 }
 
-/* The memo key of one series in one UTC year: every input of its
- * expansion, lines length-prefixed so that no two sets read alike. */
+/* The memo key of one series: every input of its expansion, lines
+ * length-prefixed so that no two sets read alike, after a fixed-width year
+ * that memo_year() rewrites for each year. Its length, or -1 when it does
+ * not fit in len bytes. */
 static int
-memo_key(struct buf *k, const struct event *ev, int year)
+memo_key(char *k, size_t len, const struct event *ev)
 {
-	size_t i;
+	size_t	 i, o;
+	int	 n;
 
-	buf_reset(k);
-	if (buf_printf(k, "1|%d|%lld|%d|%s", year, (long long)ev->start,
-	    ev->all_day, ev->time_zone) != BUF_OK)
+	n = snprintf(k, len, "+00000|%lld|%d|%s", (long long)ev->start,
+	    ev->all_day, ev->time_zone);
+	if (n < 0 || (size_t)n >= len)
 		return -1;
-	for (i = 0; i < ev->nrecurrence; i++)
-		if (buf_printf(k, "|%zu:%s", strlen(ev->recurrence[i]),
-		    ev->recurrence[i]) != BUF_OK)
+	for (i = 0, o = (size_t)n; i < ev->nrecurrence; i++, o += (size_t)n) {
+		n = snprintf(k + o, len - o, "|%zu:%s",
+		    strlen(ev->recurrence[i]), ev->recurrence[i]);
+		if (n < 0 || (size_t)n >= len - o)
 			return -1;
-	return 0;
+	}
+	return (int)o;
+}
+
+static void
+memo_year(char *k, int year)
+{
+	char y[8];
+
+	snprintf(y, sizeof(y), "%+06d", year);
+	memcpy(k, y, 6);
 }
 
 /* With the worker's memo each UTC year of a series is expanded once
@@ -324,27 +340,26 @@ event_series_starts(struct occache *oc, const struct event *ev,
 {
 	struct recur		 rec;
 	struct starts		 year, win;
-	struct buf		 key;
+	char			 key[LIST_MEMO_KEY];
 	const time_t		*got;
 	time_t			 ys, ye;
 	size_t			 n, i;
-	int			 y, y0, y1, parsed = 0, rc = 0;
+	int			 y, y0, y1, klen, parsed = 0, rc = 0;
 
 	memset(&year, 0, sizeof(year));
 	memset(&win, 0, sizeof(win));
-	buf_init(&key, 64 * 1024);
 	if (from >= to)
 		goto out;
 	y0 = utc_year(from);
 	y1 = utc_year(to - 1);
-	if (oc == NULL || y1 - y0 >= LIST_MEMO_YEARS)
+	if (oc == NULL || y1 - y0 >= LIST_MEMO_YEARS ||
+	    (klen = memo_key(key, sizeof(key), ev)) == -1)
 		goto direct;
 	for (y = y0; y <= y1; y++) {
 		ys = (time_t)rfc3339_days_from_civil(y, 1, 1) * 86400;
 		ye = (time_t)rfc3339_days_from_civil(y + 1, 1, 1) * 86400;
-		if (memo_key(&key, ev, y) == -1)
-			goto direct;
-		if ((got = occache_get(oc, key.data, key.len, &n)) == NULL) {
+		memo_year(key, y);
+		if ((got = occache_get(oc, key, (size_t)klen, &n)) == NULL) {
 			if (!parsed && parse_series(ev, z, &rec) == -1) {
 				rc = -3;
 				goto out;
@@ -356,10 +371,20 @@ event_series_starts(struct occache *oc, const struct event *ev,
 				goto direct;	/* nothing fed yet */
 			if (year.nomem)
 				goto nomem;
-			(void)occache_put(oc, key.data, key.len, year.v,
+			(void)occache_put(oc, key, (size_t)klen, year.v,
 			    year.n);
 			got = year.v;
 			n = year.n;
+		}
+		/* A window inside one year (a month view) is fed straight
+		 * from the memo; across years, a later put may evict an
+		 * earlier year, so the window is copied first. */
+		if (y0 == y1) {
+			for (i = 0; i < n; i++)
+				if (got[i] >= from && got[i] < to &&
+				    fn(got[i], arg) != 0)
+					break;
+			goto out;
 		}
 		for (i = 0; i < n; i++)
 			if (got[i] >= from && got[i] < to &&
@@ -387,7 +412,6 @@ out:
 		recur_free(&rec);
 	free(year.v);
 	free(win.v);
-	buf_free(&key);
 	return rc;
 }
 
