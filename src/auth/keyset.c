@@ -180,6 +180,34 @@ keyset_find(const struct keyset *ks, const char *kid)
 	return NULL;
 }
 
+int
+keyset_same(const struct keyset *a, const struct keyset *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->keys[i].kid, b->keys[i].kid) != 0 ||
+		    a->keys[i].alg != b->keys[i].alg ||
+		    a->keys[i].pub_len != b->keys[i].pub_len ||
+		    memcmp(a->keys[i].pub_pem, b->keys[i].pub_pem,
+		    a->keys[i].pub_len) != 0)
+			return 0;
+	return 1;
+}
+
+size_t
+keyset_usable(const struct keyset *ks, unsigned algs)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ks->n; i++)
+		if (algs & (1u << ks->keys[i].alg))
+			n++;
+	return n;
+}
+
 const struct keyset_key *
 keyset_signer(const struct keyset *ks)
 {

@@ -56,6 +56,11 @@ int keyset_load_dir(struct keyset *ks, const char *dir, char *err,
 int keyset_load_jwks(struct keyset *ks, const char *json, size_t len,
     char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* 1 if a and b hold the same kids with the same public keys, in order. */
+int keyset_same(const struct keyset *a, const struct keyset *b);
+/* Number of keys whose algorithm is in algs (bit 1 << enum keyset_alg). */
+size_t keyset_usable(const struct keyset *ks, unsigned algs);
+
 /* The key whose kid equals kid exactly, or NULL. */
 const struct keyset_key *keyset_find(const struct keyset *ks, const char *kid);
 /* The key that signs: the lexically greatest kid with a private key. */

@@ -343,7 +343,16 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 		rc = VERIFY_ERROR;
 		FAIL("digest failed");
 	}
+	/* A remembered token's issuer may be due for fresh keys; if they
+	 * change, the token is checked in full against them. */
 	if ((slot = cache_find(v, digest)) != NULL) {
+		is = &v->issuers[slot->claims.issuer - v->issuers];
+		if (issuers_due(is, now, ISSUERS_SCHEDULED)) {
+			(void)issuers_refresh(is, now, ISSUERS_SCHEDULED);
+			slot = cache_find(v, digest);
+		}
+	}
+	if (slot != NULL) {
 		if ((rc = check_times(&slot->claims, now, why, whylen)) ==
 		    VERIFY_OK) {
 			*c = slot->claims;
@@ -405,8 +414,11 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 		FAIL("unknown issuer");
 	if ((is->algs & (1u << a)) == 0)
 		FAIL("alg not allowed for this issuer");
+	/* Fetched keys are used until their max-age; a kid they lack may be
+	 * a new key, fetched at most once a minute (issuers_due). */
+	(void)issuers_refresh(is, now, ISSUERS_SCHEDULED);
 	if ((key = keyset_find(&is->keys, kid)) == NULL &&
-	    is->jwks_uri[0] != '\0' && issuers_refetch(is, now) == 1)
+	    issuers_refresh(is, now, ISSUERS_UNKNOWN_KID) == 1)
 		key = keyset_find(&is->keys, kid);
 	if (key == NULL)
 		FAIL("unknown kid");

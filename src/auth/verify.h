@@ -22,7 +22,9 @@
 #define VERIFY_SUB_MAX		128
 #define VERIFY_EMAIL_MAX	254
 #define VERIFY_PATH_MAX		1024
-#define VERIFY_JWKS_REFETCH	60	/* seconds between JWKS fetches */
+#define VERIFY_JWKS_REFETCH	60	/* seconds between JWKS fetches for
+					   unknown kids, and before a failed
+					   refresh is tried again */
 #define VERIFY_CACHE_SETS	2048	/* signature cache: sets of ... */
 #define VERIFY_CACHE_WAYS	4	/* ... this many tokens each */
 #define VERIFY_CACHE_SLOTS	(VERIFY_CACHE_SETS * VERIFY_CACHE_WAYS)
@@ -38,6 +40,10 @@ struct verify_issuer {
 	char		 jwks_file[VERIFY_PATH_MAX];
 	char		 jwks_uri[VERIFY_PATH_MAX];
 	time_t		 jwks_tried;	/* last fetch attempt, 0: never */
+	time_t		 jwks_expires;	/* refresh due then (max-age); 0: now */
+	long		 jwks_age_min;	/* lower bound of max-age, seconds */
+	unsigned long	 jwks_fetches;	/* fetch attempts, for logs and tests */
+	int		 jwks_warned;	/* a failed refresh was logged */
 	unsigned	 keys_gen;	/* bumped whenever keys change */
 };
 

@@ -3,10 +3,14 @@
  * the verifier against a table of hostile tokens built here with OpenSSL. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +24,7 @@
 #include <openssl/pem.h>
 
 #include "auth/account.h"
+#include "auth/issuers.h"
 #include "auth/keyset.h"
 #include "auth/passwd.h"
 #include "auth/verify.h"
@@ -987,6 +992,394 @@ START_TEST(verifier_algorithms_setting)
 }
 END_TEST
 
+/* ------------------------------------------------------------ JWKS refresh */
+
+/* A JWKS endpoint on loopback, run by a thread of the test process: it
+ * answers every GET with the document and Cache-Control set last, and
+ * counts the requests. */
+static struct {
+	int		 fd;
+	unsigned	 port;
+	pthread_t	 th;
+	pthread_mutex_t	 mu;
+	char		 body[16384];
+	char		 cc[128];	/* "" sends no Cache-Control */
+	int		 status;
+	int		 hits;
+} srv = { .fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void *
+srv_loop(void *arg)
+{
+	char	req[4096], resp[17000];
+	ssize_t	n;
+	size_t	got, len, off;
+	int	c;
+
+	(void)arg;
+	while ((c = accept(srv.fd, NULL, NULL)) != -1) {
+		got = 0;
+		while (got < sizeof(req) - 1 &&
+		    (n = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
+			got += (size_t)n;
+			req[got] = '\0';
+			if (strstr(req, "\r\n\r\n") != NULL)
+				break;
+		}
+		pthread_mutex_lock(&srv.mu);
+		srv.hits++;
+		len = (size_t)snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\n"
+		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+		    "%s%s%sConnection: close\r\n\r\n%s", srv.status,
+		    strlen(srv.body), srv.cc[0] ? "Cache-Control: " : "",
+		    srv.cc, srv.cc[0] ? "\r\n" : "", srv.body);
+		pthread_mutex_unlock(&srv.mu);
+		for (off = 0; off < len; off += (size_t)n)
+			if ((n = write(c, resp + off, len - off)) <= 0)
+				break;
+		close(c);
+	}
+	return NULL;
+}
+
+static void
+srv_set(int status, const char *body, const char *cc)
+{
+	pthread_mutex_lock(&srv.mu);
+	srv.status = status;
+	snprintf(srv.body, sizeof(srv.body), "%s", body);
+	snprintf(srv.cc, sizeof(srv.cc), "%s", cc ? cc : "");
+	pthread_mutex_unlock(&srv.mu);
+}
+
+static int
+srv_hits(void)
+{
+	int n;
+
+	pthread_mutex_lock(&srv.mu);
+	n = srv.hits;
+	pthread_mutex_unlock(&srv.mu);
+	return n;
+}
+
+static void
+srv_start(void)
+{
+	struct sockaddr_in	a;
+	socklen_t		alen = sizeof(a);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv.fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(srv.fd, 0);
+	ck_assert_int_eq(bind(srv.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(srv.fd, 16), 0);
+	ck_assert_int_eq(getsockname(srv.fd, (struct sockaddr *)&a, &alen), 0);
+	srv.port = ntohs(a.sin_port);
+	srv.hits = 0;
+	ck_assert_int_eq(pthread_create(&srv.th, NULL, srv_loop, NULL), 0);
+}
+
+static void
+srv_stop(void)
+{
+	shutdown(srv.fd, SHUT_RDWR);
+	pthread_join(srv.th, NULL);
+	close(srv.fd);
+	srv.fd = -1;
+}
+
+#define JWKS_ISS	"https://login.jwks.test/realms/aurora"
+
+static struct verifier	*jv;
+static struct verify_issuer *jis;
+static char		 good_jwks[4096];
+
+/* A verifier whose one issuer fetches its keys from srv, which serves the
+ * external test key (ext) for now. */
+static void
+jwks_begin(const char *cc)
+{
+	json_object *doc = keyset_jwks(&extkeys);
+
+	ck_assert_ptr_nonnull(doc);
+	snprintf(good_jwks, sizeof(good_jwks), "%s",
+	    json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
+	json_object_put(doc);
+	srv_set(200, good_jwks, cc);
+	srv_start();
+	jv = calloc(1, sizeof(*jv));
+	ck_assert_ptr_nonnull(jv);
+	verify_init(jv);
+	jis = verify_add_issuer(jv, JWKS_ISS);
+	ck_assert_ptr_nonnull(jis);
+	ck_assert_int_eq(verify_add_client(jis, "aurora-web"), 0);
+	snprintf(jis->jwks_uri, sizeof(jis->jwks_uri),
+	    "http://127.0.0.1:%u/.well-known/jwks.json", srv.port);
+}
+
+static void
+jwks_end(void)
+{
+	verify_free(jv);
+	free(jv);
+	srv_stop();
+}
+
+/* A token of the issuer signed with k under kid, issued at now. */
+static enum verify_result
+jwks_try(const struct keyset_key *k, const char *kid, time_t now)
+{
+	struct verify_claims	 c;
+	enum verify_result	 rc;
+	char			 why[128], *tok;
+
+	tok = make(hdr("RS256", kid, ""), claims(now, "{\"iss\":\"" JWKS_ISS
+	    "\"}"), SIGN_RS256, k);
+	rc = verify_token(jv, tok, strlen(tok), now, &c, why, sizeof(why));
+	free(tok);
+	return rc;
+}
+
+START_TEST(jwks_empty_set_kept_out)
+{
+	time_t	t0 = time(NULL);
+
+	jwks_begin("max-age=600");
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 1);
+	/* The endpoint now answers a valid but empty set. A forged kid a
+	 * minute later makes the worker fetch it: the keys must stay. */
+	srv_set(200, "{\"keys\":[]}", "max-age=600");
+	ck_assert_int_eq(jwks_try(ext, "forged-kid", t0 + 61), VERIFY_REJECT);
+	ck_assert_int_eq(srv_hits(), 2);
+	ck_assert_uint_eq(jis->keys.n, 1);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 62), VERIFY_OK);
+	/* Nor when the max-age is over, nor with keys that are not for
+	 * signatures, nor with no JWKS at all. */
+	srv_set(200, "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"x\",\"use\":"
+	    "\"enc\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}", NULL);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 601), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 3);
+	srv_set(200, "{\"kids\":[]}", NULL);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 661), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 4);
+	ck_assert_uint_eq(jis->keys.n, 1);
+	ck_assert_str_eq(jis->keys.keys[0].kid, ext->kid);
+	jwks_end();
+}
+END_TEST
+
+/* {"keys":[one P-256 key]}: usable only by an issuer that allows ES256. */
+static void
+ec_jwks(char *out, size_t outlen)
+{
+	EVP_PKEY	*pk = EVP_EC_gen("P-256");
+	unsigned char	 pt[65];
+	char		 x[64], y[64];
+	size_t		 n = 0;
+
+	ck_assert_ptr_nonnull(pk);
+	ck_assert(EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY,
+	    pt, sizeof(pt), &n) && n == 65);
+	ck_assert_int_ge(keyset_b64url_encode(pt + 1, 32, x, sizeof(x)), 0);
+	ck_assert_int_ge(keyset_b64url_encode(pt + 33, 32, y, sizeof(y)), 0);
+	snprintf(out, outlen, "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
+	    "\"kid\":\"ec-1\",\"use\":\"sig\",\"alg\":\"ES256\",\"x\":\"%s\","
+	    "\"y\":\"%s\"}]}", x, y);
+	EVP_PKEY_free(pk);
+}
+
+START_TEST(jwks_unusable_set_kept_out)
+{
+	time_t	t0 = time(NULL);
+	char	ec[1024];
+
+	ec_jwks(ec, sizeof(ec));
+	jwks_begin("max-age=600");
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0), VERIFY_OK);
+	/* A set of ES256 keys for an issuer configured for RS256: no token
+	 * could pass with it, so the RS256 key stays in use. */
+	srv_set(200, ec, "max-age=600");
+	ck_assert_int_eq(jwks_try(ext, "forged-kid", t0 + 61), VERIFY_REJECT);
+	ck_assert_int_eq(srv_hits(), 2);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 62), VERIFY_OK);
+	ck_assert_uint_eq(jis->keys.n, 1);
+	ck_assert_int_eq(jis->keys.keys[0].alg, KEYSET_RS256);
+	jwks_end();
+}
+END_TEST
+
+START_TEST(jwks_unusable_depends_on_algorithms)
+{
+	struct verifier		*v = calloc(1, sizeof(*v));
+	struct verify_issuer	*is;
+	time_t			 t0 = time(NULL);
+	char			 ec[1024], err[256];
+
+	ck_assert_ptr_nonnull(v);
+	verify_init(v);
+	ec_jwks(ec, sizeof(ec));
+	is = verify_add_issuer(v, "https://es.jwks.test");
+	ck_assert_ptr_nonnull(is);
+	ck_assert_int_eq(issuers_accept_jwks(is, ec, strlen(ec), 600, t0,
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "RS256"));
+	ck_assert_uint_eq(is->keys.n, 0);
+	ck_assert_int_eq(issuers_accept_jwks(is, "{\"keys\":[]}", 11, 600, t0,
+	    err, sizeof(err)), -1);
+	/* The same document is taken by an issuer that allows ES256. */
+	ck_assert_int_eq(verify_set_algs(is, "ES256", err, sizeof(err)), 0);
+	ck_assert_int_eq(issuers_accept_jwks(is, ec, strlen(ec), 600, t0,
+	    err, sizeof(err)), 1);
+	ck_assert_uint_eq(is->keys.n, 1);
+	ck_assert_int_eq(is->jwks_expires, t0 + 600);
+	verify_free(v);
+	free(v);
+}
+END_TEST
+
+START_TEST(jwks_max_age_parsing)
+{
+	static const struct {
+		const char	*cc;
+		long		 min, want;
+	} t[] = {
+		{ NULL, 0, ISSUERS_MAX_AGE_DEFAULT },
+		{ "", 0, ISSUERS_MAX_AGE_DEFAULT },
+		{ "max-age=600", 0, 600 },
+		{ "public, max-age=7200, must-revalidate", 0, 7200 },
+		{ "Max-Age=900", 0, 900 },
+		{ "max-age = 900", 0, 900 },
+		{ "max-age=\"1200\"", 0, 1200 },
+		{ "max-age=10", 0, ISSUERS_MAX_AGE_MIN },
+		{ "max-age=0", 0, ISSUERS_MAX_AGE_MIN },
+		{ "max-age=999999999999999999999", 0, ISSUERS_MAX_AGE_MAX },
+		{ "max-age=86401", 0, ISSUERS_MAX_AGE_MAX },
+		{ "max-age=abc", 0, ISSUERS_MAX_AGE_DEFAULT },
+		{ "max-age=-5", 0, ISSUERS_MAX_AGE_DEFAULT },
+		{ "max-age=", 0, ISSUERS_MAX_AGE_DEFAULT },
+		{ "s-maxage=60", 0, ISSUERS_MAX_AGE_DEFAULT },
+		{ "max-stale=60", 0, ISSUERS_MAX_AGE_DEFAULT },
+		{ "no-cache", 0, ISSUERS_MAX_AGE_MIN },
+		{ "no-store, max-age=600", 0, ISSUERS_MAX_AGE_MIN },
+		{ "max-age=600,max-age=60", 0, 600 },
+		{ "max-age=20", 10, 20 },
+		{ "max-age=5", 10, 10 },
+		{ "max-age=20", 5, ISSUERS_MAX_AGE_MIN },	/* below floor */
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(issuers_max_age(t[i].cc, t[i].min) == t[i].want,
+		    "%s (min %ld): %ld, not %ld", t[i].cc ? t[i].cc : "NULL",
+		    t[i].min, issuers_max_age(t[i].cc, t[i].min), t[i].want);
+}
+END_TEST
+
+START_TEST(jwks_refresh_by_max_age)
+{
+	struct verify_claims	 c;
+	json_object		*doc;
+	time_t			 t0 = time(NULL);
+	unsigned		 gen;
+	char			 why[128], *tok;
+
+	/* Fetched keys are used for max-age seconds, then fetched again. */
+	jwks_begin("public, max-age=900");
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 1);
+	gen = jis->keys_gen;
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 899), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 1);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 900), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 2);
+	/* The same keys again: remembered tokens stay remembered. */
+	ck_assert_uint_eq(jis->keys_gen, gen);
+	/* Too short an age is clamped up, a missing one is an hour. */
+	srv_set(200, good_jwks, "max-age=5");
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 1800), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 3);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 1800 +
+	    ISSUERS_MAX_AGE_MIN - 1), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 3);
+	srv_set(200, good_jwks, NULL);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 1800 +
+	    ISSUERS_MAX_AGE_MIN), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 4);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 1800 +
+	    ISSUERS_MAX_AGE_MIN + ISSUERS_MAX_AGE_DEFAULT - 1), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 4);
+	/* The issuer drops the key (rotation): once the max-age is over its
+	 * tokens are refused, also one verified and remembered before. */
+	t0 += 1800 + ISSUERS_MAX_AGE_MIN + ISSUERS_MAX_AGE_DEFAULT;
+	doc = keyset_jwks(&other);
+	ck_assert_ptr_nonnull(doc);
+	srv_set(200, json_object_to_json_string(doc), "max-age=600");
+	json_object_put(doc);
+	tok = make(hdr("RS256", ext->kid, ""), claims(t0 - 100,
+	    "{\"iss\":\"" JWKS_ISS "\"}"), SIGN_RS256, ext);
+	ck_assert_int_eq(verify_token(jv, tok, strlen(tok), t0 - 1, &c, why,
+	    sizeof(why)), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 4);
+	ck_assert_int_eq(verify_token(jv, tok, strlen(tok), t0, &c, why,
+	    sizeof(why)), VERIFY_REJECT);
+	free(tok);
+	ck_assert_int_eq(srv_hits(), 5);
+	ck_assert_str_eq(jis->keys.keys[0].kid, theirs->kid);
+	ck_assert_uint_ne(jis->keys_gen, gen);
+	/* And a key published is taken at the next refresh. */
+	ck_assert_int_eq(jwks_try(theirs, theirs->kid, t0 + 1), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 5);
+	jwks_end();
+}
+END_TEST
+
+START_TEST(jwks_unknown_kid_refetch_limited)
+{
+	time_t	t0 = time(NULL);
+	char	kid[32];
+	int	i;
+
+	jwks_begin("max-age=3600");
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0), VERIFY_OK);
+	ck_assert_int_eq(srv_hits(), 1);
+	/* A flood of forged kids: no fetch within VERIFY_JWKS_REFETCH of
+	 * the last one, then one, then none again. */
+	for (i = 0; i < 100; i++) {
+		snprintf(kid, sizeof(kid), "forged-%d", i);
+		ck_assert_int_eq(jwks_try(ext, kid, t0 + i *
+		    (VERIFY_JWKS_REFETCH - 1) / 100), VERIFY_REJECT);
+	}
+	ck_assert_int_eq(srv_hits(), 1);
+	for (i = 0; i < 100; i++) {
+		snprintf(kid, sizeof(kid), "forged-%d", i);
+		ck_assert_int_eq(jwks_try(ext, kid, t0 + VERIFY_JWKS_REFETCH +
+		    i * (VERIFY_JWKS_REFETCH - 1) / 100), VERIFY_REJECT);
+	}
+	ck_assert_int_eq(srv_hits(), 2);
+	/* A failing endpoint is no excuse for more fetches, and the keys
+	 * in use stay. */
+	srv_set(500, "oops", NULL);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(jwks_try(ext, "forged", t0 + 2 *
+		    VERIFY_JWKS_REFETCH + i), VERIFY_REJECT);
+	ck_assert_int_eq(srv_hits(), 3);
+	ck_assert_int_eq(jwks_try(ext, ext->kid, t0 + 2 * VERIFY_JWKS_REFETCH +
+	    30), VERIFY_OK);
+	/* When the max-age is over, a token with a forged kid costs the one
+	 * scheduled fetch, not a second one for its kid. */
+	srv_set(200, good_jwks, "max-age=3600");
+	ck_assert_int_eq(jwks_try(ext, "forged", t0 + 3600), VERIFY_REJECT);
+	ck_assert_int_eq(srv_hits(), 4);
+	ck_assert_int_eq(jwks_try(ext, "forged-2", t0 + 3601), VERIFY_REJECT);
+	ck_assert_int_eq(srv_hits(), 4);
+	jwks_end();
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -1022,6 +1415,17 @@ auth_suite(void)
 	tcase_add_test(tc, verifier_cache_capacity);
 	tcase_add_test(tc, verifier_cache_hit_claims);
 	tcase_add_test(tc, verifier_algorithms_setting);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("jwks_refresh");
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, setup_verifier, teardown_verifier);
+	tcase_add_test(tc, jwks_empty_set_kept_out);
+	tcase_add_test(tc, jwks_unusable_set_kept_out);
+	tcase_add_test(tc, jwks_unusable_depends_on_algorithms);
+	tcase_add_test(tc, jwks_max_age_parsing);
+	tcase_add_test(tc, jwks_refresh_by_max_age);
+	tcase_add_test(tc, jwks_unknown_kid_refetch_limited);
 	suite_add_tcase(s, tc);
 	return s;
 }
