@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/clock.h"
 #include "events/recur.h"
 #include "events/rfc3339.h"
 #include "events/zone.h"
@@ -85,16 +84,21 @@ struct rule_parts {
 	long		 count, interval;
 	int		 has_until, until_is_date;
 	int		 y, mo, d, h, mi, s;	/* UNTIL */
-	int		 has_bymonth, bymonth[13];	/* 1..12 set */
+	int		 has_bymonth, bymonth[13];	/* 1..12: times given */
 	int		 has_bymonthday;
 	long		 bymonthday[31 * 2];
 	int		 nbymonthday;
 	int		 has_byday, byday_ordinal, byday_maxord, nbyday;
 	int		 nbyday_ord;
 	long		 byday_ord[7 * 53];	/* the numbered entries */
+	int		 bydow[7 * 53];		/* every entry: 0 = SU */
+	int		 bypos[7 * 53];		/* and its number, 0 none */
 	int		 nbymonth;
 	long		 setpos_min;	/* smallest |BYSETPOS| */
 	int		 has_byyearday, has_byweekno, has_bysetpos;
+	int		 byyearday[366], nbyyearday;
+	int		 bysetpos[366], nbysetpos;
+	int		 wkst;		/* 0 = SU; MO unless WKST= */
 	unsigned	 seen;
 };
 
@@ -128,7 +132,7 @@ el_month(const char *s, size_t len, struct rule_parts *p)
 		return -1;
 	if (!p->bymonth[v])
 		p->nbymonth++;
-	p->bymonth[v] = 1;
+	p->bymonth[v]++;	/* libical counts a month given twice twice */
 	return 0;
 }
 
@@ -148,8 +152,10 @@ el_yearday(const char *s, size_t len, struct rule_parts *p)
 {
 	long v;
 
-	(void)p;
-	return signed_num(s, len, 366, &v);
+	if (signed_num(s, len, 366, &v) == -1 || p->nbyyearday >= 366)
+		return -1;
+	p->byyearday[p->nbyyearday++] = (int)v;
+	return 0;
 }
 
 static int
@@ -157,8 +163,9 @@ el_setpos(const char *s, size_t len, struct rule_parts *p)
 {
 	long v;
 
-	if (signed_num(s, len, 366, &v) == -1)
+	if (signed_num(s, len, 366, &v) == -1 || p->nbysetpos >= 366)
 		return -1;
+	p->bysetpos[p->nbysetpos++] = (int)v;
 	if (v < 0)
 		v = -v;
 	if (p->setpos_min == 0 || v < p->setpos_min)
@@ -211,14 +218,17 @@ el_day(const char *s, size_t len, struct rule_parts *p)
 {
 	long v;
 
-	if (len < 2 || weekday(s + len - 2, 2) == -1)
+	if (len < 2 || weekday(s + len - 2, 2) == -1 || p->nbyday >= 7 * 53)
 		return -1;
+	p->bydow[p->nbyday] = weekday(s + len - 2, 2);
+	p->bypos[p->nbyday] = 0;
 	p->nbyday++;
 	if (len > 2) {
 		if (signed_num(s, len - 2, 53, &v) == -1 ||
 		    p->nbyday_ord >= 7 * 53)
 			return -1;
 		p->byday_ord[p->nbyday_ord++] = v;
+		p->bypos[p->nbyday - 1] = (int)v;
 		p->byday_ordinal = 1;
 		if (v > p->byday_maxord || -v > p->byday_maxord)
 			p->byday_maxord = (int)(v < 0 ? -v : v);
@@ -376,6 +386,438 @@ months_reachable(const struct rule_parts *p, int m0)
 	return 0;
 }
 
+/*
+ * How sparse a rule is. libical 3.0.16 finds the next occurrence of a
+ * MONTHLY or YEARLY rule by expanding one month or year after another in a
+ * loop (next_yearday, __iterator_set_start) that checks neither UNTIL nor
+ * its last year: a rule whose months are all empty
+ * (FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=31;BYMONTH=2) keeps one
+ * icalrecur_iterator_next call searching up to the year 20000 (1.4 s here),
+ * a YEARLY one without end. DAILY and WEEKLY rules step a day (or a BYDAY
+ * slot) at a time up to the year 2582. The clock cannot stop a call that
+ * is under way, so the bound is put on the rule before libical sees it:
+ * the days each period holds are counted here with libical's own reading
+ * of the BY parts (expand_month_days, expand_year_days, expand_by_day,
+ * filter_bysetpos; check_contracting_rules for DAILY and WEEKLY), and the
+ * periods the iterator visits are walked over the 400-year Gregorian cycle
+ * (DAILY/WEEKLY: up to libical's last year). A rule whose visited periods
+ * are all empty never occurs; one with more than RECUR_MAX_EMPTY_* empty
+ * periods in a row is too sparse. What passes makes every libical call
+ * walk at most that many empty periods. This only decides whether a period
+ * is empty; libical remains the engine that expands.
+ */
+#define CYCLE_YEARS	400	/* the Gregorian calendar repeats after it */
+#define ICAL_LAST_YEAR	2582	/* libical's MAX_TIME_T_YEAR (64-bit) */
+
+static int
+leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Weekday of a civil date, 0 = Sunday. */
+static int
+dow_of(int y, int m, int d)
+{
+	int64_t n = rfc3339_days_from_civil(y, m, d);
+
+	/* 1970-01-01 was a Thursday. */
+	return (int)(((n % 7) + 7 + 4) % 7);
+}
+
+/* Days of the year before month m. */
+static int
+month_offset(int m, int leap)
+{
+	int i, o = 0;
+
+	for (i = 1; i < m; i++)
+		o += days_in(i, leap);
+	return o;
+}
+
+/* libical's expand_by_day over len days whose first is weekday f, numbered
+ * weekdays counted within them: in[1..len] set for the days BYDAY names. */
+static void
+byday_marks(const struct rule_parts *p, int len, int f, unsigned char *in)
+{
+	int i, first, last, day, lastdow = (f + len - 1) % 7;
+
+	memset(in, 0, (size_t)len + 1);
+	for (i = 0; i < p->nbyday; i++) {
+		first = (p->bydow[i] - f + 7) % 7 + 1;
+		last = len - (lastdow - p->bydow[i] + 7) % 7;
+		if (p->bypos[i] == 0)
+			for (day = first; day <= len; day += 7)
+				in[day] = 1;
+		else if (p->bypos[i] > 0) {
+			day = first + (p->bypos[i] - 1) * 7;
+			if (day <= last)
+				in[day] = 1;
+		} else {
+			day = last + (p->bypos[i] + 1) * 7;
+			if (day >= first)
+				in[day] = 1;
+		}
+	}
+}
+
+/* libical's filter_bysetpos: 1 when one of n candidate days survives.
+ * t is libical's own candidate count, which counts a BYMONTHDAY or
+ * BYYEARDAY value given twice twice. */
+static int
+setpos_keeps(const struct rule_parts *p, int n, int t, int use_setpos)
+{
+	int k, v;
+
+	if (!p->has_bysetpos || !use_setpos)
+		return n > 0;
+	for (k = 0; k < p->nbysetpos; k++) {
+		v = p->bysetpos[k];
+		/* Day i (from 0) survives for i + 1 == v or i - t == v. */
+		if ((v > 0 && v <= n) || (v < 0 && t + v >= 0 && t + v < n))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when a MONTHLY rule has a day in a month of len days starting on
+ * weekday f (libical's expand_month_days); d0: DTSTART's day. */
+static int
+month_holds(const struct rule_parts *p, int len, int f, int d0, int use_setpos)
+{
+	unsigned char	 in[32], bd[32];
+	int		 i, v, t = 0, n = 0, day;
+
+	memset(in, 0, sizeof(in));
+	if (p->has_bymonthday) {
+		for (i = 0; i < p->nbymonthday; i++) {
+			v = (int)p->bymonthday[i];
+			if (v > len || -v > len)
+				continue;
+			in[v > 0 ? v : len + 1 + v] = 1;
+			t++;
+		}
+	} else if (d0 <= len) {
+		in[d0] = 1;
+		t = 1;
+	}
+	if (p->has_byday) {
+		byday_marks(p, len, f, bd);
+		t = 0;
+		for (day = 1; day <= len; day++) {
+			in[day] = p->has_bymonthday ? in[day] & bd[day] :
+			    bd[day];
+			t += in[day];
+		}
+	}
+	for (day = 1; day <= len; day++)
+		n += in[day];
+	return setpos_keeps(p, n, t, use_setpos);
+}
+
+/* 1 when a YEARLY rule has a day in a year (leap or not, 1 January on
+ * weekday f): libical's expand_year_days; m0, d0: DTSTART's month, day. */
+static int
+year_holds(const struct rule_parts *p, int leap, int f, int m0, int d0,
+    int use_setpos)
+{
+	unsigned char	 in[367], bd[367];
+	int		 diy = 365 + leap, t = 0, n = 0, i, m, v, len, off, day,
+			 mult;
+
+	memset(in, 0, sizeof(in));
+	if (p->has_byyearday) {
+		for (i = 0; i < p->nbyyearday; i++) {
+			v = p->byyearday[i];
+			if (v > diy || -v > diy)
+				continue;
+			in[v > 0 ? v : diy + 1 + v] = 1;
+			t++;
+		}
+	} else {
+		for (m = 1; m <= 12; m++) {
+			if (p->has_bymonth ? !p->bymonth[m] : m != m0)
+				continue;
+			len = days_in(m, leap);
+			off = month_offset(m, leap);
+			mult = p->has_bymonth ? p->bymonth[m] : 1;
+			if (!p->has_bymonthday) {
+				if (d0 <= len) {
+					in[off + d0] = 1;
+					t += mult;
+				}
+				continue;
+			}
+			for (i = 0; i < p->nbymonthday; i++) {
+				v = (int)p->bymonthday[i];
+				if (v > len || -v > len)
+					continue;
+				in[off + (v > 0 ? v : len + 1 + v)] = 1;
+				t += mult;
+			}
+		}
+	}
+	if (p->has_byday) {
+		int limiting = p->has_byyearday || p->has_bymonthday;
+
+		t = 0;
+		if (p->has_bymonth) {
+			/* Numbered weekdays count within each month. */
+			for (m = 1; m <= 12; m++) {
+				if (!p->bymonth[m])
+					continue;
+				len = days_in(m, leap);
+				off = month_offset(m, leap);
+				byday_marks(p, len, (f + off) % 7, bd);
+				for (day = 1; day <= len; day++) {
+					in[off + day] = limiting ?
+					    in[off + day] & bd[day] : bd[day];
+					t += in[off + day] * p->bymonth[m];
+				}
+			}
+		} else {
+			byday_marks(p, diy, f, bd);
+			for (day = 1; day <= diy; day++) {
+				in[day] = limiting ? in[day] & bd[day] :
+				    bd[day];
+				t += in[day];
+			}
+		}
+	}
+	for (day = 1; day <= diy; day++)
+		n += in[day];
+	return setpos_keeps(p, n, t, use_setpos);
+}
+
+/* The same year in the 400-year cycle, kept near the present. */
+static int
+cycle_year(int64_t y)
+{
+	return (int)(2000 + ((y - 2000) % CYCLE_YEARS + CYCLE_YEARS) %
+	    CYCLE_YEARS);
+}
+
+/* Most visited months in a row without an occurrence, or -1 when no month
+ * the MONTHLY rule visits has one. */
+static long
+monthly_gap(const struct rule_parts *p, int y0, int m0, int d0,
+    int use_setpos)
+{
+	unsigned char	 holds[4][7], good[CYCLE_YEARS * 12];
+	int64_t		 start = (int64_t)y0 * 12 + (m0 - 1), mi;
+	long		 j, run = 0, worst = 0, all = 1;
+	int		 len, f, y, m, any = 0;
+
+	for (len = 28; len <= 31; len++)
+		for (f = 0; f < 7; f++) {
+			holds[len - 28][f] = (unsigned char)month_holds(p, len,
+			    f, d0, use_setpos);
+			all &= holds[len - 28][f];
+		}
+	if (all && !p->has_bymonth)
+		return 0;
+	/* Whether each month of the cycle (from January 2000) holds one. */
+	for (y = 2000, f = dow_of(2000, 1, 1); y < 2000 + CYCLE_YEARS; y++)
+		for (m = 1; m <= 12; m++) {
+			len = days_in(m, leap_year(y));
+			good[(y - 2000) * 12 + m - 1] = (unsigned char)
+			    ((!p->has_bymonth || p->bymonth[m]) &&
+			    holds[len - 28][f]);
+			f = (f + len) % 7;
+		}
+	/* The visited months repeat after at most 4800 visits; twice that
+	 * also sees a run that wraps around. */
+	for (j = 0; j < 2L * CYCLE_YEARS * 12; j++) {
+		mi = start + j * p->interval;
+		if (good[((mi - 2000 * 12) % (CYCLE_YEARS * 12) +
+		    CYCLE_YEARS * 12) % (CYCLE_YEARS * 12)]) {
+			any = 1;
+			run = 0;
+		} else if (++run > worst)
+			worst = run;
+	}
+	return any ? worst : -1;
+}
+
+/* The same for the years a YEARLY rule visits. */
+static long
+yearly_gap(const struct rule_parts *p, int y0, int m0, int d0,
+    int use_setpos)
+{
+	unsigned char	 holds[2][7];
+	long		 j, run = 0, worst = 0;
+	int		 leap, f, y, any = 0, all = 1;
+
+	for (leap = 0; leap <= 1; leap++)
+		for (f = 0; f < 7; f++) {
+			holds[leap][f] = (unsigned char)year_holds(p, leap, f,
+			    m0, d0, use_setpos);
+			all &= holds[leap][f];
+		}
+	if (all)
+		return 0;
+	for (j = 0; j < 2L * CYCLE_YEARS; j++) {
+		y = cycle_year((int64_t)y0 + j * p->interval);
+		if (holds[leap_year(y)][dow_of(y, 1, 1)]) {
+			any = 1;
+			run = 0;
+		} else if (++run > worst)
+			worst = run;
+	}
+	return any ? worst : -1;
+}
+
+/* DAILY and WEEKLY: libical visits a day (DAILY, every INTERVAL days) or
+ * each BYDAY weekday of every INTERVAL-th week, and keeps it when BYMONTH,
+ * BYMONTHDAY (positive values only) and BYDAY allow it; it stops after the
+ * year 2582. Most visits in a row without an occurrence (stopping once
+ * past RECUR_MAX_EMPTY_DAYS), or -1 when none occurs. */
+static long
+daily_gap(const struct rule_parts *p, int y0, int m0, int d0)
+{
+	unsigned char	 dset[7], mdset[32];
+	int64_t		 n, n0 = rfc3339_days_from_civil(y0, m0, d0), nend,
+			 week0;
+	long		 run = 0, worst = 0;
+	int		 i, y, m, d, w, any = 0, visited, pass;
+
+	memset(dset, 0, sizeof(dset));
+	memset(mdset, 0, sizeof(mdset));
+	for (i = 0; i < p->nbyday; i++)
+		dset[p->bydow[i]] = 1;
+	if (!p->has_byday)
+		dset[dow_of(y0, m0, d0)] = 1;
+	for (i = 0; i < p->nbymonthday; i++)
+		if (p->bymonthday[i] > 0)
+			mdset[p->bymonthday[i]] = 1;
+	if (p->freq == F_WEEKLY && !p->has_bymonth)
+		return 0;
+	if (p->freq == F_DAILY && !p->has_bymonth && !p->has_bymonthday) {
+		if (!p->has_byday)
+			return 0;
+		/* Only weekdays: the visited weekdays repeat every 7. */
+		for (i = 0; i < 14; i++) {
+			if (dset[(dow_of(y0, m0, d0) + i * p->interval) % 7]) {
+				any = 1;
+				run = 0;
+			} else if (++run > worst)
+				worst = run;
+		}
+		return any ? worst : -1;
+	}
+	/* With INTERVAL=1 the calendar repeats after 400 years; a run that
+	 * goes on across the end is still seen for RECUR_MAX_EMPTY_DAYS. */
+	nend = rfc3339_days_from_civil(p->interval == 1 && y0 + CYCLE_YEARS +
+	    3 < ICAL_LAST_YEAR ? y0 + CYCLE_YEARS + 3 : ICAL_LAST_YEAR + 1,
+	    1, 1);
+	week0 = n0 - (dow_of(y0, m0, d0) - p->wkst + 7) % 7;
+	y = y0;
+	m = m0;
+	d = d0;
+	w = dow_of(y0, m0, d0);
+	for (n = n0; n < nend; n++) {
+		/* A DAILY rule skips a month BYMONTH excludes as a whole. */
+		if (p->freq == F_DAILY && d == 1 && p->has_bymonth &&
+		    !p->bymonth[m]) {
+			int len = days_in(m, leap_year(y));
+			int64_t v = (n + len - 1 - n0) / p->interval -
+			    (n - 1 - n0 + p->interval) / p->interval + 1;
+
+			if (n == n0)
+				v = (len - 1) / p->interval + 1;
+			run += (long)v;
+			if (run > worst && (worst = run) > RECUR_MAX_EMPTY_DAYS)
+				return worst;
+			n += len - 1;
+			w = (w + len) % 7;
+			if (++m > 12) {
+				m = 1;
+				y++;
+			}
+			continue;
+		}
+		if (p->freq == F_DAILY)
+			visited = (n - n0) % p->interval == 0;
+		else
+			visited = dset[w] &&
+			    ((n - week0) / 7) % p->interval == 0;
+		if (visited) {
+			pass = (!p->has_bymonth || p->bymonth[m]) &&
+			    (!p->has_bymonthday || mdset[d]) &&
+			    (p->freq != F_DAILY || !p->has_byday || dset[w]);
+			if (pass) {
+				any = 1;
+				run = 0;
+			} else if (++run > worst) {
+				worst = run;
+				if (worst > RECUR_MAX_EMPTY_DAYS)
+					return worst;
+			}
+		}
+		w = (w + 1) % 7;
+		if (++d > days_in(m, leap_year(y))) {
+			d = 1;
+			if (++m > 12) {
+				m = 1;
+				y++;
+			}
+		}
+	}
+	return any ? worst : -1;
+}
+
+/* Refuses (why, -1) a rule that never occurs or whose occurrences lie too
+ * far apart for libical to find the next one in bounded work (see above).
+ * lt: DTSTART as local time. */
+static int
+rule_density(const struct rule_parts *p, struct icaltimetype lt, char *why,
+    size_t whylen)
+{
+	static const char *const unit[] = { "", "days", "days", "months",
+	    "years" };
+	long	 gap, max, nosetpos = -1;
+
+	switch (p->freq) {
+	case F_MONTHLY:
+		gap = monthly_gap(p, lt.year, lt.month, lt.day, 1);
+		if (gap == -1 && p->has_bysetpos)
+			nosetpos = monthly_gap(p, lt.year, lt.month, lt.day, 0);
+		max = RECUR_MAX_EMPTY_MONTHS;
+		break;
+	case F_YEARLY:
+		gap = yearly_gap(p, lt.year, lt.month, lt.day, 1);
+		if (gap == -1 && p->has_bysetpos)
+			nosetpos = yearly_gap(p, lt.year, lt.month, lt.day, 0);
+		max = RECUR_MAX_EMPTY_YEARS;
+		break;
+	default:
+		gap = daily_gap(p, lt.year, lt.month, lt.day);
+		max = RECUR_MAX_EMPTY_DAYS;
+		break;
+	}
+	if (gap == -1 && nosetpos != -1) {
+		snprintf(why, whylen, "the rule never occurs: BYSETPOS asks for "
+		    "more occurrences than any %s it reaches has",
+		    p->freq == F_MONTHLY ? "month" : "year");
+		return -1;
+	}
+	if (gap == -1) {
+		snprintf(why, whylen, "the rule never occurs: no %s it reaches "
+		    "has a day matching all its BY parts",
+		    p->freq == F_MONTHLY ? "month" : p->freq == F_YEARLY ?
+		    "year" : "day");
+		return -1;
+	}
+	if (gap > max) {
+		snprintf(why, whylen, "the rule occurs too rarely: it can go "
+		    "more than %ld %s%s without an occurrence", max,
+		    p->interval > 1 ? "visited " : "", unit[p->freq]);
+		return -1;
+	}
+	return 0;
+}
+
 /* Checks the rule's parts and writes its upper-cased text into out. */
 static int
 rule_check(const char *value, int all_day, struct rule_parts *p, char *out,
@@ -391,6 +833,7 @@ rule_check(const char *value, int all_day, struct rule_parts *p, char *out,
 
 	memset(p, 0, sizeof(*p));
 	p->interval = 1;
+	p->wkst = 1;
 	if (n == 0 || n >= outlen) {
 		snprintf(why, whylen, "the rule is empty or too long");
 		return -1;
@@ -512,7 +955,7 @@ rule_check(const char *value, int all_day, struct rule_parts *p, char *out,
 				goto badlist;
 			break;
 		case 10:
-			if (weekday(v, vlen) == -1) {
+			if ((p->wkst = weekday(v, vlen)) == -1) {
 				snprintf(why, whylen, "WKST must be a weekday "
 				    "(MO..SU)");
 				return -1;
@@ -565,6 +1008,12 @@ badlist:
 	if ((p->has_byyearday || p->has_byweekno) && p->freq != F_YEARLY) {
 		snprintf(why, whylen, "BYYEARDAY and BYWEEKNO need "
 		    "FREQ=YEARLY");
+		return -1;
+	}
+	/* libical's expand_year_days cannot do these (its iterator fails). */
+	if (p->has_byyearday && (p->has_bymonth || p->has_bymonthday)) {
+		snprintf(why, whylen, "BYYEARDAY cannot be combined with "
+		    "BYMONTH or BYMONTHDAY");
 		return -1;
 	}
 	if (p->has_bysetpos && !p->has_byday && !p->has_bymonthday &&
@@ -785,29 +1234,68 @@ recur_free(struct recur *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Times the first occurrences of the rule: a rule that libical needs long
- * to satisfy would make every listing slow. */
+/* Work done by one iterator call that went from prev to next (both local
+ * times): the periods libical walked to get there, weighted by what each
+ * costs it, at least one unit (see RECUR_MAX_WORK). */
+static long
+walk_cost(const struct icalrecurrencetype *rule, struct icaltimetype prev,
+    struct icaltimetype next)
+{
+	int64_t	 d;
+	long	 slots = 0;
+	int	 k = rule->interval > 0 ? rule->interval : 1;
+
+	switch (rule->freq) {
+	case ICAL_YEARLY_RECURRENCE:
+		d = (int64_t)(next.year - prev.year) / k * 30;
+		break;
+	case ICAL_MONTHLY_RECURRENCE:
+		d = ((int64_t)(next.year - prev.year) * 12 + next.month -
+		    prev.month) / k * 2;
+		break;
+	case ICAL_WEEKLY_RECURRENCE:
+		while (slots < ICAL_BY_DAY_SIZE &&
+		    rule->by_day[slots] != ICAL_RECURRENCE_ARRAY_MAX)
+			slots++;
+		d = (rfc3339_days_from_civil(next.year, next.month, next.day) -
+		    rfc3339_days_from_civil(prev.year, prev.month, prev.day)) *
+		    (slots ? slots : 1) / (7 * k);
+		break;
+	default:
+		d = (rfc3339_days_from_civil(next.year, next.month, next.day) -
+		    rfc3339_days_from_civil(prev.year, prev.month, prev.day)) /
+		    k;
+		break;
+	}
+	if (d < 1)
+		d = 1;
+	return (long)(d > RECUR_MAX_WORK ? RECUR_MAX_WORK : d);
+}
+
+/* Produces the first occurrences of a new rule within RECUR_MAX_WORK: a
+ * rule libical cannot start (its iterator fails) or that needs more work
+ * for them would make every listing of it slow. Counts, never times, so
+ * that the answer is the same on a loaded machine. */
 static int
 rule_trial(const struct recur *r, time_t dtstart, int all_day,
     icaltimezone *z)
 {
 	icalrecur_iterator	*it;
-	struct icaltimetype	 tt;
-	int64_t			 t0 = clock_mono_us();
+	struct icaltimetype	 tt, prev = zone_local(z, dtstart, all_day);
+	long			 work = 0;
 	int			 i;
 
-	if ((it = icalrecur_iterator_new(r->rule, zone_local(z, dtstart,
-	    all_day))) == NULL)
+	if ((it = icalrecur_iterator_new(r->rule, prev)) == NULL)
 		return -1;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 3 && work <= RECUR_MAX_WORK; i++) {
 		tt = icalrecur_iterator_next(it);
 		if (icaltime_is_null_time(tt))
 			break;
-		if (clock_mono_us() - t0 > RECUR_TRIAL_MS * 1000)
-			break;
+		work += walk_cost(&r->rule, prev, tt);
+		prev = tt;
 	}
 	icalrecur_iterator_free(it);
-	return clock_mono_us() - t0 > RECUR_TRIAL_MS * 1000 ? -1 : 0;
+	return work > RECUR_MAX_WORK ? -1 : 0;
 }
 
 enum recur_rc
@@ -869,6 +1357,11 @@ recur_parse(struct recur *r, const char *const *lines, size_t n,
 				seterr(err, (int)i, "the rule never occurs: "
 				    "INTERVAL never reaches a month BYMONTH "
 				    "allows");
+				goto fail;
+			}
+			if (rule_density(&p, zone_local(z, dtstart, all_day),
+			    why, sizeof(why)) == -1) {
+				seterr(err, (int)i, why);
 				goto fail;
 			}
 			r->rule = icalrecurrencetype_from_string(norm + 6);
@@ -940,8 +1433,8 @@ struct stream {
 	int			 rule_has;	/* rule_next is valid */
 	time_t			 rule_next;
 	long			 rule_left;	/* -1: libical bounds it */
-	long			 steps;
-	int64_t			 deadline;	/* monotonic microseconds */
+	long			 work;		/* see RECUR_MAX_WORK */
+	struct icaltimetype	 prev;		/* where the iterator stood */
 	int			 capped;
 	int			 dt_done;
 	time_t			 dtstart;
@@ -956,17 +1449,19 @@ rule_pull(struct stream *s)
 	s->rule_has = 0;
 	if (s->it == NULL || s->rule_left == 0)
 		return;
-	/* A rule can be cheap to start and then sparse: bound both the
-	 * number of steps and the time they take. */
-	if (s->steps >= RECUR_MAX_STEPS || ((s->steps & 31) == 31 &&
-	    clock_mono_us() > s->deadline)) {
+	/* Counted, not timed: the same series gives the same list on a
+	 * loaded machine, and rule_density bounds what one call walks. */
+	if (s->work >= RECUR_MAX_WORK) {
 		s->capped = 1;
 		return;
 	}
-	s->steps++;
 	tt = icalrecur_iterator_next(s->it);
-	if (icaltime_is_null_time(tt))
+	if (icaltime_is_null_time(tt)) {
+		s->work++;
 		return;
+	}
+	s->work += walk_cost(&s->r->rule, s->prev, tt);
+	s->prev = tt;
 	s->rule_next = zone_instant(s->z, tt);
 	s->rule_has = 1;
 	if (s->rule_left > 0)
@@ -992,21 +1487,24 @@ expand(const struct recur *r, time_t dtstart, int all_day, icaltimezone *z,
 	enum expand_end	 end = EXPAND_DONE;
 
 	memset(&s, 0, sizeof(s));
-	s.deadline = clock_mono_us() + RECUR_BUDGET_MS * 1000;
 	s.r = r;
 	s.z = z;
 	s.all_day = all_day;
 	s.dtstart = dtstart;
 	s.rule_left = -1;
 	if (r != NULL && r->has_rule) {
-		s.it = icalrecur_iterator_new(r->rule, zone_local(z, dtstart,
-		    all_day));
-		if (s.it != NULL && r->count == 0 && from > dtstart + 2 * 86400 &&
-		    !icalrecur_iterator_set_start(s.it, zone_local(z,
-		    from - 2 * 86400, all_day))) {
-			icalrecur_iterator_free(s.it);
-			s.it = icalrecur_iterator_new(r->rule,
-			    zone_local(z, dtstart, all_day));
+		s.prev = zone_local(z, dtstart, all_day);
+		s.it = icalrecur_iterator_new(r->rule, s.prev);
+		if (s.it != NULL && r->count == 0 && from > dtstart + 2 * 86400) {
+			if (icalrecur_iterator_set_start(s.it, zone_local(z,
+			    from - 2 * 86400, all_day)))
+				s.prev = zone_local(z, from - 2 * 86400,
+				    all_day);
+			else {
+				icalrecur_iterator_free(s.it);
+				s.it = icalrecur_iterator_new(r->rule,
+				    zone_local(z, dtstart, all_day));
+			}
 		}
 		rule_pull(&s);
 		/* DTSTART counts as the first instance even when the rule

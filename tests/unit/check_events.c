@@ -1197,6 +1197,258 @@ START_TEST(series_memo_equals_direct)
 }
 END_TEST
 
+static int
+count_cb(time_t t, void *arg)
+{
+	(void)t;
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* Issue 13: rules whose periods are empty or far apart made one libical
+ * call search for seconds (up to the year 20000, or without end); they are
+ * refused from the rule alone, quickly, also when read back from storage
+ * (flags 0). */
+START_TEST(recur_sparse_rules_refused_fast)
+{
+	static const struct {
+		const char	*rule, *start, *why;
+	} bad[] = {
+		{ "RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=31;"
+		    "BYMONTH=2", "2026-01-05T09:00:00Z", "BYSETPOS" },
+		{ "RRULE:FREQ=YEARLY;BYMONTH=2;BYDAY=MO,TU,WE,TH,FR,SA,SU;"
+		    "BYSETPOS=30", "2026-01-05T09:00:00Z", "BYSETPOS" },
+		{ "RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=-30;"
+		    "BYMONTH=2", "2026-01-05T09:00:00Z", "BYSETPOS" },
+		{ "RRULE:FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29",
+		    "2025-03-01T09:00:00Z", "never" },
+		{ "RRULE:FREQ=MONTHLY;INTERVAL=12;BYMONTHDAY=31",
+		    "2026-04-05T09:00:00Z", "never" },
+		{ "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=SU",
+		    "2026-01-05T09:00:00Z", "too rarely" },
+		{ "RRULE:FREQ=DAILY;INTERVAL=7;BYDAY=MO",
+		    "2026-01-06T09:00:00Z", "never" },
+		{ "RRULE:FREQ=YEARLY;BYYEARDAY=366;BYMONTH=12",
+		    "2026-01-05T09:00:00Z", "BYYEARDAY" },
+	};
+	struct recur		 r;
+	struct recur_error	 err;
+	size_t			 i;
+	int64_t			 t0;
+	unsigned		 flags;
+	const char		*l[1];
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (flags = 0; flags <= RECUR_TRIAL; flags += RECUR_TRIAL) {
+			l[0] = bad[i].rule;
+			t0 = clock_mono_us();
+			ck_assert_msg(recur_parse(&r, l, 1, T(bad[i].start), 0,
+			    zone_find("UTC"), flags, &err) == RECUR_INVALID,
+			    "accepted %s", bad[i].rule);
+			ck_assert_msg(clock_mono_us() - t0 < 100000,
+			    "%s took %lld us", bad[i].rule,
+			    (long long)(clock_mono_us() - t0));
+			ck_assert_int_eq(err.index, 0);
+			ck_assert_msg(strstr(err.msg, bad[i].why) != NULL,
+			    "%s: %s", bad[i].rule, err.msg);
+		}
+}
+END_TEST
+
+/* Sparse rules people do use stay accepted. */
+START_TEST(recur_sparse_rules_people_use)
+{
+	static const char *const good[] = {
+		"RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+		"RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1",
+		"RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=29;"
+		    "BYMONTH=2",
+		"RRULE:FREQ=MONTHLY;BYMONTHDAY=31",
+		"RRULE:FREQ=MONTHLY;BYMONTHDAY=-1",
+		"RRULE:FREQ=MONTHLY;BYDAY=5FR",
+		"RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+		"RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=23",
+		"RRULE:FREQ=MONTHLY;BYMONTHDAY=13;BYDAY=FR",
+		"RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=-1TH",
+		"RRULE:FREQ=YEARLY;BYDAY=-1SU",
+		"RRULE:FREQ=YEARLY;BYYEARDAY=366",
+		"RRULE:FREQ=YEARLY;BYDAY=53MO",
+		"RRULE:FREQ=DAILY;BYMONTH=12",
+		"RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR",
+		"RRULE:FREQ=DAILY;BYMONTHDAY=31",
+		"RRULE:FREQ=WEEKLY;BYMONTH=1;BYDAY=MO",
+		"RRULE:FREQ=WEEKLY;INTERVAL=2;BYMONTH=6,7,8;BYDAY=SA",
+	};
+	struct recur		 r;
+	struct recur_error	 err;
+	size_t			 i;
+	const char		*l[1];
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		l[0] = good[i];
+		ck_assert_msg(recur_parse(&r, l, 1, T("2024-01-05T09:00:00Z"), 0,
+		    zone_find("Europe/Berlin"), RECUR_TRIAL, &err) == RECUR_OK,
+		    "refused %s: %s", good[i], err.msg);
+		recur_free(&r);
+	}
+}
+END_TEST
+
+static int
+rnd(unsigned *seed, int n)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (int)((*seed >> 16) % (unsigned)n);
+}
+
+/* The sparseness check reads the BY parts as libical does: for random
+ * rules it accepts, libical's iterator never walks more than
+ * RECUR_MAX_EMPTY_* empty periods between two occurrences (a rule it got
+ * wrong would show up as a walk to the year 20000, or a hang). */
+START_TEST(recur_density_agrees_with_libical)
+{
+	static const char *const freqs[] = { "DAILY", "WEEKLY", "MONTHLY",
+	    "YEARLY" };
+	static const char *const days[] = { "SU", "MO", "TU", "WE", "TH",
+	    "FR", "SA" };
+	unsigned	 seed = 13;
+	char		 rule[400];
+	const char	*l[1] = { rule };
+	struct recur	 r;
+	struct recur_error err;
+	icalrecur_iterator *it;
+	struct icaltimetype prev, tt;
+	int		 i, j, k, n, fq, accepted = 0, refused = 0;
+	long		 walked, limit;
+	size_t		 o;
+	time_t		 start;
+
+	for (i = 0; i < 400; i++) {
+		fq = rnd(&seed, 4);
+		o = (size_t)snprintf(rule, sizeof(rule), "RRULE:FREQ=%s",
+		    freqs[fq]);
+		if (rnd(&seed, 3) == 0)
+			o += (size_t)snprintf(rule + o, sizeof(rule) - o,
+			    ";INTERVAL=%d", 1 + rnd(&seed, 13));
+		if (rnd(&seed, 5) < 2) {
+			n = 1 + rnd(&seed, 3);
+			o += (size_t)snprintf(rule + o, sizeof(rule) - o,
+			    ";BYMONTH=");
+			for (j = 0; j < n; j++)
+				o += (size_t)snprintf(rule + o, sizeof(rule) -
+				    o, "%s%d", j ? "," : "", 1 + rnd(&seed, 12));
+		}
+		if (fq != 1 && rnd(&seed, 5) < 2) {
+			n = 1 + rnd(&seed, 3);
+			o += (size_t)snprintf(rule + o, sizeof(rule) - o,
+			    ";BYMONTHDAY=");
+			for (j = 0; j < n; j++)
+				o += (size_t)snprintf(rule + o, sizeof(rule) -
+				    o, "%s%d", j ? "," : "", (rnd(&seed, 2) ? 1 : -1) *
+				    (1 + (rnd(&seed, 2) ? 27 + rnd(&seed, 4) : rnd(&seed, 31))));
+		}
+		if (rnd(&seed, 2)) {
+			n = 1 + rnd(&seed, 4);
+			o += (size_t)snprintf(rule + o, sizeof(rule) - o,
+			    ";BYDAY=");
+			for (j = 0; j < n; j++) {
+				k = fq >= 2 && rnd(&seed, 2) ? (rnd(&seed, 2) ? 1 : -1) *
+				    (1 + rnd(&seed, 5)) : 0;
+				o += (size_t)snprintf(rule + o, sizeof(rule) -
+				    o, "%s", j ? "," : "");
+				if (k != 0)
+					o += (size_t)snprintf(rule + o,
+					    sizeof(rule) - o, "%d", k);
+				o += (size_t)snprintf(rule + o, sizeof(rule) -
+				    o, "%s", days[rnd(&seed, 7)]);
+			}
+		}
+		if (fq == 3 && rnd(&seed, 5) == 0)
+			o += (size_t)snprintf(rule + o, sizeof(rule) - o,
+			    ";BYYEARDAY=%d", (rnd(&seed, 2) ? 1 : -1) * (1 + rnd(&seed, 366)));
+		if (fq >= 2 && rnd(&seed, 3) == 0)
+			o += (size_t)snprintf(rule + o, sizeof(rule) - o,
+			    ";BYSETPOS=%d", (rnd(&seed, 2) ? 1 : -1) * (1 + rnd(&seed, 31)));
+		start = T("1995-01-01T09:00:00Z") + (time_t)rnd(&seed, 40 * 365) *
+		    86400;
+		if (recur_parse(&r, l, 1, start, 0, zone_find("UTC"), 0,
+		    &err) != RECUR_OK) {
+			refused++;
+			continue;
+		}
+		accepted++;
+		prev = zone_local(zone_find("UTC"), start, 0);
+		it = icalrecur_iterator_new(r.rule, prev);
+		ck_assert_msg(it != NULL, "%s: no iterator", rule);
+		k = r.rule.interval > 0 ? r.rule.interval : 1;
+		for (j = 0; j < 60; j++) {
+			tt = icalrecur_iterator_next(it);
+			if (icaltime_is_null_time(tt))
+				break;
+			if (fq == 3) {
+				walked = (tt.year - prev.year) / k;
+				limit = RECUR_MAX_EMPTY_YEARS + 1;
+			} else if (fq == 2) {
+				walked = ((tt.year - prev.year) * 12 +
+				    tt.month - prev.month) / k;
+				limit = RECUR_MAX_EMPTY_MONTHS + 1;
+			} else {
+				walked = (long)(rfc3339_days_from_civil(tt.year,
+				    tt.month, tt.day) - rfc3339_days_from_civil(
+				    prev.year, prev.month, prev.day)) / k;
+				limit = (RECUR_MAX_EMPTY_DAYS + 1) *
+				    (fq == 1 ? 7 : 1);
+			}
+			ck_assert_msg(walked <= limit, "%s from %04d-%02d-%02d: "
+			    "libical walked %ld periods to %04d-%02d-%02d",
+			    rule, prev.year, prev.month, prev.day, walked,
+			    tt.year, tt.month, tt.day);
+			prev = tt;
+		}
+		/* Endless rules run on to libical's last year. */
+		ck_assert_msg(j == 60 || prev.year > 2582 - 41 * k,
+		    "%s: libical ended in %d", rule, prev.year);
+		icalrecur_iterator_free(it);
+		recur_free(&r);
+	}
+	/* Both sides are exercised. */
+	ck_assert_int_gt(accepted, 100);
+	ck_assert_int_gt(refused, 20);
+}
+END_TEST
+
+/* An expansion stops after RECUR_MAX_WORK, counted from the periods
+ * libical walked, not timed: the same answer on a loaded machine, and a
+ * sparse rule stops after fewer occurrences than a dense one. */
+START_TEST(recur_expand_work_counted)
+{
+	static const char *const sparse[] = { "RRULE:FREQ=DAILY;BYMONTH=1" };
+	static const char *const dense[] = { "RRULE:FREQ=DAILY" };
+	struct recur		 r;
+	struct recur_error	 err;
+	long			 n1 = 0, n2 = 0, n3 = 0;
+	time_t			 s = T("2026-01-01T09:00:00Z");
+
+	ck_assert_int_eq(recur_parse(&r, sparse, 1, s, 0, zone_find("UTC"),
+	    RECUR_TRIAL, &err), RECUR_OK);
+	ck_assert_int_eq(recur_expand(&r, s, 0, zone_find("UTC"), s,
+	    T("2199-01-01T00:00:00Z"), count_cb, &n1), -1);
+	ck_assert_int_eq(recur_expand(&r, s, 0, zone_find("UTC"), s,
+	    T("2199-01-01T00:00:00Z"), count_cb, &n2), -1);
+	recur_free(&r);
+	ck_assert_int_eq(n1, n2);
+	/* A January day costs one unit, the walk to the next January 335. */
+	ck_assert_int_gt(n1, 31 * (RECUR_MAX_WORK / 366) - 62);
+	ck_assert_int_lt(n1, 31 * (RECUR_MAX_WORK / 366) + 62);
+	ck_assert_int_eq(recur_parse(&r, dense, 1, s, 0, zone_find("UTC"),
+	    RECUR_TRIAL, &err), RECUR_OK);
+	ck_assert_int_eq(recur_expand(&r, s, 0, zone_find("UTC"), s,
+	    T("2199-01-01T00:00:00Z"), count_cb, &n3), -1);
+	recur_free(&r);
+	ck_assert_int_eq(n3, RECUR_MAX_WORK);
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -1227,6 +1479,10 @@ events_suite(void)
 	tcase_add_test(tc, ics_broken_lines);
 	tcase_add_test(tc, occache_basics);
 	tcase_add_test(tc, series_memo_equals_direct);
+	tcase_add_test(tc, recur_sparse_rules_refused_fast);
+	tcase_add_test(tc, recur_sparse_rules_people_use);
+	tcase_add_test(tc, recur_density_agrees_with_libical);
+	tcase_add_test(tc, recur_expand_work_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }
