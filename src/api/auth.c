@@ -9,9 +9,14 @@
 #include "api/app.h"
 #include "api/authform.h"
 #include "auth/account.h"
+#include "auth/device.h"
 #include "auth/identity.h"
 #include "auth/session.h"
+#include "auth/throttle.h"
 #include "auth/verify.h"
+
+/* Where browsers send the device cookie back: sign-in only. */
+#define AUTH_DEVICE_PATH	"/api/v1/auth/login"
 
 static void
 fail(struct http_req *req, enum account_rc rc)
@@ -42,8 +47,10 @@ accepted(struct http_req *req)
 	http_json(req, 202, o);
 }
 
+/* device: a fresh device token to hand out with the tokens, or NULL. */
 static void
-send_tokens(struct http_req *req, const struct session_tokens *t)
+send_tokens(struct http_req *req, const struct session_tokens *t,
+    const char *device)
 {
 	json_object *o;
 
@@ -61,10 +68,45 @@ send_tokens(struct http_req *req, const struct session_tokens *t)
 	    json_object_new_string("Bearer"));
 	json_object_object_add(o, "expires_in",
 	    json_object_new_int64(t->expires_in));
+	if (device != NULL && *device != '\0')
+		json_object_object_add(o, "device_token",
+		    json_object_new_string(device));
 	/* RFC 6749 5.1: token answers are never cached. */
 	(void)http_add_header(req, "Cache-Control", "no-store");
 	(void)http_add_header(req, "Pragma", "no-cache");
 	http_json(req, 200, o);
+}
+
+/* The account-mail budget of the client's network and of the service,
+ * taken before anything looks at the address, so that a 429 says nothing
+ * about it. 0 when there was room; -1 after answering 429 (or 503/500). */
+static int
+mail_budget(struct app *app, struct http_req *req)
+{
+	enum throttle_scope	scope;
+	enum account_rc		rc;
+	long			retry;
+
+	rc = throttle_account_mail(app->db, app->conf, req->remote_addr,
+	    time(NULL), &scope, &retry);
+	if (rc == ACCOUNT_OK)
+		return 0;
+	if (rc != ACCOUNT_LIMITED) {
+		fail(req, rc);
+		return -1;
+	}
+	metrics_count(app->metrics, scope == THROTTLE_GLOBAL ?
+	    METRICS_MAIL_LIMITED_GLOBAL : METRICS_MAIL_LIMITED_NETWORK);
+	(void)http_add_header(req, "Retry-After", "%ld", retry);
+	if (scope == THROTTLE_GLOBAL)
+		http_error(req, 429, "rate_limited", NULL, "the service has "
+		    "sent all the account mail it may for now; retry in %ld "
+		    "seconds", retry);
+	else
+		http_error(req, 429, "rate_limited", NULL, "too many account "
+		    "mails were asked for from this network; retry in %ld "
+		    "seconds", retry);
+	return -1;
 }
 
 void
@@ -86,7 +128,7 @@ api_auth_signup(void *ctx, struct http_req *req)
 	    authform_email(req, body, "email", email) == -1 ||
 	    authform_password(req, body, "password", &pw, &pwlen) == -1 ||
 	    authform_string(req, body, "name", 0, ACCOUNT_NAME_MAX, &name) ==
-	    -1)
+	    -1 || mail_budget(app, req) == -1)
 		goto out;
 	if ((rc = account_signup(app->db, app->identity, email, pw, pwlen,
 	    name, uid)) != ACCOUNT_OK) {
@@ -158,7 +200,8 @@ address_only(struct app *app, struct http_req *req,
 	if (http_json_body(req, &body) == -1)
 		return;
 	if (authform_only(req, body, fields) == -1 ||
-	    authform_email(req, body, "email", email) == -1)
+	    authform_email(req, body, "email", email) == -1 ||
+	    mail_budget(app, req) == -1)
 		goto out;
 	if ((rc = fn(app->db, app->identity, email)) != ACCOUNT_OK) {
 		fail(req, rc);
@@ -185,49 +228,124 @@ api_auth_forgot(void *ctx, struct http_req *req)
  * failure. */
 static void
 answer_tokens(struct http_req *req, enum account_rc rc,
-    const struct session_tokens *t, const char *why)
+    const struct session_tokens *t, const char *why, const char *device)
 {
 	if (rc == ACCOUNT_DENIED)
 		deny(req, why);
 	else if (rc != ACCOUNT_OK)
 		fail(req, rc);
 	else
-		send_tokens(req, t);
+		send_tokens(req, t, device);
 }
 
+/* The values of every aurora_device cookie in the Cookie header (a browser
+ * sends one per matching path), at most ACCOUNT_DEVICES_MAX of them into
+ * cl; values too long to be ours are skipped. */
+static void
+device_cookies(struct http_req *req, struct account_client *cl,
+    char vals[][DEVICE_TOKEN_MAX + 1])
+{
+	const char	*h, *p, *end, *eq;
+	size_t		 nlen = strlen(DEVICE_COOKIE), vlen;
+
+	if ((h = http_header_in(req, "HTTP_COOKIE")) == NULL)
+		return;
+	for (p = h; *p != '\0' && cl->ndevices < ACCOUNT_DEVICES_MAX;
+	    p = *end != '\0' ? end + 1 : end) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((end = strchr(p, ';')) == NULL)
+			end = p + strlen(p);
+		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL ||
+		    (size_t)(eq - p) != nlen || strncmp(p, DEVICE_COOKIE, nlen)
+		    != 0)
+			continue;
+		vlen = (size_t)(end - eq - 1);
+		while (vlen > 0 && (eq[vlen] == ' ' || eq[vlen] == '\t'))
+			vlen--;
+		if (vlen == 0 || vlen > DEVICE_TOKEN_MAX)
+			continue;
+		memcpy(vals[cl->ndevices], eq + 1, vlen);
+		vals[cl->ndevices][vlen] = '\0';
+		cl->devices[cl->ndevices] = vals[cl->ndevices];
+		cl->ndevices++;
+	}
+}
+
+/* Hands a fresh device token to a browser: HttpOnly (scripts never need
+ * it), SameSite=Strict, only ever sent back to sign-in, and Secure when
+ * the service is reached over https. */
+static void
+set_device_cookie(struct app *app, struct http_req *req, const char *token)
+{
+	const char	*https = http_getenv(req, "HTTPS");
+	int		 secure;
+
+	secure = (https != NULL && strcmp(https, "on") == 0) ||
+	    strncmp(app->conf->public_url, "https://", 8) == 0;
+	(void)http_add_header(req, "Set-Cookie", "%s=%s; Path=%s; Max-Age=%d; "
+	    "HttpOnly; SameSite=Strict%s", DEVICE_COOKIE, token,
+	    AUTH_DEVICE_PATH, app->conf->login_device_ttl,
+	    secure ? "; Secure" : "");
+}
+
+/* The device token travels in the aurora_device cookie (browsers: script
+ * never sees it) or, for an app that sends a "device_token" member (its
+ * stored token, or "" the first time), in the body as well: each sign-in
+ * hands out a fresh one. */
 void
 api_auth_login(void *ctx, struct http_req *req)
 {
-	static const char *const fields[] = { "email", "password", NULL };
+	static const char *const fields[] = {
+		"email", "password", "device_token", NULL
+	};
 	struct app		*app = ctx;
 	struct account_user	 u;
+	struct account_client	 cl;
 	struct session_tokens	 t;
 	json_object		*body = NULL;
-	const char		*pw;
+	const char		*pw, *dt = NULL;
 	char			 email[ACCOUNT_EMAIL_MAX + 1];
+	char			 vals[ACCOUNT_DEVICES_MAX][DEVICE_TOKEN_MAX + 1];
 	size_t			 pwlen;
-	long			 retry = 0;
 	enum account_rc		 rc;
+	int			 in_body;
 
 	memset(&t, 0, sizeof(t));
+	memset(&cl, 0, sizeof(cl));
 	if (http_json_body(req, &body) == -1)
 		return;
 	if (authform_only(req, body, fields) == -1 ||
 	    authform_email(req, body, "email", email) == -1 ||
-	    authform_password(req, body, "password", &pw, &pwlen) == -1)
+	    authform_password(req, body, "password", &pw, &pwlen) == -1 ||
+	    (in_body = authform_string(req, body, "device_token", 0,
+	    DEVICE_TOKEN_MAX, &dt)) == -1)
 		goto out;
-	rc = account_login(app->db, app->identity, email, pw, pwlen,
-	    req->remote_addr, &u, &retry);
+	cl.addr = req->remote_addr;
+	if (dt != NULL && *dt != '\0')
+		cl.devices[cl.ndevices++] = dt;
+	device_cookies(req, &cl, vals);
+	rc = account_login(app->db, app->identity, email, pw, pwlen, &cl, &u);
 	if (rc == ACCOUNT_LIMITED) {
-		(void)http_add_header(req, "Retry-After", "%ld", retry);
+		metrics_count(app->metrics,
+		    cl.limited_by == ACCOUNT_LIMIT_ADDRESS ?
+		    METRICS_LOGIN_LIMITED_ADDRESS :
+		    cl.limited_by == ACCOUNT_LIMIT_DEVICE ?
+		    METRICS_LOGIN_LIMITED_DEVICE : METRICS_LOGIN_LIMITED_ACCOUNT);
+		(void)http_add_header(req, "Retry-After", "%ld",
+		    cl.retry_after);
 		http_error(req, 429, "rate_limited", NULL,
-		    "too many failed sign-ins; retry in %ld seconds", retry);
+		    "too many failed sign-ins; retry in %ld seconds",
+		    cl.retry_after);
 		goto out;
 	}
 	/* session_open never denies: a 401 here is about the password. */
 	if (rc == ACCOUNT_OK)
 		rc = session_open(app->db, app->identity, &u, time(NULL), &t);
-	answer_tokens(req, rc, &t, "incorrect email or password");
+	if (rc == ACCOUNT_OK && cl.new_device[0] != '\0')
+		set_device_cookie(app, req, cl.new_device);
+	answer_tokens(req, rc, &t, "incorrect email or password",
+	    in_body == 1 ? cl.new_device : NULL);
 out:
 	session_tokens_free(&t);
 	json_object_put(body);
@@ -262,7 +380,7 @@ api_auth_refresh(void *ctx, struct http_req *req)
 	if (refresh_body(req, &body, &refresh) == -1)
 		goto out;
 	rc = session_refresh(app->db, app->identity, refresh, time(NULL), &t);
-	answer_tokens(req, rc, &t, "the refresh token is not valid");
+	answer_tokens(req, rc, &t, "the refresh token is not valid", NULL);
 out:
 	session_tokens_free(&t);
 	json_object_put(body);

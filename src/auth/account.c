@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "auth/account.h"
+#include "auth/device.h"
 #include "auth/session.h"
 #include "core/log.h"
 
@@ -122,27 +123,36 @@ static const struct db_stmt st_notify = {
 	0, 0
 };
 
+/* Failures in the window: of the account ($1), of unknown clients at the
+ * address ($2; failures made with a valid device token do not count
+ * there), and of the device ($4, '' when none). A device is bound to one
+ * account, so its failures are among the account's. */
 static const struct db_stmt st_fail_counts = {
 	"account_fail_counts",
 	"SELECT count(*) FILTER (WHERE email_hash = decode($1, 'hex')), "
 	"       COALESCE(extract(epoch FROM now() - max(at) FILTER "
 	"                (WHERE email_hash = decode($1, 'hex'))), 0)::float8, "
-	"       count(*) FILTER (WHERE addr = $2), "
+	"       count(*) FILTER (WHERE addr = $2 AND device IS NULL), "
 	"       COALESCE(extract(epoch FROM now() - max(at) FILTER "
-	"                (WHERE addr = $2)), 0)::float8 "
+	"                (WHERE addr = $2 AND device IS NULL)), 0)::float8, "
+	"       count(*) FILTER (WHERE device = decode(NULLIF($4, ''), 'hex')), "
+	"       COALESCE(extract(epoch FROM now() - max(at) FILTER "
+	"                (WHERE device = decode(NULLIF($4, ''), 'hex'))), "
+	"                0)::float8 "
 	"  FROM auth_login_failures "
 	" WHERE at > now() - make_interval(secs => $3::int) "
-	"   AND (email_hash = decode($1, 'hex') OR addr = $2)",
-	3, 1
+	"   AND (email_hash = decode($1, 'hex') OR "
+	"        (addr = $2 AND device IS NULL))",
+	4, 1
 };
 
 static const struct db_stmt st_fail_add = {
 	"account_fail_add",
 	"WITH old AS (DELETE FROM auth_login_failures "
 	"              WHERE at < now() - make_interval(secs => $3::int)) "
-	"INSERT INTO auth_login_failures (email_hash, addr) "
-	"VALUES (decode($1, 'hex'), $2)",
-	3, 0
+	"INSERT INTO auth_login_failures (email_hash, addr, device) "
+	"VALUES (decode($1, 'hex'), $2, decode(NULLIF($4, ''), 'hex'))",
+	4, 0
 };
 
 static const struct db_stmt st_fail_clear = {
@@ -836,45 +846,117 @@ slow_down(long n, double since, int max, int window)
 	return (long)ceil(delay - since);
 }
 
+/* The server's secret (auth_secret.pepper) as 32 bytes: the key of
+ * device tokens. */
+static enum db_rc
+device_secret(struct db *db, unsigned char out[32])
+{
+	PGresult	*res = NULL;
+	const char	*h;
+	enum db_rc	 rc;
+	int		 i, hi, lo;
+
+	if ((rc = db_exec(db, &st_pepper, NULL, &res)) != DB_OK)
+		return rc;
+	rc = DB_ERROR;
+	if (PQntuples(res) != 1 || PQgetlength(res, 0, 0) != 64)
+		goto out;
+	h = PQgetvalue(res, 0, 0);
+	for (i = 0; i < 32; i++) {
+		hi = h[2 * i] <= '9' ? h[2 * i] - '0' : h[2 * i] - 'a' + 10;
+		lo = h[2 * i + 1] <= '9' ? h[2 * i + 1] - '0' :
+		    h[2 * i + 1] - 'a' + 10;
+		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+			goto out;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	rc = DB_OK;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* The largest of the waits, and which limit it is. */
+static void
+limit_pick(struct account_client *cl, long wait, int by)
+{
+	if (wait > cl->retry_after) {
+		cl->retry_after = wait;
+		cl->limited_by = by;
+	}
+}
+
 enum account_rc
 account_login(struct db *db, const struct identity *id, const char *email,
-    const char *password, size_t pwlen, const char *addr,
-    struct account_user *u, long *retry_after)
+    const char *password, size_t pwlen, struct account_client *cl,
+    struct account_user *u)
 {
 	const struct conf	*c = id->conf;
 	PGresult		*res = NULL;
-	const char		*p[3], *hash;
-	char			 key[65], window[16], client[65];
+	const char		*p[4], *hash;
+	char			 key[65], window[16], client[65], dev[65] = "";
 	char			 newhash[PASSWD_HASH_MAX + 1];
-	long			 wait_acct, wait_addr;
+	unsigned char		 secret[32];
+	int			 have_secret = 0;
+	size_t			 i;
 	enum db_rc		 drc;
 	enum account_rc		 rc = ACCOUNT_ERROR;
 	int			 ok, usable;
+	time_t			 now = time(NULL);
 
 	memset(u, 0, sizeof(*u));
-	*retry_after = 0;
+	cl->retry_after = 0;
+	cl->limited_by = ACCOUNT_LIMIT_NONE;
+	cl->trusted = 0;
+	cl->new_device[0] = '\0';
 	if (email_key(email, key) == -1)
 		return ACCOUNT_DENIED;
-	snprintf(client, sizeof(client), "%s", addr != NULL && *addr != '\0' ?
-	    addr : "-");
+	snprintf(client, sizeof(client), "%s", cl->addr != NULL &&
+	    *cl->addr != '\0' ? cl->addr : "-");
 	snprintf(window, sizeof(window), "%d", c->login_failure_window);
+
+	/* A client that signed in to this account before is known by its
+	 * device token: the address's throttle is not for it. */
+	if (cl->ndevices > 0) {
+		if ((drc = device_secret(db, secret)) != DB_OK) {
+			rc = account_from_db(drc);
+			goto out;
+		}
+		have_secret = 1;
+		for (i = 0; i < cl->ndevices && i < ACCOUNT_DEVICES_MAX &&
+		    !cl->trusted; i++)
+			cl->trusted = device_check(secret, sizeof(secret), key,
+			    cl->devices[i], now, c->login_device_ttl, dev);
+		if (!cl->trusted)
+			dev[0] = '\0';
+	}
 
 	p[0] = key;
 	p[1] = client;
 	p[2] = window;
-	if ((drc = db_exec(db, &st_fail_counts, p, &res)) != DB_OK)
-		return account_from_db(drc);
-	wait_acct = slow_down(db_long(PQgetvalue(res, 0, 0)),
+	p[3] = dev;
+	if ((drc = db_exec(db, &st_fail_counts, p, &res)) != DB_OK) {
+		rc = account_from_db(drc);
+		goto out;
+	}
+	limit_pick(cl, slow_down(db_long(PQgetvalue(res, 0, 0)),
 	    db_double(PQgetvalue(res, 0, 1)), c->login_max_failures,
-	    c->login_failure_window);
-	wait_addr = slow_down(db_long(PQgetvalue(res, 0, 2)),
-	    db_double(PQgetvalue(res, 0, 3)), c->login_max_failures_addr,
-	    c->login_failure_window);
+	    c->login_failure_window), ACCOUNT_LIMIT_ACCOUNT);
+	if (!cl->trusted)
+		limit_pick(cl, slow_down(db_long(PQgetvalue(res, 0, 2)),
+		    db_double(PQgetvalue(res, 0, 3)),
+		    c->login_max_failures_addr, c->login_failure_window),
+		    ACCOUNT_LIMIT_ADDRESS);
+	else
+		limit_pick(cl, slow_down(db_long(PQgetvalue(res, 0, 4)),
+		    db_double(PQgetvalue(res, 0, 5)),
+		    c->login_max_failures_device, c->login_failure_window),
+		    ACCOUNT_LIMIT_DEVICE);
 	PQclear(res);
 	res = NULL;
-	if (wait_acct > 0 || wait_addr > 0) {
-		*retry_after = wait_acct > wait_addr ? wait_acct : wait_addr;
-		return ACCOUNT_LIMITED;
+	if (cl->retry_after > 0) {
+		rc = ACCOUNT_LIMITED;
+		goto out;
 	}
 
 	p[0] = email;
@@ -892,6 +974,7 @@ account_login(struct db *db, const struct identity *id, const char *email,
 		p[0] = key;
 		p[1] = client;
 		p[2] = window;
+		p[3] = dev;
 		if ((drc = db_run(db, &st_fail_add, p, NULL)) != DB_OK) {
 			rc = account_from_db(drc);
 			goto out;
@@ -922,9 +1005,16 @@ account_login(struct db *db, const struct identity *id, const char *email,
 			log_msg(LOG_WARN, "rehash", "could not store a rehashed "
 			    "password for %s", u->id);
 	}
+	/* A fresh device token at each sign-in (OWASP's design); without
+	 * one the sign-in still stands. */
+	if ((!have_secret && device_secret(db, secret) != DB_OK) ||
+	    device_issue(secret, sizeof(secret), key, now, cl->new_device,
+	    sizeof(cl->new_device)) == -1)
+		log_msg(LOG_WARN, "device", "no device token for %s", u->id);
 	rc = ACCOUNT_OK;
 out:
 	PQclear(res);
+	OPENSSL_cleanse(secret, sizeof(secret));
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "auth/device.h"
 #include "auth/identity.h"
 #include "db/db.h"
 
@@ -70,13 +71,39 @@ enum account_rc account_confirm(struct db *db, const char *email,
     const char *code, struct account_user *u)
     __attribute__((warn_unused_result));
 
-/* Sign-in. ACCOUNT_OK fills u; ACCOUNT_DENIED for an unknown address, a
- * wrong password, an unconfirmed or disabled account, all alike in answer
- * and time; ACCOUNT_LIMITED with *retry_after seconds when the address or
- * the client has failed too often. */
+#define ACCOUNT_DEVICES_MAX	4	/* device tokens looked at per sign-in */
+
+/* Which failure limit refused a sign-in. */
+enum account_limit {
+	ACCOUNT_LIMIT_NONE = 0,
+	ACCOUNT_LIMIT_ACCOUNT,	/* the address signed in to */
+	ACCOUNT_LIMIT_ADDRESS,	/* unknown clients at the client address */
+	ACCOUNT_LIMIT_DEVICE	/* the presented device token */
+};
+
+/* The client of a sign-in: what it presented, and what it gets back. */
+struct account_client {
+	const char	*addr;		/* REMOTE_ADDR, or NULL */
+	const char	*devices[ACCOUNT_DEVICES_MAX];	/* tokens presented */
+	size_t		 ndevices;
+	/* out */
+	int		 trusted;	/* a token was valid for the account */
+	enum account_limit limited_by;	/* when ACCOUNT_LIMITED */
+	long		 retry_after;	/* seconds, when ACCOUNT_LIMITED */
+	char		 new_device[DEVICE_TOKEN_MAX + 1];	/* after OK */
+};
+
+/* Sign-in. ACCOUNT_OK fills u and cl->new_device (a fresh device token for
+ * this account; "" if none could be made); ACCOUNT_DENIED for an unknown
+ * address, a wrong password, an unconfirmed or disabled account, all alike
+ * in answer and time; ACCOUNT_LIMITED with cl->retry_after seconds and
+ * cl->limited_by when the account, the client address (unknown clients
+ * only) or the presented device token has failed too often. A client
+ * that presents a valid device token for the account is not held by its
+ * address's failures (OWASP's device cookies). */
 enum account_rc account_login(struct db *db, const struct identity *id,
-    const char *email, const char *password, size_t pwlen, const char *addr,
-    struct account_user *u, long *retry_after)
+    const char *email, const char *password, size_t pwlen,
+    struct account_client *cl, struct account_user *u)
     __attribute__((warn_unused_result));
 
 /* Mails a reset code if the address has a local account. ACCOUNT_OK

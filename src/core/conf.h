@@ -42,6 +42,11 @@ struct conf {
 	int	login_max_failures;		/* per account in the window */
 	int	login_max_failures_addr;	/* per client address */
 	int	login_failure_window;		/* seconds */
+	int	login_max_failures_device;	/* per device token in the window */
+	int	login_device_ttl;		/* seconds a device token is good */
+	int	account_mail_network_hourly;	/* per /24 or /64, 0: no cap */
+	int	account_mail_global_hourly;	/* whole service, 0: no cap */
+	int	account_mail_global_daily;	/* whole service, 0: no cap */
 	/* mail: aurora-remind */
 	char	mail_transport[16];		/* ses, smtp or file */
 	char	mail_from[CONF_STR_MAX];	/* "Name <addr>" or addr */

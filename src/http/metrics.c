@@ -35,6 +35,7 @@ struct metrics {
 	uint64_t		 worker_restarts;
 	uint64_t		 db_errors;
 	uint64_t		 recur_hits, recur_misses;
+	uint64_t		 events[METRICS_EVENT__MAX];
 	struct metrics_row	 rows[];
 };
 
@@ -111,6 +112,13 @@ metrics_recur_counters(struct metrics *m, uint64_t **hits,
 {
 	*hits = m != NULL ? &m->recur_hits : NULL;
 	*misses = m != NULL ? &m->recur_misses : NULL;
+}
+
+void
+metrics_count(struct metrics *m, enum metrics_event e)
+{
+	if (m != NULL && (unsigned)e < METRICS_EVENT__MAX)
+		add(&m->events[e], 1);
 }
 
 static const char *
@@ -195,5 +203,25 @@ metrics_render(const struct metrics *m, const struct route *table, size_t n,
 	    (unsigned long long)get(&m->db_errors),
 	    (unsigned long long)get(&m->recur_hits),
 	    (unsigned long long)get(&m->recur_misses)) != BUF_OK;
+	bad |= buf_printf(out,
+	    "# HELP aurora_account_mail_limited_total Sign-up, resend and "
+	    "forgot requests refused (429) by the account-mail budget of the "
+	    "client network or of the whole service.\n"
+	    "# TYPE aurora_account_mail_limited_total counter\n"
+	    "aurora_account_mail_limited_total{scope=\"network\"} %llu\n"
+	    "aurora_account_mail_limited_total{scope=\"global\"} %llu\n"
+	    "# HELP aurora_login_limited_total Sign-ins refused (429) by a "
+	    "failure limit: of the account, of unknown clients at an address, "
+	    "or of a device token.\n"
+	    "# TYPE aurora_login_limited_total counter\n"
+	    "aurora_login_limited_total{scope=\"account\"} %llu\n"
+	    "aurora_login_limited_total{scope=\"address\"} %llu\n"
+	    "aurora_login_limited_total{scope=\"device\"} %llu\n",
+	    (unsigned long long)get(&m->events[METRICS_MAIL_LIMITED_NETWORK]),
+	    (unsigned long long)get(&m->events[METRICS_MAIL_LIMITED_GLOBAL]),
+	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_ACCOUNT]),
+	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_ADDRESS]),
+	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_DEVICE])) !=
+	    BUF_OK;
 	return bad ? -1 : 0;
 }

@@ -27,6 +27,20 @@ uint64_t *metrics_db_error_counter(struct metrics *m);
 void metrics_recur_counters(struct metrics *m, uint64_t **hits,
     uint64_t **misses);
 
+/* Events counted for abuse limits (issue 13): requests refused by the
+ * account-mail budget and sign-ins refused by a failure limit. */
+enum metrics_event {
+	METRICS_MAIL_LIMITED_NETWORK,
+	METRICS_MAIL_LIMITED_GLOBAL,
+	METRICS_LOGIN_LIMITED_ACCOUNT,
+	METRICS_LOGIN_LIMITED_ADDRESS,
+	METRICS_LOGIN_LIMITED_DEVICE,
+	METRICS_EVENT__MAX
+};
+
+/* Counts one event. Lock-free; m may be NULL. */
+void metrics_count(struct metrics *m, enum metrics_event e);
+
 /* Appends the Prometheus text exposition of m to out. */
 int metrics_render(const struct metrics *m, const struct route *table,
     size_t n, struct buf *out) __attribute__((warn_unused_result));
