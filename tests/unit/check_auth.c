@@ -24,9 +24,11 @@
 #include <openssl/pem.h>
 
 #include "auth/account.h"
+#include "auth/device.h"
 #include "auth/issuers.h"
 #include "auth/keyset.h"
 #include "auth/passwd.h"
+#include "auth/throttle.h"
 #include "auth/verify.h"
 
 /* ------------------------------------------------------------ base64url */
@@ -992,6 +994,98 @@ START_TEST(verifier_algorithms_setting)
 }
 END_TEST
 
+/* ------------------------------------------------------------ abuse limits */
+
+#define KEY_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define KEY_B "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+START_TEST(device_tokens)
+{
+	static const unsigned char secret[32] = { 1, 2, 3 }, wrong[32] = { 9 };
+	char	tok[DEVICE_TOKEN_MAX + 1], tok2[DEVICE_TOKEN_MAX + 1];
+	char	bad[DEVICE_TOKEN_MAX + 8], id[65], id2[65];
+	time_t	now = 1800000000;
+	size_t	i, n;
+
+	ck_assert_int_eq(device_issue(secret, sizeof(secret), KEY_A, now, tok,
+	    sizeof(tok)), 0);
+	ck_assert(strncmp(tok, "d1.1800000000.", 14) == 0);
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A, tok, now,
+	    86400, id), 1);
+	ck_assert_uint_eq(strlen(id), 64);
+	/* Another sign-in: another nonce, another device id. */
+	ck_assert_int_eq(device_issue(secret, sizeof(secret), KEY_A, now, tok2,
+	    sizeof(tok2)), 0);
+	ck_assert_str_ne(tok, tok2);
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A, tok2, now,
+	    86400, id2), 1);
+	ck_assert_str_ne(id, id2);
+	/* Bound to the account, the secret and the lifetime. */
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_B, tok, now,
+	    86400, id), 0);
+	ck_assert_str_eq(id, "");
+	ck_assert_int_eq(device_check(wrong, sizeof(wrong), KEY_A, tok, now,
+	    86400, id), 0);
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A, tok,
+	    now + 86401, 86400, id), 0);
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A, tok,
+	    now - DEVICE_SKEW - 1, 86400, id), 0);
+	/* Any changed character, a cut or an addition is refused. */
+	n = strlen(tok);
+	for (i = 0; i < n; i++) {
+		memcpy(bad, tok, n + 1);
+		bad[i] = bad[i] == 'a' ? 'b' : bad[i] == '.' ? '-' :
+		    bad[i] == '1' ? '2' : 'a';
+		ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A,
+		    bad, now, 86400, id), 0);
+		memcpy(bad, tok, i);
+		bad[i] = '\0';
+		ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A,
+		    bad, now, 86400, id), 0);
+	}
+	snprintf(bad, sizeof(bad), "%s0", tok);
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A, bad, now,
+	    86400, id), 0);
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A, NULL, now,
+	    86400, id), 0);
+	ck_assert_int_eq(device_check(secret, sizeof(secret), KEY_A, "", now,
+	    86400, id), 0);
+	/* Too small a buffer; a malformed account key. */
+	ck_assert_int_eq(device_issue(secret, sizeof(secret), KEY_A, now, tok,
+	    40), -1);
+	ck_assert_int_eq(device_issue(secret, sizeof(secret), "xyz", now, tok,
+	    sizeof(tok)), -1);
+}
+END_TEST
+
+START_TEST(throttle_networks)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "203.0.113.77", "203.0.113.0/24" },
+		{ "203.0.113.1", "203.0.113.0/24" },
+		{ "127.0.0.9", "127.0.0.0/24" },
+		{ "::ffff:198.51.100.9", "198.51.100.0/24" },
+		{ "2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64" },
+		{ "2001:db8:1:2::ffff", "2001:db8:1:2::/64" },
+		{ "2001:db8::1", "2001:db8::/64" },
+		{ "::1", "::/64" },
+		{ "", "-" },
+		{ "not an address", "?" },
+		{ "203.0.113.256", "?" },
+		{ "2001:db8:1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16", "?" },
+	};
+	char	out[THROTTLE_NET_MAX];
+	size_t	i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		throttle_network(v[i].in, out);
+		ck_assert_str_eq(out, v[i].out);
+	}
+	throttle_network(NULL, out);
+	ck_assert_str_eq(out, "-");
+}
+END_TEST
+
 /* ------------------------------------------------------------ JWKS refresh */
 
 /* A JWKS endpoint on loopback, run by a thread of the test process: it
@@ -1426,6 +1520,11 @@ auth_suite(void)
 	tcase_add_test(tc, jwks_max_age_parsing);
 	tcase_add_test(tc, jwks_refresh_by_max_age);
 	tcase_add_test(tc, jwks_unknown_kid_refetch_limited);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("abuse_limits");
+	tcase_add_test(tc, device_tokens);
+	tcase_add_test(tc, throttle_networks);
 	suite_add_tcase(s, tc);
 	return s;
 }
