@@ -147,14 +147,20 @@ out:
 	json_object_put(body);
 }
 
+/* password is optional: with it the right code makes it the account's
+ * password (account_confirm says why); it follows sign-up's rules. */
 void
 api_auth_confirm(void *ctx, struct http_req *req)
 {
-	static const char *const fields[] = { "email", "code", NULL };
+	static const char *const fields[] = {
+		"email", "code", "password", NULL
+	};
 	struct app		*app = ctx;
 	struct account_user	 u;
 	json_object		*body = NULL, *o;
+	const char		*pw = NULL;
 	char			 email[ACCOUNT_EMAIL_MAX + 1], code[7];
+	size_t			 pwlen = 0;
 	enum account_rc		 rc;
 
 	if (http_json_body(req, &body) == -1)
@@ -163,10 +169,25 @@ api_auth_confirm(void *ctx, struct http_req *req)
 	    authform_email(req, body, "email", email) == -1 ||
 	    authform_code(req, body, "code", code) == -1)
 		goto out;
-	rc = account_confirm(app->db, email, code, &u);
+	if (json_object_object_get_ex(body, "password", NULL) &&
+	    authform_password(req, body, "password", &pw, &pwlen) == -1)
+		goto out;
+	rc = account_confirm(app->db, app->identity, email, code, pw, pwlen,
+	    &u);
 	if (rc == ACCOUNT_DENIED) {
+		/* One answer for every bad case, the spent daily guess
+		 * budget included: no address is told apart. */
 		http_error(req, 422, "validation_failed", "code",
-		    "the code is wrong, used or expired: ask for a new one");
+		    "the code is wrong, used or expired, or too many wrong "
+		    "codes were tried today: ask for a new one, or try again "
+		    "tomorrow");
+		goto out;
+	}
+	if (rc == ACCOUNT_NEED_PASSWORD) {
+		/* Only the code's reader gets here; the code stays valid. */
+		http_error(req, 422, "validation_failed", "password",
+		    "more than one sign-up used this address: send the "
+		    "password you chose with the code");
 		goto out;
 	}
 	if (rc != ACCOUNT_OK) {
@@ -441,7 +462,9 @@ api_auth_reset(void *ctx, struct http_req *req)
 	rc = account_reset(app->db, app->identity, email, code, pw, pwlen);
 	if (rc == ACCOUNT_DENIED) {
 		http_error(req, 422, "validation_failed", "code",
-		    "the code is wrong, used or expired: ask for a new one");
+		    "the code is wrong, used or expired, or too many wrong "
+		    "codes were tried today: ask for a new one, or try again "
+		    "tomorrow");
 		goto out;
 	}
 	if (rc != ACCOUNT_OK) {

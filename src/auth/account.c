@@ -50,11 +50,35 @@ static const struct db_stmt st_user_insert = {
 	3, 0
 };
 
-static const struct db_stmt st_user_repass = {
-	"account_user_repass",
-	"UPDATE users SET password_hash = $2, name = $3, updated_at = now() "
-	" WHERE id = $1::uuid",
-	3, 0
+/* Sign-up offers (sql/008): a re-sign-up of an unconfirmed address counts
+ * one more instead of replacing the password. A missing row means "not
+ * known to be one" (2), the safe side of the rule in account_confirm. */
+static const struct db_stmt st_offer_first = {
+	"account_offer_first",
+	"INSERT INTO auth_signup_offers (user_id) VALUES ($1::uuid)",
+	1, 0
+};
+
+static const struct db_stmt st_offer_more = {
+	"account_offer_more",
+	"INSERT INTO auth_signup_offers AS o (user_id, offers) "
+	"VALUES ($1::uuid, 2) "
+	"ON CONFLICT (user_id) DO UPDATE "
+	"   SET offers = CASE WHEN o.offers < 1000000 THEN o.offers + 1 "
+	"                     ELSE o.offers END, last_at = now()",
+	1, 0
+};
+
+static const struct db_stmt st_offer_count = {
+	"account_offer_count",
+	"SELECT offers FROM auth_signup_offers WHERE user_id = $1::uuid",
+	1, 0
+};
+
+static const struct db_stmt st_offer_done = {
+	"account_offer_done",
+	"DELETE FROM auth_signup_offers WHERE user_id = $1::uuid",
+	1, 0
 };
 
 static const struct db_stmt st_pepper = {
@@ -80,17 +104,28 @@ static const struct db_stmt st_code_issue = {
 	5, 0
 };
 
+/* The last column: wrong guesses in the current 24-hour window (0 once
+ * the window that began with the first of them has passed). */
 static const struct db_stmt st_code_get = {
 	"account_code_get",
 	"SELECT COALESCE(encode(code_hash, 'hex'), ''), expires_at > now(), "
-	"       attempts FROM auth_codes "
+	"       attempts, CASE WHEN guess_window_start > now() - "
+	"                 interval '1 day' THEN guesses ELSE 0 END "
+	"  FROM auth_codes "
 	" WHERE user_id = $1::uuid AND purpose = $2 FOR UPDATE",
 	2, 0
 };
 
+/* A wrong guess counts against the code (attempts, reset by a new code)
+ * and against the day (guesses, which code_issue never resets). */
 static const struct db_stmt st_code_fail = {
 	"account_code_fail",
-	"UPDATE auth_codes SET attempts = attempts + 1 "
+	"UPDATE auth_codes SET attempts = attempts + 1, "
+	"       guesses = CASE WHEN guess_window_start <= now() - "
+	"                 interval '1 day' THEN 1 ELSE guesses + 1 END, "
+	"       guess_window_start = CASE WHEN guess_window_start <= now() - "
+	"                 interval '1 day' THEN now() "
+	"                 ELSE guess_window_start END "
 	" WHERE user_id = $1::uuid AND purpose = $2",
 	2, 0
 };
@@ -107,6 +142,18 @@ static const struct db_stmt st_confirm = {
 	"UPDATE users SET email_verified = true, updated_at = now() "
 	" WHERE id = $1::uuid",
 	1, 0
+};
+
+/* Confirmation with the code reader's password; the name stays only when
+ * it was offered with that very password ($3), else it may be a
+ * stranger's. */
+static const struct db_stmt st_confirm_password = {
+	"account_confirm_password",
+	"UPDATE users SET email_verified = true, password_hash = $2, "
+	"       name = CASE WHEN $3::boolean THEN name ELSE '' END, "
+	"       updated_at = now() "
+	" WHERE id = $1::uuid",
+	3, 0
 };
 
 static const struct db_stmt st_mail = {
@@ -491,7 +538,8 @@ code_issue(struct db *db, const char *user_id, const char *purpose,
 }
 
 /* With the user's row locked: ACCOUNT_OK and the code is used up, or
- * ACCOUNT_DENIED and a wrong try is counted. */
+ * ACCOUNT_DENIED and a wrong try is counted (none once the code is locked
+ * or the day's ACCOUNT_CODE_GUESSES are spent: then nothing is compared). */
 static enum account_rc
 code_check(struct db *db, const char *user_id, const char *purpose,
     const char *code)
@@ -512,6 +560,10 @@ code_check(struct db *db, const char *user_id, const char *purpose,
 		goto out;
 	attempts = db_long(PQgetvalue(res, 0, 2));
 	if (attempts >= ACCOUNT_CODE_TRIES)
+		goto out;
+	/* A spent day refuses the right code too, or 10 codes a day would
+	 * give 50 guesses; the answer is the same as for a wrong code. */
+	if (db_long(PQgetvalue(res, 0, 3)) >= ACCOUNT_CODE_GUESSES)
 		goto out;
 	memcpy(want, PQgetvalue(res, 0, 0), 65);
 	if (!code_wellformed(code) || code_hash(user_id, purpose, code, got)
@@ -717,17 +769,20 @@ account_signup(struct db *db, const struct identity *id, const char *email,
 			if (drc != DB_OK)
 				goto dberr;
 			snprintf(user_id, 37, "%s", PQgetvalue(res, 0, 0));
-			if ((drc = mail_code(db, id, user_id, email,
+			p[0] = user_id;
+			if ((drc = db_run(db, &st_offer_first, p, NULL)) !=
+			    DB_OK || (drc = mail_code(db, id, user_id, email,
 			    "confirm")) != DB_OK)
 				goto dberr;
 		} else if (strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
-			/* Unconfirmed: the latest sign-up sets the password,
-			 * and only the mailbox owner gets its code. */
+			/* Unconfirmed: anyone may sign up with any address,
+			 * so a later sign-up must not replace the password
+			 * (it would be a stranger's after the owner's code).
+			 * It counts an offer; the mailbox owner names the
+			 * password when confirming (account_confirm). */
 			snprintf(user_id, 37, "%s", PQgetvalue(res, 0, 0));
 			p[0] = user_id;
-			p[1] = hash;
-			p[2] = name;
-			if ((drc = db_run(db, &st_user_repass, p, NULL)) !=
+			if ((drc = db_run(db, &st_offer_more, p, NULL)) !=
 			    DB_OK)
 				goto dberr;
 			if ((drc = mail_code(db, id, user_id,
@@ -783,12 +838,76 @@ out:
 	return rc;
 }
 
+/* The number of sign-ups that offered a password for the unconfirmed
+ * user_id into *n; 2 ("more than one") when no row says. */
+static enum db_rc
+offer_count(struct db *db, const char *user_id, long *n)
+{
+	PGresult	*res = NULL;
+	const char	*p[1] = { user_id };
+	enum db_rc	 drc;
+
+	*n = 2;
+	if ((drc = db_exec(db, &st_offer_count, p, &res)) != DB_OK)
+		return drc;
+	if (PQntuples(res) == 1)
+		*n = db_long(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return DB_OK;
+}
+
+/* With the code found right (and used) on the locked row res: makes the
+ * account confirmed with password, or, without one, with the stored
+ * password if it is the only one ever offered (else ACCOUNT_NEED_PASSWORD
+ * and nothing written). */
+static enum account_rc
+confirm_apply(struct db *db, const struct identity *id, PGresult *res,
+    const char *user_id, const char *password, size_t pwlen)
+{
+	const char	*p[3], *stored = PQgetvalue(res, 0, 4);
+	char		 hash[PASSWD_HASH_MAX + 1];
+	long		 offers;
+	enum db_rc	 drc;
+	int		 same = 0;
+
+	p[0] = user_id;
+	if (password == NULL) {
+		if ((drc = offer_count(db, user_id, &offers)) != DB_OK)
+			return account_from_db(drc);
+		if (offers != 1)
+			return ACCOUNT_NEED_PASSWORD;
+		if ((drc = db_run(db, &st_confirm, p, NULL)) != DB_OK)
+			return account_from_db(drc);
+	} else {
+		/* The password the reader sends is the one in force; its
+		 * hash is kept when it is the stored one (and the name that
+		 * came with it is theirs too). */
+		if (*stored != '\0' &&
+		    (same = passwd_verify(stored, password, pwlen)) == -1)
+			return ACCOUNT_ERROR;
+		if (same)
+			snprintf(hash, sizeof(hash), "%s", stored);
+		else if (passwd_hash(&id->pw, password, pwlen, hash,
+		    sizeof(hash)) == -1)
+			return ACCOUNT_ERROR;
+		p[1] = hash;
+		p[2] = same ? "true" : "false";
+		drc = db_run(db, &st_confirm_password, p, NULL);
+		OPENSSL_cleanse(hash, sizeof(hash));
+		if (drc != DB_OK)
+			return account_from_db(drc);
+	}
+	if ((drc = db_run(db, &st_offer_done, p, NULL)) != DB_OK)
+		return account_from_db(drc);
+	return ACCOUNT_OK;
+}
+
 enum account_rc
-account_confirm(struct db *db, const char *email, const char *code,
+account_confirm(struct db *db, const struct identity *id, const char *email,
+    const char *code, const char *password, size_t pwlen,
     struct account_user *u)
 {
 	PGresult	*res = NULL;
-	const char	*p[1];
 	enum db_rc	 drc;
 	enum account_rc	 rc;
 
@@ -801,11 +920,17 @@ account_confirm(struct db *db, const char *email, const char *code,
 		goto out;
 	}
 	user_from_row(res, u);
+	/* The code first, whatever else is wrong: only its reader may learn
+	 * that the address has competing sign-ups. */
 	rc = code_check(db, u->id, "confirm", code);
 	if (rc == ACCOUNT_OK) {
-		p[0] = u->id;
-		if ((drc = db_run(db, &st_confirm, p, NULL)) != DB_OK)
-			goto dberr;
+		rc = confirm_apply(db, id, res, u->id, password, pwlen);
+		if (rc != ACCOUNT_OK) {
+			/* Rolled back, so a right code stays usable for the
+			 * confirmation that names the password. */
+			db_rollback(db);
+			goto out;
+		}
 		u->email_verified = 1;
 	} else if (rc != ACCOUNT_DENIED) {
 		db_rollback(db);
@@ -1071,6 +1196,7 @@ account_reset(struct db *db, const struct identity *id, const char *email,
 		p[0] = u.id;
 		p[1] = hash;
 		if ((drc = db_run(db, &st_reset_password, p, NULL)) != DB_OK ||
+		    (drc = db_run(db, &st_offer_done, p, NULL)) != DB_OK ||
 		    (drc = session_revoke_all_tx(db, u.id, "reset")) != DB_OK)
 			goto dberr;
 		/* A new password lifts the slow-down of the old one. */

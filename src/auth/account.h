@@ -20,6 +20,10 @@
 #define ACCOUNT_CODE_TTL	86400	/* seconds a code lives */
 #define ACCOUNT_CODE_TRIES	5	/* wrong tries before a code locks */
 #define ACCOUNT_CODE_SENDS	10	/* code mails per user per purpose a day */
+/* Wrong guesses per user and purpose in 24 hours, whatever the number of
+ * codes sent: past it even the right code is refused until the day from
+ * the first wrong guess has passed. A new code does not reset it. */
+#define ACCOUNT_CODE_GUESSES	10
 #define ACCOUNT_REMINDERS_MAX	5
 #define ACCOUNT_MINUTES_MAX	40320	/* four weeks */
 
@@ -29,6 +33,8 @@ enum account_rc {
 	ACCOUNT_LIMITED,	/* too many failures; see retry_after */
 	ACCOUNT_NOT_FOUND,
 	ACCOUNT_UNAVAILABLE,	/* the database cannot be reached: 503 */
+	ACCOUNT_NEED_PASSWORD,	/* right code, but competing sign-ups: the
+				 * confirmation must say which password */
 	ACCOUNT_ERROR		/* 500 */
 };
 
@@ -55,9 +61,11 @@ int account_reminders_parse(json_object *arr, json_object **norm,
     char *field, size_t fieldlen, char *why, size_t whylen);
 
 /* Sign-up: a new address gets an unconfirmed account and a code; an
- * unconfirmed one gets the new password and a fresh code; a confirmed one a
- * notice, and a decoy id that is stable for that address. user_id receives
- * the id to answer either way. */
+ * unconfirmed one keeps its password and name (a stranger may have signed
+ * up with it: the one who confirms chooses) and records one more offer
+ * before a fresh code goes out; a confirmed one a notice, and a decoy id
+ * that is stable for that address. user_id receives the id to answer
+ * either way. */
 enum account_rc account_signup(struct db *db, const struct identity *id,
     const char *email, const char *password, size_t pwlen, const char *name,
     char user_id[37]) __attribute__((warn_unused_result));
@@ -66,10 +74,16 @@ enum account_rc account_signup(struct db *db, const struct identity *id,
 enum account_rc account_resend(struct db *db, const struct identity *id,
     const char *email) __attribute__((warn_unused_result));
 /* Confirms the address with its code: ACCOUNT_OK and u, or ACCOUNT_DENIED
- * for any wrong, expired, used or locked code or unknown address. */
-enum account_rc account_confirm(struct db *db, const char *email,
-    const char *code, struct account_user *u)
-    __attribute__((warn_unused_result));
+ * for any wrong, expired, used or locked code, a spent daily guess budget
+ * or an unknown address. With a password (NULL: none; the caller checked
+ * its length rules) the right code also makes it the account's password,
+ * so the mailbox owner's choice is the one in force. Without one the
+ * stored password stays, which is safe only while a single one was ever
+ * offered: after competing sign-ups a right code answers
+ * ACCOUNT_NEED_PASSWORD and stays unused. */
+enum account_rc account_confirm(struct db *db, const struct identity *id,
+    const char *email, const char *code, const char *password, size_t pwlen,
+    struct account_user *u) __attribute__((warn_unused_result));
 
 #define ACCOUNT_DEVICES_MAX	4	/* device tokens looked at per sign-in */
 
