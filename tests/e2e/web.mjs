@@ -442,15 +442,68 @@ async function main() {
 			await page.getByLabel('Confirmation code', { exact: true }).waitFor();
 			const code = await waitForNewCode(email, seenCodes, 'confirmation');
 			await page.getByLabel('Confirmation code', { exact: true }).fill(code);
+			// The password typed at sign-up is still in memory: not asked again.
+			expect(await page.getByLabel('Password', { exact: true }).count() === 0,
+				'the confirm form asks for the password it was just given');
 			await shot(page, '04-confirm');
 			await axeCheck(page, 'confirm');
-			await page.getByRole('button', { name: 'Confirm', exact: true }).click();
+			const [confirmReq] = await Promise.all([
+				page.waitForRequest((r) => r.url().endsWith('/api/v1/auth/confirm'), { timeout: STEP_MS }),
+				page.getByRole('button', { name: 'Confirm', exact: true }).click(),
+			]);
+			// The code's reader names the password in force (issue 13): the
+			// one typed at sign-up goes with the code.
+			const sent = confirmReq.postDataJSON() || {};
+			expect(sent.password === password && sent.email === email,
+				'the confirmation did not carry the sign-up password: ' + JSON.stringify(Object.keys(sent)));
 			// Confirming signs the new account straight in.
 			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
 			const me = await apiFromPage(page, 'GET', '/api/v1/me');
 			expect(me.status === 200, 'GET /api/v1/me answered ' + me.status);
 			expect(me.body.time_zone === ZONE, 'a new account should take the browser\'s time zone ' + ZONE +
 				', got ' + me.body.time_zone);
+		});
+
+		// After a reload the sign-up's password is gone from memory (it is
+		// never stored): the confirm form asks for it and sends it.
+		await step('confirm_after_reload_asks_password', ['page_loads'], async () => {
+			const ctx = own(await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: ZONE,
+				locale: 'en-US' }));
+			ctx.setDefaultTimeout(STEP_MS);
+			const p = await ctx.newPage();
+			watch(p);
+			const email2 = 'e2e-reload-' + stamp + '@example.com';
+			const password2 = 'reloaded horse ' + stamp;
+			await p.goto(BASE + '/#/signup');
+			await p.getByLabel('Email', { exact: true }).fill(email2);
+			await p.getByLabel('Password', { exact: true }).fill(password2);
+			const [resp] = await Promise.all([
+				p.waitForResponse((r) => r.url().endsWith('/api/v1/auth/signup'), { timeout: STEP_MS }),
+				p.getByRole('button', { name: 'Sign up', exact: true }).click(),
+			]);
+			expect(resp.status() === 201, 'POST /api/v1/auth/signup answered ' + resp.status());
+			await p.getByLabel('Confirmation code', { exact: true }).waitFor();
+			const kept = await p.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage),
+				document.cookie]));
+			expect(!kept.includes(password2), 'the sign-up password is in the browser\'s storage');
+			await p.reload({ waitUntil: 'load' });
+			await p.getByLabel('Confirmation code', { exact: true }).waitFor();
+			await p.getByLabel('Password', { exact: true }).waitFor();
+			const code = await waitForNewCode(email2, seenCodes, 'confirmation');
+			await p.getByLabel('Confirmation code', { exact: true }).fill(code);
+			// Without the password the form says so beside the field.
+			await p.getByRole('button', { name: 'Confirm', exact: true }).click();
+			await p.waitForFunction(() => document.querySelector('input[name=password][aria-invalid=true]'), null,
+				{ timeout: STEP_MS });
+			await p.getByLabel('Password', { exact: true }).fill(password2);
+			await shot(p, '04b-confirm-after-reload');
+			await axeCheck(p, 'confirm-after-reload');
+			const [req] = await Promise.all([
+				p.waitForRequest((r) => r.url().endsWith('/api/v1/auth/confirm'), { timeout: STEP_MS }),
+				p.getByRole('button', { name: 'Confirm', exact: true }).click(),
+			]);
+			expect((req.postDataJSON() || {}).password === password2, 'the typed password was not sent with the code');
+			await p.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
 		});
 
 		// A reminder that aurora-remind sends within a couple of minutes;

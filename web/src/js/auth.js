@@ -6,7 +6,11 @@ import { h, field, clearErrors, showError, busy, toast, setTitle } from './ui.js
 import { browserZone } from './time.js';
 
 // The address and password typed during sign-up stay in memory (never
-// stored) so that confirming the code can sign straight in.
+// stored). Confirming sends the password with the code: the server makes
+// it the account's password, so the person who reads the code decides,
+// not whoever else signed up with the address (docs/identity.md); then the
+// app signs straight in with it. After a reload it is gone, and the
+// confirm form asks for it.
 const flow = { email: '', password: '' };
 
 function card(title, intro, ...content) {
@@ -122,28 +126,31 @@ export function renderSignUp(root) {
 export function renderConfirm(root, params) {
 	setTitle('Confirm your email');
 	const email = params.get('email') || flow.email;
+	// Without the sign-up's password in memory (a reload, another tab),
+	// the person types it here; it is sent either way.
+	const remembered = flow.password !== '';
 	const f = form([
 		emailField(email),
 		field({ label: 'Confirmation code', name: 'code', autocomplete: 'one-time-code', required: true,
 			hint: 'The 6-digit code we emailed you. It is valid for 24 hours.',
 			attrs: { inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6 } }),
+		remembered ? null : passwordField('Password', 'password', 'current-password',
+			'The password you chose when you signed up. Confirming makes it your password.'),
 	], 'Confirm', 'Confirming…', async (v) => {
 		const addr = v.email.trim();
-		await api.request('POST', '/api/v1/auth/confirm', { email: addr, code: v.code.trim() }, { auth: false });
-		if (flow.password && flow.email === addr) {
-			const password = flow.password;
-			flow.password = '';
-			await api.signIn(addr, password);
-			// A new account starts in the browser's time zone.
-			try {
-				await api.request('PATCH', '/api/v1/me', { time_zone: browserZone() });
-			} catch (e) {
-				toast('Your time zone could not be set; choose it in Settings.', 'error');
-			}
-			location.hash = '#/calendar';
-		} else {
-			location.hash = '#/signin?msg=confirmed&email=' + encodeURIComponent(addr);
+		const password = remembered ? flow.password : v.password;
+		await api.request('POST', '/api/v1/auth/confirm', { email: addr, code: v.code.trim(), password },
+			{ auth: false });
+		// The confirmed password is the account's: sign straight in.
+		await api.signIn(addr, password);
+		flow.password = '';
+		// A new account starts in the browser's time zone.
+		try {
+			await api.request('PATCH', '/api/v1/me', { time_zone: browserZone() });
+		} catch (e) {
+			toast('Your time zone could not be set; choose it in Settings.', 'error');
 		}
+		location.hash = '#/calendar';
 	});
 	const resend = h('button', { type: 'button', class: 'secondary wide', text: 'Send a new code' });
 	resend.addEventListener('click', async () => {
