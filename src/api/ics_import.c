@@ -53,19 +53,20 @@ api_events_import(void *ctx, struct http_req *req)
 		api_event_answer_rc(req, &c, rc);
 		return;
 	}
-	/* The standard error, plus the line that failed. */
+	/* The standard error, plus the line that failed; a file over
+	 * ICS_MAX_EVENTS or the import's time budget is too large (413). */
 	if ((o = json_object_new_object()) == NULL ||
 	    (e = json_object_new_object()) == NULL) {
 		json_object_put(o);
 		http_error(req, 500, "internal", NULL, "internal error");
 		return;
 	}
-	json_object_object_add(e, "code",
-	    json_object_new_string("validation_failed"));
+	json_object_object_add(e, "code", json_object_new_string(
+	    err.too_costly ? "payload_too_large" : "validation_failed"));
 	json_object_object_add(e, "message", json_object_new_string(
 	    err.msg[0] ? err.msg : "the calendar cannot be read"));
 	json_object_object_add(e, "field", json_object_new_string("body"));
 	json_object_object_add(e, "line", json_object_new_int64(err.line));
 	json_object_object_add(o, "error", e);
-	http_json(req, 422, o);
+	http_json(req, err.too_costly ? 413 : 422, o);
 }

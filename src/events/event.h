@@ -112,6 +112,12 @@ enum event_rc event_from_json(struct event *ev, json_object *body, int patch,
     const struct event_defaults *def, struct recur *rec,
     struct event_error *err) __attribute__((warn_unused_result));
 
+/* The one rule for event text, from JSON or an ICS file: the characters
+ * of len bytes of valid UTF-8 (no overlongs, surrogates or values past
+ * U+10FFFF), or -1 when invalid or holding a control character: C0, DEL
+ * and C1 (U+0080-U+009F); with ctl 1 tab, CR and LF are allowed. */
+long event_text_chars(const char *s, size_t len, int ctl);
+
 /* Checks the combination of fields already in ev (used by import) and
  * parses its recurrence into *rec. */
 enum event_rc event_check(struct event *ev, struct recur *rec,

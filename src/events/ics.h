@@ -14,6 +14,11 @@
 #define ICS_MAX_OUTPUT	(64L << 20)	/* largest feed produced */
 #define ICS_MAX_ERRORS	100		/* skipped events reported */
 #define ICS_MAX_RIDS	20000		/* changed instances per file */
+/* Limits against costly files (docs/events.md): events per file, and the
+ * time one import may take, checked between events (each event's own work
+ * is bounded by recur.c); over either, nothing is imported (413). */
+#define ICS_MAX_EVENTS	5000		/* VEVENTs per file */
+#define ICS_IMPORT_BUDGET_MS 4000	/* one import request */
 
 /* --- writing (ics.c) --- */
 
@@ -39,6 +44,7 @@ enum event_rc ics_export(struct event_ctx *c, const char *name,
 struct ics_error {
 	long	 line;		/* 1-based physical line, 0 when none */
 	char	 msg[200];
+	int	 too_costly;	/* over ICS_MAX_EVENTS or the budget (413) */
 };
 
 /* One VEVENT read from a file. ev is complete (uid set) unless skip is
@@ -68,7 +74,9 @@ int ics_parse(const char *data, size_t len, const char *default_tz,
 
 /* Imports into the user's calendar in one transaction. On EVENT_OK
  * *result is {"imported","updated","skipped","errors":[{line,uid,message}]};
- * on EVENT_INVALID err names the line and nothing was stored. */
+ * on EVENT_INVALID err names the line and nothing was stored (with
+ * err->too_costly set when the file has more than ICS_MAX_EVENTS events or
+ * needs more than ICS_IMPORT_BUDGET_MS). */
 enum event_rc ics_import(struct event_ctx *c, const char *data, size_t len,
     json_object **result, struct ics_error *err)
     __attribute__((warn_unused_result));

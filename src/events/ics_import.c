@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/utf8.h"
 #include "events/ics.h"
@@ -479,10 +480,18 @@ clip_text(const char *s, long max, int nl)
 	return o;
 }
 
-/* A text property's unescaped value via libical. */
+static void
+skip(struct ics_item *it, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A text property's unescaped value via libical, for member field. Line
+ * breaks (RFC 5545's \n) and other C0 controls become spaces where the
+ * member takes none; then the JSON API's own rule (event_text_chars)
+ * decides: what it refuses, C1 controls (U+0080-U+009F) above all, skips
+ * the event with the API's message. */
 static int
-read_text(struct reader *r, const struct line *l, long max, int nl,
-    char **out)
+read_text(struct reader *r, struct ics_item *it, const struct line *l,
+    const char *field, long max, int nl, char **out)
 {
 	icalproperty	*p;
 	const char	*v;
@@ -495,6 +504,9 @@ read_text(struct reader *r, const struct line *l, long max, int nl,
 	icalproperty_free(p);
 	if (t == NULL)
 		return -3;
+	if (event_text_chars(t, strlen(t), nl) < 0)
+		skip(it, "line %ld: %s contains invalid UTF-8 or control "
+		    "characters", l->no, field);
 	free(*out);
 	*out = t;
 	return 0;
@@ -511,10 +523,6 @@ struct vevent {
 	size_t		 nalarms;
 	int		 too_many_dates;
 };
-
-static void
-skip(struct ics_item *it, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 static void
 skip(struct ics_item *it, const char *fmt, ...)
@@ -824,8 +832,8 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 	if (it->ev.uid[0] == '\0')
 		skip(it, "line %ld: VEVENT without UID", it->line);
 	if (v->summary != NULL) {
-		if ((rc = read_text(r, v->summary, EVENT_TITLE_MAX, 0,
-		    &it->ev.title)) != 0)
+		if ((rc = read_text(r, it, v->summary, "title",
+		    EVENT_TITLE_MAX, 0, &it->ev.title)) != 0)
 			return rc;
 	}
 	if (it->ev.title == NULL || it->ev.title[0] == '\0') {
@@ -833,11 +841,11 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 		if ((it->ev.title = strdup("(no title)")) == NULL)
 			return -3;
 	}
-	if (v->description != NULL && (rc = read_text(r, v->description,
-	    EVENT_DESC_MAX, 1, &it->ev.description)) != 0)
+	if (v->description != NULL && (rc = read_text(r, it, v->description,
+	    "description", EVENT_DESC_MAX, 1, &it->ev.description)) != 0)
 		return rc;
-	if (v->location != NULL && (rc = read_text(r, v->location,
-	    EVENT_LOCATION_MAX, 0, &it->ev.location)) != 0)
+	if (v->location != NULL && (rc = read_text(r, it, v->location,
+	    "location", EVENT_LOCATION_MAX, 0, &it->ev.location)) != 0)
 		return rc;
 	if (v->rid != NULL && (rc = read_rid(r, v->rid, &ts, ez, it)) != 0)
 		return rc;
@@ -1056,6 +1064,8 @@ struct rid_note {
 
 struct import_state {
 	struct event_ctx	*c;
+	int64_t			 deadline;	/* monotonic us */
+	long			 nevents;	/* VEVENTs seen in pass 1 */
 	json_object		*errors;
 	long			 imported, updated, skipped;
 	struct ics_error	*err;
@@ -1071,14 +1081,42 @@ rid_cmp(const void *a, const void *b)
 	    ((const struct rid_note *)b)->uid);
 }
 
-/* First pass: every changed instance of the file, whatever the order of
- * series and instances in it. */
+/* Refuses the whole file (-1) once the import has taken its budget; read
+ * between events, whose own work recur.c bounds. */
+static int
+over_budget(struct import_state *s, const struct ics_item *it)
+{
+	if (clock_mono_us() <= s->deadline)
+		return 0;
+	s->failed = EVENT_INVALID;
+	s->err->line = it->line;
+	s->err->too_costly = 1;
+	snprintf(s->err->msg, sizeof(s->err->msg), "importing this file "
+	    "takes more than %d seconds (ICS_IMPORT_BUDGET_MS), so nothing "
+	    "was imported; split it into smaller files", ICS_IMPORT_BUDGET_MS /
+	    1000);
+	return -1;
+}
+
+/* First pass: counts the events and notes every changed instance of the
+ * file, whatever the order of series and instances in it. */
 static int
 note_rid(struct ics_item *it, void *arg)
 {
 	struct import_state	*s = arg;
 	struct rid_note		*n;
 
+	if (++s->nevents > ICS_MAX_EVENTS) {
+		s->failed = EVENT_INVALID;
+		s->err->line = it->line;
+		s->err->too_costly = 1;
+		snprintf(s->err->msg, sizeof(s->err->msg), "more than %d events "
+		    "(VEVENT) in one file (ICS_MAX_EVENTS), so nothing was "
+		    "imported; split it into smaller files", ICS_MAX_EVENTS);
+		return -1;
+	}
+	if (over_budget(s, it))
+		return -1;
 	if (it->skip || !it->has_rid)
 		return 0;
 	if (s->nrids == ICS_MAX_RIDS) {
@@ -1206,6 +1244,8 @@ import_one(struct ics_item *it, void *arg)
 	int			 updated;
 	char			 why[320];
 
+	if (over_budget(s, it))
+		return -1;
 	if (it->skip)
 		return note_skip(s, it, it->why);
 	if (it->has_rid) {
@@ -1259,6 +1299,7 @@ ics_import(struct event_ctx *c, const char *data, size_t len,
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	s.err = err;
+	s.deadline = clock_mono_us() + ICS_IMPORT_BUDGET_MS * 1000L;
 	if ((rc = event_user_defaults(c, &def)) != EVENT_OK)
 		return rc;
 	if ((s.errors = json_object_new_array()) == NULL)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "events/event.h"
 #include "events/plan.h"
@@ -15,6 +16,11 @@
 
 #define EXTEND_BATCH	200	/* events per transaction */
 #define EXTEND_MAX	50	/* batches per call: bounds one pass */
+/* Re-planning stops starting events after this long in one call, so that
+ * the sender's pass gets on to sending whatever the planned series cost;
+ * the rest are next pass's (each event's own work is bounded by recur.c's
+ * RECUR_MAX_WORK, so the clock is read only between events). */
+#define EXTEND_BUDGET_MS 1000
 
 static const struct db_stmt st_load = {
 	"sch_load",
@@ -39,12 +45,14 @@ static const struct db_stmt st_cancel = {
 	1, 0
 };
 
+/* Scoped to the owner like every statement of the module: a caller that
+ * passes another user's event id cancels nothing. */
 static const struct db_stmt st_cancel_event = {
 	"sch_cancel_event",
 	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
-	" WHERE event_id = $1::uuid AND kind = 'reminder'"
-	" AND status = 'pending'",
-	1, 0
+	" WHERE event_id = $1::uuid AND user_id = $2::uuid"
+	" AND kind = 'reminder' AND status = 'pending'",
+	2, 0
 };
 
 /* A mail cancelled earlier comes back when its rule does (a reminder
@@ -240,7 +248,8 @@ schedule_extend(struct db *db, time_t now, long *inserted)
 	char		 cut[RFC3339_MAX], (*ids)[2][64] = NULL;
 	const char	*p[1];
 	enum db_rc	 rc = DB_OK;
-	int		 batch, i, n;
+	int		 batch, i, n, over = 0;
+	int64_t		 deadline = clock_mono_us() + EXTEND_BUDGET_MS * 1000L;
 
 	*inserted = 0;
 	if (rfc3339_format(now + SCHEDULE_REFRESH, 0, cut, sizeof(cut)) == -1)
@@ -265,13 +274,21 @@ schedule_extend(struct db *db, time_t now, long *inserted)
 		}
 		PQclear(res);
 		res = NULL;
-		for (i = 0; i < n && rc == DB_OK; i++)
+		for (i = 0; i < n && rc == DB_OK && !over; i++) {
 			rc = schedule_one(db, ids[i][1], ids[i][0], now,
 			    inserted);
+			over = clock_mono_us() > deadline;
+		}
 		if (rc != DB_OK)
 			break;
 		if ((rc = db_commit(db)) != DB_OK)
 			break;
+		if (over) {
+			log_msg(LOG_WARN, "schedule", "re-planning stopped "
+			    "after %d ms; the rest is left for the next pass",
+			    EXTEND_BUDGET_MS);
+			break;
+		}
 		if (n < EXTEND_BATCH)
 			break;
 	}

@@ -19,7 +19,9 @@ enum db_rc schedule_event(struct db *db, const char *user_id, const char *event_
 /* Extends the horizon for every event whose reminders_scheduled_until is
  * before now + horizon (aurora-remind runs it on each pass, in batches,
  * cheaply: an index on reminders_scheduled_until; single events are done
- * once). *inserted receives the number of new rows. */
+ * once). Stops starting events after EXTEND_BUDGET_MS (schedule.c), so a
+ * pass gets on to sending however costly the series are; the rest waits
+ * for the next pass. *inserted receives the number of new rows. */
 enum db_rc schedule_extend(struct db *db, time_t now, long *inserted);
 
 #endif

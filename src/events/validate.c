@@ -63,11 +63,9 @@ event_id_ok(const char *s)
 	return 1;
 }
 
-/* Counts the characters of valid UTF-8 (no overlongs, surrogates or values
- * past U+10FFFF); -1 when invalid. ctl: 0 allows no control characters,
- * 1 allows tab, CR and LF. */
-static long
-utf8_chars(const char *s, size_t len, int ctl)
+/* See event.h: used for JSON members and for text read from ICS files. */
+long
+event_text_chars(const char *s, size_t len, int ctl)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i = 0;
@@ -119,7 +117,7 @@ text_member(json_object *v, const char *field, long min, long max, int ctl,
 	if (len > (size_t)max * 4)
 		return invalid(err, field, "%s is longer than %ld characters",
 		    field, max);
-	if ((n = utf8_chars(s, len, ctl)) < 0)
+	if ((n = event_text_chars(s, len, ctl)) < 0)
 		return invalid(err, field, "%s contains invalid UTF-8 or "
 		    "control characters", field);
 	if (n < min || n > max)
@@ -260,7 +258,7 @@ recurrence_member(json_object *v, struct event *ev, struct event_error *err)
 		if (!json_object_is_type(l, json_type_string) ||
 		    (size_t)json_object_get_string_len(l) !=
 		    strlen(json_object_get_string(l)) ||
-		    utf8_chars(json_object_get_string(l),
+		    event_text_chars(json_object_get_string(l),
 		    strlen(json_object_get_string(l)), 0) < 0) {
 			rc = invalid(err, field, "%s must be a string of "
 			    "printable characters", field);

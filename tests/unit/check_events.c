@@ -1197,6 +1197,59 @@ START_TEST(series_memo_equals_direct)
 }
 END_TEST
 
+/* Issue 13: one rule for event text. A C1 control character (U+0085,
+ * U+009B) in an ICS SUMMARY or LOCATION is refused as the JSON API refuses
+ * it (the event skipped, with the API's message); a line break in the
+ * SUMMARY (RFC 5545's \n) still becomes a space. */
+START_TEST(ics_text_rule_is_the_api_rule)
+{
+	static const char text[] =
+	    "BEGIN:VCALENDAR\r\n"
+	    "BEGIN:VEVENT\r\n"
+	    "UID:c1@x\r\n"
+	    "DTSTART:20260305T090000Z\r\n"
+	    "SUMMARY:pay\xc2\x85now\r\n"
+	    "END:VEVENT\r\n"
+	    "BEGIN:VEVENT\r\n"
+	    "UID:c1-loc@x\r\n"
+	    "DTSTART:20260305T090000Z\r\n"
+	    "SUMMARY:fine\r\n"
+	    "LOCATION:room\xc2\x9b" "4\r\n"
+	    "END:VEVENT\r\n"
+	    "BEGIN:VEVENT\r\n"
+	    "UID:nl@x\r\n"
+	    "DTSTART:20260305T090000Z\r\n"
+	    "SUMMARY:two\\nlines\r\n"
+	    "END:VEVENT\r\n"
+	    "END:VCALENDAR\r\n";
+	struct parsed		 p;
+	struct event		 ev;
+	struct event_error	 err;
+
+	parse_ok(text, &p);
+	ck_assert_int_eq(p.n, 1);
+	ck_assert_str_eq(p.ev[0].title, "two lines");
+	ck_assert_int_eq(p.nskip, 2);
+	ck_assert_str_eq(p.skipped[0], "line 5: title contains invalid UTF-8 "
+	    "or control characters");
+	ck_assert_str_eq(p.skipped[1], "line 11: location contains invalid "
+	    "UTF-8 or control characters");
+	parsed_free(&p);
+	/* The JSON API's answer for the same title. */
+	ck_assert_int_eq(from_json("{\"title\":\"pay\\u0085now\","
+	    "\"start\":\"2026-03-05T09:00:00Z\",\"end\":\"2026-03-05T10:00:00Z\"}",
+	    &ev, &err), EVENT_INVALID);
+	ck_assert_str_eq(err.field, "title");
+	ck_assert_str_eq(err.msg, "title contains invalid UTF-8 or control "
+	    "characters");
+	/* And the rule itself. */
+	ck_assert_int_eq(event_text_chars("a\xc2\x85", 3, 1), -1);
+	ck_assert_int_eq(event_text_chars("a\xc2\xa0", 3, 0), 2);
+	ck_assert_int_eq(event_text_chars("a\tb", 3, 0), -1);
+	ck_assert_int_eq(event_text_chars("a\tb", 3, 1), 3);
+}
+END_TEST
+
 static int
 count_cb(time_t t, void *arg)
 {
@@ -1483,6 +1536,7 @@ events_suite(void)
 	tcase_add_test(tc, recur_sparse_rules_people_use);
 	tcase_add_test(tc, recur_density_agrees_with_libical);
 	tcase_add_test(tc, recur_expand_work_counted);
+	tcase_add_test(tc, ics_text_rule_is_the_api_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }
