@@ -1,21 +1,33 @@
-/* feed.c — secret feed URLs (see feed.h). */
+/* feed.c — secret feed URLs (see feed.h).
+ *
+ * A feed lives no longer than the access it was made with: the lookup
+ * joins the owner and refuses a disabled account and a feed created before
+ * the owner's users.signed_out_at, the instant that a password reset,
+ * "sign out everywhere" and `aurora-admin user disable` all move
+ * (session_revoke_all_tx). So those flows end the feed with the write they
+ * already make, and an enabled-again account needs a new URL. */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "events/feed.h"
 
+/* created_at comes from our clock, like signed_out_at (session.c) and
+ * the iat of tokens, so that the two instants the lookup compares are
+ * read off the same clock. */
 static const struct db_stmt st_rotate = {
 	"feed_rotate",
-	"INSERT INTO event_feeds (user_id, secret_sha256)"
-	" VALUES ($1::uuid, decode($2, 'hex'))"
+	"INSERT INTO event_feeds (user_id, secret_sha256, created_at)"
+	" VALUES ($1::uuid, decode($2, 'hex'), to_timestamp($3::float8))"
 	" ON CONFLICT (user_id) DO UPDATE SET"
-	"  secret_sha256 = EXCLUDED.secret_sha256, created_at = now()",
-	2, 0
+	"  secret_sha256 = EXCLUDED.secret_sha256,"
+	"  created_at = EXCLUDED.created_at",
+	3, 0
 };
 
 static const struct db_stmt st_delete = {
@@ -26,8 +38,9 @@ static const struct db_stmt st_delete = {
 
 static const struct db_stmt st_lookup = {
 	"feed_lookup",
-	"SELECT user_id FROM event_feeds"
-	" WHERE secret_sha256 = decode($1, 'hex')",
+	"SELECT f.user_id FROM event_feeds f JOIN users u ON u.id = f.user_id"
+	" WHERE f.secret_sha256 = decode($1, 'hex')"
+	"   AND NOT u.disabled AND f.created_at > u.signed_out_at",
 	1, 1
 };
 
@@ -52,8 +65,9 @@ enum db_rc
 feed_rotate(struct db *db, const char *user_id, char *out, size_t outlen)
 {
 	unsigned char	 raw[33];
-	char		 hex[65];
-	const char	*p[2];
+	char		 hex[65], now[48];
+	const char	*p[3];
+	struct timespec	 ts;
 	size_t		 i, o = 0;
 	unsigned	 v;
 
@@ -71,10 +85,14 @@ feed_rotate(struct db *db, const char *user_id, char *out, size_t outlen)
 			out[o++] = b64url[v & 63];
 	}
 	out[o] = '\0';
-	if (o != FEED_SECRET_LEN || sha256_hex(out, hex) == -1)
+	if (o != FEED_SECRET_LEN || sha256_hex(out, hex) == -1 ||
+	    clock_gettime(CLOCK_REALTIME, &ts) == -1)
 		return DB_ERROR;
+	snprintf(now, sizeof(now), "%lld.%06ld", (long long)ts.tv_sec,
+	    ts.tv_nsec / 1000);
 	p[0] = user_id;
 	p[1] = hex;
+	p[2] = now;
 	return db_run(db, &st_rotate, p, NULL);
 }
 

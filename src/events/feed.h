@@ -17,7 +17,9 @@ enum db_rc feed_delete(struct db *db, const char *user_id, int *found)
     __attribute__((warn_unused_result));
 
 /* The owner of a secret into user_id (at least 37 bytes): DB_OK with
- * *found 1, or *found 0 when no feed has it (or it is malformed). */
+ * *found 1, or *found 0 when no feed has it, it is malformed, the owner
+ * is disabled, or the feed predates the owner's last sign-out everywhere
+ * (users.signed_out_at: reset, logout-all, disable). */
 enum db_rc feed_lookup(struct db *db, const char *secret, char *user_id,
     size_t idlen, int *found) __attribute__((warn_unused_result));
 
