@@ -372,6 +372,12 @@ mime_build(const struct mime_msg *m, struct buf *out)
 	    "MIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n",
 	    date, m->message_id) != BUF_OK)
 		return -1;
+	/* The outbox row: one value for every copy of a mail, whatever the
+	 * provider does to Message-ID (SES replaces it), so that duplicates
+	 * can be told apart and filtered (docs/reminders.md). */
+	if (m->outbox_id > 0 && buf_printf(out, "X-Aurora-Outbox-Id: %lld\r\n",
+	    m->outbox_id) != BUF_OK)
+		return -1;
 	if (m->html == NULL) {
 		if (buf_addstr(out, "Content-Type: text/plain; charset=UTF-8\r\n"
 		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n") !=

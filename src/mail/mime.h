@@ -20,6 +20,7 @@ struct mime_msg {
 	const char	*text;		/* UTF-8 plain text body */
 	const char	*html;		/* UTF-8 HTML document, NULL: none */
 	const char	*message_id;	/* without the angle brackets */
+	long long	 outbox_id;	/* > 0: sent as X-Aurora-Outbox-Id */
 	time_t		 date;
 	const char	*boundary;	/* NULL: a random one */
 };

@@ -3,10 +3,11 @@
  * Exactly-once as far as it can be had: a mail is marked sent only after
  * the transport accepted it, and each result is recorded the moment it is
  * known, before anything else waits. What remains is the window between
- * the provider accepting a mail and that UPDATE committing: a sender killed
- * inside it leaves a lease that expires, and the mail goes out again (with
- * the same Message-ID, so mail clients fold the copies). docs/reminders.md
- * says so. */
+ * the provider accepting a mail and that UPDATE committing (a sender killed
+ * inside it leaves a lease that expires), and a request the provider
+ * accepted but whose answer never arrived (timeout, reset): both send the
+ * mail again. Every copy carries the same X-Aurora-Outbox-Id (SES replaces
+ * Message-ID); docs/reminders.md gives the windows. */
 #include "config.h"
 
 #include <errno.h>
@@ -266,6 +267,7 @@ prepare(struct remind *r, struct job *j, time_t now, time_t lease_end,
 		mm.text = rc == 0 ? out.text : "";
 		mm.html = rc == 0 ? out.html : NULL;
 		mm.message_id = msgid;
+		mm.outbox_id = it->id;
 		mm.date = now;
 		buf_init(&j->data, MIME_MESSAGE_MAX);
 		if (rc == -1 || mime_build(&mm, &j->data) == -1) {

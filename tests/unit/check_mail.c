@@ -436,6 +436,38 @@ START_TEST(build_rejects_bad_recipient)
 }
 END_TEST
 
+/* Every copy of a mail names its outbox row (X-Aurora-Outbox-Id), with or
+ * without an HTML part; no id (0), no header. */
+START_TEST(build_outbox_id_header)
+{
+	struct mime_msg	 m;
+	struct buf	 b;
+
+	memset(&m, 0, sizeof(m));
+	m.from = "no-reply@aurora.test";
+	m.to = "alice@example.org";
+	m.subject = "s";
+	m.text = "t";
+	m.message_id = "aurora-9007199254740993@aurora.test";
+	m.outbox_id = 9007199254740993LL;
+	buf_init(&b, 4096);
+	ck_assert_int_eq(mime_build(&m, &b), 0);
+	ck_assert_ptr_nonnull(header_value(b.data, "X-Aurora-Outbox-Id"));
+	ck_assert_str_eq(header_value(b.data, "X-Aurora-Outbox-Id"),
+	    "9007199254740993");
+	buf_reset(&b);
+	m.html = "<p>t</p>";
+	m.outbox_id = 42;
+	ck_assert_int_eq(mime_build(&m, &b), 0);
+	ck_assert_str_eq(header_value(b.data, "X-Aurora-Outbox-Id"), "42");
+	buf_reset(&b);
+	m.outbox_id = 0;
+	ck_assert_int_eq(mime_build(&m, &b), 0);
+	ck_assert_ptr_null(header_value(b.data, "X-Aurora-Outbox-Id"));
+	buf_free(&b);
+}
+END_TEST
+
 /* --- rendering ---------------------------------------------------------- */
 
 static void
@@ -720,6 +752,7 @@ mail_suite(void)
 	tcase_add_test(tc, qp_long_line_soft_breaks);
 	tcase_add_test(tc, build_multipart);
 	tcase_add_test(tc, build_rejects_bad_recipient);
+	tcase_add_test(tc, build_outbox_id_header);
 	tcase_add_test(tc, render_dst_weekly);
 	tcase_add_test(tc, render_zone_fallback_and_lead);
 	tcase_add_test(tc, render_all_day);
