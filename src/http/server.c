@@ -189,12 +189,16 @@ fail:
 	return -1;
 }
 
-/* Keeps feed secrets (in the path) out of the log. */
+/* Keeps feed secrets (in the path) out of the log: also a secret in
+ * another spelling (//feeds/, /x/../feeds/, percent-encoded), which does
+ * not route here but is the secret all the same. */
 static void
 log_path(const char *path, char *out, size_t outlen)
 {
-	if (strncmp(path, "/feeds/", 7) == 0)
+	if (strstr(path, "/feeds/") != NULL)
 		snprintf(out, outlen, "/feeds/[redacted]");
+	else if (strchr(path, '%') != NULL)
+		snprintf(out, outlen, "[redacted: percent-encoded path]");
 	else
 		snprintf(out, outlen, "%s", path);
 }
