@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/log.h"
 #include "events/ics.h"
 #include "events/recur.h"
 #include "events/zone.h"
@@ -187,11 +188,16 @@ ics_writer_add(struct ics_writer *w, const struct event *ev)
 	if (!ev->all_day && z != icaltimezone_get_utc_timezone() &&
 	    note_zone(w, ev->time_zone, ev->start) == -1)
 		goto out;
-	if (ev->nrecurrence > 0) {
-		if (recur_parse(&rec, (const char *const *)ev->recurrence,
-		    ev->nrecurrence, ev->start, ev->all_day, z, 0, &rerr) !=
-		    RECUR_OK)
-			goto out;
+	if (ev->nrecurrence > 0 && recur_parse(&rec,
+	    (const char *const *)ev->recurrence, ev->nrecurrence, ev->start,
+	    ev->all_day, z, 0, &rerr) != RECUR_OK) {
+		/* A stored rule refused today (a check added after it was
+		 * written, a tzdata change): exported as its first occurrence,
+		 * as the planner plans it, rather than failing the feed. */
+		log_msg(LOG_WARN, "ics", "event %s: stored recurrence does not "
+		    "parse: %s", ev->id, rerr.msg);
+		memset(&rec, 0, sizeof(rec));
+	} else if (ev->nrecurrence > 0) {
 		if (rec.has_rule)
 			icalcomponent_add_property(c,
 			    icalproperty_new_rrule(rec.rule));
