@@ -15,6 +15,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -302,6 +303,54 @@ def test_cancel_event_is_owner_scoped(stack):
     expect(psql(stack, pending) == "0", "the owner's call cancelled nothing")
 
 
+def test_remind_replanning_does_not_delay_others(stack):
+    """aurora-remind re-plans series before it sends. One user's series —
+    rows stored before the rule checks existed (written in SQL) and 2000
+    costly but valid ones, all due for re-planning — must not hold up
+    another user's reminder that is due now: the pass ends within seconds
+    with it sent, leaving the rest of the re-planning to later passes."""
+    from remind_util import (REMIND, add_reminder, clear_outbox, lit, make_event, make_user,
+                             one, outbox, run_remind, sql, stop_watcher, write_conf)
+    from ses_stub import SesStub
+    if not os.access(REMIND, os.X_OK):
+        raise AssertionError("%s is not built" % REMIND)
+    stop_watcher(stack)
+    clear_outbox(stack)
+    attacker = make_user(stack, "attacker-%s@example.org" % uuid.uuid4().hex[:10])
+    victim = make_user(stack, "victim-%s@example.org" % uuid.uuid4().hex[:10])
+    rows = ["(%s, %s)" % (lit("RRULE:" + rule), lit(start)) for rule, start in
+            [(r, "2026-01-05T09:00:00Z") for r in NEVER * 5] + [(COSTLY, "1950-02-05T09:00:00Z")] * 2000]
+    sql(stack, "WITH r(rule, s) AS (VALUES %s), e AS ("
+        " INSERT INTO events (user_id, uid, title, description, location, starts_at, ends_at, time_zone,"
+        "  recurrence, series_end, reminders_scheduled_until, reminder_minutes)"
+        " SELECT %s, gen_random_uuid()::text, 'costly', '', '', r.s::timestamptz,"
+        "  r.s::timestamptz + interval '1 hour', 'UTC', ARRAY[r.rule], 'infinity', '-infinity', ARRAY[15]"
+        " FROM r RETURNING id)"
+        " INSERT INTO event_reminders (event_id, position, minutes_before) SELECT id, 0, 15 FROM e;"
+        % (",".join(rows), lit(attacker)))
+    start = one(stack, "SELECT to_char((date_trunc('minute', now()) + interval '60 minutes') "
+                "AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"');")
+    end = one(stack, "SELECT to_char((%s::timestamptz + interval '1 hour') AT TIME ZONE 'UTC', "
+              "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"');" % lit(start))
+    ev = make_event(stack, victim, "Victim's meeting", start, end)
+    oid = int(add_reminder(stack, ev, start, 60, due_at="now()"))
+    stub = SesStub().start()
+    try:
+        conf = write_conf(stack, "replan.conf", mail_transport="ses", ses_endpoint=stub.url,
+                          ses_region="us-east-1")
+        t0 = time.monotonic()
+        r = run_remind(conf, "--once", timeout=600)
+        dt = time.monotonic() - t0
+        expect(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr[-400:]))
+        expect(outbox(stack, [oid])[oid]["status"] == "sent", "the victim's reminder was not sent")
+        expect(dt < 6.0, "the pass took %.1f s before it sent the victim's reminder" % dt)
+        left = int(one(stack, "SELECT count(*) FROM events WHERE user_id = %s AND "
+                       "reminders_scheduled_until < now()" % lit(attacker)))
+        expect(0 < left < len(rows), "%d of the attacker's series left for later passes" % left)
+    finally:
+        stub.stop()
+
+
 TESTS = [
     ("feb31_rule_json_api", test_feb31_rule_json_api),
     ("feb31_rule_import", test_feb31_rule_import),
@@ -311,6 +360,8 @@ TESTS = [
     ("rules_stored_before_the_checks", test_rules_stored_before_the_checks),
     ("c1_control_in_ics_summary", test_c1_control_in_ics_summary),
     ("cancel_event_is_owner_scoped", test_cancel_event_is_owner_scoped),
+    # Last: it stops the stack's own aurora-remind.
+    ("remind_replanning_does_not_delay_others", test_remind_replanning_does_not_delay_others),
 ]
 
 if __name__ == "__main__":
