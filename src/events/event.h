@@ -117,6 +117,8 @@ enum event_rc event_from_json(struct event *ev, json_object *body, int patch,
  * U+10FFFF), or -1 when invalid or holding a control character: C0, DEL
  * and C1 (U+0080-U+009F); with ctl 1 tab, CR and LF are allowed. */
 long event_text_chars(const char *s, size_t len, int ctl);
+/* What both say of text the rule refuses, after the member's name. */
+#define EVENT_TEXT_REFUSED	"contains invalid UTF-8 or control characters"
 
 /* Checks the combination of fields already in ev (used by import) and
  * parses its recurrence into *rec. */

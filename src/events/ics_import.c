@@ -505,8 +505,7 @@ read_text(struct reader *r, struct ics_item *it, const struct line *l,
 	if (t == NULL)
 		return -3;
 	if (event_text_chars(t, strlen(t), nl) < 0)
-		skip(it, "line %ld: %s contains invalid UTF-8 or control "
-		    "characters", l->no, field);
+		skip(it, "line %ld: %s " EVENT_TEXT_REFUSED, l->no, field);
 	free(*out);
 	*out = t;
 	return 0;

@@ -118,8 +118,7 @@ text_member(json_object *v, const char *field, long min, long max, int ctl,
 		return invalid(err, field, "%s is longer than %ld characters",
 		    field, max);
 	if ((n = event_text_chars(s, len, ctl)) < 0)
-		return invalid(err, field, "%s contains invalid UTF-8 or "
-		    "control characters", field);
+		return invalid(err, field, "%s " EVENT_TEXT_REFUSED, field);
 	if (n < min || n > max)
 		return invalid(err, field, min > 0 ? "%s must have %ld to %ld "
 		    "characters" : "%s must have at most %ld characters",
