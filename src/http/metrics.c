@@ -22,12 +22,19 @@ static const int64_t metrics_le_us[] = {
 	1000000, 2500000
 };
 #define NBUCKETS	(sizeof(metrics_le_us) / sizeof(metrics_le_us[0]))
+/* The latency histogram is kept per status class (code="1xx".."5xx"), so
+ * fast refusals do not hide slow answers: rows × 5 classes × 13 counters. */
+#define NCLASSES	5
 
-struct metrics_row {
-	uint64_t	 status[NSTATUS];
+struct metrics_hist {
 	uint64_t	 bucket[NBUCKETS];	/* non-cumulative */
 	uint64_t	 count;
 	uint64_t	 sum_us;
+};
+
+struct metrics_row {
+	uint64_t		 status[NSTATUS];
+	struct metrics_hist	 hist[NCLASSES];
 };
 
 struct metrics {
@@ -72,7 +79,8 @@ metrics_observe(struct metrics *m, int route, int method, int status,
     int64_t dur_us)
 {
 	struct metrics_row	*r;
-	size_t			 i, row;
+	struct metrics_hist	*h;
+	size_t			 i, row, cls;
 
 	(void)method;
 	if (m == NULL)
@@ -83,14 +91,19 @@ metrics_observe(struct metrics *m, int route, int method, int status,
 	for (i = 0; i < NCODES && metrics_codes[i] != status; i++)
 		;
 	add(&r->status[i], 1);
+	/* Our answers are 100..599; anything else is counted as a server
+	 * fault rather than dropped. */
+	cls = status >= 100 && status < 600 ? (size_t)(status / 100 - 1) :
+	    NCLASSES - 1;
+	h = &r->hist[cls];
 	if (dur_us < 0)
 		dur_us = 0;
 	for (i = 0; i < NBUCKETS && dur_us > metrics_le_us[i]; i++)
 		;
 	if (i < NBUCKETS)
-		add(&r->bucket[i], 1);
-	add(&r->count, 1);
-	add(&r->sum_us, (uint64_t)dur_us);
+		add(&h->bucket[i], 1);
+	add(&h->count, 1);
+	add(&h->sum_us, (uint64_t)dur_us);
 }
 
 void
@@ -137,10 +150,11 @@ metrics_render(const struct metrics *m, const struct route *table, size_t n,
     struct buf *out)
 {
 	const struct metrics_row	*r;
+	const struct metrics_hist	*h;
 	char				 name[HTTP_PATH_MAX + 16];
 	const char			*rn;
-	size_t				 row, i;
-	uint64_t			 cum, v;
+	size_t				 row, i, c;
+	uint64_t			 cum, v, total;
 	int				 bad = 0;
 
 	bad |= buf_addstr(out,
@@ -163,29 +177,40 @@ metrics_render(const struct metrics *m, const struct route *table, size_t n,
 		}
 	}
 	bad |= buf_addstr(out,
-	    "# HELP aurora_http_request_duration_seconds Time to answer, by route.\n"
+	    "# HELP aurora_http_request_duration_seconds Time to answer, by "
+	    "route and status class.\n"
 	    "# TYPE aurora_http_request_duration_seconds histogram\n") != BUF_OK;
 	for (row = 0; row < m->nrows; row++) {
-		r = &m->rows[row];
-		if (get(&r->count) == 0)
-			continue;
-		rn = row_name(table, n, row, name, sizeof(name));
-		for (cum = 0, i = 0; i < NBUCKETS; i++) {
-			cum += get(&r->bucket[i]);
+		rn = NULL;
+		for (c = 0; c < NCLASSES; c++) {
+			h = &m->rows[row].hist[c];
+			if ((total = get(&h->count)) == 0)
+				continue;
+			if (rn == NULL)
+				rn = row_name(table, n, row, name, sizeof(name));
+			for (cum = 0, i = 0; i < NBUCKETS; i++) {
+				cum += get(&h->bucket[i]);
+				bad |= buf_printf(out,
+				    "aurora_http_request_duration_seconds_bucket"
+				    "{route=\"%s\",code=\"%zuxx\",le=\"%g\"} %llu\n",
+				    rn, c + 1, (double)metrics_le_us[i] / 1e6,
+				    (unsigned long long)cum) != BUF_OK;
+			}
+			/* count is read once: +Inf and _count must agree
+			 * even while workers keep adding. */
+			if (cum > total)
+				total = cum;
 			bad |= buf_printf(out,
 			    "aurora_http_request_duration_seconds_bucket"
-			    "{route=\"%s\",le=\"%g\"} %llu\n", rn,
-			    (double)metrics_le_us[i] / 1e6,
-			    (unsigned long long)cum) != BUF_OK;
+			    "{route=\"%s\",code=\"%zuxx\",le=\"+Inf\"} %llu\n"
+			    "aurora_http_request_duration_seconds_sum"
+			    "{route=\"%s\",code=\"%zuxx\"} %.6f\n"
+			    "aurora_http_request_duration_seconds_count"
+			    "{route=\"%s\",code=\"%zuxx\"} %llu\n",
+			    rn, c + 1, (unsigned long long)total, rn, c + 1,
+			    (double)get(&h->sum_us) / 1e6, rn, c + 1,
+			    (unsigned long long)total) != BUF_OK;
 		}
-		bad |= buf_printf(out,
-		    "aurora_http_request_duration_seconds_bucket"
-		    "{route=\"%s\",le=\"+Inf\"} %llu\n"
-		    "aurora_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
-		    "aurora_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-		    rn, (unsigned long long)get(&r->count), rn,
-		    (double)get(&r->sum_us) / 1e6, rn,
-		    (unsigned long long)get(&r->count)) != BUF_OK;
 	}
 	bad |= buf_printf(out,
 	    "# HELP aurora_worker_restarts_total Workers replaced after dying.\n"

@@ -277,6 +277,9 @@ def test_metrics_content(stack):
     for _ in range(3):
         stack.request("GET", "/api/v1/health")
     stack.request("GET", "/api/v1/nope")
+    # One route answered in two status classes: 401 without a token, and
+    # (below) the same route's 2xx never mixed into the 4xx histogram.
+    stack.request("GET", "/api/v1/events")
     before = stack.request("GET", "/metrics").raw.decode()
     sent0 = metric(before, "aurora_mail_sends_total", '{transport="ses",result="sent"}') or 0
     stack.psql("INSERT INTO mail_outbox (kind, to_addr, subject, body_text, due_at) VALUES "
@@ -297,10 +300,39 @@ def test_metrics_content(stack):
            "health requests not counted")
     expect(metric(text, "aurora_http_requests_total", '{route="unmatched",status="404"}'),
            "unmatched 404 not counted")
-    expect(metric(text, "aurora_http_request_duration_seconds_count",
-                  '{route="GET /api/v1/health"}'), "no latency histogram for health")
-    expect(metric(text, "aurora_http_request_duration_seconds_bucket",
-                  '{route="GET /api/v1/health",le="+Inf"}'), "no +Inf bucket")
+    # The latency histogram is labelled by route and status class (code).
+    hist = "aurora_http_request_duration_seconds"
+    health2 = '{route="GET /api/v1/health",code="2xx"}'
+    expect((metric(text, hist + "_count", health2) or 0) >= 3,
+           "no latency histogram for health with code=\"2xx\"")
+    expect(metric(text, hist + "_bucket", '{route="GET /api/v1/health",code="2xx",le="+Inf"}')
+           == metric(text, hist + "_count", health2), "+Inf bucket differs from _count")
+    expect(metric(text, hist + "_sum", health2) is not None, "no _sum for health 2xx")
+    expect(metric(text, hist + "_count", '{route="GET /api/v1/health",code="4xx"}') is None,
+           "a 4xx series for health, which answered only 200")
+    expect(metric(text, hist + "_count", '{route="unmatched",code="4xx"}'),
+           "unmatched 404 not in the 4xx latency histogram")
+    events4 = '{route="GET /api/v1/events",code="4xx"}'
+    expect((metric(text, hist + "_count", events4) or 0) >= 1,
+           "the 401 of GET /api/v1/events is not in its 4xx histogram")
+    expect(metric(text, hist + "_count", '{route="GET /api/v1/events",code="2xx"}') is None,
+           "GET /api/v1/events has a 2xx series though it only answered 401")
+    # Buckets are cumulative within one route and class, and every class
+    # series of a route adds up to its requests.
+    les = [float(v) for le, v in re.findall(
+        r'^%s_bucket\{route="GET /api/v1/health",code="2xx",le="([^"]+)"\} (\S+)$' % hist,
+        text, re.M)]
+    expect(len(les) == 12 and les == sorted(les), "health 2xx buckets: %r" % les)
+    expect(not re.search(r'^%s_\w+\{route="[^"]*"(,le="[^"]*")?\} ' % hist, text, re.M),
+           "a latency series without a code label")
+    for route in ("GET /api/v1/health", "GET /api/v1/events", "unmatched"):
+        by_code = sum(float(v) for v in re.findall(
+            r'^%s_count\{route="%s",code="[1-5]xx"\} (\S+)$' % (hist, re.escape(route)), text, re.M))
+        by_status = sum(float(v) for v in re.findall(
+            r'^aurora_http_requests_total\{route="%s",status="[^"]+"\} (\S+)$' % re.escape(route),
+            text, re.M))
+        expect(by_code == by_status and by_code > 0,
+               "%s: %s requests in the histogram, %s counted" % (route, by_code, by_status))
     for name in ('aurora_outbox_mail{state="pending"}', "aurora_outbox_oldest_due_seconds",
                  "aurora_worker_restarts_total", "aurora_db_errors_total", "aurora_database_up",
                  'aurora_recurrence_cache_total{result="hit"}'):
