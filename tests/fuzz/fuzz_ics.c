@@ -7,17 +7,16 @@
  * corpus), which `make check` runs. Nothing here touches a database. */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "events/event.h"
 #include "events/ics.h"
 #include "events/occache.h"
 #include "events/zone.h"
+#include "replay.h"
 
 #define FUZZ_MAX_INPUT	(256 * 1024)
 #define FUZZ_MAX_STARTS	400
@@ -75,7 +74,6 @@ one_event(struct ics_item *it, void *arg)
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -95,68 +93,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef AURORA_LIBFUZZER
-static int
-replay_file(const char *path)
-{
-	FILE	*f;
-	char	*buf;
-	size_t	 n;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		perror(path);
-		return -1;
-	}
-	if ((buf = malloc(FUZZ_MAX_INPUT)) == NULL) {
-		fclose(f);
-		return -1;
-	}
-	n = fread(buf, 1, FUZZ_MAX_INPUT, f);
-	fclose(f);
-	(void)LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
-	free(buf);
-	return 0;
-}
-
-static int
-replay(const char *path, int *count)
-{
-	struct stat	 st;
-	struct dirent	*d;
-	DIR		*dir;
-	char		 p[4096];
-	int		 rc = 0;
-
-	if (stat(path, &st) == -1) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		(*count)++;
-		return replay_file(path);
-	}
-	if ((dir = opendir(path)) == NULL) {
-		perror(path);
-		return -1;
-	}
-	while (rc == 0 && (d = readdir(dir)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, d->d_name);
-		rc = replay(p, count);
-	}
-	closedir(dir);
-	return rc;
-}
-
 int
 main(int argc, char *argv[])
 {
-	int	 i, count = 0, rc = 0;
+	int	 count = 0, rc;
 
-	if (argc < 2)
-		rc = replay(FUZZ_CORPUS, &count);
-	for (i = 1; i < argc && rc == 0; i++)
-		rc = replay(argv[i], &count);
+	rc = fuzz_replay_args(argc, argv, FUZZ_CORPUS, FUZZ_MAX_INPUT,
+	    &count);
 	printf("fuzz_ics: %d inputs replayed\n", count);
 	occache_free(memo);
 	zone_cleanup();

@@ -19,12 +19,10 @@
  * the seed tokens into DIR. No database or network is touched. */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -34,6 +32,7 @@
 
 #include "auth/keyset.h"
 #include "auth/verify.h"
+#include "replay.h"
 
 #define FUZZ_MAX_INPUT	(VERIFY_TOKEN_MAX + 64)
 #define FUZZ_NOW	1780000000	/* 2026-05-28T20:26:40Z */
@@ -158,7 +157,6 @@ check_claims(const struct verify_claims *c)
 		fail("accepted outside its lifetime");
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -216,59 +214,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef AURORA_LIBFUZZER
-static int
-replay_file(const char *path)
-{
-	FILE	*f;
-	char	*buf;
-	size_t	 n;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		perror(path);
-		return -1;
-	}
-	if ((buf = malloc(FUZZ_MAX_INPUT)) == NULL) {
-		fclose(f);
-		return -1;
-	}
-	n = fread(buf, 1, FUZZ_MAX_INPUT, f);
-	fclose(f);
-	(void)LLVMFuzzerTestOneInput((const uint8_t *)buf, n);
-	free(buf);
-	return 0;
-}
-
-static int
-replay(const char *path, int *count)
-{
-	struct stat	 st;
-	struct dirent	*d;
-	DIR		*dir;
-	char		 p[4096];
-	int		 rc = 0;
-
-	if (stat(path, &st) == -1) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		(*count)++;
-		return replay_file(path);
-	}
-	if ((dir = opendir(path)) == NULL) {
-		perror(path);
-		return -1;
-	}
-	while (rc == 0 && (d = readdir(dir)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, d->d_name);
-		rc = replay(p, count);
-	}
-	closedir(dir);
-	return rc;
-}
-
 /* The seed tokens: header and claims as JSON, signed with the test key. */
 static const struct {
 	const char	*name, *header, *claims;
@@ -341,16 +286,14 @@ write_seeds(const char *dir)
 int
 main(int argc, char *argv[])
 {
-	int	 i, count = 0, rc = 0;
+	int	 count = 0, rc;
 
 	if (argc == 3 && strcmp(argv[1], "-w") == 0) {
 		setup();
 		return write_seeds(argv[2]) == 0 ? 0 : 1;
 	}
-	if (argc < 2)
-		rc = replay(FUZZ_CORPUS, &count);
-	for (i = 1; i < argc && rc == 0; i++)
-		rc = replay(argv[i], &count);
+	rc = fuzz_replay_args(argc, argv, FUZZ_CORPUS, FUZZ_MAX_INPUT,
+	    &count);
 	printf("fuzz_token: %d inputs replayed, %lu accepted as sent, %lu "
 	    "once re-signed\n", count, accepted_sent, accepted_resigned);
 	/* The checked-in corpus holds valid tokens: if none passes, the
