@@ -14,103 +14,323 @@
 
 enum conf_type { CT_STR, CT_INT, CT_LONG, CT_BOOL, CT_OCTAL, CT_LEVEL };
 
+/* One setting: how it is parsed, and how it is documented. aurora.conf(5),
+ * the sample aurora.conf and docs/configuration.md are made from these rows
+ * by tools/confdoc (make confdoc), and make check fails when they differ, so
+ * a key's documentation lives here and nowhere else. */
 struct conf_key {
-	const char	*name;
-	enum conf_type	 type;
-	size_t		 off;
-	size_t		 size;		/* CT_STR: field size */
-	long		 min, max;	/* numeric range */
-	const char	*def;		/* default as text, NULL: empty/required */
-	int		 required;
+	const char		*name;
+	size_t			 off;
+	size_t			 size;		/* CT_STR: field size */
+	enum conf_section	 sec;
+	enum conf_type		 type;
+	long			 min, max;	/* numeric range */
+	const char		*def;		/* default as text, NULL: empty */
+	int			 required;
+	const char		*doc;		/* meaning; `literal` in backquotes */
+	const char		*shown;		/* default as the docs say it, when
+						 * the text of def does not tell */
+	const char		*sample;	/* value in the sample file (def) */
+	int			 active;	/* the sample sets it, else a comment */
 };
 
-#define S(f)	offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
+/* Key name, offset and size of the struct conf field of the same name. */
+#define K(f)	#f, offsetof(struct conf, f), sizeof(((struct conf *)0)->f)
 static const struct conf_key conf_keys[] = {
-	{ "listen", CT_STR, S(listen), 0, 0, "unix:/run/aurora-time/api.sock", 0 },
-	{ "socket_mode", CT_OCTAL, S(socket_mode), 0, 0777, "0660", 0 },
-	{ "socket_group", CT_STR, S(socket_group), 0, 0, "", 0 },
-	{ "workers", CT_INT, S(workers), 1, 256, "4", 0 },
-	{ "graceful_timeout", CT_INT, S(graceful_timeout), 0, 3600, "10", 0 },
-	{ "recurrence_cache", CT_INT, S(recurrence_cache), 0, 1048576, "8192",
-	    0 },
-	{ "max_body", CT_LONG, S(max_body), 1024, 64L << 20, "1048576", 0 },
-	{ "max_import_body", CT_LONG, S(max_import_body), 1024, 64L << 20,
-	    "5242880", 0 },
-	{ "log_level", CT_LEVEL, S(log_level), 0, 0, "info", 0 },
-	{ "public_url", CT_STR, S(public_url), 0, 0, "http://127.0.0.1:8080", 0 },
-	{ "sql_dir", CT_STR, S(sql_dir), 0, 0, DATADIR "/aurora-time/sql", 0 },
-	{ "db_conninfo", CT_STR, S(db_conninfo), 0, 0, NULL, 1 },
-	{ "db_admin_conninfo", CT_STR, S(db_admin_conninfo), 0, 0, "", 0 },
-	{ "db_remind_conninfo", CT_STR, S(db_remind_conninfo), 0, 0, "", 0 },
-	{ "db_prepared", CT_BOOL, S(db_prepared), 0, 1, "on", 0 },
-	{ "db_connect_timeout", CT_INT, S(db_connect_timeout), 1, 60, "3", 0 },
-	{ "db_statement_timeout", CT_INT, S(db_statement_timeout), 0,
-	    3600000, "10000", 0 },
-	{ "jwt_key_dir", CT_STR, S(jwt_key_dir), 0, 0,
-	    "/var/lib/aurora-time/keys", 0 },
-	{ "jwt_issuer", CT_STR, S(jwt_issuer), 0, 0, "", 0 },
-	{ "jwt_client_id", CT_STR, S(jwt_client_id), 0, 0, "aurora-web", 0 },
-	{ "jwt_algorithms", CT_STR, S(jwt_algorithms), 0, 0, "RS256", 0 },
-	{ "access_token_ttl", CT_INT, S(access_token_ttl), 60, 86400, "3600",
-	    0 },
-	{ "refresh_token_ttl", CT_INT, S(refresh_token_ttl), 300, 315360000,
-	    "2592000", 0 },
-	{ "external_issuers_file", CT_STR, S(external_issuers_file), 0, 0, "",
-	    0 },
-	{ "password_m_cost", CT_INT, S(password_m_cost), 8, 4194304, "19456",
-	    0 },
-	{ "password_t_cost", CT_INT, S(password_t_cost), 1, 100, "2", 0 },
-	{ "password_parallelism", CT_INT, S(password_parallelism), 1, 64, "1",
-	    0 },
-	{ "login_max_failures", CT_INT, S(login_max_failures), 1, 1000, "5",
-	    0 },
-	{ "login_max_failures_addr", CT_INT, S(login_max_failures_addr), 1,
-	    100000, "20", 0 },
-	{ "login_failure_window", CT_INT, S(login_failure_window), 60, 86400,
-	    "900", 0 },
-	{ "login_max_failures_device", CT_INT, S(login_max_failures_device), 1,
-	    1000, "5", 0 },
-	{ "login_device_ttl", CT_INT, S(login_device_ttl), 3600, 315360000,
-	    "31536000", 0 },
-	{ "account_mail_network_hourly", CT_INT,
-	    S(account_mail_network_hourly), 0, 10000000, "20", 0 },
-	{ "account_mail_global_hourly", CT_INT, S(account_mail_global_hourly),
-	    0, 10000000, "1000", 0 },
-	{ "account_mail_global_daily", CT_INT, S(account_mail_global_daily), 0,
-	    100000000, "10000", 0 },
-	{ "mail_transport", CT_STR, S(mail_transport), 0, 0, "ses", 0 },
-	{ "mail_from", CT_STR, S(mail_from), 0, 0,
-	    "Aurora Time <no-reply@localhost>", 0 },
-	{ "ses_region", CT_STR, S(ses_region), 0, 0, "", 0 },
-	{ "ses_endpoint", CT_STR, S(ses_endpoint), 0, 0, "", 0 },
-	{ "aws_access_key_id", CT_STR, S(aws_access_key_id), 0, 0, "", 0 },
-	{ "aws_secret_access_key", CT_STR, S(aws_secret_access_key), 0, 0, "",
-	    0 },
-	{ "aws_session_token", CT_STR, S(aws_session_token), 0, 0, "", 0 },
-	{ "max_send_rate", CT_INT, S(max_send_rate), 1, 100000, "14", 0 },
-	{ "send_concurrency", CT_INT, S(send_concurrency), 1, 64, "8", 0 },
-	{ "smtp_url", CT_STR, S(smtp_url), 0, 0, "smtp://127.0.0.1:25", 0 },
-	{ "smtp_user", CT_STR, S(smtp_user), 0, 0, "", 0 },
-	{ "smtp_password", CT_STR, S(smtp_password), 0, 0, "", 0 },
-	{ "smtp_starttls", CT_BOOL, S(smtp_starttls), 0, 1, "on", 0 },
-	{ "smtp_cafile", CT_STR, S(smtp_cafile), 0, 0, "", 0 },
-	{ "mail_dir", CT_STR, S(mail_dir), 0, 0, "/var/spool/aurora-time/mail",
-	    0 },
-	{ "send_max_attempts", CT_INT, S(send_max_attempts), 1, 100, "8", 0 },
-	{ "send_lease_seconds", CT_INT, S(send_lease_seconds), 2, 3600, "300",
-	    0 },
-	{ "send_batch", CT_INT, S(send_batch), 1, 10000, "200", 0 },
-	{ "send_backoff_base_ms", CT_INT, S(send_backoff_base_ms), 1, 3600000,
-	    "30000", 0 },
-	{ "send_backoff_max_seconds", CT_INT, S(send_backoff_max_seconds), 1,
-	    86400, "3600", 0 },
-	{ "remind_poll_seconds", CT_INT, S(remind_poll_seconds), 1, 3600, "15",
-	    0 },
-	{ "outbox_retention_days", CT_INT, S(outbox_retention_days), 0, 36500,
-	    "90", 0 },
+	/* ---- server (aurora-api) */
+	{ K(listen), CONF_SEC_SERVER, CT_STR, 0, 0,
+	    "unix:/run/aurora-time/api.sock", .active = 1, .doc =
+	    "`unix:/absolute/path` or `tcp:host:port` (`tcp::9000` for all "
+	    "addresses — only on a private network: FastCGI has no "
+	    "authentication)" },
+	{ K(socket_mode), CONF_SEC_SERVER, CT_OCTAL, 0, 0777, "0660",
+	    .active = 1, .doc =
+	    "permission bits of the Unix socket; give nginx's group access with "
+	    "`socket_group`" },
+	{ K(socket_group), CONF_SEC_SERVER, CT_STR, 0, 0, "", .active = 1,
+	    .shown = "(unchanged)", .sample = "www-data", .doc =
+	    "group that owns the Unix socket, e.g. `www-data`; empty keeps the "
+	    "group it was made with" },
+	{ K(workers), CONF_SEC_SERVER, CT_INT, 1, 256, "4", .active = 1, .doc =
+	    "preforked worker processes; each holds one database connection" },
+	{ K(graceful_timeout), CONF_SEC_SERVER, CT_INT, 0, 3600, "10",
+	    .active = 1, .doc =
+	    "seconds a stopping worker may spend finishing its request before it "
+	    "is killed" },
+	{ K(recurrence_cache), CONF_SEC_SERVER, CT_INT, 0, 1048576, "8192",
+	    .active = 1, .doc =
+	    "series-years each worker keeps expanded for listings (0: expand on "
+	    "every request); about 2 KiB each at most (16 MiB per worker by "
+	    "default). Keyed by the series' whole definition, so an edited event "
+	    "is never answered from an old expansion; hits and misses in "
+	    "`/metrics` (`aurora_recurrence_cache_total`)" },
+	{ K(max_body), CONF_SEC_SERVER, CT_LONG, 1024, 64L << 20, "1048576",
+	    .active = 1, .doc =
+	    "largest JSON request body in bytes (413 above it)" },
+	{ K(max_import_body), CONF_SEC_SERVER, CT_LONG, 1024, 64L << 20,
+	    "5242880", .doc =
+	    "largest ICS import body in bytes (413 above it)" },
+	{ K(log_level), CONF_SEC_SERVER, CT_LEVEL, 0, 0, "info", .active = 1,
+	    .doc =
+	    "`debug`, `info`, `warn` or `error`; logs are JSON lines on stderr" },
+	{ K(public_url), CONF_SEC_SERVER, CT_STR, 0, 0, "http://127.0.0.1:8080",
+	    .active = 1, .sample = "https://calendar.example.org", .doc =
+	    "the address users reach, no trailing `/`; used in links and as the "
+	    "default token issuer" },
+	{ K(sql_dir), CONF_SEC_SERVER, CT_STR, 0, 0, DATADIR "/aurora-time/sql",
+	    .shown = "`$(datadir)/aurora-time/sql`",
+	    .sample = "/usr/share/aurora-time/sql", .doc =
+	    "migrations, applied by `aurora-admin migrate`" },
+
+	/* ---- database */
+	{ K(db_conninfo), CONF_SEC_DATABASE, CT_STR, 0, 0, NULL, .required = 1,
+	    .active = 1, .shown = "(required)",
+	    .sample = "host=/var/run/postgresql dbname=aurora user=aurora_api",
+	    .doc =
+	    "libpq connection string of the API role (`aurora_api`)" },
+	{ K(db_admin_conninfo), CONF_SEC_DATABASE, CT_STR, 0, 0, "", .active = 1,
+	    .sample = "host=/var/run/postgresql dbname=aurora user=aurora_owner",
+	    .doc =
+	    "connection string of the schema owner (`aurora_owner`), used only by "
+	    "`aurora-admin migrate`" },
+	{ K(db_remind_conninfo), CONF_SEC_DATABASE, CT_STR, 0, 0, "",
+	    .active = 1,
+	    .sample = "host=/var/run/postgresql dbname=aurora user=aurora_remind",
+	    .doc =
+	    "connection string of the reminder sender role (`aurora_remind`)" },
+	{ K(db_prepared), CONF_SEC_DATABASE, CT_BOOL, 0, 1, "on", .active = 1,
+	    .doc =
+	    "server-side prepared statements; `off` sends every statement with its "
+	    "text (PgBouncer in transaction mode before 1.21)" },
+	{ K(db_connect_timeout), CONF_SEC_DATABASE, CT_INT, 1, 60, "3",
+	    .active = 1, .doc =
+	    "seconds to wait for a connection; while the database is down "
+	    "requests answer 503 with `Retry-After`" },
+	{ K(db_statement_timeout), CONF_SEC_DATABASE, CT_INT, 0, 3600000,
+	    "10000", .active = 1, .doc =
+	    "milliseconds any one statement may run (0: no limit)" },
+
+	/* ---- identity: src/auth */
+	{ K(jwt_key_dir), CONF_SEC_IDENTITY, CT_STR, 0, 0,
+	    "/var/lib/aurora-time/keys", .active = 1, .doc =
+	    "directory of RSA private keys `<kid>.pem` (mode 0600, owned by the "
+	    "API user); the greatest kid signs, all are published in "
+	    "`/.well-known/jwks.json`. `aurora-admin keys create` adds one; "
+	    "aurora-api does not start without one" },
+	{ K(jwt_issuer), CONF_SEC_IDENTITY, CT_STR, 0, 0, "",
+	    .shown = "(`public_url`)", .sample = "https://calendar.example.org",
+	    .doc =
+	    "the `iss` of our tokens, exactly as relying parties must expect it; "
+	    "empty: `public_url`" },
+	{ K(jwt_client_id), CONF_SEC_IDENTITY, CT_STR, 0, 0, "aurora-web",
+	    .active = 1, .doc =
+	    "the built-in app client: `client_id` of access tokens, `aud` of id "
+	    "tokens" },
+	{ K(jwt_algorithms), CONF_SEC_IDENTITY, CT_STR, 0, 0, "RS256",
+	    .active = 1, .doc =
+	    "algorithms our own tokens may carry (RS256, ES256; `none` and HMAC "
+	    "never); must include RS256" },
+	{ K(access_token_ttl), CONF_SEC_IDENTITY, CT_INT, 60, 86400, "3600",
+	    .active = 1, .doc =
+	    "seconds an access (and id) token lives" },
+	{ K(refresh_token_ttl), CONF_SEC_IDENTITY, CT_INT, 300, 315360000,
+	    "2592000", .active = 1, .doc =
+	    "seconds a sign-in lasts (300 s to 10 years): refresh-token rotation "
+	    "never extends it" },
+	{ K(external_issuers_file), CONF_SEC_IDENTITY, CT_STR, 0, 0, "",
+	    .shown = "(none)", .sample = "/etc/aurora-time/issuers.json", .doc =
+	    "JSON list of other issuers whose access tokens are accepted (Amazon "
+	    "Cognito user pools, OpenID Connect providers); see "
+	    "`docs/identity.md`" },
+	{ K(password_m_cost), CONF_SEC_IDENTITY, CT_INT, 8, 4194304, "19456",
+	    .active = 1, .doc =
+	    "argon2id memory in KiB (OWASP's minimum recommendation)" },
+	{ K(password_t_cost), CONF_SEC_IDENTITY, CT_INT, 1, 100, "2",
+	    .active = 1, .doc =
+	    "argon2id passes" },
+	{ K(password_parallelism), CONF_SEC_IDENTITY, CT_INT, 1, 64, "1",
+	    .active = 1, .doc =
+	    "argon2id lanes. Changing any of the three rehashes each password at "
+	    "its next sign-in" },
+	{ K(login_max_failures), CONF_SEC_IDENTITY, CT_INT, 1, 1000, "5",
+	    .active = 1, .doc =
+	    "failed sign-ins for one account (email address) within "
+	    "`login_failure_window` before it is slowed down (429 with "
+	    "`Retry-After`, 60 s, doubling, at most the window)" },
+	{ K(login_max_failures_addr), CONF_SEC_IDENTITY, CT_INT, 1, 100000, "20",
+	    .active = 1, .doc =
+	    "the same for one client address (`REMOTE_ADDR`, whatever accounts "
+	    "it tries); a client presenting a valid device token for the account "
+	    "it signs in to is not held by its address's failures "
+	    "(`docs/identity.md`, \"Sign-in throttling and device cookies\")" },
+	{ K(login_failure_window), CONF_SEC_IDENTITY, CT_INT, 60, 86400, "900",
+	    .active = 1, .doc =
+	    "seconds a failed sign-in counts" },
+	{ K(login_max_failures_device), CONF_SEC_IDENTITY, CT_INT, 1, 1000, "5",
+	    .active = 1, .doc =
+	    "failed sign-ins made with one device token within the window before "
+	    "that token is refused (429 with `Retry-After`, like the others)" },
+	{ K(login_device_ttl), CONF_SEC_IDENTITY, CT_INT, 3600, 315360000,
+	    "31536000", .active = 1, .doc =
+	    "seconds (1 hour to 10 years; default a year) a device token is good: "
+	    "the `aurora_device` cookie handed out at each sign-in" },
+	{ K(account_mail_network_hourly), CONF_SEC_IDENTITY, CT_INT, 0,
+	    10000000, "20", .active = 1, .doc =
+	    "sign-up, resend and forgot requests (each may mail an address) per "
+	    "client network — IPv4 /24, IPv6 /64 — per clock hour; past it 429 "
+	    "`rate_limited` with `Retry-After`; 0: no cap (`docs/identity.md`, "
+	    "\"Account mail budget\")" },
+	{ K(account_mail_global_hourly), CONF_SEC_IDENTITY, CT_INT, 0, 10000000,
+	    "1000", .active = 1, .doc =
+	    "the same for the whole service per clock hour (all networks, shared "
+	    "by all API hosts); keep it well below the mail provider's sending "
+	    "quota; 0: no cap" },
+	{ K(account_mail_global_daily), CONF_SEC_IDENTITY, CT_INT, 0, 100000000,
+	    "10000", .active = 1, .doc =
+	    "the same for the whole service per UTC day; 0: no cap" },
+
+	/* ---- mail: aurora-remind */
+	{ K(mail_transport), CONF_SEC_MAIL, CT_STR, 0, 0, "ses", .active = 1,
+	    .doc =
+	    "`ses` (Amazon SES v2 API), `smtp` (any relay, or SES's SMTP "
+	    "interface) or `file` (`.eml` files, for debugging)" },
+	{ K(mail_from), CONF_SEC_MAIL, CT_STR, 0, 0,
+	    "Aurora Time <no-reply@localhost>", .active = 1,
+	    .sample = "Aurora Time <no-reply@calendar.example.org>", .doc =
+	    "sender, `Display Name <address>` or a bare address; its domain also "
+	    "names the `Message-ID`s" },
+	{ K(ses_region), CONF_SEC_MAIL, CT_STR, 0, 0, "", .active = 1,
+	    .shown = "(from `AWS_REGION`, `AWS_DEFAULT_REGION`, else "
+	    "`us-east-1`)", .sample = "us-east-1", .doc =
+	    "SES region" },
+	{ K(ses_endpoint), CONF_SEC_MAIL, CT_STR, 0, 0, "",
+	    .shown = "`https://email.REGION.amazonaws.com`",
+	    .sample = "http://127.0.0.1:8005", .doc =
+	    "endpoint override, e.g. `http://127.0.0.1:8005` for the local "
+	    "emulator" },
+	{ K(aws_access_key_id), CONF_SEC_MAIL, CT_STR, 0, 0, "", .doc =
+	    "SES access key; used only when the `AWS_*` variables are not set "
+	    "(keep credentials in the environment)" },
+	{ K(aws_secret_access_key), CONF_SEC_MAIL, CT_STR, 0, 0, "", .doc =
+	    "its secret; used only when the `AWS_*` variables are not set "
+	    "(better: `AWS_SECRET_ACCESS_KEY` in the environment)" },
+	{ K(aws_session_token), CONF_SEC_MAIL, CT_STR, 0, 0, "", .doc =
+	    "session token of temporary credentials; used only when the `AWS_*` "
+	    "variables are not set" },
+	{ K(max_send_rate), CONF_SEC_MAIL, CT_INT, 1, 100000, "14", .active = 1,
+	    .doc =
+	    "messages per second at most, across all requests in flight (SES's "
+	    "`MaxSendRate`: `aurora-remind --quota` shows it)" },
+	{ K(send_concurrency), CONF_SEC_MAIL, CT_INT, 1, 64, "8", .active = 1,
+	    .doc =
+	    "SES requests in flight at once" },
+	{ K(smtp_url), CONF_SEC_MAIL, CT_STR, 0, 0, "smtp://127.0.0.1:25",
+	    .sample = "smtp://relay.example.org:587", .doc =
+	    "`smtp://host:port` (587 for submission) or `smtps://host:465`" },
+	{ K(smtp_user), CONF_SEC_MAIL, CT_STR, 0, 0, "", .sample = "aurora",
+	    .doc =
+	    "AUTH user name; no AUTH when it is empty" },
+	{ K(smtp_password), CONF_SEC_MAIL, CT_STR, 0, 0, "", .doc =
+	    "AUTH password (better: `AURORA_SMTP_PASSWORD` in the environment)" },
+	{ K(smtp_starttls), CONF_SEC_MAIL, CT_BOOL, 0, 1, "on", .doc =
+	    "require STARTTLS on `smtp://` (a relay without it is refused)" },
+	{ K(smtp_cafile), CONF_SEC_MAIL, CT_STR, 0, 0, "",
+	    .shown = "(system CAs)", .sample = "/etc/ssl/certs/relay-ca.pem",
+	    .doc =
+	    "CA bundle that signs the relay's certificate" },
+	{ K(mail_dir), CONF_SEC_MAIL, CT_STR, 0, 0, "/var/spool/aurora-time/mail",
+	    .doc =
+	    "directory of the `file` transport" },
+	{ K(send_max_attempts), CONF_SEC_MAIL, CT_INT, 1, 100, "8", .active = 1,
+	    .doc =
+	    "attempts before a mail with temporary failures becomes `failed`" },
+	{ K(send_lease_seconds), CONF_SEC_MAIL, CT_INT, 2, 3600, "300",
+	    .active = 1, .doc =
+	    "how long a claim lasts; a sender that dies leaves mail that is sent "
+	    "again once its lease expires. Requests time out at half of it (at "
+	    "most 30 s)" },
+	{ K(send_batch), CONF_SEC_MAIL, CT_INT, 1, 10000, "200", .active = 1,
+	    .doc =
+	    "mails claimed per statement (also capped so a batch fits a quarter "
+	    "of the lease at `max_send_rate`)" },
+	{ K(send_backoff_base_ms), CONF_SEC_MAIL, CT_INT, 1, 3600000, "30000",
+	    .doc =
+	    "milliseconds before the first retry; it doubles with each attempt, "
+	    "with jitter (a random point in the upper half), and a provider's "
+	    "`Retry-After` wins when longer" },
+	{ K(send_backoff_max_seconds), CONF_SEC_MAIL, CT_INT, 1, 86400, "3600",
+	    .doc =
+	    "longest retry delay in seconds" },
+	{ K(remind_poll_seconds), CONF_SEC_MAIL, CT_INT, 1, 3600, "15",
+	    .active = 1, .doc =
+	    "`--watch`: longest sleep without a NOTIFY (it also wakes at the next "
+	    "due mail)" },
+	{ K(outbox_retention_days), CONF_SEC_MAIL, CT_INT, 0, 36500, "90",
+	    .active = 1, .doc =
+	    "mail in a final state (sent, failed, skipped, cancelled) is deleted "
+	    "by aurora-remind this many days later, up to 5,000 per pass "
+	    "(reminders once their occurrence is that old too); 0 keeps it "
+	    "forever" },
 };
-#undef S
+#undef K
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+size_t
+conf_doc_count(void)
+{
+	return CONF_NKEYS;
+}
+
+void
+conf_doc_get(size_t i, struct conf_doc *out)
+{
+	const struct conf_key *k = &conf_keys[i];
+
+	memset(out, 0, sizeof(*out));
+	out->name = k->name;
+	out->section = k->sec;
+	out->def = k->def != NULL ? k->def : "";
+	out->shown = k->shown;
+	out->sample = k->sample != NULL ? k->sample : out->def;
+	out->active = k->active;
+	out->required = k->required;
+	out->doc = k->doc;
+	switch (k->type) {
+	case CT_STR:
+		snprintf(out->range, sizeof(out->range), "text, at most %zu "
+		    "bytes", k->size - 1);
+		break;
+	case CT_INT:
+	case CT_LONG:
+		snprintf(out->range, sizeof(out->range), "%ld..%ld", k->min,
+		    k->max);
+		out->numeric = 1;
+		break;
+	case CT_OCTAL:
+		snprintf(out->range, sizeof(out->range), "octal mode %lo..%04lo",
+		    (unsigned long)k->min, (unsigned long)k->max);
+		out->numeric = 1;
+		break;
+	case CT_BOOL:
+		snprintf(out->range, sizeof(out->range), "on or off (also "
+		    "yes/no, true/false, 1/0)");
+		break;
+	case CT_LEVEL:
+		snprintf(out->range, sizeof(out->range), "debug, info, warn or "
+		    "error");
+		break;
+	}
+}
+
+const char *
+conf_section_name(enum conf_section s)
+{
+	static const char *const names[CONF_SEC__MAX] = {
+		"server", "database", "identity", "mail"
+	};
+
+	return (unsigned)s < CONF_SEC__MAX ? names[s] : NULL;
+}
 
 static const struct conf_key *
 conf_find(const char *name)

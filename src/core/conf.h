@@ -72,6 +72,38 @@ struct conf {
 	int	outbox_retention_days;		/* final mail kept, 0: forever */
 };
 
+/* The sections of aurora.conf(5), docs/configuration.md and the sample. */
+enum conf_section {
+	CONF_SEC_SERVER,
+	CONF_SEC_DATABASE,
+	CONF_SEC_IDENTITY,
+	CONF_SEC_MAIL,
+	CONF_SEC__MAX
+};
+
+/* What the documentation says of one setting (tools/confdoc). Text is
+ * static; doc and shown mark literal text with `backquotes`. */
+struct conf_doc {
+	const char		*name;
+	enum conf_section	 section;
+	const char		*def;		/* default as parsed, "" : empty */
+	const char		*shown;		/* default as the docs say it, or
+						 * NULL: def verbatim */
+	char			 range[96];	/* "1..256", "on or off", ... */
+	int			 numeric;	/* range is a bound, not a form */
+	const char		*sample;	/* value in the sample file */
+	int			 active;	/* the sample sets it, else comment */
+	int			 required;
+	const char		*doc;		/* meaning, without final stop */
+};
+
+/* Number of settings; conf_doc_get() describes setting i < conf_doc_count()
+ * into out (no allocation). */
+size_t conf_doc_count(void);
+void conf_doc_get(size_t i, struct conf_doc *out);
+/* "server", "database", "identity", "mail"; NULL for anything else. */
+const char *conf_section_name(enum conf_section s);
+
 /* Fills c with defaults, reads path (NULL: defaults and environment only),
  * then applies AURORA_* overrides and checks required settings.
  * Returns 0, or -1 with a message naming the setting (and line) in err. */
