@@ -15,9 +15,9 @@ struct metrics;
 /* Maps the counters for n routes (plus one row for unmatched requests).
  * Call before forking; the mapping lives until the process exits.
  * Fixed size: 696 bytes a row (22 status counters, and a latency histogram
- * of 11 buckets + count + sum for each of 5 status classes), so 21,576
- * bytes (six 4 KiB pages; 280 bytes a row before the classes) for the 31
- * rows of today's route table, whatever the traffic.
+ * of 11 buckets + count + sum for each of 5 status classes; 280 bytes
+ * before the classes), so 21,656 bytes with the 80-byte header (six 4 KiB
+ * pages) for the 31 rows of today's route table, whatever the traffic.
  * Returns NULL on failure. */
 struct metrics *metrics_create(size_t nroutes);
 
