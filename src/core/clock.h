@@ -9,6 +9,9 @@
 
 /* Microseconds on the monotonic clock (for durations only). */
 int64_t clock_mono_us(void);
+/* Microseconds of CPU the calling thread has used: a budget read off it
+ * does not shrink when other processes share the machine. */
+int64_t clock_cpu_us(void);
 /* Formats t (UTC) as 2026-03-05T02:00:00Z into out (at least 21 bytes). */
 int clock_rfc3339_utc(time_t t, char *out, size_t outlen);
 

@@ -16,9 +16,13 @@
 #define ICS_MAX_RIDS	20000		/* changed instances per file */
 /* Limits against costly files (docs/events.md): events per file, and the
  * time one import may take, checked between events (each event's own work
- * is bounded by recur.c); over either, nothing is imported (413). */
+ * is bounded by recur.c); over either, nothing is imported (413). The
+ * budget is the worker's CPU time, so that a file that fits on an idle
+ * machine fits on a loaded one too; the wall-clock cap bounds how long a
+ * worker is held when the machine (or the database) is slow. */
 #define ICS_MAX_EVENTS	5000		/* VEVENTs per file */
-#define ICS_IMPORT_BUDGET_MS 4000	/* one import request */
+#define ICS_IMPORT_BUDGET_MS 4000	/* CPU of one import request */
+#define ICS_IMPORT_WALL_MS 8000		/* and its wall-clock time */
 
 /* --- writing (ics.c) --- */
 

@@ -1063,6 +1063,7 @@ struct rid_note {
 
 struct import_state {
 	struct event_ctx	*c;
+	int64_t			 cpu_deadline;	/* clock_cpu_us */
 	int64_t			 deadline;	/* monotonic us */
 	long			 nevents;	/* VEVENTs seen in pass 1 */
 	json_object		*errors;
@@ -1080,12 +1081,14 @@ rid_cmp(const void *a, const void *b)
 	    ((const struct rid_note *)b)->uid);
 }
 
-/* Refuses the whole file (-1) once the import has taken its budget; read
- * between events, whose own work recur.c bounds. */
+/* Refuses the whole file (-1) once the import has taken its budget (CPU,
+ * or the wall-clock cap); read between events, whose own work recur.c
+ * bounds. */
 static int
 over_budget(struct import_state *s, const struct ics_item *it)
 {
-	if (clock_mono_us() <= s->deadline)
+	if (clock_cpu_us() <= s->cpu_deadline &&
+	    clock_mono_us() <= s->deadline)
 		return 0;
 	s->failed = EVENT_INVALID;
 	s->err->line = it->line;
@@ -1298,7 +1301,8 @@ ics_import(struct event_ctx *c, const char *data, size_t len,
 	memset(&s, 0, sizeof(s));
 	s.c = c;
 	s.err = err;
-	s.deadline = clock_mono_us() + ICS_IMPORT_BUDGET_MS * 1000L;
+	s.cpu_deadline = clock_cpu_us() + ICS_IMPORT_BUDGET_MS * 1000L;
+	s.deadline = clock_mono_us() + ICS_IMPORT_WALL_MS * 1000L;
 	if ((rc = event_user_defaults(c, &def)) != EVENT_OK)
 		return rc;
 	if ((s.errors = json_object_new_array()) == NULL)
