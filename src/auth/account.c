@@ -977,24 +977,17 @@ static enum db_rc
 device_secret(struct db *db, unsigned char out[32])
 {
 	PGresult	*res = NULL;
-	const char	*h;
 	enum db_rc	 rc;
-	int		 i, hi, lo;
+	size_t		 len = 0;
 
 	if ((rc = db_exec(db, &st_pepper, NULL, &res)) != DB_OK)
 		return rc;
 	rc = DB_ERROR;
 	if (PQntuples(res) != 1 || PQgetlength(res, 0, 0) != 64)
 		goto out;
-	h = PQgetvalue(res, 0, 0);
-	for (i = 0; i < 32; i++) {
-		hi = h[2 * i] <= '9' ? h[2 * i] - '0' : h[2 * i] - 'a' + 10;
-		lo = h[2 * i + 1] <= '9' ? h[2 * i + 1] - '0' :
-		    h[2 * i + 1] - 'a' + 10;
-		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
-			goto out;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
+	if (OPENSSL_hexstr2buf_ex(out, 32, &len, PQgetvalue(res, 0, 0),
+	    '\0') != 1 || len != 32)
+		goto out;
 	rc = DB_OK;
 out:
 	PQclear(res);
