@@ -26,7 +26,15 @@
 /* Single events no longer than LIST_SHORT_SPAN are found by their start
  * (at most that much before the window); the others, recurring or long, by
  * the end of their series. sql/006_list_bounds.sql indexes both halves with
- * the same predicate, so the planner can match it. */
+ * the same predicate, so the planner can match it.
+ *
+ * A single event overlaps the window when it starts before $3 and ends
+ * after $2: its ends_at, not series_end, which is only the indexes' upper
+ * bound (a day late for all-day events, whose stored end is the local
+ * midnight of the exclusive end date in the event's zone). The test is in
+ * the short half's WHERE, ahead of its LIMIT, so that ended events never
+ * take a page's place. Occurrences of series are tested in C
+ * (collect_occurrence). */
 #define LIST_SHORT_SPAN	"interval '14 days'"
 
 static const struct db_stmt st_list = {
@@ -35,6 +43,7 @@ static const struct db_stmt st_list = {
 	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz"
 	"  AND e.starts_at >= $2::timestamptz - " LIST_SHORT_SPAN
 	"  AND e.series_end > $2::timestamptz AND e.recurrence = '{}'"
+	"  AND e.ends_at > $2::timestamptz"
 	"  AND e.ends_at - e.starts_at <= " LIST_SHORT_SPAN
 	"  AND (e.starts_at, e.id) > ($4::timestamptz, $5::uuid)"
 	" ORDER BY e.starts_at, e.id LIMIT $6::int)"
@@ -44,6 +53,7 @@ static const struct db_stmt st_list = {
 	"  AND e.series_end > $2::timestamptz"
 	"  AND (e.recurrence <> '{}' OR e.ends_at - e.starts_at > "
 	LIST_SHORT_SPAN ")"
+	"  AND (e.recurrence <> '{}' OR e.ends_at > $2::timestamptz)"
 	"  AND e.series_end > $4::timestamptz"
 	" LIMIT " LIST_STR(LIST_MAX_SERIES) ")",
 	6, 1

@@ -806,6 +806,90 @@ def test_reminders_recurring_horizon(stack):
     expect(until == "infinity", "single event horizon %r" % until)
 
 
+# -- issue 17: defects found as a new user ---------------------------------
+
+def test_all_day_end_exclusive_in_zone(stack):
+    """An all-day event ends at local midnight of its (exclusive) end date
+    in its zone: 2026-03-05..2026-03-07 in Berlin ends 2026-03-06T23:00Z,
+    so a window starting at or after that does not list it, whichever half
+    of the listing query (short or long single events) finds it."""
+    u = user(stack)
+    create(stack, u, title="Trip", all_day=True, start="2026-03-05", end="2026-03-07",
+           time_zone="Europe/Berlin")
+    # 20 days: read by the query's long half, not by the short one.
+    create(stack, u, title="Long trip", all_day=True, start="2026-02-15", end="2026-03-07",
+           time_zone="Europe/Berlin")
+    for window in ("from=2026-03-07T12:00:00Z&to=2026-03-08T00:00:00Z",
+                   "from=2026-03-06T23:00:00Z&to=2026-03-08T00:00:00Z"):
+        items = list_window(stack, u, window)["items"]
+        expect(items == [], "%s lists %r" % (window, [(i["title"], i["start"], i["end"]) for i in items]))
+    # One second earlier, both still run.
+    items = list_window(stack, u, "from=2026-03-06T22:59:59Z&to=2026-03-08T00:00:00Z")["items"]
+    expect(sorted(i["title"] for i in items) == ["Long trip", "Trip"],
+           "last second %r" % [(i["title"], i["start"], i["end"]) for i in items])
+    # Ended events do not take up a page (the query's LIMIT): limit=1
+    # still finds the one that runs, after two that have ended.
+    create(stack, u, title="Weekend", all_day=True, start="2026-03-06", end="2026-03-07",
+           time_zone="Europe/Berlin")
+    later = create(stack, u, title="Later", all_day=True, start="2026-03-07", end="2026-03-08",
+                   time_zone="Europe/Berlin")
+    page = list_window(stack, u, "from=2026-03-07T12:00:00Z&to=2026-03-08T00:00:00Z&limit=1")
+    expect([i["id"] for i in page["items"]] == [later["id"]] and page["next_cursor"] is None,
+           "limit=1 page %r" % page)
+
+
+def test_dtstart_off_rule_is_first_instance(stack):
+    """A weekly BYDAY=TH,SA event starting on a Wednesday is shown on that
+    Wednesday (RFC 5545: DTSTART is the first instance and counts in
+    COUNT), in the listing (memo and direct expansion), in a window that
+    holds only DTSTART, in the export and in the reminder plan."""
+    u = user(stack)
+    counted = create(stack, u, title="Counted", start="2026-03-04T09:00:00+01:00",
+                     end="2026-03-04T10:00:00+01:00", time_zone="Europe/Berlin",
+                     recurrence=["RRULE:FREQ=WEEKLY;BYDAY=TH,SA;COUNT=4"])
+    endless = create(stack, u, title="Endless", start="2026-03-04T18:00:00+01:00",
+                     end="2026-03-04T19:00:00+01:00", time_zone="Europe/Berlin",
+                     recurrence=["RRULE:FREQ=WEEKLY;BYDAY=TH,SA"])
+    counted_starts = ["2026-03-04T09:00:00+01:00", "2026-03-05T09:00:00+01:00",
+                      "2026-03-07T09:00:00+01:00", "2026-03-12T09:00:00+01:00"]
+    endless_starts = ["2026-03-%sT18:00:00+01:00" % d for d in ("04", "05", "07", "12", "14", "19", "21",
+                                                               "26", "28")]
+
+    def in_window(starts, lo, hi):
+        return [x for x in starts if lo <= datetime.datetime.fromisoformat(x) < hi]
+
+    # A month (repeated, so warm memos answer too), eleven days, a window
+    # holding only the Wednesday, and one across a year end.
+    for lo, hi in [("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")] * 3 + [
+            ("2026-03-04T00:00:00Z", "2026-03-15T00:00:00Z"),
+            ("2026-03-04T07:00:00Z", "2026-03-04T20:00:00Z"),
+            ("2025-06-01T00:00:00Z", "2026-03-15T00:00:00Z")]:
+        items = list_all(stack, u, "from=%s&to=%s" % (lo, hi), 500)
+        got = {}
+        for i in items:
+            got.setdefault(i["title"], []).append(i["start"])
+        lo_t = datetime.datetime.fromisoformat(lo.replace("Z", "+00:00"))
+        hi_t = datetime.datetime.fromisoformat(hi.replace("Z", "+00:00"))
+        want = {"Counted": in_window(counted_starts, lo_t, hi_t), "Endless": in_window(endless_starts, lo_t, hi_t)}
+        expect(got == want, "%s..%s: %r, want %r" % (lo, hi, got, want))
+    # The export says the same to other calendar apps.
+    t = unfold(stack.request("GET", "/api/v1/calendar.ics", headers=auth(u)).raw.decode())
+    for ev in (counted, endless):
+        block = t[t.index("UID:%s" % ev["id"]):]
+        block = block[:block.index("END:VEVENT")]
+        expect("DTSTART;TZID=Europe/Berlin:20260304T" in block, "export DTSTART %r" % block)
+    # Reminders: the first mail is for the Wednesday (the event is planned
+    # from now; only check when the Wednesday is still ahead).
+    soon = utcnow().replace(second=0, microsecond=0) + datetime.timedelta(days=2)
+    while soon.weekday() in (3, 5):  # not a Thursday or Saturday
+        soon += datetime.timedelta(days=1)
+    ev = create(stack, u, title="Planned", start=iso(soon), end=iso(soon + datetime.timedelta(hours=1)),
+                time_zone="UTC", recurrence=["RRULE:FREQ=WEEKLY;BYDAY=TH,SA;COUNT=3"],
+                reminders=[{"minutes_before": 10}])
+    rows = outbox(stack, ev["id"])
+    expect(rows and rows[0][1] == int(soon.timestamp()), "first reminder %r for %s" % (rows, iso(soon)))
+
+
 TESTS = [
     ("create_read_update_delete", test_create_read_update_delete),
     ("defaults_from_user", test_defaults_from_user),
@@ -825,6 +909,8 @@ TESTS = [
     ("import_changed_instances", test_import_changed_instances),
     ("reminders_scheduled_with_changes", test_reminders_scheduled_with_changes),
     ("reminders_recurring_horizon", test_reminders_recurring_horizon),
+    ("all_day_end_exclusive_in_zone", test_all_day_end_exclusive_in_zone),
+    ("dtstart_off_rule_is_first_instance", test_dtstart_off_rule_is_first_instance),
 ]
 
 if __name__ == "__main__":
