@@ -63,6 +63,11 @@ struct ics_item {
 	int		 has_rid;
 	char		 rid[20];
 	int		 cancelled;	/* STATUS:CANCELLED */
+	/* Which copy of one UID (and RECURRENCE-ID) is the newest: the
+	 * higher SEQUENCE, then the later LAST-MODIFIED, else DTSTAMP (0
+	 * when absent), then the later in the file. */
+	long		 sequence;
+	time_t		 stamp;
 };
 
 /* Called for each VEVENT; returns 0 to go on, -1 to stop (ics_parse then

@@ -22,6 +22,7 @@
 #define ICS_DEPTH	8		/* deepest BEGIN nesting */
 #define ICS_MAX_PROPS	1000		/* properties per VEVENT */
 #define ICS_MAX_ZONES	100		/* VTIMEZONEs per file */
+#define ICS_MAX_RRULES	8		/* RRULE lines read per VEVENT */
 
 struct line {
 	char	*text;
@@ -41,6 +42,8 @@ struct reader {
 	struct custom_zone	*zones;
 	size_t			 nzones;
 	const char		*default_tz;
+	/* The VCALENDAR's X-WR-TIMEZONE, for floating date-times; "" */
+	char			 cal_tz[ZONE_NAME_MAX + 1];
 	struct ics_error	*err;
 };
 
@@ -96,6 +99,9 @@ split_lines(struct reader *r, const char *data, size_t len)
 	}
 	if ((r->buf = malloc(len + 1)) == NULL)
 		return -3;
+	/* A UTF-8 byte-order mark, as Windows editors write; not text. */
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+		i = 3;
 	while (i < len) {
 		no++;
 		start = i;
@@ -114,6 +120,14 @@ split_lines(struct reader *r, const char *data, size_t len)
 			continue;
 		}
 		if (data[start] == ' ' || data[start] == '\t') {
+			/* Only white space after a blank line (or at the
+			 * top) is a blank line too, as some writers leave
+			 * after END:VCALENDAR. */
+			for (k = start; k < end && (data[k] == ' ' ||
+			    data[k] == '\t'); k++)
+				;
+			if (!have && k == end)
+				continue;
 			if (!have)
 				return fail(r, no, "a continuation line "
 				    "follows nothing");
@@ -493,15 +507,20 @@ static int
 read_text(struct reader *r, struct ics_item *it, const struct line *l,
     const char *field, long max, int nl, char **out)
 {
-	icalproperty	*p;
-	const char	*v;
+	icalproperty	*p = NULL;
+	const char	*v = value_of(l->text);
 	char		*t;
 
-	if ((p = icalproperty_new_from_string(l->text)) == NULL)
-		return fail(r, l->no, "this line cannot be read");
-	v = icalvalue_get_text(icalproperty_get_value(p));
+	/* An empty value (RFC 5545 allows it; Google and Thunderbird write
+	 * "LOCATION:") is "", which libical does not parse. */
+	if (v == NULL || *v != '\0') {
+		if ((p = icalproperty_new_from_string(l->text)) == NULL)
+			return fail(r, l->no, "this line cannot be read");
+		v = icalvalue_get_text(icalproperty_get_value(p));
+	}
 	t = clip_text(v ? v : "", max, nl);
-	icalproperty_free(p);
+	if (p != NULL)
+		icalproperty_free(p);
 	if (t == NULL)
 		return -3;
 	if (event_text_chars(t, strlen(t), nl) < 0)
@@ -513,9 +532,13 @@ read_text(struct reader *r, struct ics_item *it, const struct line *l,
 
 struct vevent {
 	size_t		 begin;		/* BEGIN:VEVENT */
-	const struct line *dtstart, *dtend, *duration, *rrule, *uid;
+	const struct line *dtstart, *dtend, *duration, *uid, *exrule;
+	const struct line *rrules[ICS_MAX_RRULES];
+	size_t		 nrrules;
+	int		 too_many_rrules;
 	const struct line *summary, *description, *location;
 	const struct line *rid, *status;
+	const struct line *sequence, *last_modified, *dtstamp;
 	const struct line *dates[RECUR_MAX_DATES + 1];
 	size_t		 ndates;
 	long		 alarms[EVENT_MAX_REMINDERS];	/* minutes */
@@ -715,10 +738,12 @@ alarm_minutes(const char *text, const struct tval *start, icaltimezone *ez)
 }
 
 /* The instance a RECURRENCE-ID names, in the form EXDATE takes: the date
- * of an all-day series, the UTC instant of a timed one. */
+ * of an all-day series, the UTC instant of a timed one. Its kind follows
+ * the series' DTSTART, not the override's (Thunderbird turns one timed
+ * instance into an all-day one); the import compares it with the series. */
 static int
-read_rid(struct reader *r, const struct line *l, const struct tval *ts,
-    icaltimezone *ez, struct ics_item *it)
+read_rid(struct reader *r, const struct line *l, icaltimezone *ez,
+    struct ics_item *it)
 {
 	struct tval		 tr;
 	struct icaltimetype	 u;
@@ -726,9 +751,6 @@ read_rid(struct reader *r, const struct line *l, const struct tval *ts,
 
 	if ((rc = read_time(r, l, T_RID, &tr)) != 0)
 		return rc;
-	if (tr.is_date != ts->is_date)
-		return fail(r, l->no, "RECURRENCE-ID and DTSTART must both be "
-		    "dates or both date-times");
 	it->has_rid = 1;
 	if (tr.is_date) {
 		snprintf(it->rid, sizeof(it->rid), "%04d%02d%02d", tr.tt.year,
@@ -740,6 +762,32 @@ read_rid(struct reader *r, const struct line *l, const struct tval *ts,
 	snprintf(it->rid, sizeof(it->rid), "%04d%02d%02dT%02d%02d%02dZ",
 	    u.year, u.month, u.day, u.hour, u.minute, u.second);
 	return 0;
+}
+
+/* SEQUENCE, and LAST-MODIFIED else DTSTAMP, of a copy of an event: which
+ * copy of a UID is the newest. What libical cannot read counts as absent
+ * (0): these only order copies. */
+static void
+read_version(const struct vevent *v, struct ics_item *it)
+{
+	icalproperty		*p;
+	struct icaltimetype	 tt;
+	const struct line	*l = v->last_modified ? v->last_modified :
+	    v->dtstamp;
+
+	if (v->sequence != NULL &&
+	    (p = icalproperty_new_from_string(v->sequence->text)) != NULL) {
+		it->sequence = icalproperty_get_sequence(p);
+		icalproperty_free(p);
+	}
+	if (l == NULL || (p = icalproperty_new_from_string(l->text)) == NULL)
+		return;
+	tt = l == v->dtstamp ? icalproperty_get_dtstamp(p) :
+	    icalproperty_get_lastmodified(p);
+	icalproperty_free(p);
+	if (time_ok(&tt) && !tt.is_date)
+		it->stamp = icaltime_as_timet_with_zone(tt,
+		    icaltimezone_get_utc_timezone());
 }
 
 static int
@@ -766,6 +814,9 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 		    ts.iana);
 	else if (ts.is_utc)
 		snprintf(it->ev.time_zone, sizeof(it->ev.time_zone), "UTC");
+	else if (!ts.is_date && ts.z == NULL && r->cal_tz[0] != '\0')
+		snprintf(it->ev.time_zone, sizeof(it->ev.time_zone), "%s",
+		    r->cal_tz);
 	else
 		snprintf(it->ev.time_zone, sizeof(it->ev.time_zone), "%s",
 		    r->default_tz);
@@ -817,7 +868,8 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 		it->ev.end = zone_midnight(ez, e.year, e.month, e.day);
 	}
 
-	if (v->uid != NULL) {
+	/* An empty UID is no UID (skipped below). */
+	if (v->uid != NULL && *value_of(v->uid->text) != '\0') {
 		if ((p = icalproperty_new_from_string(v->uid->text)) == NULL)
 			return fail(r, v->uid->no, "this UID cannot be read");
 		snprintf(it->ev.uid, sizeof(it->ev.uid), "%s",
@@ -846,7 +898,8 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 	if (v->location != NULL && (rc = read_text(r, it, v->location,
 	    "location", EVENT_LOCATION_MAX, 0, &it->ev.location)) != 0)
 		return rc;
-	if (v->rid != NULL && (rc = read_rid(r, v->rid, &ts, ez, it)) != 0)
+	read_version(v, it);
+	if (v->rid != NULL && (rc = read_rid(r, v->rid, ez, it)) != 0)
 		return rc;
 	if (v->status != NULL && (sv = value_of(v->status->text)) != NULL &&
 	    !strcasecmp(sv, "CANCELLED")) {
@@ -857,9 +910,28 @@ build_event(struct reader *r, struct vevent *v, struct ics_item *it,
 	}
 	if (v->too_many_dates)
 		skip(it, "more than %d RDATE/EXDATE lines", RECUR_MAX_DATES);
-	if (v->rrule != NULL && (rc = add_rrule(r, it, v->rrule, ez,
-	    &it->ev.recurrence, &it->ev.nrecurrence)) != 0)
-		return rc;
+	if (v->exrule != NULL)
+		skip(it, "line %ld: EXRULE is not supported", v->exrule->no);
+	if (v->too_many_rrules)
+		skip(it, "more than %d RRULE lines", ICS_MAX_RRULES);
+	for (i = 0; i < v->nrrules; i++) {
+		if ((rc = add_rrule(r, it, v->rrules[i], ez,
+		    &it->ev.recurrence, &it->ev.nrecurrence)) != 0)
+			return rc;
+		if (i == 0)
+			continue;
+		/* Copies of the rule (some writers repeat it) are the rule;
+		 * an event has one rule here, so a different one is an event
+		 * we cannot use, not a broken file. */
+		if (!strcmp(it->ev.recurrence[it->ev.nrecurrence - 1],
+		    it->ev.recurrence[0])) {
+			free(it->ev.recurrence[--it->ev.nrecurrence]);
+			it->ev.recurrence[it->ev.nrecurrence] = NULL;
+		} else
+			skip(it, "line %ld: a second RRULE, different from the "
+			    "first (one rule per event is supported)",
+			    v->rrules[i]->no);
+	}
 	for (i = 0; i < v->ndates; i++)
 		if ((rc = add_dates(r, it, v->dates[i], ez,
 		    &it->ev.recurrence, &it->ev.nrecurrence)) != 0)
@@ -900,6 +972,37 @@ begin_end(const char *t, int *is_end)
 	return NULL;
 }
 
+/* The X-WR-TIMEZONE of the VCALENDAR opened at line begin into r->cal_tz
+ * ("" when absent or no zone known here). Google's export names the
+ * calendar's zone there, and floating date-times are meant in it. */
+static void
+calendar_zone(struct reader *r, size_t begin)
+{
+	char		 iana[ZONE_NAME_MAX + 1];
+	const char	*t, *val;
+	size_t		 i, nl, depth = 0;
+	int		 is_end;
+
+	r->cal_tz[0] = '\0';
+	for (i = begin + 1; i < r->nlines; i++) {
+		t = r->lines[i].text;
+		if (begin_end(t, &is_end) != NULL) {
+			if (is_end && depth == 0)
+				return;
+			depth = is_end ? depth - 1 : depth + 1;
+			continue;
+		}
+		if (depth == 0 && (nl = prop_name(t)) != 0 &&
+		    is_name(t, nl, "X-WR-TIMEZONE") &&
+		    (val = value_of(t)) != NULL && *val != '\0' &&
+		    resolve_zone(r, val, iana, sizeof(iana)) != NULL &&
+		    iana[0] != '\0') {
+			snprintf(r->cal_tz, sizeof(r->cal_tz), "%s", iana);
+			return;
+		}
+	}
+}
+
 static int
 walk(struct reader *r, struct walk *w)
 {
@@ -937,8 +1040,11 @@ walk(struct reader *r, struct walk *w)
 					return fail(r, l->no, "components "
 					    "nested too deeply");
 				stack[depth++] = comp;
-				if (depth == 1)
+				if (depth == 1) {
 					calendars++;
+					if (w->pass == 2)
+						calendar_zone(r, i);
+				}
 				if (depth == 2 && !strcasecmp(comp,
 				    "VTIMEZONE"))
 					ztop = i;
@@ -1005,12 +1111,19 @@ walk(struct reader *r, struct walk *w)
 			v.rid = l;
 		else if (is_name(l->text, nl, "STATUS"))
 			v.status = l;
+		else if (is_name(l->text, nl, "SEQUENCE"))
+			v.sequence = l;
+		else if (is_name(l->text, nl, "LAST-MODIFIED"))
+			v.last_modified = l;
+		else if (is_name(l->text, nl, "DTSTAMP"))
+			v.dtstamp = l;
 		else if (is_name(l->text, nl, "RRULE")) {
-			if (v.rrule != NULL)
-				return fail(r, l->no, "more than one RRULE");
-			v.rrule = l;
+			if (v.nrrules < ICS_MAX_RRULES)
+				v.rrules[v.nrrules++] = l;
+			else
+				v.too_many_rrules = 1;
 		} else if (is_name(l->text, nl, "EXRULE"))
-			return fail(r, l->no, "EXRULE is not supported");
+			v.exrule = l;
 		else if (is_name(l->text, nl, "RDATE") ||
 		    is_name(l->text, nl, "EXDATE")) {
 			if (v.ndates < RECUR_MAX_DATES)
@@ -1053,12 +1166,19 @@ out:
 	return rc;
 }
 
-/* A changed or cancelled instance seen in the file, taken out of its
- * series (an EXDATE) when the series is imported. */
-struct rid_note {
+/* Every VEVENT of the file that has a UID, by UID and RECURRENCE-ID (""
+ * for a series), noted in the first pass: which copy of a UID is imported,
+ * which instances are taken out of their series, and whether a changed
+ * instance names its instance the way its series' DTSTART does. Sorted by
+ * key, then oldest to newest copy, so a key's last note is its newest. */
+struct note {
 	char	uid[EVENT_UID_MAX + 1];
-	char	rid[20];
+	char	rid[20];	/* "YYYYMMDD" names a date */
+	long	sequence;
+	time_t	stamp;
+	long	line;		/* of BEGIN:VEVENT: which copy */
 	int	all_day;
+	int	skip;
 };
 
 struct import_state {
@@ -1070,15 +1190,60 @@ struct import_state {
 	long			 imported, updated, skipped;
 	struct ics_error	*err;
 	int			 failed;	/* event_rc that stopped us */
-	struct rid_note		*rids;		/* sorted by uid after pass 1 */
-	size_t			 nrids;
+	struct note		*notes;		/* sorted after pass 1 */
+	size_t			 nnotes, nrids;
 };
 
 static int
-rid_cmp(const void *a, const void *b)
+key_cmp(const struct note *a, const char *uid, const char *rid)
 {
-	return strcmp(((const struct rid_note *)a)->uid,
-	    ((const struct rid_note *)b)->uid);
+	int c = strcmp(a->uid, uid);
+
+	return c != 0 ? c : strcmp(a->rid, rid);
+}
+
+static int
+note_cmp(const void *pa, const void *pb)
+{
+	const struct note *a = pa, *b = pb;
+	int c = key_cmp(a, b->uid, b->rid);
+
+	if (c != 0)
+		return c;
+	if (a->sequence != b->sequence)
+		return a->sequence < b->sequence ? -1 : 1;
+	if (a->stamp != b->stamp)
+		return a->stamp < b->stamp ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* The first note at or after (uid, rid). */
+static size_t
+note_lower(const struct import_state *s, const char *uid, const char *rid)
+{
+	size_t lo = 0, hi = s->nnotes, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (key_cmp(&s->notes[mid], uid, rid) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The newest copy of (uid, rid), NULL when the file has none. */
+static const struct note *
+note_newest(const struct import_state *s, const char *uid, const char *rid)
+{
+	size_t i = note_lower(s, uid, rid);
+
+	if (i == s->nnotes || key_cmp(&s->notes[i], uid, rid) != 0)
+		return NULL;
+	while (i + 1 < s->nnotes && key_cmp(&s->notes[i + 1], uid, rid) == 0)
+		i++;
+	return &s->notes[i];
 }
 
 /* Refuses the whole file (-1) once the import has taken its budget (CPU,
@@ -1100,13 +1265,13 @@ over_budget(struct import_state *s, const struct ics_item *it)
 	return -1;
 }
 
-/* First pass: counts the events and notes every changed instance of the
- * file, whatever the order of series and instances in it. */
+/* First pass: counts the events and notes every one with a UID, whatever
+ * the order of series, copies and instances in the file. */
 static int
-note_rid(struct ics_item *it, void *arg)
+note_event(struct ics_item *it, void *arg)
 {
 	struct import_state	*s = arg;
-	struct rid_note		*n;
+	struct note		*n;
 
 	if (++s->nevents > ICS_MAX_EVENTS) {
 		s->failed = EVENT_INVALID;
@@ -1119,9 +1284,9 @@ note_rid(struct ics_item *it, void *arg)
 	}
 	if (over_budget(s, it))
 		return -1;
-	if (it->skip || !it->has_rid)
+	if (it->ev.uid[0] == '\0')
 		return 0;
-	if (s->nrids == ICS_MAX_RIDS) {
+	if (it->has_rid && !it->skip && s->nrids++ == ICS_MAX_RIDS) {
 		s->failed = EVENT_INVALID;
 		s->err->line = it->line;
 		snprintf(s->err->msg, sizeof(s->err->msg), "more than %d "
@@ -1129,18 +1294,24 @@ note_rid(struct ics_item *it, void *arg)
 		    ICS_MAX_RIDS);
 		return -1;
 	}
-	if ((s->nrids & 255) == 0) {
-		if ((n = reallocarray(s->rids, s->nrids + 256,
+	if ((s->nnotes & 255) == 0) {
+		if ((n = reallocarray(s->notes, s->nnotes + 256,
 		    sizeof(*n))) == NULL) {
 			s->failed = EVENT_NOMEM;
 			return -1;
 		}
-		s->rids = n;
+		s->notes = n;
 	}
-	n = &s->rids[s->nrids++];
+	n = &s->notes[s->nnotes++];
+	memset(n, 0, sizeof(*n));
 	snprintf(n->uid, sizeof(n->uid), "%s", it->ev.uid);
-	snprintf(n->rid, sizeof(n->rid), "%s", it->rid);
+	if (it->has_rid)
+		snprintf(n->rid, sizeof(n->rid), "%s", it->rid);
+	n->sequence = it->sequence;
+	n->stamp = it->stamp;
+	n->line = it->line;
 	n->all_day = it->ev.all_day;
+	n->skip = it->skip;
 	return 0;
 }
 
@@ -1164,33 +1335,31 @@ add_line(struct event *ev, struct buf *b)
 static int
 exclude_changed(const struct import_state *s, struct event *ev)
 {
-	struct rid_note	 key;
-	const struct rid_note *hit;
+	const struct note *n;
 	struct buf	 b;
-	size_t		 lo, i;
+	size_t		 i;
 	int		 rc = -1;
 
 	if (s->nrids == 0 || ev->nrecurrence == 0)
 		return 0;
-	snprintf(key.uid, sizeof(key.uid), "%s", ev->uid);
-	if ((hit = bsearch(&key, s->rids, s->nrids, sizeof(*s->rids),
-	    rid_cmp)) == NULL)
-		return 0;
-	for (lo = (size_t)(hit - s->rids); lo > 0 &&
-	    rid_cmp(&s->rids[lo - 1], &key) == 0; lo--)
-		;
 	buf_init(&b, RECUR_MAX_LINE);
-	for (i = lo; i < s->nrids && rid_cmp(&s->rids[i], &key) == 0; i++) {
-		if (s->rids[i].all_day != ev->all_day)
+	for (i = note_lower(s, ev->uid, ""); i < s->nnotes &&
+	    !strcmp(s->notes[i].uid, ev->uid); i++) {
+		n = &s->notes[i];
+		/* The newest copy of each instance; one of the other kind
+		 * names no instance of this series (and is skipped). */
+		if (n->rid[0] == '\0' || n->skip || (i + 1 < s->nnotes &&
+		    key_cmp(&s->notes[i + 1], n->uid, n->rid) == 0) ||
+		    (strlen(n->rid) == 8) != ev->all_day)
 			continue;
-		if (b.len + 1 + strlen(s->rids[i].rid) >= RECUR_MAX_LINE &&
+		if (b.len + 1 + strlen(n->rid) >= RECUR_MAX_LINE &&
 		    add_line(ev, &b) == -1)
 			goto out;
 		if (b.len == 0 && buf_addstr(&b, ev->all_day ?
 		    "EXDATE;VALUE=DATE:" : "EXDATE:") != BUF_OK)
 			goto out;
 		if (buf_printf(&b, "%s%s", b.data[b.len - 1] == ':' ? "" :
-		    ",", s->rids[i].rid) != BUF_OK)
+		    ",", n->rid) != BUF_OK)
 			goto out;
 	}
 	if (b.len > 0 && add_line(ev, &b) == -1)
@@ -1240,6 +1409,7 @@ static int
 import_one(struct ics_item *it, void *arg)
 {
 	struct import_state	*s = arg;
+	const struct note	*n;
 	struct recur		 rec;
 	struct event_error	 eerr;
 	enum event_rc		 rc;
@@ -1250,6 +1420,23 @@ import_one(struct ics_item *it, void *arg)
 		return -1;
 	if (it->skip)
 		return note_skip(s, it, it->why);
+	/* Of several copies of one UID (and RECURRENCE-ID), the newest. */
+	if (it->ev.uid[0] != '\0' && (n = note_newest(s, it->ev.uid,
+	    it->has_rid ? it->rid : "")) != NULL && n->line != it->line) {
+		snprintf(why, sizeof(why), "an older copy of this event: the "
+		    "copy at line %ld has a higher SEQUENCE, a later "
+		    "LAST-MODIFIED or DTSTAMP, or comes later in the file",
+		    n->line);
+		return note_skip(s, it, why);
+	}
+	/* A changed instance names its instance as its series' DTSTART
+	 * does: a date for an all-day series, else a date-time. */
+	if (it->has_rid && (n = note_newest(s, it->ev.uid, "")) != NULL &&
+	    !n->skip && (strlen(it->rid) == 8) != n->all_day)
+		return note_skip(s, it, n->all_day ? "RECURRENCE-ID is a "
+		    "date-time but the series' DTSTART is a date" :
+		    "RECURRENCE-ID is a date but the series' DTSTART is a "
+		    "date-time");
 	if (it->has_rid) {
 		/* Cancelled: the series' EXDATE says it all. */
 		if (it->cancelled)
@@ -1307,8 +1494,9 @@ ics_import(struct event_ctx *c, const char *data, size_t len,
 		return rc;
 	if ((s.errors = json_object_new_array()) == NULL)
 		return EVENT_NOMEM;
-	/* Pass 1 finds the changed instances, pass 2 stores. */
-	prc = ics_parse(data, len, def.time_zone, note_rid, &s, err);
+	/* Pass 1 notes the events (copies, changed instances), pass 2
+	 * stores. */
+	prc = ics_parse(data, len, def.time_zone, note_event, &s, err);
 	if (prc == -1 || (prc == -2 && s.failed == EVENT_INVALID)) {
 		rc = EVENT_INVALID;
 		goto out;
@@ -1317,8 +1505,8 @@ ics_import(struct event_ctx *c, const char *data, size_t len,
 		rc = EVENT_NOMEM;
 		goto out;
 	}
-	if (s.nrids > 1)
-		qsort(s.rids, s.nrids, sizeof(*s.rids), rid_cmp);
+	if (s.nnotes > 1)
+		qsort(s.notes, s.nnotes, sizeof(*s.notes), note_cmp);
 	if ((drc = db_begin(c->db)) != DB_OK) {
 		c->dbrc = drc;
 		rc = EVENT_DB;
@@ -1359,6 +1547,6 @@ out:
 	if (rc != EVENT_OK)
 		db_rollback(c->db);
 	json_object_put(s.errors);
-	free(s.rids);
+	free(s.notes);
 	return rc;
 }
