@@ -747,10 +747,18 @@ read_rid(struct reader *r, const struct line *l, icaltimezone *ez,
 {
 	struct tval		 tr;
 	struct icaltimetype	 u;
+	icaltimezone		*fz;
 	int			 rc;
 
 	if ((rc = read_time(r, l, T_RID, &tr)) != 0)
 		return rc;
+	/* A floating date-time on an all-day override names a floating
+	 * instance of a timed series: in the calendar's zone (or the
+	 * user's), as that series' floating times are. */
+	if (it->ev.all_day && !tr.is_date && !tr.is_utc && tr.z == NULL &&
+	    (fz = zone_find(r->cal_tz[0] != '\0' ? r->cal_tz :
+	    r->default_tz)) != NULL)
+		ez = fz;
 	it->has_rid = 1;
 	if (tr.is_date) {
 		snprintf(it->rid, sizeof(it->rid), "%04d%02d%02d", tr.tt.year,
@@ -1217,15 +1225,16 @@ note_cmp(const void *pa, const void *pb)
 	return a->line < b->line ? -1 : a->line > b->line;
 }
 
-/* The first note at or after (uid, rid). */
+/* The first note at or after (uid, rid) (after, when past). */
 static size_t
-note_lower(const struct import_state *s, const char *uid, const char *rid)
+note_bound(const struct import_state *s, const char *uid, const char *rid,
+    int past)
 {
 	size_t lo = 0, hi = s->nnotes, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (key_cmp(&s->notes[mid], uid, rid) < 0)
+		if (key_cmp(&s->notes[mid], uid, rid) < past)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -1237,13 +1246,11 @@ note_lower(const struct import_state *s, const char *uid, const char *rid)
 static const struct note *
 note_newest(const struct import_state *s, const char *uid, const char *rid)
 {
-	size_t i = note_lower(s, uid, rid);
+	size_t i = note_bound(s, uid, rid, 1);
 
-	if (i == s->nnotes || key_cmp(&s->notes[i], uid, rid) != 0)
+	if (i == 0 || key_cmp(&s->notes[i - 1], uid, rid) != 0)
 		return NULL;
-	while (i + 1 < s->nnotes && key_cmp(&s->notes[i + 1], uid, rid) == 0)
-		i++;
-	return &s->notes[i];
+	return &s->notes[i - 1];
 }
 
 /* Refuses the whole file (-1) once the import has taken its budget (CPU,
@@ -1343,7 +1350,7 @@ exclude_changed(const struct import_state *s, struct event *ev)
 	if (s->nrids == 0 || ev->nrecurrence == 0)
 		return 0;
 	buf_init(&b, RECUR_MAX_LINE);
-	for (i = note_lower(s, ev->uid, ""); i < s->nnotes &&
+	for (i = note_bound(s, ev->uid, "", 0); i < s->nnotes &&
 	    !strcmp(s->notes[i].uid, ev->uid); i++) {
 		n = &s->notes[i];
 		/* The newest copy of each instance; one of the other kind

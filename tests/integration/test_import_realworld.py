@@ -111,6 +111,25 @@ def test_allday_override_of_timed_series(stack):
     expect(starts(listing(stack, u)) == want, "listing after re-import %r" % starts(listing(stack, u)))
 
 
+def test_override_naming_the_other_kind_is_skipped(stack):
+    """An override whose RECURRENCE-ID is a date while its series starts at
+    a time names no instance of it: that override is skipped and reported
+    (line, UID, reason), the series and the rest of the file import."""
+    u = user(stack)
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//EN\r\n"
+           "BEGIN:VEVENT\r\nUID:sync@x\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z\r\n"
+           "RRULE:FREQ=WEEKLY;COUNT=2\r\nSUMMARY:Sync\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:sync@x\r\nRECURRENCE-ID;VALUE=DATE:20260310\r\n"
+           "DTSTART:20260310T150000Z\r\nDTEND:20260310T160000Z\r\nSUMMARY:Sync (moved)\r\nEND:VEVENT\r\n"
+           "END:VCALENDAR\r\n")
+    r = stack.request("POST", IMPORT, ics, auth(u, ICS_HDR))
+    expect(r.status == 200 and (r.body["imported"], r.body["skipped"]) == (1, 1), "import: %s" % r.describe())
+    e = r.body["errors"][0]
+    expect(e["line"] == 11 and e["uid"] == "sync@x" and "RECURRENCE-ID" in e["message"], "error %r" % e)
+    want = [("Sync", "2026-03-03T09:00:00Z"), ("Sync", "2026-03-10T09:00:00Z")]
+    expect(starts(listing(stack, u)) == want, "listing %r" % starts(listing(stack, u)))
+
+
 def test_byte_order_mark(stack):
     """A UTF-8 byte-order mark before BEGIN:VCALENDAR (Windows)."""
     u = user(stack)
@@ -167,6 +186,7 @@ TESTS = [
     ("empty_text_values", test_empty_text_values),
     ("two_rrules", test_two_rrules),
     ("allday_override_of_timed_series", test_allday_override_of_timed_series),
+    ("override_naming_the_other_kind_is_skipped", test_override_naming_the_other_kind_is_skipped),
     ("byte_order_mark", test_byte_order_mark),
     ("blank_lines_after_the_calendar", test_blank_lines_after_the_calendar),
     ("duplicate_uid_newest_copy_wins", test_duplicate_uid_newest_copy_wins),

@@ -1124,6 +1124,11 @@ START_TEST(series_memo_equals_direct)
 		  { "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;UNTIL="
 		    "20271231T000000Z", "RDATE;TZID=Australia/Sydney:"
 		    "20261225T080000", NULL } },
+		/* DTSTART on a Wednesday, off its rule's days (issue 17). */
+		{ "2026-03-04T09:00:00+01:00", "Europe/Berlin", 0,
+		  { "RRULE:FREQ=WEEKLY;BYDAY=TH,SA;COUNT=4", NULL } },
+		{ "2026-12-30", "Pacific/Auckland", 1,
+		  { "RRULE:FREQ=WEEKLY;BYDAY=TH,SA", NULL } },
 	};
 	static const char *const windows[][2] = {
 		{ "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z" },
@@ -1182,6 +1187,12 @@ START_TEST(series_memo_equals_direct)
 			ck_assert_msg(memcmp(direct->v, memo->v, direct->n *
 			    sizeof(time_t)) == 0, "series %zu window %zu "
 			    "differs", i, w);
+			/* DTSTART is the first instance in both. */
+			if (ev.start >= T(windows[w][0]) &&
+			    ev.start < T(windows[w][1]))
+				ck_assert_msg(direct->n > 0 &&
+				    direct->v[0] == ev.start, "series %zu "
+				    "window %zu: DTSTART missing", i, w);
 		}
 	}
 	{
@@ -1502,6 +1513,280 @@ START_TEST(recur_expand_work_counted)
 }
 END_TEST
 
+/* Calendars from other apps (issue 17): what RFC 5545 allows is read, an
+ * event we cannot use is skipped with its line, the meaning is kept. */
+START_TEST(ics_reads_other_apps)
+{
+	static const char bom_mid[] = "BEGIN:VCALENDAR\r\n\xef\xbb\xbf"
+	    "END:VCALENDAR\r\n";
+	struct parsed	 p;
+	struct ics_error err;
+
+	/* A byte-order mark, empty text values, an empty UID (no UID), white
+	 * space lines after the calendar; a blank continuation stays a fold. */
+	parse_ok("\xef\xbb\xbf" "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+	    "DTSTART:20260310T140000Z\r\nSUMMARY:\r\nLOCATION:\r\n"
+	    "DESCRIPTION;LANGUAGE=en:\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:\r\n"
+	    "DTSTART:20260310T140000Z\r\nSUMMARY:Lun\r\n \r\n ch\r\nEND:VEVENT\r\n"
+	    "END:VCALENDAR\r\n\r\n \r\n\t\r\n", &p);
+	ck_assert_int_eq(p.n, 1);
+	ck_assert_str_eq(p.ev[0].title, "(no title)");
+	ck_assert_str_eq(p.ev[0].location, "");
+	ck_assert_str_eq(p.ev[0].description, "");
+	ck_assert_int_eq(p.nskip, 1);
+	ck_assert_msg(strstr(p.skipped[0], "without UID") != NULL, "%s",
+	    p.skipped[0]);
+	parsed_free(&p);
+	/* Copies of one RRULE are one rule; a different second rule or an
+	 * EXRULE skips that event, naming its line. */
+	parse_ok("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+	    "DTSTART:20260302T090000Z\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+	    "RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\n"
+	    "DTSTART:20260302T090000Z\r\nRRULE:FREQ=WEEKLY\r\n"
+	    "RRULE:FREQ=DAILY\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:c\r\n"
+	    "DTSTART:20260302T090000Z\r\nEXRULE:FREQ=MONTHLY\r\nEND:VEVENT\r\n"
+	    "END:VCALENDAR\r\n", &p);
+	ck_assert_int_eq(p.n, 1);
+	ck_assert_int_eq((int)p.ev[0].nrecurrence, 1);
+	ck_assert_str_eq(p.ev[0].recurrence[0], "RRULE:FREQ=WEEKLY;COUNT=3");
+	ck_assert_int_eq(p.nskip, 2);
+	ck_assert_msg(strstr(p.skipped[0], "line 12: a second RRULE") != NULL,
+	    "%s", p.skipped[0]);
+	ck_assert_msg(strstr(p.skipped[1], "line 17: EXRULE") != NULL, "%s",
+	    p.skipped[1]);
+	parsed_free(&p);
+	/* An all-day override of a timed instance names it as a date-time
+	 * (floating: in the calendar's zone); floating times are in the
+	 * calendar's X-WR-TIMEZONE, dates in the user's zone. */
+	parse_ok("BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:America/New_York\r\n"
+	    "BEGIN:VEVENT\r\nUID:s\r\nDTSTART:20260310T090000\r\n"
+	    "RRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\n"
+	    "RECURRENCE-ID:20260311T090000\r\nDTSTART;VALUE=DATE:20260311\r\n"
+	    "END:VEVENT\r\nEND:VCALENDAR\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"
+	    "UID:t\r\nDTSTART:20260310T090000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	    &p);
+	ck_assert_int_eq(p.n, 3);
+	ck_assert_str_eq(p.ev[0].time_zone, "America/New_York");
+	ck_assert_int_eq(p.ev[0].start, T("2026-03-10T13:00:00Z"));
+	ck_assert_str_eq(p.rid[1], "20260311T130000Z");
+	ck_assert_int_eq(p.ev[1].all_day, 1);
+	ck_assert_str_eq(p.ev[1].time_zone, "UTC");
+	/* The second calendar has no X-WR-TIMEZONE: the user's zone. */
+	ck_assert_str_eq(p.ev[2].time_zone, "UTC");
+	ck_assert_int_eq(p.ev[2].start, T("2026-03-10T09:00:00Z"));
+	parsed_free(&p);
+	/* A BOM alone is not a calendar, and is not skipped mid-file. */
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(ics_parse("\xef\xbb\xbf", 3, "UTC", keep, &p, &err),
+	    -1);
+	ck_assert_int_eq(ics_parse(bom_mid, strlen(bom_mid), "UTC", keep, &p,
+	    &err), -1);
+	ck_assert_int_eq(err.line, 2);
+}
+END_TEST
+
+/* Issue 17: a weekly BYDAY=TH,SA event starting on a Wednesday has the
+ * Wednesday as its first instance, which uses up one of COUNT (RFC 5545
+ * 3.3.10), on every path that expands it: direct expansion, the listing's
+ * memo (cold, warm, too small to keep anything), reminder planning, and the
+ * export read back. */
+static int
+dtstart_first_gather(time_t t, void *arg)
+{
+	struct got *g = arg;
+
+	if (g->n < 64)
+		g->t[g->n++] = t;
+	return 0;
+}
+
+START_TEST(dtstart_off_rule_every_path)
+{
+	static const char *const want[] = {
+		"2026-03-04T09:00:00+01:00", "2026-03-05T09:00:00+01:00",
+		"2026-03-07T09:00:00+01:00", "2026-03-12T09:00:00+01:00",
+	};
+	struct event		 ev;
+	struct event_error	 err;
+	struct recur		 rec;
+	struct recur_error	 rerr;
+	struct occache		*big, *tiny;
+	struct got		 g;
+	struct plan		 plan;
+	struct ics_writer	*w;
+	struct parsed		 p;
+	icaltimezone		*z = zone_find("Europe/Berlin");
+	char			*text;
+	size_t			 i, m;
+
+	ck_assert_int_eq(from_json("{\"title\":\"Wed start\","
+	    "\"start\":\"2026-03-04T09:00:00+01:00\","
+	    "\"end\":\"2026-03-04T10:00:00+01:00\","
+	    "\"time_zone\":\"Europe/Berlin\","
+	    "\"recurrence\":[\"RRULE:FREQ=WEEKLY;BYDAY=TH,SA;COUNT=4\"],"
+	    "\"reminders\":[{\"minutes_before\":15}]}", &ev, &err), EVENT_OK);
+	snprintf(ev.id, sizeof(ev.id), "00000000-0000-4000-8000-000000000017");
+	snprintf(ev.uid, sizeof(ev.uid), "wed@test");
+	ck_assert_int_eq(recur_parse(&rec, (const char *const *)ev.recurrence,
+	    ev.nrecurrence, ev.start, ev.all_day, z, 0, &rerr), RECUR_OK);
+
+	/* Direct, over a year and over the Wednesday alone. */
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(recur_expand(&rec, ev.start, 0, z,
+	    T("2026-01-01T00:00:00Z"), T("2027-01-01T00:00:00Z"),
+	    dtstart_first_gather, &g), 0);
+	ck_assert_int_eq(g.n, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(g.t[i], T(want[i]));
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(recur_expand(&rec, ev.start, 0, z, ev.start,
+	    ev.start + 1, dtstart_first_gather, &g), 0);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.t[0], ev.start);
+
+	/* The listing's memo: cold, warm, and one that keeps nothing. */
+	big = occache_new(64, 1 << 16);
+	tiny = occache_new(1, 64);
+	ck_assert(big != NULL && tiny != NULL);
+	for (m = 0; m < 3; m++) {
+		memset(&g, 0, sizeof(g));
+		ck_assert_int_eq(event_series_starts(m == 2 ? tiny : big, &ev,
+		    z, T("2026-03-01T00:00:00Z"), T("2026-04-01T00:00:00Z"),
+		    dtstart_first_gather, &g), 0);
+		ck_assert_int_eq(g.n, 4);
+		for (i = 0; i < 4; i++)
+			ck_assert_int_eq(g.t[i], T(want[i]));
+	}
+	occache_free(big);
+	occache_free(tiny);
+
+	/* Reminder planning: the Wednesday's mail is due first. */
+	ck_assert_int_eq(plan_build(&plan, &ev, &rec, z,
+	    T("2026-03-01T00:00:00Z"), T("2026-04-01T00:00:00Z")), 0);
+	ck_assert_uint_eq(plan.n, 4);
+	ck_assert_int_eq(plan.items[0].occurrence, ev.start);
+	ck_assert_int_eq(plan.items[0].due, ev.start - 15 * 60);
+	ck_assert(plan_has(&plan, T(want[3]), 15));
+	plan_free(&plan);
+
+	/* The export keeps DTSTART and the rule; read back, it expands to
+	 * the same four instances. */
+	w = ics_writer_new("Test");
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(ics_writer_add(w, &ev), 0);
+	text = ics_writer_finish(w);
+	ics_writer_free(w);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text,
+	    "DTSTART;TZID=Europe/Berlin:20260304T090000\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "COUNT=4"));
+	parse_ok(text, &p);
+	ck_assert_int_eq(p.n, 1);
+	ck_assert_int_eq(p.ev[0].start, ev.start);
+	same_occurrences(&ev, &p.ev[0]);
+	parsed_free(&p);
+	free(text);
+	recur_free(&rec);
+	event_clear(&ev);
+}
+END_TEST
+
+/* Issue 17: wherever a start falls off its rule's days, in any zone (east
+ * and west of UTC, DST, the date line), timed or all-day, counted or not,
+ * DTSTART is the first instance of every window holding it, through
+ * direct expansion and the memo, and a COUNT series has exactly COUNT. */
+START_TEST(dtstart_off_rule_any_zone)
+{
+	static const char *const zones[] = { "UTC", "Europe/Berlin",
+	    "America/Los_Angeles", "Asia/Tokyo", "Pacific/Auckland",
+	    "Pacific/Kiritimati" };
+	static const char *const rules[] = {
+		"RRULE:FREQ=WEEKLY;BYDAY=TH,SA",
+		"RRULE:FREQ=WEEKLY;BYDAY=TH,SA;COUNT=4",
+		"RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TH,SA;COUNT=5",
+		"RRULE:FREQ=MONTHLY;BYDAY=1TH;COUNT=3",
+		"RRULE:FREQ=MONTHLY;BYMONTHDAY=15",
+	};
+	struct occache	*oc = occache_new(256, 1 << 20);
+	struct event	 ev;
+	struct got	 g;
+	char		*lines[1];
+	size_t		 zi, ri, wi, m;
+	int		 all_day, day, count;
+
+	ck_assert_ptr_nonnull(oc);
+	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++)
+	for (ri = 0; ri < sizeof(rules) / sizeof(rules[0]); ri++)
+	for (all_day = 0; all_day <= 1; all_day++)
+	for (day = 25; day <= 31; day++) {		/* Fri .. Thu */
+		icaltimezone		*z = zone_find(zones[zi]);
+		struct icaltimetype	 tt = icaltime_null_time();
+		time_t			 win[3][2];
+
+		memset(&ev, 0, sizeof(ev));
+		snprintf(ev.id, sizeof(ev.id), "any");
+		snprintf(ev.time_zone, sizeof(ev.time_zone), "%s", zones[zi]);
+		ev.all_day = all_day;
+		tt.year = 2026;
+		tt.month = 12;
+		tt.day = day;
+		tt.hour = all_day ? 0 : 21;
+		ev.start = all_day ? zone_midnight(z, 2026, 12, day) :
+		    icaltime_as_timet_with_zone(tt, z);
+		ev.end = ev.start + (all_day ? 86400 : 3600);
+		lines[0] = (char *)rules[ri];
+		ev.recurrence = lines;
+		ev.nrecurrence = 1;
+		win[0][0] = ev.start - 86400;
+		win[0][1] = ev.start + 86400;
+		win[1][0] = ev.start;
+		win[1][1] = ev.start + 1;
+		win[2][0] = ev.start - 40 * 86400;
+		win[2][1] = ev.start + 200 * 86400;	/* across the year */
+		for (wi = 0; wi < 3; wi++)
+		for (m = 0; m < 2; m++) {
+			memset(&g, 0, sizeof(g));
+			ck_assert_int_eq(event_series_starts(m ? oc : NULL,
+			    &ev, z, win[wi][0], win[wi][1],
+			    dtstart_first_gather, &g), 0);
+			ck_assert_msg(g.n > 0 && g.t[0] == ev.start, "%s %s "
+			    "all_day %d day %d window %zu memo %zu: first "
+			    "%lld, DTSTART %lld", zones[zi], rules[ri],
+			    all_day, day, wi, m, g.n ? (long long)g.t[0] : 0,
+			    (long long)ev.start);
+			if (wi == 2 && strstr(rules[ri], "COUNT=") != NULL) {
+				count = atoi(strstr(rules[ri], "COUNT=") + 6);
+				ck_assert_int_eq(g.n, count);
+			}
+		}
+	}
+	occache_free(oc);
+}
+END_TEST
+
+/* Issue 17: an all-day occurrence ends at local midnight of its exclusive
+ * end date in the event's zone (2026-03-05..07 in Berlin: 03-06T23:00Z),
+ * the end the listing compares with the window. */
+START_TEST(all_day_end_is_local_midnight)
+{
+	struct event		 ev;
+	struct event_error	 err;
+	icaltimezone		*z = zone_find("Europe/Berlin");
+
+	ck_assert_int_eq(from_json("{\"title\":\"Trip\",\"all_day\":true,"
+	    "\"start\":\"2026-03-05\",\"end\":\"2026-03-07\","
+	    "\"time_zone\":\"Europe/Berlin\"}", &ev, &err), EVENT_OK);
+	ck_assert_int_eq(ev.start, T("2026-03-04T23:00:00Z"));
+	ck_assert_int_eq(ev.end, T("2026-03-06T23:00:00Z"));
+	ck_assert_int_eq(event_occurrence_end(&ev, z, ev.start), ev.end);
+	/* Across the DST change (29 March), still local midnight. */
+	ck_assert_int_eq(event_occurrence_end(&ev, z,
+	    zone_midnight(z, 2026, 3, 28)), T("2026-03-29T22:00:00Z"));
+	event_clear(&ev);
+}
+END_TEST
+
+
 static Suite *
 events_suite(void)
 {
@@ -1537,6 +1822,10 @@ events_suite(void)
 	tcase_add_test(tc, recur_density_agrees_with_libical);
 	tcase_add_test(tc, recur_expand_work_counted);
 	tcase_add_test(tc, ics_text_rule_is_the_api_rule);
+	tcase_add_test(tc, dtstart_off_rule_every_path);
+	tcase_add_test(tc, dtstart_off_rule_any_zone);
+	tcase_add_test(tc, all_day_end_is_local_midnight);
+	tcase_add_test(tc, ics_reads_other_apps);
 	suite_add_tcase(s, tc);
 	return s;
 }
