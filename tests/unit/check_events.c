@@ -1590,16 +1590,6 @@ END_TEST
  * 3.3.10), on every path that expands it: direct expansion, the listing's
  * memo (cold, warm, too small to keep anything), reminder planning, and the
  * export read back. */
-static int
-dtstart_first_gather(time_t t, void *arg)
-{
-	struct got *g = arg;
-
-	if (g->n < 64)
-		g->t[g->n++] = t;
-	return 0;
-}
-
 START_TEST(dtstart_off_rule_every_path)
 {
 	static const char *const want[] = {
@@ -1634,13 +1624,13 @@ START_TEST(dtstart_off_rule_every_path)
 	memset(&g, 0, sizeof(g));
 	ck_assert_int_eq(recur_expand(&rec, ev.start, 0, z,
 	    T("2026-01-01T00:00:00Z"), T("2027-01-01T00:00:00Z"),
-	    dtstart_first_gather, &g), 0);
+	    collect, &g), 0);
 	ck_assert_int_eq(g.n, 4);
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(g.t[i], T(want[i]));
 	memset(&g, 0, sizeof(g));
 	ck_assert_int_eq(recur_expand(&rec, ev.start, 0, z, ev.start,
-	    ev.start + 1, dtstart_first_gather, &g), 0);
+	    ev.start + 1, collect, &g), 0);
 	ck_assert_int_eq(g.n, 1);
 	ck_assert_int_eq(g.t[0], ev.start);
 
@@ -1652,7 +1642,7 @@ START_TEST(dtstart_off_rule_every_path)
 		memset(&g, 0, sizeof(g));
 		ck_assert_int_eq(event_series_starts(m == 2 ? tiny : big, &ev,
 		    z, T("2026-03-01T00:00:00Z"), T("2026-04-01T00:00:00Z"),
-		    dtstart_first_gather, &g), 0);
+		    collect, &g), 0);
 		ck_assert_int_eq(g.n, 4);
 		for (i = 0; i < 4; i++)
 			ck_assert_int_eq(g.t[i], T(want[i]));
@@ -1697,7 +1687,7 @@ END_TEST
  * direct expansion and the memo, and a COUNT series has exactly COUNT. */
 START_TEST(dtstart_off_rule_any_zone)
 {
-	static const char *const zones[] = { "UTC", "Europe/Berlin",
+	static const char *const tzs[] = { "UTC", "Europe/Berlin",
 	    "America/Los_Angeles", "Asia/Tokyo", "Pacific/Auckland",
 	    "Pacific/Kiritimati" };
 	static const char *const rules[] = {
@@ -1715,17 +1705,17 @@ START_TEST(dtstart_off_rule_any_zone)
 	int		 all_day, day, count;
 
 	ck_assert_ptr_nonnull(oc);
-	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++)
+	for (zi = 0; zi < sizeof(tzs) / sizeof(tzs[0]); zi++)
 	for (ri = 0; ri < sizeof(rules) / sizeof(rules[0]); ri++)
 	for (all_day = 0; all_day <= 1; all_day++)
 	for (day = 25; day <= 31; day++) {		/* Fri .. Thu */
-		icaltimezone		*z = zone_find(zones[zi]);
+		icaltimezone		*z = zone_find(tzs[zi]);
 		struct icaltimetype	 tt = icaltime_null_time();
 		time_t			 win[3][2];
 
 		memset(&ev, 0, sizeof(ev));
 		snprintf(ev.id, sizeof(ev.id), "any");
-		snprintf(ev.time_zone, sizeof(ev.time_zone), "%s", zones[zi]);
+		snprintf(ev.time_zone, sizeof(ev.time_zone), "%s", tzs[zi]);
 		ev.all_day = all_day;
 		tt.year = 2026;
 		tt.month = 12;
@@ -1748,10 +1738,10 @@ START_TEST(dtstart_off_rule_any_zone)
 			memset(&g, 0, sizeof(g));
 			ck_assert_int_eq(event_series_starts(m ? oc : NULL,
 			    &ev, z, win[wi][0], win[wi][1],
-			    dtstart_first_gather, &g), 0);
+			    collect, &g), 0);
 			ck_assert_msg(g.n > 0 && g.t[0] == ev.start, "%s %s "
 			    "all_day %d day %d window %zu memo %zu: first "
-			    "%lld, DTSTART %lld", zones[zi], rules[ri],
+			    "%lld, DTSTART %lld", tzs[zi], rules[ri],
 			    all_day, day, wi, m, g.n ? (long long)g.t[0] : 0,
 			    (long long)ev.start);
 			if (wi == 2 && strstr(rules[ri], "COUNT=") != NULL) {
