@@ -23,6 +23,8 @@
 #define ICS_MAX_PROPS	1000		/* properties per VEVENT */
 #define ICS_MAX_ZONES	100		/* VTIMEZONEs per file */
 #define ICS_MAX_RRULES	8		/* RRULE lines read per VEVENT */
+#define ICS_MAX_MATCHED	8		/* custom VTIMEZONEs matched per file */
+#define ICS_MATCH_DAYS	(3 * 365 + 1)	/* days compared when matching */
 
 struct line {
 	char	*text;
@@ -33,6 +35,7 @@ struct custom_zone {
 	char		 tzid[256];
 	icaltimezone	*zone;		/* from the file's VTIMEZONE */
 	char		 iana[ZONE_NAME_MAX + 1];	/* "" if none */
+	int		 matched;	/* match_zone tried */
 };
 
 struct reader {
@@ -42,6 +45,7 @@ struct reader {
 	struct custom_zone	*zones;
 	size_t			 nzones;
 	const char		*default_tz;
+	size_t			 nmatched;	/* match_zone runs */
 	/* The VCALENDAR's X-WR-TIMEZONE, for floating date-times; "" */
 	char			 cal_tz[ZONE_NAME_MAX + 1];
 	struct ics_error	*err;
@@ -368,10 +372,81 @@ static const char *const windows_zones[][2] = {
 	{ "New Zealand Standard Time", "Pacific/Auckland" },
 };
 
+/* 1 when z's UTC offsets are offs[] at noon UTC of the days from t0;
+ * zones that differ mostly do in January or July, tried first. */
+static int
+zone_agrees(icaltimezone *z, const int *offs, time_t t0)
+{
+	static const size_t quick[] = { 365 + 14, 365 + 195 };
+	size_t i;
+
+	for (i = 0; i < sizeof(quick) / sizeof(quick[0]); i++)
+		if (zone_offset(z, t0 + (time_t)quick[i] * 86400) !=
+		    offs[quick[i]])
+			return 0;
+	for (i = 0; i < ICS_MATCH_DAYS; i++)
+		if (zone_offset(z, t0 + (time_t)i * 86400) != offs[i])
+			return 0;
+	return 1;
+}
+
+/* A file's own VTIMEZONE under a TZID that is no IANA name (Outlook's
+ * "Customized Time Zone", Thunderbird's "/Europe/CUSTOM", "MyTimezone")
+ * read by libical, and the IANA zone that agrees with its rules on every
+ * day of year - 1 to year + 1 into iana (the user's zone first, then
+ * libical's list): an event's zone is an IANA name here, and with it a
+ * series keeps its local time across DST changes as the file means. 0
+ * when one agrees; at most ICS_MAX_MATCHED per file (each compares a few
+ * hundred zones). */
+static int
+match_zone(struct reader *r, icaltimezone *custom, int year, char *iana,
+    size_t ilen)
+{
+	int		 offs[ICS_MATCH_DAYS];
+	char		 cand[ZONE_NAME_MAX + 1];
+	icalarray	*all;
+	icaltimezone	*z;
+	const char	*name;
+	time_t		 t0;
+	size_t		 i;
+
+	if (year == 0 || r->nmatched >= ICS_MAX_MATCHED)
+		return -1;
+	r->nmatched++;
+	t0 = zone_midnight(icaltimezone_get_utc_timezone(), year - 1, 1, 1) +
+	    43200;
+	for (i = 0; i < ICS_MATCH_DAYS; i++)
+		offs[i] = zone_offset(custom, t0 + (time_t)i * 86400);
+	if ((z = zone_find(r->default_tz)) != NULL &&
+	    zone_agrees(z, offs, t0)) {
+		snprintf(iana, ilen, "%s", r->default_tz);
+		return 0;
+	}
+	if ((all = icaltimezone_get_builtin_timezones()) == NULL)
+		return -1;
+	for (i = 0; i < all->num_elements; i++) {
+		/* A copy: loading the zone replaces libical's string. The
+		 * list's zones are those zone_find returns, without churning
+		 * its cache. */
+		z = icalarray_element_at(all, i);
+		if ((name = icaltimezone_get_location(z)) == NULL ||
+		    strlen(name) >= sizeof(cand))
+			continue;
+		memcpy(cand, name, strlen(name) + 1);
+		if (!zone_agrees(z, offs, t0) || zone_find(cand) == NULL)
+			continue;
+		snprintf(iana, ilen, "%s", cand);
+		return 0;
+	}
+	return -1;
+}
+
 /* A TZID as an IANA name (*iana, "" when none) and a zone to convert
- * with; NULL when nothing in or outside the file defines it. */
+ * with; NULL when nothing in or outside the file defines it. A custom
+ * VTIMEZONE is matched to an IANA zone around year (0: not matched). */
 static icaltimezone *
-resolve_zone(struct reader *r, const char *tzid, char *iana, size_t ilen)
+resolve_zone(struct reader *r, const char *tzid, int year, char *iana,
+    size_t ilen)
 {
 	icaltimezone	*z;
 	const char	*s;
@@ -392,6 +467,12 @@ resolve_zone(struct reader *r, const char *tzid, char *iana, size_t ilen)
 		}
 	for (i = 0; i < r->nzones; i++)
 		if (!strcmp(r->zones[i].tzid, tzid)) {
+			if (r->zones[i].iana[0] == '\0' &&
+			    !r->zones[i].matched && year != 0) {
+				r->zones[i].matched = 1;
+				(void)match_zone(r, r->zones[i].zone, year,
+				    r->zones[i].iana, sizeof(r->zones[i].iana));
+			}
 			if (r->zones[i].iana[0] != '\0') {
 				snprintf(iana, ilen, "%s", r->zones[i].iana);
 				return zone_find(iana);
@@ -446,7 +527,7 @@ read_time(struct reader *r, const struct line *l, enum which_time which,
 	out->tt.zone = NULL;
 	if (param(l->text, "TZID", tzid, sizeof(tzid)) && !out->is_utc &&
 	    !out->is_date) {
-		if ((out->z = resolve_zone(r, tzid, out->iana,
+		if ((out->z = resolve_zone(r, tzid, out->tt.year, out->iana,
 		    sizeof(out->iana))) == NULL)
 			return fail(r, l->no, "unknown time zone \"%.60s\"",
 			    tzid);
@@ -581,7 +662,9 @@ add_dates(struct reader *r, struct ics_item *it, const struct line *l,
 		goto out;
 	}
 	if (param(l->text, "TZID", tzid, sizeof(tzid)) &&
-	    (z = resolve_zone(r, tzid, tv.iana, sizeof(tv.iana))) == NULL) {
+	    (z = resolve_zone(r, tzid, icaltime_from_timet_with_zone(
+	    it->ev.start, 0, icaltimezone_get_utc_timezone()).year, tv.iana,
+	    sizeof(tv.iana))) == NULL) {
 		rc = fail(r, l->no, "unknown time zone \"%.60s\"", tzid);
 		goto out;
 	}
@@ -1003,7 +1086,7 @@ calendar_zone(struct reader *r, size_t begin)
 		if (depth == 0 && (nl = prop_name(t)) != 0 &&
 		    is_name(t, nl, "X-WR-TIMEZONE") &&
 		    (val = value_of(t)) != NULL && *val != '\0' &&
-		    resolve_zone(r, val, iana, sizeof(iana)) != NULL &&
+		    resolve_zone(r, val, 0, iana, sizeof(iana)) != NULL &&
 		    iana[0] != '\0') {
 			snprintf(r->cal_tz, sizeof(r->cal_tz), "%s", iana);
 			return;

@@ -182,6 +182,24 @@ def test_floating_times_in_calendar_zone(stack):
     expect([i["time_zone"] for i in items] == ["America/New_York", "UTC"], "zones %r" % items)
 
 
+def test_custom_vtimezone_keeps_local_time(stack):
+    """A VTIMEZONE under a TZID that is no IANA name (Thunderbird's
+    /Europe/CUSTOM, Outlook's MyTimezone): a weekly 20:00 meeting stays at
+    20:00 local across the file zone's DST change (the IANA zone that agrees
+    with the file's rules), instead of moving an hour with the user's zone."""
+    u = user(stack)
+    errors = import_file(stack, u, "custom-vtimezones.ics", (2, 0, 0))
+    expect(errors == [], "errors %r" % errors)
+    r = stack.request("GET", EVENTS + "?from=2026-03-01T00:00:00Z&to=2026-04-15T00:00:00Z", headers=auth(u))
+    expect(r.status == 200, "list: %s" % r.describe())
+    want = [("Book club", "2026-03-02T20:00:00-05:00"), ("Book club", "2026-03-09T20:00:00-04:00"),
+            ("Book club", "2026-03-16T20:00:00-04:00"), ("Choir", "2026-03-19T20:00:00+01:00"),
+            ("Choir", "2026-03-26T20:00:00+01:00"), ("Choir", "2026-04-02T20:00:00+02:00")]
+    expect(starts(r.body["items"]) == want, "listing %r" % starts(r.body["items"]))
+    zones = {i["title"]: i["time_zone"] for i in r.body["items"]}
+    expect("/" in zones["Choir"] and "/" in zones["Book club"] and "UTC" not in zones.values(), "zones %r" % zones)
+
+
 TESTS = [
     ("empty_text_values", test_empty_text_values),
     ("two_rrules", test_two_rrules),
@@ -191,6 +209,7 @@ TESTS = [
     ("blank_lines_after_the_calendar", test_blank_lines_after_the_calendar),
     ("duplicate_uid_newest_copy_wins", test_duplicate_uid_newest_copy_wins),
     ("floating_times_in_calendar_zone", test_floating_times_in_calendar_zone),
+    ("custom_vtimezone_keeps_local_time", test_custom_vtimezone_keeps_local_time),
 ]
 
 if __name__ == "__main__":
