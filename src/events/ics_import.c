@@ -655,6 +655,11 @@ add_dates(struct reader *r, struct ics_item *it, const struct line *l,
 	time_t		 t;
 
 	buf_init(&b, RECUR_MAX_LINE);
+	/* An empty EXDATE or RDATE (as some writers leave) adds nothing. */
+	if (v == NULL || *v == '\0') {
+		rc = 0;
+		goto out;
+	}
 	if (param(l->text, "VALUE", val, sizeof(val)) &&
 	    !strcasecmp(val, "PERIOD")) {
 		skip(it, "line %ld: RDATE periods are not supported", l->no);
