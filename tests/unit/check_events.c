@@ -1525,15 +1525,15 @@ START_TEST(ics_reads_other_apps)
 	/* A byte-order mark, empty text values, an empty UID (no UID), white
 	 * space lines after the calendar; a blank continuation stays a fold. */
 	parse_ok("\xef\xbb\xbf" "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\n"
-	    "DTSTART:20260310T140000Z\r\nSUMMARY:\r\nLOCATION:\r\n"
-	    "DESCRIPTION;LANGUAGE=en:\r\nEXDATE:\r\nRDATE:\r\nEND:VEVENT\r\n"
+	    "DTSTART:20260310T140000Z\r\nSUMMARY:\r\nLOCATION;LANGUAGE=en:\r\n"
+	    "DESCRIPTION:Lun\r\n \r\n ch\r\nEXDATE:\r\nRDATE:\r\nEND:VEVENT\r\n"
 	    "BEGIN:VEVENT\r\nUID:\r\n"
-	    "DTSTART:20260310T140000Z\r\nSUMMARY:Lun\r\n \r\n ch\r\nEND:VEVENT\r\n"
+	    "DTSTART:20260310T140000Z\r\nDESCRIPTION:\r\nEND:VEVENT\r\n"
 	    "END:VCALENDAR\r\n\r\n \r\n\t\r\n", &p);
 	ck_assert_int_eq(p.n, 1);
 	ck_assert_str_eq(p.ev[0].title, "(no title)");
 	ck_assert_str_eq(p.ev[0].location, "");
-	ck_assert_str_eq(p.ev[0].description, "");
+	ck_assert_str_eq(p.ev[0].description, "Lunch");
 	ck_assert_int_eq((int)p.ev[0].nrecurrence, 0);
 	ck_assert_int_eq(p.nskip, 1);
 	ck_assert_msg(strstr(p.skipped[0], "without UID") != NULL, "%s",
