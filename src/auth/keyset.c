@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 
 #include "auth/keyset.h"
+#include "core/b64url.h"
 
 #define KEYSET_BN_MAX	1024	/* bytes of an RSA modulus we handle */
 
@@ -43,90 +44,6 @@ keyset_alg_parse(const char *name)
 		if (strcmp(name, keyset_alg_names[i]) == 0)
 			return i;
 	return -1;
-}
-
-/* ------------------------------------------------------------ base64url */
-
-static const char b64url_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-long
-keyset_b64url_encode(const void *in, size_t len, char *out, size_t outlen)
-{
-	const unsigned char	*p = in;
-	size_t			 need, i, o = 0;
-	unsigned long		 v;
-
-	need = len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
-	if (len > ((size_t)-1) / 2 || need + 1 > outlen)
-		return -1;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8 |
-		    p[i + 2];
-		out[o++] = b64url_chars[(v >> 18) & 63];
-		out[o++] = b64url_chars[(v >> 12) & 63];
-		out[o++] = b64url_chars[(v >> 6) & 63];
-		out[o++] = b64url_chars[v & 63];
-	}
-	if (len - i == 1) {
-		v = (unsigned long)p[i] << 16;
-		out[o++] = b64url_chars[(v >> 18) & 63];
-		out[o++] = b64url_chars[(v >> 12) & 63];
-	} else if (len - i == 2) {
-		v = (unsigned long)p[i] << 16 | (unsigned long)p[i + 1] << 8;
-		out[o++] = b64url_chars[(v >> 18) & 63];
-		out[o++] = b64url_chars[(v >> 12) & 63];
-		out[o++] = b64url_chars[(v >> 6) & 63];
-	}
-	out[o] = '\0';
-	return (long)o;
-}
-
-static int
-b64url_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-long
-keyset_b64url_decode(const char *in, size_t len, unsigned char *out,
-    size_t outlen)
-{
-	size_t		 i, o = 0, need;
-	unsigned long	 v = 0;
-	int		 bits = 0, d;
-
-	/* One character left over carries 6 bits: never a whole byte. */
-	if (len % 4 == 1)
-		return -1;
-	need = len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
-	if (need > outlen)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if ((d = b64url_value(in[i])) < 0)
-			return -1;
-		v = (v << 6 | (unsigned long)d) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(v >> bits);
-		}
-	}
-	/* Canonical form only: the unused low bits must be zero, so that one
-	 * token has exactly one spelling. */
-	if (bits > 0 && (v & ((1UL << bits) - 1)) != 0)
-		return -1;
-	return (long)o;
 }
 
 /* ------------------------------------------------------------ key sets */
@@ -254,7 +171,7 @@ jwk_add_bn(json_object *o, const char *name, const EVP_PKEY *pk,
 		goto out;
 	if (BN_bn2bin(bn, bin) != n)
 		goto out;
-	if (keyset_b64url_encode(bin, (size_t)n, txt, sizeof(txt)) < 0)
+	if (b64url_encode(bin, (size_t)n, txt, sizeof(txt)) < 0)
 		goto out;
 	if (json_object_object_add(o, name, json_object_new_string(txt)) != 0)
 		goto out;
@@ -275,10 +192,10 @@ jwk_add_ec(json_object *o, const EVP_PKEY *pk)
 	if (!EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pt,
 	    sizeof(pt), &n) || n != 65 || pt[0] != 0x04)
 		return -1;
-	if (keyset_b64url_encode(pt + 1, 32, txt, sizeof(txt)) < 0 ||
+	if (b64url_encode(pt + 1, 32, txt, sizeof(txt)) < 0 ||
 	    json_object_object_add(o, "x", json_object_new_string(txt)) != 0)
 		return -1;
-	if (keyset_b64url_encode(pt + 33, 32, txt, sizeof(txt)) < 0 ||
+	if (b64url_encode(pt + 33, 32, txt, sizeof(txt)) < 0 ||
 	    json_object_object_add(o, "y", json_object_new_string(txt)) != 0)
 		return -1;
 	return 0;
@@ -541,7 +458,7 @@ jwk_bytes(json_object *jwk, const char *name, unsigned char *out,
 	n = (size_t)json_object_get_string_len(v);
 	if (n == 0 || strlen(s) != n)
 		return -1;
-	return keyset_b64url_decode(s, n, out, outlen);
+	return b64url_decode(s, n, out, outlen);
 }
 
 /* Builds an EVP_PKEY from the public parameters of an RSA or P-256 JWK. */

@@ -80,15 +80,4 @@ int keyset_create(const char *dir, int bits, time_t now, char *kid,
 /* Number of <kid>.pem files in dir (0 if dir is missing), -1 on error. */
 int keyset_count_dir(const char *dir, char *err, size_t errlen);
 
-/* base64url without padding. keyset_b64url_encode writes a NUL-terminated
- * string and returns its length, or -1 if out is too small. */
-long keyset_b64url_encode(const void *in, size_t len, char *out,
-    size_t outlen);
-/* Strict decoding: only [A-Za-z0-9_-], no padding, no bits left over.
- * Returns the decoded length, or -1 (bad input or out too small). */
-long keyset_b64url_decode(const char *in, size_t len, unsigned char *out,
-    size_t outlen);
-/* Bytes needed to decode len characters. */
-#define KEYSET_B64_DECODED_MAX(len)	((len) / 4 * 3 + 3)
-
 #endif

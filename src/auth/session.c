@@ -15,6 +15,7 @@
 #include "auth/keyset.h"
 #include "auth/session.h"
 #include "auth/token.h"
+#include "core/b64url.h"
 #include "core/log.h"
 
 #define SESSION_SCOPE	"openid email profile"
@@ -262,7 +263,7 @@ new_refresh(struct session_tokens *out, char hash[65])
 
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		return -1;
-	if (keyset_b64url_encode(b, sizeof(b), out->refresh_token,
+	if (b64url_encode(b, sizeof(b), out->refresh_token,
 	    sizeof(out->refresh_token)) != SESSION_REFRESH_LEN)
 		return -1;
 	OPENSSL_cleanse(b, sizeof(b));
@@ -327,7 +328,7 @@ refresh_wellformed(const char *s)
 	unsigned char b[33];
 
 	return strlen(s) == SESSION_REFRESH_LEN &&
-	    keyset_b64url_decode(s, SESSION_REFRESH_LEN, b, sizeof(b)) == 32;
+	    b64url_decode(s, SESSION_REFRESH_LEN, b, sizeof(b)) == 32;
 }
 
 enum account_rc

@@ -19,12 +19,10 @@
 #include "auth/issuers.h"
 #include "auth/token.h"
 #include "auth/verify.h"
+#include "core/b64url.h"
 #include "core/log.h"
 
 #define VERIFY_PAYLOAD_MAX	6144	/* decoded claims */
-
-#define B64URL_CHAR(c) (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' &&	\
-	(c) <= 'z') || ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
 
 #define FAIL(...) do {						\
 	snprintf(why, whylen, __VA_ARGS__);			\
@@ -362,7 +360,7 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 	}
 	/* Exactly three non-empty base64url parts. */
 	for (i = 0; i < len; i++)
-		if (!B64URL_CHAR(token[i]) && token[i] != '.')
+		if (!b64url_char((unsigned char)token[i]) && token[i] != '.')
 			FAIL("character outside base64url");
 	if ((dot1 = memchr(token, '.', len)) == NULL ||
 	    (dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)))
@@ -375,12 +373,12 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 	if (hlen == 0 || plen == 0 || slen == 0)
 		FAIL("empty part");
 
-	bufsz = KEYSET_B64_DECODED_MAX(len) + 1;
+	bufsz = B64URL_DECODED_MAX(len) + 1;
 	if ((buf = malloc(bufsz)) == NULL) {
 		rc = VERIFY_ERROR;
 		FAIL("out of memory");
 	}
-	if ((n = keyset_b64url_decode(token, hlen, buf,
+	if ((n = b64url_decode(token, hlen, buf,
 	    bufsz < VERIFY_HEADER_MAX ? bufsz : VERIFY_HEADER_MAX)) < 0)
 		FAIL("header is not base64url or too long");
 	if ((hdr = parse_object((const char *)buf, (size_t)n, 3)) == NULL)
@@ -404,7 +402,7 @@ verify_token(struct verifier *v, const char *token, size_t len, time_t now,
 	    strcasecmp(typ, "JWT") != 0))
 		FAIL("typ is not JWT");
 
-	if ((n = keyset_b64url_decode(dot1 + 1, plen, buf,
+	if ((n = b64url_decode(dot1 + 1, plen, buf,
 	    bufsz < VERIFY_PAYLOAD_MAX ? bufsz : VERIFY_PAYLOAD_MAX)) < 0)
 		FAIL("payload is not base64url or too long");
 	if ((pl = parse_object((const char *)buf, (size_t)n, 6)) == NULL)

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/b64url.h"
 #include "events/feed.h"
 
 /* created_at comes from our clock, like signed_out_at (session.c) and
@@ -44,9 +45,6 @@ static const struct db_stmt st_lookup = {
 	1, 1
 };
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 static int
 sha256_hex(const char *s, char out[65])
 {
@@ -64,28 +62,15 @@ sha256_hex(const char *s, char out[65])
 enum db_rc
 feed_rotate(struct db *db, const char *user_id, char *out, size_t outlen)
 {
-	unsigned char	 raw[33];
+	unsigned char	 raw[32];
 	char		 hex[65], now[48];
 	const char	*p[3];
 	struct timespec	 ts;
-	size_t		 i, o = 0;
-	unsigned	 v;
 
-	if (outlen < FEED_SECRET_LEN + 1 || RAND_bytes(raw, 32) != 1)
+	if (outlen < FEED_SECRET_LEN + 1 || RAND_bytes(raw, sizeof(raw)) != 1)
 		return DB_ERROR;
-	raw[32] = 0;
-	/* 32 bytes: ten full groups of three, then two bytes. */
-	for (i = 0; i < 32; i += 3) {
-		v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 |
-		    (i + 2 < 32 ? raw[i + 2] : 0);
-		out[o++] = b64url[(v >> 18) & 63];
-		out[o++] = b64url[(v >> 12) & 63];
-		out[o++] = b64url[(v >> 6) & 63];
-		if (i + 2 < 32)
-			out[o++] = b64url[v & 63];
-	}
-	out[o] = '\0';
-	if (o != FEED_SECRET_LEN || sha256_hex(out, hex) == -1 ||
+	if (b64url_encode(raw, sizeof(raw), out, outlen) != FEED_SECRET_LEN ||
+	    sha256_hex(out, hex) == -1 ||
 	    clock_gettime(CLOCK_REALTIME, &ts) == -1)
 		return DB_ERROR;
 	snprintf(now, sizeof(now), "%lld.%06ld", (long long)ts.tv_sec,
@@ -119,7 +104,7 @@ feed_lookup(struct db *db, const char *secret, char *user_id, size_t idlen,
 
 	*found = 0;
 	if (strlen(secret) != FEED_SECRET_LEN ||
-	    strspn(secret, b64url) != FEED_SECRET_LEN ||
+	    strspn(secret, B64URL_ALPHABET) != FEED_SECRET_LEN ||
 	    sha256_hex(secret, hex) == -1)
 		return DB_OK;
 	p[0] = hex;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/b64url.h"
 #include "core/log.h"
 #include "events/event.h"
 #include "events/occache.h"
@@ -66,60 +67,6 @@ static const struct db_stmt st_all = {
 	1, 1
 };
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int
-b64url_encode(const unsigned char *in, size_t len, char *out, size_t outlen)
-{
-	size_t		 i, o = 0;
-	uint32_t	 v;
-
-	for (i = 0; i < len; i += 3) {
-		v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		if (o + 4 >= outlen)
-			return -1;
-		out[o++] = b64url[(v >> 18) & 63];
-		out[o++] = b64url[(v >> 12) & 63];
-		if (i + 1 < len)
-			out[o++] = b64url[(v >> 6) & 63];
-		if (i + 2 < len)
-			out[o++] = b64url[v & 63];
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-static int
-b64url_decode(const char *in, unsigned char *out, size_t outlen,
-    size_t *len)
-{
-	size_t		 n = strlen(in), i, o = 0;
-	uint32_t	 v = 0;
-	int		 bits = 0;
-	const char	*p;
-
-	for (i = 0; i < n; i++) {
-		if (in[i] == '\0' || (p = strchr(b64url, in[i])) == NULL)
-			return -1;
-		v = (v << 6) | (uint32_t)(p - b64url);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= outlen)
-				return -1;
-			out[o++] = (unsigned char)((v >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	*len = o;
-	return 0;
-}
-
 /* The cursor is "1:<occurrence start>:<event id>:<index>" in base64url:
  * opaque to clients, checked field by field here. */
 static int
@@ -133,7 +80,7 @@ cursor_encode(time_t start, const char *id, int index, char *out,
 	    index);
 	if (n < 0 || (size_t)n >= sizeof(raw))
 		return -1;
-	return b64url_encode((unsigned char *)raw, (size_t)n, out, outlen);
+	return b64url_encode(raw, (size_t)n, out, outlen) < 0 ? -1 : 0;
 }
 
 int
@@ -141,13 +88,17 @@ event_cursor_decode(const char *s, struct event_query *q)
 {
 	unsigned char	 raw[CURSOR_MAX];
 	char		*p, *e, *id;
-	size_t		 len;
+	long		 len;
 	long long	 t;
 	long		 idx;
 
+	/* Strict base64url: a cursor has one spelling; a NUL inside the
+	 * decoded text is refused. */
 	if (s == NULL || strlen(s) == 0 || strlen(s) > CURSOR_MAX - 16 ||
-	    b64url_decode(s, raw, sizeof(raw), &len) == -1 ||
-	    strlen((char *)raw) != len)
+	    (len = b64url_decode(s, strlen(s), raw, sizeof(raw) - 1)) < 0)
+		return -1;
+	raw[len] = '\0';
+	if (strlen((char *)raw) != (size_t)len)
 		return -1;
 	p = (char *)raw;
 	if (strncmp(p, "1:", 2) != 0)

@@ -32,6 +32,7 @@
 
 #include "auth/keyset.h"
 #include "auth/verify.h"
+#include "core/b64url.h"
 #include "replay.h"
 
 #define FUZZ_MAX_INPUT	(VERIFY_TOKEN_MAX + 64)
@@ -76,8 +77,8 @@ setup(void)
 	BIO_free(b);
 	if (!EVP_PKEY_get_octet_string_param(fuzz_key,
 	    OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n) || n != 65 ||
-	    keyset_b64url_encode(pt + 1, 32, x, sizeof(x)) < 0 ||
-	    keyset_b64url_encode(pt + 33, 32, y, sizeof(y)) < 0)
+	    b64url_encode(pt + 1, 32, x, sizeof(x)) < 0 ||
+	    b64url_encode(pt + 33, 32, y, sizeof(y)) < 0)
 		fail("test key has no P-256 point");
 	if ((ver = calloc(1, sizeof(*ver))) == NULL)
 		fail("out of memory");
@@ -130,7 +131,7 @@ sign_es256(const char *data, size_t len, char *out, size_t outlen)
 	ECDSA_SIG_get0(sig, &r, &s);
 	if (BN_bn2binpad(r, rs, 32) != 32 || BN_bn2binpad(s, rs + 32, 32) != 32)
 		goto out;
-	if (keyset_b64url_encode(rs, sizeof(rs), out, outlen) < 0)
+	if (b64url_encode(rs, sizeof(rs), out, outlen) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -259,9 +260,9 @@ write_seeds(const char *dir)
 	size_t		 i, hl;
 
 	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
-		if (keyset_b64url_encode(seeds[i].header,
+		if (b64url_encode(seeds[i].header,
 		    strlen(seeds[i].header), h, sizeof(h)) < 0 ||
-		    keyset_b64url_encode(seeds[i].claims,
+		    b64url_encode(seeds[i].claims,
 		    strlen(seeds[i].claims), p, sizeof(p)) < 0)
 			return -1;
 		hl = strlen(h);

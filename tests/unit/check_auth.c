@@ -30,57 +30,7 @@
 #include "auth/passwd.h"
 #include "auth/throttle.h"
 #include "auth/verify.h"
-
-/* ------------------------------------------------------------ base64url */
-
-START_TEST(b64url_vectors)
-{
-	static const struct { const char *in, *out; } v[] = {
-		{ "", "" }, { "f", "Zg" }, { "fo", "Zm8" }, { "foo", "Zm9v" },
-		{ "foob", "Zm9vYg" }, { "fooba", "Zm9vYmE" },
-		{ "foobar", "Zm9vYmFy" },
-	};
-	unsigned char	bin[3] = { 0xfb, 0xff, 0xbf }, dec[64];
-	char		out[64];
-	size_t		i;
-	long		n;
-
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		n = keyset_b64url_encode(v[i].in, strlen(v[i].in), out,
-		    sizeof(out));
-		ck_assert_int_eq(n, (long)strlen(v[i].out));
-		ck_assert_str_eq(out, v[i].out);
-		n = keyset_b64url_decode(v[i].out, strlen(v[i].out), dec,
-		    sizeof(dec));
-		ck_assert_int_eq(n, (long)strlen(v[i].in));
-		ck_assert(memcmp(dec, v[i].in, (size_t)n) == 0);
-	}
-	/* The URL-safe alphabet, never + or /. */
-	ck_assert_int_eq(keyset_b64url_encode(bin, 3, out, sizeof(out)), 4);
-	ck_assert_str_eq(out, "-_-_");
-	ck_assert_int_eq(keyset_b64url_decode("-_-_", 4, dec, sizeof(dec)), 3);
-	ck_assert(memcmp(dec, bin, 3) == 0);
-	/* Too small an output buffer. */
-	ck_assert_int_eq(keyset_b64url_encode("foobar", 6, out, 8), -1);
-	ck_assert_int_eq(keyset_b64url_decode("Zm9vYmFy", 8, dec, 5), -1);
-}
-END_TEST
-
-START_TEST(b64url_rejects)
-{
-	unsigned char dec[64];
-
-	ck_assert_int_eq(keyset_b64url_decode("Zg==", 4, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(keyset_b64url_decode("+/+/", 4, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(keyset_b64url_decode("Zm9vY", 5, dec, sizeof(dec)),
-	    -1);
-	ck_assert_int_eq(keyset_b64url_decode("Zm 9", 4, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(keyset_b64url_decode("Zm.9", 4, dec, sizeof(dec)), -1);
-	/* Non-canonical: "Zh" has bits set past the one byte it carries. */
-	ck_assert_int_eq(keyset_b64url_decode("Zh", 2, dec, sizeof(dec)), -1);
-	ck_assert_int_eq(keyset_b64url_decode("Zg", 2, dec, sizeof(dec)), 1);
-}
-END_TEST
+#include "core/b64url.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -225,7 +175,7 @@ rsa_param_b64(const char *pem, const char *param, char *out, size_t outlen)
 	ck_assert_ptr_nonnull(pk);
 	ck_assert(EVP_PKEY_get_bn_param(pk, param, &bn));
 	n = BN_bn2bin(bn, bin);
-	ck_assert_int_gt(keyset_b64url_encode(bin, (size_t)n, out, outlen), 0);
+	ck_assert_int_gt(b64url_encode(bin, (size_t)n, out, outlen), 0);
 	BN_free(bn);
 	EVP_PKEY_free(pk);
 	BIO_free(b);
@@ -477,7 +427,7 @@ b64(const void *data, size_t len)
 	char *out = malloc(len * 4 / 3 + 4);
 
 	ck_assert_ptr_nonnull(out);
-	ck_assert_int_ge(keyset_b64url_encode(data, len, out,
+	ck_assert_int_ge(b64url_encode(data, len, out,
 	    len * 4 / 3 + 4), 0);
 	return out;
 }
@@ -1278,8 +1228,8 @@ ec_jwks(char *out, size_t outlen)
 	ck_assert_ptr_nonnull(pk);
 	ck_assert(EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY,
 	    pt, sizeof(pt), &n) && n == 65);
-	ck_assert_int_ge(keyset_b64url_encode(pt + 1, 32, x, sizeof(x)), 0);
-	ck_assert_int_ge(keyset_b64url_encode(pt + 33, 32, y, sizeof(y)), 0);
+	ck_assert_int_ge(b64url_encode(pt + 1, 32, x, sizeof(x)), 0);
+	ck_assert_int_ge(b64url_encode(pt + 33, 32, y, sizeof(y)), 0);
 	snprintf(out, outlen, "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\","
 	    "\"kid\":\"ec-1\",\"use\":\"sig\",\"alg\":\"ES256\",\"x\":\"%s\","
 	    "\"y\":\"%s\"}]}", x, y);
@@ -1479,11 +1429,6 @@ auth_suite(void)
 {
 	Suite	*s = suite_create("auth");
 	TCase	*tc;
-
-	tc = tcase_create("b64url");
-	tcase_add_test(tc, b64url_vectors);
-	tcase_add_test(tc, b64url_rejects);
-	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keys");
 	tcase_set_timeout(tc, 60);
