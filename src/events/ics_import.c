@@ -393,8 +393,8 @@ zone_agrees(icaltimezone *z, const int *offs, time_t t0)
 /* A file's own VTIMEZONE under a TZID that is no IANA name (Outlook's
  * "Customized Time Zone", Thunderbird's "/Europe/CUSTOM", "MyTimezone")
  * read by libical, and the IANA zone that agrees with its rules on every
- * day of year - 1 to year + 1 into iana (the user's zone first, then
- * libical's list): an event's zone is an IANA name here, and with it a
+ * day of year - 1 to year + 1 into iana (the calendar's X-WR-TIMEZONE
+ * first, then the user's zone, then libical's list): an event's zone is an IANA name here, and with it a
  * series keeps its local time across DST changes as the file means. 0
  * when one agrees; at most ICS_MAX_MATCHED per file (each compares a few
  * hundred zones). */
@@ -417,10 +417,13 @@ match_zone(struct reader *r, icaltimezone *custom, int year, char *iana,
 	    43200;
 	for (i = 0; i < ICS_MATCH_DAYS; i++)
 		offs[i] = zone_offset(custom, t0 + (time_t)i * 86400);
-	if ((z = zone_find(r->default_tz)) != NULL &&
-	    zone_agrees(z, offs, t0)) {
-		snprintf(iana, ilen, "%s", r->default_tz);
-		return 0;
+	for (i = 0; i < 2; i++) {
+		name = i == 0 ? r->cal_tz : r->default_tz;
+		if (name[0] != '\0' && (z = zone_find(name)) != NULL &&
+		    zone_agrees(z, offs, t0)) {
+			snprintf(iana, ilen, "%s", name);
+			return 0;
+		}
 	}
 	if ((all = icaltimezone_get_builtin_timezones()) == NULL)
 		return -1;

@@ -1779,6 +1779,60 @@ START_TEST(all_day_end_is_local_midnight)
 END_TEST
 
 
+/* A VTIMEZONE under a TZID that is no IANA name takes the IANA zone that
+ * agrees with its rules: the calendar's X-WR-TIMEZONE first, then the
+ * user's zone, then any; one that none agrees with keeps its own rules for
+ * the start and the user's zone. */
+START_TEST(ics_custom_zone_matched)
+{
+	static const char cet[] = "BEGIN:VTIMEZONE\r\nTZID:/Europe/CUSTOM\r\n"
+	    "BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n"
+	    "DTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\n"
+	    "END:DAYLIGHT\r\nBEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\n"
+	    "TZOFFSETTO:+0100\r\nDTSTART:19701025T030000\r\n"
+	    "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n"
+	    "END:VTIMEZONE\r\nBEGIN:VTIMEZONE\r\nTZID:Odd\r\nBEGIN:STANDARD\r\n"
+	    "DTSTART:19700101T000000\r\nTZOFFSETFROM:+0317\r\n"
+	    "TZOFFSETTO:+0317\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+	    "BEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=/Europe/CUSTOM:20260319T200000\r\n"
+	    "RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\n"
+	    "DTSTART;TZID=Odd:20260319T200000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+	static const char *const heads[] = {
+		"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Paris\r\n",
+		"BEGIN:VCALENDAR\r\n",
+	};
+	struct parsed	 p;
+	struct ics_error err;
+	char		 text[2048];
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(text, sizeof(text), "%s%s", heads[i], cet);
+		memset(&p, 0, sizeof(p));
+		ck_assert_msg(ics_parse(text, strlen(text), "Europe/Rome", keep,
+		    &p, &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(p.n, 2);
+		ck_assert_str_eq(p.ev[0].time_zone, i == 0 ? "Europe/Paris" :
+		    "Europe/Rome");
+		ck_assert_int_eq(p.ev[0].start, T("2026-03-19T19:00:00Z"));
+		ck_assert_str_eq(p.ev[1].time_zone, "Europe/Rome");
+		ck_assert_int_eq(p.ev[1].start, T("2026-03-19T16:43:00Z"));
+		parsed_free(&p);
+	}
+	/* A user in UTC: some zone with the same rules, not UTC. */
+	snprintf(text, sizeof(text), "%s%s", heads[1], cet);
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(ics_parse(text, strlen(text), "UTC", keep, &p, &err),
+	    0);
+	ck_assert_ptr_nonnull(strchr(p.ev[0].time_zone, '/'));
+	ck_assert_int_eq(zone_offset(zone_find(p.ev[0].time_zone),
+	    T("2026-04-02T18:00:00Z")), 7200);
+	ck_assert_int_eq(zone_offset(zone_find(p.ev[0].time_zone),
+	    T("2026-03-26T19:00:00Z")), 3600);
+	parsed_free(&p);
+}
+END_TEST
+
 static Suite *
 events_suite(void)
 {
@@ -1818,6 +1872,7 @@ events_suite(void)
 	tcase_add_test(tc, dtstart_off_rule_any_zone);
 	tcase_add_test(tc, all_day_end_is_local_midnight);
 	tcase_add_test(tc, ics_reads_other_apps);
+	tcase_add_test(tc, ics_custom_zone_matched);
 	suite_add_tcase(s, tc);
 	return s;
 }
