@@ -19,6 +19,7 @@
 #include "auth/device.h"
 #include "auth/session.h"
 #include "core/log.h"
+#include "core/sha256.h"
 
 #define ACCOUNT_MAIL_MAX	4096
 #define ACCOUNT_ZONEINFO	"/usr/share/zoneinfo"
@@ -468,7 +469,7 @@ email_key(const char *email, char hash[65])
 		return -1;
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)email[i]);
-	return session_sha256_hex(low, n, hash);
+	return sha256_hex(low, n, hash);
 }
 
 /* Six uniformly random digits: values past the last whole million of the
@@ -499,7 +500,7 @@ code_hash(const char *user_id, const char *purpose, const char *code,
 	n = snprintf(in, sizeof(in), "%s:%s:%s", user_id, purpose, code);
 	if (n < 0 || n >= (int)sizeof(in))
 		return -1;
-	return session_sha256_hex(in, (size_t)n, hash);
+	return sha256_hex(in, (size_t)n, hash);
 }
 
 static int

@@ -16,6 +16,7 @@
 
 #include "auth/device.h"
 #include "auth/session.h"
+#include "core/sha256.h"
 
 #define DEVICE_NONCE_BYTES	16
 #define DEVICE_HEX		"0123456789abcdef"
@@ -131,7 +132,7 @@ device_check(const unsigned char *secret, size_t secretlen,
 		return 0;
 	if (CRYPTO_memcmp(want, p + 2 * DEVICE_NONCE_BYTES + 1, 64) != 0)
 		return 0;
-	if (session_sha256_hex(nonce, strlen(nonce), id) == -1) {
+	if (sha256_hex(nonce, strlen(nonce), id) == -1) {
 		id[0] = '\0';
 		return 0;
 	}

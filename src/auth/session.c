@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "auth/keyset.h"
@@ -17,6 +16,7 @@
 #include "auth/token.h"
 #include "core/b64url.h"
 #include "core/log.h"
+#include "core/sha256.h"
 
 #define SESSION_SCOPE	"openid email profile"
 #define SESSION_LIVE_MAX	"100"	/* live sessions per user; older end */
@@ -130,20 +130,6 @@ static const struct db_stmt st_revoke_user = {
 	" WHERE user_id = $1::uuid AND revoked_at IS NULL",
 	2, 0
 };
-
-int
-session_sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen = 0, i;
-
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
-		return -1;
-	for (i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
 
 int
 session_uuid(char out[37])
@@ -267,7 +253,7 @@ new_refresh(struct session_tokens *out, char hash[65])
 	    sizeof(out->refresh_token)) != SESSION_REFRESH_LEN)
 		return -1;
 	OPENSSL_cleanse(b, sizeof(b));
-	return session_sha256_hex(out->refresh_token, SESSION_REFRESH_LEN,
+	return sha256_hex(out->refresh_token, SESSION_REFRESH_LEN,
 	    hash);
 }
 
@@ -347,7 +333,7 @@ session_refresh(struct db *db, const struct identity *id,
 	memset(out, 0, sizeof(*out));
 	if (!refresh_wellformed(refresh))
 		return ACCOUNT_DENIED;
-	if (session_sha256_hex(refresh, strlen(refresh), hash) == -1)
+	if (sha256_hex(refresh, strlen(refresh), hash) == -1)
 		return ACCOUNT_ERROR;
 	if ((drc = db_begin(db)) != DB_OK)
 		return account_from_db(drc);
@@ -422,7 +408,7 @@ session_logout(struct db *db, const char *refresh)
 
 	if (!refresh_wellformed(refresh))
 		return ACCOUNT_OK;
-	if (session_sha256_hex(refresh, strlen(refresh), hash) == -1)
+	if (sha256_hex(refresh, strlen(refresh), hash) == -1)
 		return ACCOUNT_ERROR;
 	p[0] = hash;
 	if ((drc = db_run(db, &st_logout, p, NULL)) != DB_OK)

@@ -63,8 +63,6 @@ enum account_rc session_logout_all(struct db *db, const char *user_id)
 enum db_rc session_revoke_all_tx(struct db *db, const char *user_id,
     const char *reason) __attribute__((warn_unused_result));
 
-/* SHA-256 of data as 64 hex digits into out[65]. */
-int session_sha256_hex(const void *data, size_t len, char out[65]);
 /* A random (version 4) UUID into out[37]. */
 int session_uuid(char out[37]);
 

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "core/buf.h"
+#include "core/sha256.h"
 #include "db/migrate.h"
 
 #define MIGRATE_MAX_FILE	(4 << 20)
@@ -43,20 +42,6 @@ read_file(const char *path, struct buf *b)
 		rc = -1;
 	fclose(f);
 	return rc;
-}
-
-static void
-sha256_hex(const char *data, size_t len, char out[65])
-{
-	unsigned char	 md[32];
-	unsigned int	 mdlen = 0;
-	unsigned	 i;
-
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		mdlen = 0;
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[2 * i] = '\0';
 }
 
 static int
@@ -114,7 +99,10 @@ apply_one(PGconn *conn, const char *dir, const char *name, FILE *out,
 		fprintf(err, "migrate: cannot read %s\n", path);
 		goto out;
 	}
-	sha256_hex(sql.data, sql.len, sum);
+	if (sha256_hex(sql.data, sql.len, sum) == -1) {
+		fprintf(err, "migrate: cannot checksum %s\n", path);
+		goto out;
+	}
 	if ((st = applied(conn, name, sum, err)) != 0) {
 		rc = st == 1 ? 0 : -1;
 		goto out;

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "core/b64url.h"
+#include "core/sha256.h"
 #include "events/feed.h"
 
 /* created_at comes from our clock, like signed_out_at (session.c) and
@@ -45,20 +45,6 @@ static const struct db_stmt st_lookup = {
 	1, 1
 };
 
-static int
-sha256_hex(const char *s, char out[65])
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0, i;
-
-	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) != 1 ||
-	    n != 32)
-		return -1;
-	for (i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
 enum db_rc
 feed_rotate(struct db *db, const char *user_id, char *out, size_t outlen)
 {
@@ -70,7 +56,7 @@ feed_rotate(struct db *db, const char *user_id, char *out, size_t outlen)
 	if (outlen < FEED_SECRET_LEN + 1 || RAND_bytes(raw, sizeof(raw)) != 1)
 		return DB_ERROR;
 	if (b64url_encode(raw, sizeof(raw), out, outlen) != FEED_SECRET_LEN ||
-	    sha256_hex(out, hex) == -1 ||
+	    sha256_hex(out, FEED_SECRET_LEN, hex) == -1 ||
 	    clock_gettime(CLOCK_REALTIME, &ts) == -1)
 		return DB_ERROR;
 	snprintf(now, sizeof(now), "%lld.%06ld", (long long)ts.tv_sec,
@@ -105,7 +91,7 @@ feed_lookup(struct db *db, const char *secret, char *user_id, size_t idlen,
 	*found = 0;
 	if (strlen(secret) != FEED_SECRET_LEN ||
 	    strspn(secret, B64URL_ALPHABET) != FEED_SECRET_LEN ||
-	    sha256_hex(secret, hex) == -1)
+	    sha256_hex(secret, FEED_SECRET_LEN, hex) == -1)
 		return DB_OK;
 	p[0] = hex;
 	if ((rc = db_exec(db, &st_lookup, p, &res)) != DB_OK)

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/conf.h"
+#include "core/sha256.h"
 #include "core/utf8.h"
 
 START_TEST(buf_respects_cap)
@@ -254,6 +255,35 @@ START_TEST(b64url_lengths_and_alphabet)
 }
 END_TEST
 
+/* ------------------------------------------------------------ sha256 */
+
+START_TEST(sha256_hex_vectors)
+{
+	char	out[SHA256_HEX_LEN + 1];
+	char	big[1000];
+
+	/* FIPS 180-2 test vectors, lower-case hex as the database holds. */
+	ck_assert_int_eq(sha256_hex("", 0, out), 0);
+	ck_assert_str_eq(out, "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855");
+	ck_assert_int_eq(sha256_hex("abc", 3, out), 0);
+	ck_assert_str_eq(out, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	/* Only len bytes count: a NUL inside is data, the rest is ignored. */
+	ck_assert_int_eq(sha256_hex("abcdef", 3, out), 0);
+	ck_assert_str_eq(out, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	ck_assert_int_eq(sha256_hex("a\0b", 3, out), 0);
+	ck_assert_str_eq(out, "59b271ae1bbcb1d31d41929817f4b16f"
+	    "b439eb4f31520b5ad1d5ce98920a7138");
+	memset(big, 'a', sizeof(big));
+	ck_assert_int_eq(sha256_hex(big, sizeof(big), out), 0);
+	ck_assert_str_eq(out, "41edece42d63e8d9bf515a9ba6932e1c"
+	    "20cbc9f5a5d134645adb5db1b9737ea3");
+	ck_assert_uint_eq(strlen(out), SHA256_HEX_LEN);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -271,6 +301,7 @@ main(void)
 	tcase_add_test(tc, b64url_vectors);
 	tcase_add_test(tc, b64url_rejects);
 	tcase_add_test(tc, b64url_lengths_and_alphabet);
+	tcase_add_test(tc, sha256_hex_vectors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
