@@ -114,12 +114,10 @@ admin_user(const struct conf *c, int argc, char **argv)
 	    !(argc == 3 && (strcmp(argv[1], "disable") == 0 ||
 	    strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "delete") == 0)))
 		return 2;
-	memset(&o, 0, sizeof(o));
-	o.conninfo = c->db_conninfo;
-	o.application_name = "aurora-admin";
+	db_options_from_conf(&o, c, c->db_conninfo, "aurora-admin");
+	/* A one-shot command reuses no statement: each goes with its text,
+	 * whatever db_prepared says. */
 	o.prepared = 0;
-	o.connect_timeout = c->db_connect_timeout;
-	o.statement_timeout = c->db_statement_timeout;
 	if ((db = db_new(&o)) == NULL) {
 		fprintf(stderr, "aurora-admin: out of memory\n");
 		return 1;

@@ -21,12 +21,7 @@ app_worker_init(const struct conf *c, struct metrics *m)
 		return NULL;
 	app->conf = c;
 	app->metrics = m;
-	memset(&o, 0, sizeof(o));
-	o.conninfo = c->db_conninfo;
-	o.application_name = "aurora-api";
-	o.prepared = c->db_prepared;
-	o.connect_timeout = c->db_connect_timeout;
-	o.statement_timeout = c->db_statement_timeout;
+	db_options_from_conf(&o, c, c->db_conninfo, "aurora-api");
 	o.error_counter = metrics_db_error_counter(m);
 	if ((app->db = db_new(&o)) == NULL) {
 		free(app);

@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "core/clock.h"
+#include "core/conf.h"
 #include "core/log.h"
 #include "db/db.h"
 
@@ -34,6 +35,18 @@ struct db {
 	int			 nready;
 	char			 sqlstate[6];
 };
+
+void
+db_options_from_conf(struct db_options *o, const struct conf *c,
+    const char *conninfo, const char *application_name)
+{
+	memset(o, 0, sizeof(*o));
+	o->conninfo = conninfo;
+	o->application_name = application_name;
+	o->prepared = c->db_prepared;
+	o->connect_timeout = c->db_connect_timeout;
+	o->statement_timeout = c->db_statement_timeout;
+}
 
 struct db *
 db_new(const struct db_options *opt)

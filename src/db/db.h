@@ -37,6 +37,16 @@ struct db_options {
 	uint64_t	*error_counter;		/* bumped atomically, or NULL */
 };
 
+struct conf;
+
+/* The one reading of the database keys of aurora.conf (db_prepared,
+ * db_connect_timeout, db_statement_timeout) for every binary: fills *o
+ * for conninfo (which of the db_*conninfo keys is the caller's choice: each
+ * binary has its own role) and application_name. Both strings are borrowed
+ * and must outlive the handle; error_counter is left NULL. */
+void db_options_from_conf(struct db_options *o, const struct conf *c,
+    const char *conninfo, const char *application_name);
+
 /* Creates a handle; nothing is connected until first use. Free with db_free. */
 struct db *db_new(const struct db_options *opt);
 void db_free(struct db *db);

@@ -828,12 +828,7 @@ remind_main(const struct conf *c, enum remind_mode mode, int verbose)
 		status = REMIND_EXIT_TROUBLE;
 		goto out;
 	}
-	memset(&o, 0, sizeof(o));
-	o.conninfo = c->db_remind_conninfo;
-	o.application_name = "aurora-remind";
-	o.prepared = c->db_prepared;
-	o.connect_timeout = c->db_connect_timeout;
-	o.statement_timeout = c->db_statement_timeout;
+	db_options_from_conf(&o, c, c->db_remind_conninfo, "aurora-remind");
 	if ((r.db = db_new(&o)) == NULL) {
 		log_msg(LOG_ERROR, "nomem", "out of memory");
 		status = REMIND_EXIT_TROUBLE;

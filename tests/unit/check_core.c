@@ -13,6 +13,7 @@
 #include "core/conf.h"
 #include "core/sha256.h"
 #include "core/utf8.h"
+#include "db/db.h"
 
 START_TEST(buf_respects_cap)
 {
@@ -284,6 +285,39 @@ START_TEST(sha256_hex_vectors)
 }
 END_TEST
 
+/* ------------------------------------------------------------ db options */
+
+START_TEST(db_options_read_the_conf)
+{
+	struct conf		 c;
+	struct db_options	 o;
+	char			 err[CONF_ERR_MAX];
+	char			*p = write_conf("db_conninfo = \"dbname=a\"\n"
+	    "db_remind_conninfo = \"dbname=r\"\ndb_prepared = off\n"
+	    "db_connect_timeout = 7\ndb_statement_timeout = 1234\n");
+
+	ck_assert_int_eq(conf_load(&c, p, err, sizeof(err)), 0);
+	memset(&o, 0xff, sizeof(o));
+	db_options_from_conf(&o, &c, c.db_remind_conninfo, "aurora-remind");
+	ck_assert_str_eq(o.conninfo, "dbname=r");
+	ck_assert_str_eq(o.application_name, "aurora-remind");
+	ck_assert_int_eq(o.prepared, 0);
+	ck_assert_int_eq(o.connect_timeout, 7);
+	ck_assert_int_eq(o.statement_timeout, 1234);
+	ck_assert_ptr_null(o.error_counter);
+	unlink(p);
+	free(p);
+
+	/* The defaults: prepared statements on. */
+	conf_defaults(&c);
+	db_options_from_conf(&o, &c, c.db_conninfo, "aurora-api");
+	ck_assert_ptr_eq(o.conninfo, c.db_conninfo);
+	ck_assert_int_eq(o.prepared, 1);
+	ck_assert_int_eq(o.connect_timeout, c.db_connect_timeout);
+	ck_assert_int_eq(o.statement_timeout, c.db_statement_timeout);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -302,6 +336,7 @@ main(void)
 	tcase_add_test(tc, b64url_rejects);
 	tcase_add_test(tc, b64url_lengths_and_alphabet);
 	tcase_add_test(tc, sha256_hex_vectors);
+	tcase_add_test(tc, db_options_read_the_conf);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
