@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/array.h"
 #include "events/plan.h"
 
 struct plan_walk {
@@ -125,21 +126,12 @@ plan_arrays(const struct plan *p, struct buf *occ, struct buf *min,
 	size_t	 i;
 	int	 bad = 0;
 
-	bad |= buf_addstr(occ, "{") != BUF_OK;
-	bad |= buf_addstr(min, "{") != BUF_OK;
-	bad |= buf_addstr(due, "{") != BUF_OK;
+	bad |= db_array_open(occ) | db_array_open(min) | db_array_open(due);
 	for (i = 0; i < p->n && !bad; i++) {
-		const char *sep = i ? "," : "";
-
-		bad |= buf_printf(occ, "%s%lld", sep,
-		    (long long)p->items[i].occurrence) != BUF_OK;
-		bad |= buf_printf(min, "%s%d", sep, p->items[i].minutes) !=
-		    BUF_OK;
-		bad |= buf_printf(due, "%s%lld", sep,
-		    (long long)p->items[i].due) != BUF_OK;
+		bad |= db_array_int(occ, (long long)p->items[i].occurrence);
+		bad |= db_array_int(min, p->items[i].minutes);
+		bad |= db_array_int(due, (long long)p->items[i].due);
 	}
-	bad |= buf_addstr(occ, "}") != BUF_OK;
-	bad |= buf_addstr(min, "}") != BUF_OK;
-	bad |= buf_addstr(due, "}") != BUF_OK;
+	bad |= db_array_close(occ) | db_array_close(min) | db_array_close(due);
 	return bad ? -1 : 0;
 }

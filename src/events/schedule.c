@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "db/array.h"
 #include "events/event.h"
 #include "events/plan.h"
 #include "events/schedule.h"
@@ -159,18 +160,19 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 		rc = DB_ERROR;
 		goto out;
 	}
-	if (buf_addstr(&ids, "{") != BUF_OK)
+	if (db_array_open(&ids) == -1)
 		goto nomem;
 	for (i = 0, k = 0; i < n; i++) {
 		o = (time_t)strtoll(PQgetvalue(res, i, 1), NULL, 10);
 		m = (int)strtol(PQgetvalue(res, i, 2), NULL, 10);
 		if (plan_has(&plan, o, m))
 			continue;
-		if (buf_printf(&ids, "%s%s", k++ ? "," : "",
-		    PQgetvalue(res, i, 0)) != BUF_OK)
+		k++;
+		if (db_array_int(&ids, strtoll(PQgetvalue(res, i, 0), NULL,
+		    10)) == -1)
 			goto nomem;
 	}
-	if (buf_addstr(&ids, "}") != BUF_OK)
+	if (db_array_close(&ids) == -1)
 		goto nomem;
 	PQclear(res);
 	res = NULL;

@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "db/array.h"
 #include "events/event.h"
 #include "events/plan.h"
 #include "events/schedule.h"
@@ -324,7 +325,6 @@ ev_params(struct event_ctx *c, const struct event *ev,
     const struct recur *rec, icaltimezone *z, struct ev_params *p)
 {
 	size_t	 i;
-	int	 n;
 
 	memset(p, 0, sizeof(*p));
 	if (rfc3339_format(ev->start, 0, p->start, sizeof(p->start)) == -1 ||
@@ -337,11 +337,9 @@ ev_params(struct event_ctx *c, const struct event *ev,
 		    "many occurrences to store; use UNTIL or a smaller COUNT");
 		return EVENT_INVALID;
 	}
-	n = snprintf(p->reminders, sizeof(p->reminders), "{");
-	for (i = 0; i < ev->nreminders; i++)
-		n += snprintf(p->reminders + n, sizeof(p->reminders) - (size_t)n,
-		    "%s%d", i ? "," : "", ev->reminders[i]);
-	snprintf(p->reminders + n, sizeof(p->reminders) - (size_t)n, "}");
+	if (db_array_ints(ev->reminders, ev->nreminders, p->reminders,
+	    sizeof(p->reminders)) == -1)
+		return EVENT_NOMEM;
 	if ((p->rj = json_object_new_array()) == NULL)
 		return EVENT_NOMEM;
 	for (i = 0; i < ev->nrecurrence; i++)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "db/array.h"
 #include "mail/outbox.h"
 
 /* The columns every claim or peek returns, in the order outbox_parse reads
@@ -365,14 +366,13 @@ outbox_gate(struct db *db, const struct outbox_item *const *items, size_t n,
 	buf_init(&ids, 32 * n + 16);
 	buf_init(&att, 16 * n + 16);
 	memset(ok, 0, n);
-	if (buf_addstr(&ids, "{") != BUF_OK || buf_addstr(&att, "{") != BUF_OK)
+	if (db_array_open(&ids) == -1 || db_array_open(&att) == -1)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (buf_printf(&ids, "%s%lld", i ? "," : "", items[i]->id) !=
-		    BUF_OK || buf_printf(&att, "%s%d", i ? "," : "",
-		    items[i]->attempts) != BUF_OK)
+		if (db_array_int(&ids, items[i]->id) == -1 ||
+		    db_array_int(&att, items[i]->attempts) == -1)
 			goto out;
-	if (buf_addstr(&ids, "}") != BUF_OK || buf_addstr(&att, "}") != BUF_OK)
+	if (db_array_close(&ids) == -1 || db_array_close(&att) == -1)
 		goto out;
 	snprintf(margin, sizeof(margin), "%d", margin_s);
 	p[0] = ids.data;
@@ -420,25 +420,6 @@ outbox_finish(struct db *db, long long id, int attempts,
 	return rc;
 }
 
-/* Appends s as a quoted element of a PostgreSQL array literal. */
-static int
-array_text(struct buf *b, const char *s, int first)
-{
-	if (buf_addstr(b, first ? "" : ",") != BUF_OK)
-		return -1;
-	if (s == NULL)
-		return buf_addstr(b, "NULL") == BUF_OK ? 0 : -1;
-	if (buf_addstr(b, "\"") != BUF_OK)
-		return -1;
-	for (; *s != '\0'; s++) {
-		if ((*s == '"' || *s == '\\') && buf_add(b, "\\", 1) != BUF_OK)
-			return -1;
-		if (buf_add(b, s, 1) != BUF_OK)
-			return -1;
-	}
-	return buf_addstr(b, "\"") == BUF_OK ? 0 : -1;
-}
-
 enum db_rc
 outbox_sent_many(struct db *db, const long long *ids, const int *attempts,
     const char *const *provider_ids, size_t n, unsigned char *lost)
@@ -454,16 +435,16 @@ outbox_sent_many(struct db *db, const long long *ids, const int *attempts,
 	buf_init(&a, 24 * n + 16);
 	buf_init(&b, 16 * n + 16);
 	buf_init(&c, (2 * 256 + 3) * n + 16);
-	if (buf_addstr(&a, "{") != BUF_OK || buf_addstr(&b, "{") != BUF_OK ||
-	    buf_addstr(&c, "{") != BUF_OK)
+	if (db_array_open(&a) == -1 || db_array_open(&b) == -1 ||
+	    db_array_open(&c) == -1)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (buf_printf(&a, "%s%lld", i ? "," : "", ids[i]) != BUF_OK ||
-		    buf_printf(&b, "%s%d", i ? "," : "", attempts[i]) !=
-		    BUF_OK || array_text(&c, provider_ids[i], i == 0) == -1)
+		if (db_array_int(&a, ids[i]) == -1 ||
+		    db_array_int(&b, attempts[i]) == -1 ||
+		    db_array_text(&c, provider_ids[i]) == -1)
 			goto out;
-	if (buf_addstr(&a, "}") != BUF_OK || buf_addstr(&b, "}") != BUF_OK ||
-	    buf_addstr(&c, "}") != BUF_OK)
+	if (db_array_close(&a) == -1 || db_array_close(&b) == -1 ||
+	    db_array_close(&c) == -1)
 		goto out;
 	p[0] = a.data;
 	p[1] = b.data;

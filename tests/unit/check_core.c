@@ -13,6 +13,7 @@
 #include "core/conf.h"
 #include "core/sha256.h"
 #include "core/utf8.h"
+#include "db/array.h"
 #include "db/db.h"
 
 START_TEST(buf_respects_cap)
@@ -318,6 +319,52 @@ START_TEST(db_options_read_the_conf)
 }
 END_TEST
 
+/* ------------------------------------------------------------ db arrays */
+
+START_TEST(db_array_literals)
+{
+	struct buf	 b;
+	char		 out[16];
+	static const int v[] = { 5, -10, 2147483647 };
+
+	buf_init(&b, 64);
+	ck_assert_int_eq(db_array_open(&b), 0);
+	ck_assert_int_eq(db_array_close(&b), 0);
+	ck_assert_str_eq(b.data, "{}");
+	buf_reset(&b);
+	ck_assert_int_eq(db_array_open(&b), 0);
+	ck_assert_int_eq(db_array_int(&b, 1), 0);
+	ck_assert_int_eq(db_array_int(&b, -9223372036854775807LL - 1), 0);
+	ck_assert_int_eq(db_array_close(&b), 0);
+	ck_assert_str_eq(b.data, "{1,-9223372036854775808}");
+	buf_reset(&b);
+	/* Text: quoted, '"' and '\' escaped, NULL the SQL NULL. */
+	ck_assert_int_eq(db_array_open(&b), 0);
+	ck_assert_int_eq(db_array_text(&b, "a\"b\\c"), 0);
+	ck_assert_int_eq(db_array_text(&b, NULL), 0);
+	ck_assert_int_eq(db_array_text(&b, ""), 0);
+	ck_assert_int_eq(db_array_text(&b, "{"), 0);
+	ck_assert_int_eq(db_array_close(&b), 0);
+	ck_assert_str_eq(b.data, "{\"a\\\"b\\\\c\",NULL,\"\",\"{\"}");
+	buf_free(&b);
+	/* The cap holds: a full buffer is an error, not a cut literal. */
+	buf_init(&b, 4);
+	ck_assert_int_eq(db_array_open(&b), 0);
+	ck_assert_int_eq(db_array_int(&b, 12), 0);
+	ck_assert_int_eq(db_array_int(&b, 3), -1);
+	buf_free(&b);
+	/* Fixed buffers (the reminders column). */
+	ck_assert_int_eq(db_array_ints(v, 3, out, sizeof(out)), -1);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(db_array_ints(v, 2, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "{5,-10}");
+	ck_assert_int_eq(db_array_ints(v, 0, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "{}");
+	ck_assert_int_eq(db_array_ints(v, 0, out, 3), 0);
+	ck_assert_int_eq(db_array_ints(v, 0, out, 2), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -337,6 +384,7 @@ main(void)
 	tcase_add_test(tc, b64url_lengths_and_alphabet);
 	tcase_add_test(tc, sha256_hex_vectors);
 	tcase_add_test(tc, db_options_read_the_conf);
+	tcase_add_test(tc, db_array_literals);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
