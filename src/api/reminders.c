@@ -8,82 +8,13 @@
 
 #include "api/app.h"
 #include "core/clock.h"
+#include "events/rfc3339.h"
 #include "mail/outbox.h"
 
 #define REMINDERS_PAST_DEFAULT	(7L * 86400)	/* from = now - 7 days */
 #define REMINDERS_AHEAD_DEFAULT	(30L * 86400)	/* to = now + 30 days */
 #define REMINDERS_WINDOW_MAX	(400L * 86400)
 #define REMINDERS_PARAM_MAX	64
-
-static int
-digits(const char *s, int n, int *out)
-{
-	int i, v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-static long long
-days_from_civil(int y, int m, int d)
-{
-	long long	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), every field in range. */
-static int
-parse_instant(const char *s, time_t *out)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int		 y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	const char	*p;
-
-	if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' ||
-	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d) ||
-	    (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
-	    s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
-	    digits(s + 17, 2, &sec))
-		return -1;
-	if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 ||
-	    y % 400 == 0))) || h > 23 || mi > 59 || sec > 59)
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-		if (p == s + 20)
-			return -1;
-	}
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if (*p == '+' || *p == '-') {
-		sign = *p == '-' ? -1 : 1;
-		if (digits(p + 1, 2, &oh) || p[3] != ':' ||
-		    digits(p + 4, 2, &om) || oh > 23 || om > 59)
-			return -1;
-		p += 6;
-	} else
-		return -1;
-	if (*p != '\0')
-		return -1;
-	*out = (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 +
-	    mi * 60 + sec - sign * (oh * 3600 + om * 60));
-	return 0;
-}
 
 /* 1 with *t set when the parameter is there and valid, 0 when absent, -1
  * after answering 422. */
@@ -96,7 +27,10 @@ instant_param(struct http_req *req, const char *name, time_t *t)
 	rc = http_query_get(req->query, name, v, sizeof(v));
 	if (rc == 0)
 		return 0;
-	if (rc == -1 || parse_instant(v, t) == -1) {
+	/* The strict parser of event times, and no year before 1900 (as
+	 * written, before the offset: "1899-..." is refused). */
+	if (rc == -1 || rfc3339_parse(v, t, NULL) == -1 ||
+	    strncmp(v, "1900", 4) < 0) {
 		http_error(req, 422, "validation_failed", name, "%s must be an "
 		    "RFC 3339 date-time such as 2026-03-05T09:00:00Z", name);
 		return -1;
