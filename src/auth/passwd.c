@@ -14,31 +14,13 @@
 #define PASSWD_SALT_LEN	16
 #define PASSWD_LEN	32
 
-/* Counts the code points of valid UTF-8 (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF); -1 if invalid or holding a NUL. */
-static long
-utf8_count(const unsigned char *s, size_t len)
-{
-	size_t		 i = 0;
-	long		 count = 0;
-	uint32_t	 cp;
-	int		 k;
-
-	while (i < len) {
-		if ((k = utf8_decode(s + i, len - i, &cp)) == -1 || cp == 0)
-			return -1;
-		i += (size_t)k;
-		count++;
-	}
-	return count;
-}
-
 enum passwd_policy
 passwd_check_policy(const char *pw, size_t len)
 {
 	long n;
 
-	if ((n = utf8_count((const unsigned char *)pw, len)) < 0)
+	/* Any character but NUL: a pass phrase may hold what it likes. */
+	if ((n = utf8_count(pw, len, 0)) < 0)
 		return PASSWD_INVALID;
 	if (n < PASSWD_MIN_CHARS)
 		return PASSWD_TOO_SHORT;

@@ -37,3 +37,26 @@ utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
 	*cp = c;
 	return k + 1;
 }
+
+long
+utf8_count(const char *s, size_t len, int flags)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0;
+	long			 n = 0;
+	uint32_t		 cp;
+	int			 k;
+
+	while (i < len) {
+		if ((k = utf8_decode(p + i, len - i, &cp)) == -1 || cp == 0)
+			return -1;
+		if ((flags & UTF8_NO_CTL) && (cp == 0x7f ||
+		    (cp >= 0x80 && cp <= 0x9f) || (cp < 0x20 &&
+		    !((flags & UTF8_TEXT_CTL) && (cp == '\t' || cp == '\n' ||
+		    cp == '\r')))))
+			return -1;
+		i += (size_t)k;
+		n++;
+	}
+	return n;
+}

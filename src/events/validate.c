@@ -67,25 +67,7 @@ event_id_ok(const char *s)
 long
 event_text_chars(const char *s, size_t len, int ctl)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i = 0;
-	long			 n = 0;
-	uint32_t		 cp;
-	int			 k;
-
-	while (i < len) {
-		if ((k = utf8_decode(p + i, len - i, &cp)) == -1)
-			return -1;
-		if (cp == 0x7f || (cp < 0x20 && !(ctl && (cp == '\t' ||
-		    cp == '\n' || cp == '\r'))))
-			return -1;
-		/* C1 controls are as invisible as C0 ones. */
-		if (cp >= 0x80 && cp <= 0x9f)
-			return -1;
-		i += (size_t)k;
-		n++;
-	}
-	return n;
+	return utf8_count(s, len, UTF8_NO_CTL | (ctl ? UTF8_TEXT_CTL : 0));
 }
 
 /* A string member of at most max characters (min 1 when nonempty). */

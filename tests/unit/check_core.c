@@ -365,6 +365,42 @@ START_TEST(db_array_literals)
 }
 END_TEST
 
+/* ------------------------------------------------------------ utf8_count */
+
+START_TEST(utf8_count_rules)
+{
+	/* Characters, not bytes. */
+	ck_assert_int_eq(utf8_count("", 0, 0), 0);
+	ck_assert_int_eq(utf8_count("caf\xc3\xa9", 5, 0), 4);
+	ck_assert_int_eq(utf8_count("\xf0\x9f\x98\x80!", 5, UTF8_NO_CTL), 2);
+	/* Ill-formed bytes and NUL: always refused. */
+	ck_assert_int_eq(utf8_count("a\xc0\xaf", 3, 0), -1);
+	ck_assert_int_eq(utf8_count("a\xed\xa0\x80", 4, 0), -1);
+	ck_assert_int_eq(utf8_count("a\xe2\x82", 3, 0), -1);
+	ck_assert_int_eq(utf8_count("a\0b", 3, 0), -1);
+	ck_assert_int_eq(utf8_count("a\0b", 3, UTF8_NO_CTL | UTF8_TEXT_CTL),
+	    -1);
+	/* Passwords (no flags): any other control is a character. */
+	ck_assert_int_eq(utf8_count("a\tb\x7f\x01\xc2\x85", 7, 0), 6);
+	/* Event text: no C0, DEL or C1 ... */
+	ck_assert_int_eq(utf8_count("a\tb", 3, UTF8_NO_CTL), -1);
+	ck_assert_int_eq(utf8_count("a\x7f", 2, UTF8_NO_CTL), -1);
+	ck_assert_int_eq(utf8_count("a\x1f", 2, UTF8_NO_CTL), -1);
+	ck_assert_int_eq(utf8_count("a\xc2\x80", 3, UTF8_NO_CTL), -1);
+	ck_assert_int_eq(utf8_count("a\xc2\x9f", 3, UTF8_NO_CTL), -1);
+	ck_assert_int_eq(utf8_count("a\xc2\xa0", 3, UTF8_NO_CTL), 2);
+	/* ... but tab, CR and LF where text may hold lines. */
+	ck_assert_int_eq(utf8_count("a\tb\r\nc", 6,
+	    UTF8_NO_CTL | UTF8_TEXT_CTL), 6);
+	ck_assert_int_eq(utf8_count("a\x0b", 2, UTF8_NO_CTL | UTF8_TEXT_CTL),
+	    -1);
+	ck_assert_int_eq(utf8_count("a\xc2\x85", 3,
+	    UTF8_NO_CTL | UTF8_TEXT_CTL), -1);
+	/* len bounds the walk: a cut sequence is ill-formed. */
+	ck_assert_int_eq(utf8_count("caf\xc3\xa9", 4, 0), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -385,6 +421,7 @@ main(void)
 	tcase_add_test(tc, sha256_hex_vectors);
 	tcase_add_test(tc, db_options_read_the_conf);
 	tcase_add_test(tc, db_array_literals);
+	tcase_add_test(tc, utf8_count_rules);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
