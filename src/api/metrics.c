@@ -3,7 +3,8 @@
 #include "config.h"
 
 #include "api/app.h"
-#include "db/opstats.h"
+#include "mail/opstats.h"
+#include "mail/outbox.h"
 
 /* aurora_mail_sends_total{transport,result}: what aurora-remind senders
  * (any host) recorded after each pass. */
@@ -36,12 +37,12 @@ void
 api_metrics(void *ctx, struct http_req *req)
 {
 	struct app	*app = ctx;
-	struct opstats	 st;
+	struct outbox_gauges st;
 	struct buf	 out;
 	int		 dbup;
 
 	buf_init(&out, 1 << 20);
-	dbup = opstats_outbox(app->db, &st) == DB_OK;
+	dbup = outbox_gauges(app->db, &st) == DB_OK;
 	if (metrics_render(app->metrics, app_routes, app_nroutes, &out) == -1 ||
 	    buf_printf(&out,
 	    "# HELP aurora_database_up Whether the worker reached PostgreSQL.\n"

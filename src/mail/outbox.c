@@ -620,3 +620,33 @@ outbox_stats_add(struct db *db, const char *transport, long sent,
 	p[1] = counts;
 	return db_run(db, &st_stats_add, p, NULL);
 }
+
+static const struct db_stmt st_gauges = {
+	"outbox_gauges",
+	"SELECT (SELECT count(*) FROM mail_outbox WHERE status = 'pending'),"
+	" (SELECT count(*) FROM mail_outbox WHERE status = 'pending'"
+	"  AND due_at <= now()),"
+	" (SELECT count(*) FROM mail_outbox WHERE status = 'sending'),"
+	" COALESCE((SELECT extract(epoch FROM now() - min(due_at))"
+	"  FROM mail_outbox WHERE status = 'pending' AND due_at <= now()), 0)",
+	0, 1
+};
+
+enum db_rc
+outbox_gauges(struct db *db, struct outbox_gauges *out)
+{
+	PGresult	*r;
+	enum db_rc	 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = db_exec(db, &st_gauges, NULL, &r)) != DB_OK)
+		return rc;
+	if (PQntuples(r) == 1) {
+		out->pending = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		out->due = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+		out->sending = strtol(PQgetvalue(r, 0, 2), NULL, 10);
+		out->oldest_due_s = strtod(PQgetvalue(r, 0, 3), NULL);
+	}
+	PQclear(r);
+	return DB_OK;
+}

@@ -131,6 +131,18 @@ enum db_rc outbox_prune(struct db *db, int days, int limit, long *deleted)
 enum db_rc outbox_next_due(struct db *db, time_t *next, int *have)
     __attribute__((warn_unused_result));
 
+/* Outbox depth and lateness for /metrics. Cheap: each count uses a
+ * partial index. */
+struct outbox_gauges {
+	long	pending;	/* mail waiting, due or not */
+	long	due;		/* pending and already due */
+	long	sending;	/* leased by a sender */
+	double	oldest_due_s;	/* lateness of the oldest due mail, 0 if none */
+};
+
+enum db_rc outbox_gauges(struct db *db, struct outbox_gauges *out)
+    __attribute__((warn_unused_result));
+
 /* Exponential backoff with jitter: base_ms * 2^(attempt-1), capped at
  * max_ms, then a random point in its upper half (rnd: any random value). */
 long outbox_backoff_ms(int attempt, long base_ms, long max_ms, uint32_t rnd);
