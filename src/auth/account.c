@@ -20,6 +20,7 @@
 #include "auth/session.h"
 #include "core/log.h"
 #include "core/sha256.h"
+#include "mail/outbox.h"
 
 #define ACCOUNT_MAIL_MAX	4096
 #define ACCOUNT_ZONEINFO	"/usr/share/zoneinfo"
@@ -155,20 +156,6 @@ static const struct db_stmt st_confirm_password = {
 	"       updated_at = now() "
 	" WHERE id = $1::uuid",
 	3, 0
-};
-
-static const struct db_stmt st_mail = {
-	"account_mail",
-	"INSERT INTO mail_outbox (user_id, kind, to_addr, subject, body_text, "
-	"                         due_at) "
-	"VALUES ($1::uuid, $2, $3, $4, $5, now())",
-	5, 0
-};
-
-static const struct db_stmt st_notify = {
-	"account_notify",
-	"SELECT pg_notify('aurora_outbox', '')",
-	0, 0
 };
 
 /* Failures in the window: of the account ($1), of unknown clients at the
@@ -583,24 +570,6 @@ out:
 	return rc;
 }
 
-/* Queues one account mail and wakes a watching sender at commit. */
-static enum db_rc
-queue_mail(struct db *db, const char *user_id, const char *kind,
-    const char *to, const char *subject, const char *body)
-{
-	const char	*p[5];
-	enum db_rc	 rc;
-
-	p[0] = user_id;
-	p[1] = kind;
-	p[2] = to;
-	p[3] = subject;
-	p[4] = body;
-	if ((rc = db_run(db, &st_mail, p, NULL)) != DB_OK)
-		return rc;
-	return db_run(db, &st_notify, NULL, NULL);
-}
-
 static enum db_rc
 mail_code(struct db *db, const struct identity *id, const char *user_id,
     const char *to, const char *purpose)
@@ -644,7 +613,8 @@ mail_code(struct db *db, const struct identity *id, const char *user_id,
 		    code, id->conf->public_url);
 	}
 	OPENSSL_cleanse(code, sizeof(code));
-	rc = queue_mail(db, user_id, purpose, to, subject, body);
+	rc = outbox_queue_account_mail(db, user_id, purpose, to, subject,
+	    body);
 	OPENSSL_cleanse(body, sizeof(body));
 	return rc;
 }
@@ -668,7 +638,7 @@ mail_notice(struct db *db, const struct identity *id, const char *user_id,
 	    "this address, which already has one. Nothing was changed.\n\n"
 	    "If it was you, sign in at %s/ or reset your password there.\n",
 	    id->conf->public_url);
-	return queue_mail(db, user_id, "confirm",
+	return outbox_queue_account_mail(db, user_id, "confirm",
 	    to, "Sign-up attempt with your Aurora Time address", body);
 }
 

@@ -1,6 +1,6 @@
 /* account.h — built-in accounts: sign-up, confirmation and reset codes,
  * sign-in with its failure slow-down, and the profile (GET/PATCH/DELETE
- * /api/v1/me). The SQL of users lives here; mail goes to mail_outbox. */
+ * /api/v1/me). The SQL of users lives here; mail is queued through mail/outbox. */
 #ifndef AURORA_ACCOUNT_H
 #define AURORA_ACCOUNT_H
 

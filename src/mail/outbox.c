@@ -621,6 +621,43 @@ outbox_stats_add(struct db *db, const char *transport, long sent,
 	return db_run(db, &st_stats_add, p, NULL);
 }
 
+static const struct db_stmt st_account_mail = {
+	"outbox_account_mail",
+	"INSERT INTO mail_outbox (user_id, kind, to_addr, subject, body_text, "
+	"                         due_at) "
+	"VALUES ($1::uuid, $2, $3, $4, $5, now())",
+	5, 0
+};
+
+static const struct db_stmt st_notify = {
+	"outbox_notify",
+	"SELECT pg_notify('" OUTBOX_CHANNEL "', '')",
+	0, 0
+};
+
+enum db_rc
+outbox_notify(struct db *db)
+{
+	return db_run(db, &st_notify, NULL, NULL);
+}
+
+enum db_rc
+outbox_queue_account_mail(struct db *db, const char *user_id,
+    const char *kind, const char *to, const char *subject, const char *body)
+{
+	const char	*p[5];
+	enum db_rc	 rc;
+
+	p[0] = user_id;
+	p[1] = kind;
+	p[2] = to;
+	p[3] = subject;
+	p[4] = body;
+	if ((rc = db_run(db, &st_account_mail, p, NULL)) != DB_OK)
+		return rc;
+	return outbox_notify(db);
+}
+
 static const struct db_stmt st_gauges = {
 	"outbox_gauges",
 	"SELECT (SELECT count(*) FROM mail_outbox WHERE status = 'pending'),"

@@ -18,6 +18,10 @@
 
 #include "db/db.h"
 
+/* The NOTIFY channel: outbox_notify wakes every sender LISTENing on it
+ * (aurora-remind's watch mode) when the writer's transaction commits. */
+#define OUTBOX_CHANNEL		"aurora_outbox"
+
 #define OUTBOX_ERROR_MAX	1000	/* last_error column limit */
 #define OUTBOX_LIST_MAX		1000	/* rows in one API answer */
 
@@ -142,6 +146,18 @@ struct outbox_gauges {
 
 enum db_rc outbox_gauges(struct db *db, struct outbox_gauges *out)
     __attribute__((warn_unused_result));
+
+/* Queues one account mail of user_id (kind "confirm" or "reset": codes
+ * and notices, rendered by the caller), due now, inside the caller's
+ * transaction, and wakes a watching sender at commit. Strings are the
+ * caller's. */
+enum db_rc outbox_queue_account_mail(struct db *db, const char *user_id,
+    const char *kind, const char *to, const char *subject, const char *body)
+    __attribute__((warn_unused_result));
+
+/* NOTIFY OUTBOX_CHANNEL: delivered when the caller's transaction commits
+ * (at once outside one), so a sender wakes only for committed mail. */
+enum db_rc outbox_notify(struct db *db) __attribute__((warn_unused_result));
 
 /* Exponential backoff with jitter: base_ms * 2^(attempt-1), capped at
  * max_ms, then a random point in its upper half (rnd: any random value). */

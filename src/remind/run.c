@@ -31,7 +31,6 @@
 #include "remind/schedule_hook.h"
 
 #define REMIND_DB_WAIT_S	30	/* --once: how long to wait for the DB */
-#define REMIND_CHANNEL		"aurora_outbox"
 #define REMIND_COALESCE_MS	50	/* --watch: notices gathered per look */
 #define REMIND_PRUNE_BATCH	5000	/* old mails deleted per pass at most */
 
@@ -645,7 +644,7 @@ ensure_listen(struct remind *r, int *listen_pid)
 		return -1;
 	if (PQbackendPID(conn) == *listen_pid)
 		return 0;
-	res = PQexec(conn, "LISTEN " REMIND_CHANNEL);
+	res = PQexec(conn, "LISTEN " OUTBOX_CHANNEL);
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (!ok)
