@@ -8,7 +8,7 @@
 #include "auth/identity.h"
 #include "core/log.h"
 #include "events/occache.h"
-#include "events/zone.h"
+#include "core/zone.h"
 
 void *
 app_worker_init(const struct conf *c, struct metrics *m)

@@ -12,7 +12,7 @@
 #include "db/db.h"
 #include "events/recur.h"
 #include "events/rfc3339.h"
-#include "events/zone.h"
+#include "core/zone.h"
 
 #define EVENT_ID_LEN		36	/* canonical UUID text */
 #define EVENT_UID_MAX		255

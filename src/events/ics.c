@@ -12,7 +12,7 @@
 #include "core/sha256.h"
 #include "events/ics.h"
 #include "events/recur.h"
-#include "events/zone.h"
+#include "core/zone.h"
 
 #define ICS_PRODID	"-//Aurora Time//Aurora Time " PACKAGE_VERSION "//EN"
 

@@ -17,7 +17,7 @@
 #include "core/utf8.h"
 #include "events/ics.h"
 #include "events/recur.h"
-#include "events/zone.h"
+#include "core/zone.h"
 
 #define ICS_DEPTH	8		/* deepest BEGIN nesting */
 #define ICS_MAX_PROPS	1000		/* properties per VEVENT */

@@ -12,7 +12,7 @@
 
 #include "events/recur.h"
 #include "events/rfc3339.h"
-#include "events/zone.h"
+#include "core/zone.h"
 
 #define RULE_PARTS	16
 

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/buf.h"
+#include "core/zone.h"
 #include "mail/render.h"
 
 #define RENDER_MAX	(256 * 1024)	/* one rendered part */
-#define ZONEINFO	"/usr/share/zoneinfo/"
+#define RENDER_ABBR_MAX	12		/* "CEST", "+0530": tzdata names are 3-6 */
 
 static const char *const day_long[] = {
 	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
@@ -31,41 +31,51 @@ static const char *const mon_short[] = {
 	"Nov", "Dec"
 };
 
-/* An IANA zone name that names an installed zone file: letters, digits and
- * "/_+-", no "..", not absolute, so TZ can never point elsewhere. */
+/* The local time of t in tz (core/zone, the engine that plans reminders),
+ * with the zone's abbreviation in abbr; UTC when tz is unknown. Returns 1
+ * if tz was used, 0 if UTC was. */
 static int
-tz_usable(const char *tz)
+local_time(time_t t, const char *tz, struct tm *out, char *abbr, size_t len)
 {
-	char		 path[sizeof(ZONEINFO) + RENDER_TZ_MAX];
-	const char	*p;
-	size_t		 n;
+	icaltimezone		*z;
+	struct icaltimetype	 tt;
+	int			 used = 1;
 
-	if (tz == NULL || (n = strlen(tz)) == 0 || n >= RENDER_TZ_MAX ||
-	    tz[0] == '/' || tz[0] == '.' || strstr(tz, "..") != NULL)
+	memset(out, 0, sizeof(*out));
+	if (tz == NULL || (z = zone_find(tz)) == NULL) {
+		z = icaltimezone_get_utc_timezone();
+		used = 0;
+	}
+	tt = zone_local(z, t, 0);
+	if (icaltime_is_null_time(tt) || tt.month < 1 || tt.month > 12) {
+		snprintf(abbr, len, "UTC");
 		return 0;
-	for (p = tz; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("/_+-", *p) != NULL))
-			return 0;
-	snprintf(path, sizeof(path), ZONEINFO "%s", tz);
-	return access(path, R_OK) == 0;
+	}
+	out->tm_year = tt.year - 1900;
+	out->tm_mon = tt.month - 1;
+	out->tm_mday = tt.day;
+	out->tm_hour = tt.hour;
+	out->tm_min = tt.minute;
+	out->tm_sec = tt.second;
+	out->tm_wday = icaltime_day_of_week(tt) - 1;	/* 1 is Sunday */
+	out->tm_yday = icaltime_day_of_year(tt) - 1;
+	out->tm_gmtoff = zone_offset(z, t);
+	if (used)
+		zone_abbrev(z, t, abbr, len);
+	else
+		snprintf(abbr, len, "UTC");
+	return used;
 }
 
 int
 render_localtime(time_t t, const char *tz, struct tm *out)
 {
-	char	 val[RENDER_TZ_MAX + 2];
-	int	 used;
+	/* tm_zone points here, as glibc's points at its own static names. */
+	static char	 abbr[RENDER_ABBR_MAX];
+	int		 used;
 
-	used = tz_usable(tz);
-	snprintf(val, sizeof(val), ":%s", used ? tz : "UTC");
-	if (setenv("TZ", val, 1) == -1)
-		used = 0;
-	tzset();
-	if (localtime_r(&t, out) == NULL) {
-		memset(out, 0, sizeof(*out));
-		return 0;
-	}
+	used = local_time(t, tz, out, abbr, sizeof(abbr));
+	out->tm_zone = abbr;
 	return used;
 }
 
@@ -177,6 +187,7 @@ describe_when(const struct render_event *ev, struct when *w)
 {
 	struct tm	 s, e;
 	char		 sd[64], ed[64], zone[RENDER_TZ_MAX + 16];
+	char		 sab[RENDER_ABBR_MAX], eab[RENDER_ABBR_MAX];
 	const char	*tz;
 	int		 used;
 	time_t		 last;
@@ -184,10 +195,10 @@ describe_when(const struct render_event *ev, struct when *w)
 	if (ev->all_day) {
 		/* All-day dates belong to the event's own zone. */
 		tz = ev->event_tz;
-		used = render_localtime(ev->start, tz, &s);
+		used = local_time(ev->start, tz, &s, sab, sizeof(sab));
 		/* the end is exclusive: the last day is the one before it */
 		last = ev->end - 1 > ev->start ? ev->end - 1 : ev->start;
-		(void)render_localtime(last, used ? tz : "UTC", &e);
+		(void)local_time(last, used ? tz : "UTC", &e, eab, sizeof(eab));
 		if (!valid_tm(&s) || !valid_tm(&e))
 			goto bad;
 		long_date(&s, sd, sizeof(sd));
@@ -203,13 +214,12 @@ describe_when(const struct render_event *ev, struct when *w)
 		return;
 	}
 	tz = ev->user_tz;
-	used = render_localtime(ev->start, tz, &s);
-	(void)render_localtime(ev->end, used ? tz : "UTC", &e);
+	used = local_time(ev->start, tz, &s, sab, sizeof(sab));
+	(void)local_time(ev->end, used ? tz : "UTC", &e, eab, sizeof(eab));
 	if (!valid_tm(&s) || !valid_tm(&e))
 		goto bad;
 	if (used && strcmp(tz, "UTC") != 0)
-		snprintf(zone, sizeof(zone), "%s (%s)", s.tm_zone ? s.tm_zone :
-		    "", tz);
+		snprintf(zone, sizeof(zone), "%s (%s)", sab, tz);
 	else
 		snprintf(zone, sizeof(zone), "UTC");
 	long_date(&s, sd, sizeof(sd));
@@ -224,7 +234,7 @@ describe_when(const struct render_event *ev, struct when *w)
 	}
 	snprintf(w->brief, sizeof(w->brief), "%s %d %s, %02d:%02d %s",
 	    day_short[s.tm_wday], s.tm_mday, mon_short[s.tm_mon], s.tm_hour,
-	    s.tm_min, used && s.tm_zone ? s.tm_zone : "UTC");
+	    s.tm_min, used ? sab : "UTC");
 	return;
 bad:
 	snprintf(w->line, sizeof(w->line), "(date out of range)");

@@ -1,6 +1,7 @@
 /* render.h — the words of a mail: a reminder's subject, text and HTML in
  * the reader's time zone with a link to the event, and the HTML twin of an
- * account mail's text. Pure functions of their input (and the tz data). */
+ * account mail's text. Pure functions of their input (and the tz data,
+ * read through core/zone). */
 #ifndef AURORA_RENDER_H
 #define AURORA_RENDER_H
 
@@ -42,9 +43,11 @@ int render_account(const char *subject, const char *text,
 
 void render_out_free(struct render_out *out);
 
-/* Breaks t down in zone tz (an IANA name such as "Europe/Berlin"); an
- * unknown or malformed name falls back to UTC. Returns 1 if tz was used,
- * 0 if UTC was. Changes the process's TZ: single-threaded callers only. */
+/* Breaks t down in zone tz (an IANA name such as "Europe/Berlin") with
+ * core/zone, the engine that plans reminders; an unknown or malformed name
+ * falls back to UTC. Returns 1 if tz was used, 0 if UTC was. out->tm_zone
+ * points at a static abbreviation valid until the next call:
+ * single-threaded callers only. */
 int render_localtime(time_t t, const char *tz, struct tm *out);
 
 /* Appends s with & < > " ' escaped (HTML text and attribute values). */

@@ -15,7 +15,7 @@
 #include "events/event.h"
 #include "events/ics.h"
 #include "events/occache.h"
-#include "events/zone.h"
+#include "core/zone.h"
 #include "replay.h"
 
 #define FUZZ_MAX_INPUT	(256 * 1024)

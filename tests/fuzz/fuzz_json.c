@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "events/event.h"
-#include "events/zone.h"
+#include "core/zone.h"
 #include "http/internal.h"
 #include "replay.h"
 

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1424,6 +1425,65 @@ START_TEST(jwks_unknown_kid_refetch_limited)
 }
 END_TEST
 
+/* The account's zone check is core/zone's (libical) since issue 17. The
+ * old check took every regular file under /usr/share/zoneinfo with an
+ * IANA-looking name; every such file that is a zone (TZif) must still be
+ * accepted, so no user's stored zone is refused. The files that are not
+ * zones (leapseconds) are refused now: nothing could render in them. */
+static int	zones_seen, zones_refused, nonzones_accepted;
+
+static int
+zone_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	const char	*name = path + strlen("/usr/share/zoneinfo/");
+	char		 magic[4];
+	FILE		*f;
+	size_t		 n, got;
+
+	(void)ftw;
+	if (flag != FTW_F || !S_ISREG(st->st_mode))
+		return 0;
+	n = strlen(name);
+	if (n == 0 || n > ACCOUNT_TZ_MAX || strspn(name, "ABCDEFGHIJKLMNOP"
+	    "QRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != n ||
+	    strncmp(name, "posix/", 6) == 0 || strncmp(name, "right/", 6) == 0)
+		return 0;
+	if ((f = fopen(path, "rb")) == NULL)
+		return 0;
+	got = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	if (got == sizeof(magic) && memcmp(magic, "TZif", 4) == 0) {
+		zones_seen++;
+		if (!account_time_zone_valid(name)) {
+			fprintf(stderr, "zone refused: %s\n", name);
+			zones_refused++;
+		}
+	} else if (account_time_zone_valid(name)) {
+		fprintf(stderr, "not a zone, accepted: %s\n", name);
+		nonzones_accepted++;
+	}
+	return 0;
+}
+
+START_TEST(account_zones_every_zone_file)
+{
+	struct stat	 st;
+
+	/* nftw follows links, as the old stat() did (US/Eastern...). */
+	ck_assert_int_eq(nftw("/usr/share/zoneinfo", zone_file, 16, 0), 0);
+	ck_assert_int_gt(zones_seen, 300);
+	ck_assert_int_eq(zones_refused, 0);
+	ck_assert_int_eq(nonzones_accepted, 0);
+	if (stat("/usr/share/zoneinfo/leapseconds", &st) == 0)
+		ck_assert(!account_time_zone_valid("leapseconds"));
+	ck_assert(account_time_zone_valid("US/Eastern"));
+	ck_assert(account_time_zone_valid("Etc/GMT+5"));
+	ck_assert(!account_time_zone_valid("posix/Europe/Berlin"));
+	ck_assert(!account_time_zone_valid("Europe//Berlin"));
+	ck_assert(!account_time_zone_valid("Europe/Berlin/"));
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -1443,6 +1503,7 @@ auth_suite(void)
 	tcase_add_test(tc, passwd_hash_verify);
 	tcase_add_test(tc, passwd_policy);
 	tcase_add_test(tc, account_inputs);
+	tcase_add_test(tc, account_zones_every_zone_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("verifier");

@@ -15,7 +15,7 @@
 #include "events/plan.h"
 #include "events/recur.h"
 #include "events/rfc3339.h"
-#include "events/zone.h"
+#include "core/zone.h"
 
 static time_t
 T(const char *s)

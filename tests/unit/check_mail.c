@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "core/conf.h"
+#include "core/zone.h"
 #include "mail/mime.h"
 #include "mail/outbox.h"
 #include "mail/render.h"
@@ -543,6 +544,67 @@ START_TEST(render_zone_fallback_and_lead)
 }
 END_TEST
 
+/* One engine (issue 17): render's local time is core/zone's (libical), the
+ * engine that plans reminders, at instants either side of DST changes in
+ * both hemispheres and in zones with odd offsets; the wall-clock times and
+ * abbreviations are the tzdata's (as `TZ=... date` prints them). */
+START_TEST(render_localtime_is_zone_local)
+{
+	static const struct {
+		const char	*tz;
+		time_t		 t;
+		const char	*local;	/* YYYY-MM-DD HH:MM:SS */
+		const char	*abbr;
+		int		 wday, yday;
+	} c[] = {
+		{ "Europe/Berlin", 1774745999, "2026-03-29 01:59:59", "CET", 0, 87 },
+		{ "Europe/Berlin", 1774746000, "2026-03-29 03:00:00", "CEST", 0, 87 },
+		{ "America/New_York", 1793512799, "2026-11-01 01:59:59", "EDT", 0,
+		    304 },
+		{ "America/New_York", 1793512800, "2026-11-01 01:00:00", "EST", 0,
+		    304 },
+		{ "Australia/Sydney", 1775318399, "2026-04-05 02:59:59", "AEDT", 0,
+		    94 },
+		{ "Australia/Sydney", 1775318400, "2026-04-05 02:00:00", "AEST", 0,
+		    94 },
+		{ "Asia/Kolkata", 1774746000, "2026-03-29 06:30:00", "IST", 0, 87 },
+		{ "Pacific/Chatham", 1775311199, "2026-04-05 03:44:59", "+1345", 0,
+		    94 },
+		{ "Pacific/Chatham", 1775311200, "2026-04-05 02:45:00", "+1245", 0,
+		    94 },
+		{ "UTC", 1774746000, "2026-03-29 01:00:00", "UTC", 0, 87 },
+	};
+	struct tm		 tm;
+	struct icaltimetype	 tt;
+	icaltimezone		*z;
+	char			 got[80];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ck_assert_ptr_nonnull(z = zone_find(c[i].tz));
+		ck_assert_int_eq(render_localtime(c[i].t, c[i].tz, &tm), 1);
+		tt = zone_local(z, c[i].t, 0);
+		ck_assert_int_eq(tm.tm_year + 1900, tt.year);
+		ck_assert_int_eq(tm.tm_mon + 1, tt.month);
+		ck_assert_int_eq(tm.tm_mday, tt.day);
+		ck_assert_int_eq(tm.tm_hour, tt.hour);
+		ck_assert_int_eq(tm.tm_min, tt.minute);
+		ck_assert_int_eq(tm.tm_sec, tt.second);
+		ck_assert_int_eq(tm.tm_gmtoff, zone_offset(z, c[i].t));
+		snprintf(got, sizeof(got), "%04d-%02d-%02d %02d:%02d:%02d",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		ck_assert_str_eq(got, c[i].local);
+		ck_assert_str_eq(tm.tm_zone, c[i].abbr);
+		ck_assert_int_eq(tm.tm_wday, c[i].wday);
+		ck_assert_int_eq(tm.tm_yday, c[i].yday);
+	}
+	/* A zone file that is not a zone renders in UTC, as with glibc. */
+	ck_assert_int_eq(render_localtime(1774746000, "leapseconds", &tm), 0);
+	ck_assert_int_eq(tm.tm_hour, 1);
+}
+END_TEST
+
 START_TEST(render_all_day)
 {
 	struct render_event	 ev;
@@ -755,6 +817,7 @@ mail_suite(void)
 	tcase_add_test(tc, build_outbox_id_header);
 	tcase_add_test(tc, render_dst_weekly);
 	tcase_add_test(tc, render_zone_fallback_and_lead);
+	tcase_add_test(tc, render_localtime_is_zone_local);
 	tcase_add_test(tc, render_all_day);
 	tcase_add_test(tc, render_account_html);
 	tcase_add_test(tc, backoff_grows_with_jitter_and_cap);

@@ -2,9 +2,10 @@
  * a linear search costing microseconds, so a worker keeps a small cache. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
-#include "events/zone.h"
+#include "core/zone.h"
 
 #define ZONE_CACHE	64
 
@@ -98,6 +99,32 @@ zone_local(icaltimezone *z, time_t t, int is_date)
 		tt.hour = tt.minute = tt.second = 0;
 	}
 	return tt;
+}
+
+void
+zone_abbrev(icaltimezone *z, time_t t, char *abbr, size_t len)
+{
+	struct icaltimetype	 tt;
+	const char		*names, *slash;
+	int			 dst = 0;
+
+	names = z != NULL ? icaltimezone_get_tznames(z) : NULL;
+	if (names == NULL || names[0] == '\0') {
+		snprintf(abbr, len, "UTC");
+		return;
+	}
+	/* libical names a zone by its current observances: "CET/CEST" when
+	 * standard and daylight time differ, one name when they do not. */
+	if ((slash = strchr(names, '/')) == NULL) {
+		snprintf(abbr, len, "%s", names);
+		return;
+	}
+	tt = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+	(void)icaltimezone_get_utc_offset_of_utc_time(z, &tt, &dst);
+	if (dst)
+		snprintf(abbr, len, "%s", slash + 1);
+	else
+		snprintf(abbr, len, "%.*s", (int)(slash - names), names);
 }
 
 time_t
