@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -20,10 +19,10 @@
 #include "auth/session.h"
 #include "core/log.h"
 #include "core/sha256.h"
+#include "core/zone.h"
 #include "mail/outbox.h"
 
 #define ACCOUNT_MAIL_MAX	4096
-#define ACCOUNT_ZONEINFO	"/usr/share/zoneinfo"
 #define ACCOUNT_DELAY_BASE	60	/* seconds of the first slow-down */
 
 /* ------------------------------------------------------------ statements */
@@ -316,24 +315,9 @@ account_email_valid(const char *s)
 int
 account_time_zone_valid(const char *name)
 {
-	char		 path[sizeof(ACCOUNT_ZONEINFO) + ACCOUNT_TZ_MAX + 2];
-	struct stat	 st;
-	size_t		 n = strlen(name);
-
-	if (n == 0 || n > ACCOUNT_TZ_MAX || name[0] == '/' || name[0] == '.' ||
-	    strstr(name, "..") != NULL || strstr(name, "//") != NULL ||
-	    name[n - 1] == '/' ||
-	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789/_+-") != n)
-		return 0;
-	/* posix/ and right/ hold the same zones under other rules; the
-	 * files at the top are what libical and browsers call them. */
-	if (strncmp(name, "posix/", 6) == 0 || strncmp(name, "right/", 6) == 0)
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s", ACCOUNT_ZONEINFO, name);
-	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
-		return 0;
-	return 1;
+	/* One engine for zones: the name must be one libical (core/zone)
+	 * can read, the same engine that plans reminders and renders them. */
+	return name != NULL && zone_find(name) != NULL;
 }
 
 int

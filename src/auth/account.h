@@ -51,7 +51,8 @@ enum account_rc account_from_db(enum db_rc rc);
 /* 1 if s (NUL-terminated) is an address we accept: ASCII, one @, a dotted
  * domain of letters, digits and hyphens, at most 254 bytes. */
 int account_email_valid(const char *s);
-/* 1 if name is an IANA time zone name with a zoneinfo file here. */
+/* 1 if name is an IANA time zone name that core/zone (libical, reading the
+ * system tzdata) knows: the one engine that plans and renders in it. */
 int account_time_zone_valid(const char *name);
 /* Checks default_reminders: an array of at most 5 {"method":"email",
  * "minutes_before":0..40320} (method optional). On success *norm gets the
