@@ -15,12 +15,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "auth/account.h"
 #include "auth/issuers.h"
 #include "auth/token.h"
 #include "auth/verify.h"
 #include "core/b64url.h"
-#include "core/log.h"
 
 #define VERIFY_PAYLOAD_MAX	6144	/* decoded claims */
 
@@ -493,7 +491,7 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------------ user row */
+/* ------------------------------------------------ our own tokens' users */
 
 static const struct db_stmt st_local_user = {
 	"verify_local_user",
@@ -505,32 +503,6 @@ static const struct db_stmt st_local_user = {
 	3, 1
 };
 
-static const struct db_stmt st_external_user = {
-	"verify_external_user",
-	"SELECT u.id, u.email, u.disabled, "
-	"       u.signed_out_at >= to_timestamp($3::bigint) "
-	"  FROM users u WHERE u.issuer = $1 AND u.external_sub = $2",
-	3, 1
-};
-
-static const struct db_stmt st_external_create = {
-	"verify_external_create",
-	"INSERT INTO users (email, email_verified, issuer, external_sub) "
-	"VALUES ($1, $2::boolean, $3, $4) "
-	"ON CONFLICT (issuer, external_sub) WHERE external_sub IS NOT NULL "
-	"DO UPDATE SET updated_at = users.updated_at "
-	"RETURNING id, email, disabled, "
-	"          signed_out_at >= to_timestamp($5::bigint)",
-	5, 0
-};
-
-static const struct db_stmt st_external_email = {
-	"verify_external_email",
-	"UPDATE users SET email = $2, email_verified = $3::boolean, "
-	"       updated_at = now() WHERE id = $1::uuid AND email <> $2",
-	3, 0
-};
-
 static enum verify_result
 db_result(enum db_rc rc)
 {
@@ -538,110 +510,40 @@ db_result(enum db_rc rc)
 	    VERIFY_ERROR;
 }
 
-/* The address an external user gets: the token's email, else a username
- * that is an address, else one under .invalid that no mail can reach. */
-static void
-external_email(const struct verify_claims *c, char *out, size_t outlen,
-    int *verified)
-{
-	size_t n = strlen(c->sub);
-
-	*verified = 0;
-	if (c->email[0] != '\0' && account_email_valid(c->email)) {
-		snprintf(out, outlen, "%s", c->email);
-		*verified = c->email_verified;
-	} else if (c->username[0] != '\0' && account_email_valid(c->username))
-		snprintf(out, outlen, "%s", c->username);
-	else if (n <= 64 && strspn(c->sub, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n)
-		snprintf(out, outlen, "%s@external.invalid", c->sub);
-	else
-		snprintf(out, outlen, "user@external.invalid");
-}
-
 enum verify_result
-verify_user(struct db *db, const struct verify_claims *c,
+verify_local_user(struct db *db, const struct verify_claims *c,
     struct verify_user *u, char *why, size_t whylen)
 {
-	const struct verify_issuer	*is = c->issuer;
 	PGresult			*res = NULL;
-	const char			*p[5];
-	char				 iat[32], email[VERIFY_EMAIL_MAX + 1];
+	const char			*p[3];
+	char				 iat[32];
 	enum db_rc			 drc;
 	enum verify_result		 rc = VERIFY_REJECT;
-	int				 verified;
 
 	memset(u, 0, sizeof(*u));
-	snprintf(iat, sizeof(iat), "%lld", c->iat);
-	if (is->local) {
-		p[0] = c->sub;
-		p[1] = c->origin_jti;
-		p[2] = iat;
-		if ((drc = db_exec(db, &st_local_user, p, &res)) != DB_OK) {
-			rc = db_result(drc);
-			FAIL("database");
-		}
-		if (PQntuples(res) != 1)
-			FAIL("no such user");
-		if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-			FAIL("user disabled");
-		if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
-			FAIL("issued before a global sign-out");
-		if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
-			FAIL("session revoked");
-		memcpy(u->user_id, c->sub, 37);
-		memcpy(u->session_id, c->origin_jti, 37);
-		snprintf(u->email, sizeof(u->email), "%s",
-		    PQgetvalue(res, 0, 0));
-		rc = VERIFY_OK;
-		goto out;
+	if (!c->issuer->local) {
+		rc = VERIFY_ERROR;
+		FAIL("not our token");
 	}
-
-	p[0] = is->iss;
-	p[1] = c->sub;
+	snprintf(iat, sizeof(iat), "%lld", c->iat);
+	p[0] = c->sub;
+	p[1] = c->origin_jti;
 	p[2] = iat;
-	if ((drc = db_exec(db, &st_external_user, p, &res)) != DB_OK) {
+	if ((drc = db_exec(db, &st_local_user, p, &res)) != DB_OK) {
 		rc = db_result(drc);
 		FAIL("database");
 	}
-	external_email(c, email, sizeof(email), &verified);
-	if (PQntuples(res) == 0) {
-		/* First use of this subject: the user is born from the
-		 * token's claims. */
-		PQclear(res);
-		res = NULL;
-		p[0] = email;
-		p[1] = verified ? "true" : "false";
-		p[2] = is->iss;
-		p[3] = c->sub;
-		p[4] = iat;
-		if ((drc = db_exec(db, &st_external_create, p, &res)) !=
-		    DB_OK) {
-			rc = db_result(drc);
-			FAIL("database");
-		}
-		if (PQntuples(res) != 1) {
-			rc = VERIFY_ERROR;
-			FAIL("user not created");
-		}
-		log_msg(LOG_INFO, "user_created", "external user %s of %s",
-		    PQgetvalue(res, 0, 0), is->iss);
-	}
-	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+	if (PQntuples(res) != 1)
+		FAIL("no such user");
+	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
 		FAIL("user disabled");
-	if (strcmp(PQgetvalue(res, 0, 3), "t") == 0)
+	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
 		FAIL("issued before a global sign-out");
-	snprintf(u->user_id, sizeof(u->user_id), "%s", PQgetvalue(res, 0, 0));
-	snprintf(u->email, sizeof(u->email), "%s", PQgetvalue(res, 0, 1));
-	/* Keep the address the issuer vouches for current. */
-	if (c->email[0] != '\0' && strcmp(u->email, email) != 0 &&
-	    strcmp(email, c->email) == 0) {
-		p[0] = u->user_id;
-		p[1] = email;
-		p[2] = verified ? "true" : "false";
-		if (db_run(db, &st_external_email, p, NULL) == DB_OK)
-			snprintf(u->email, sizeof(u->email), "%s", email);
-	}
+	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
+		FAIL("session revoked");
+	memcpy(u->user_id, c->sub, 37);
+	memcpy(u->session_id, c->origin_jti, 37);
+	snprintf(u->email, sizeof(u->email), "%s", PQgetvalue(res, 0, 0));
 	rc = VERIFY_OK;
 out:
 	PQclear(res);
@@ -649,29 +551,20 @@ out:
 }
 
 enum verify_result
-verify_bearer(struct verifier *v, struct db *db, const char *authorization,
-    time_t now, struct verify_user *u)
+verify_bearer(struct verifier *v, const char *authorization, time_t now,
+    struct verify_claims *c, char *why, size_t whylen)
 {
-	struct verify_claims	 c;
-	const char		*t;
-	char			 why[128];
-	enum verify_result	 rc;
+	const char	*t;
 
-	memset(u, 0, sizeof(*u));
+	memset(c, 0, sizeof(*c));
 	if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7)
 	    != 0) {
-		log_msg(LOG_DEBUG, "auth_reject", "no bearer token");
+		snprintf(why, whylen, "no bearer token");
 		return VERIFY_REJECT;
 	}
 	t = authorization + 7;
 	while (*t == ' ')
 		t++;
-	rc = verify_token(v, t, strnlen(t, VERIFY_TOKEN_MAX + 1), now, &c,
-	    why, sizeof(why));
-	if (rc == VERIFY_OK)
-		rc = verify_user(db, &c, u, why, sizeof(why));
-	if (rc != VERIFY_OK)
-		log_msg(rc == VERIFY_REJECT ? LOG_DEBUG : LOG_WARN,
-		    "auth_reject", "%s", why);
-	return rc;
+	return verify_token(v, t, strnlen(t, VERIFY_TOKEN_MAX + 1), now, c,
+	    why, whylen);
 }

@@ -1,8 +1,9 @@
 /* verify.h — the one strict verifier of access tokens, used by every
  * protected route and by GET /api/v1/auth/verify. verify_token() is the pure
- * part (structure, header, key, signature, claims); verify_user() consults
- * the user's row (disabled, signed out, revoked session) and creates users
- * of external issuers on first use. */
+ * part (structure, header, key, signature, claims); verify_local_user()
+ * reads the row behind one of our own tokens (disabled, signed out, revoked
+ * session). The verifier never writes: users of external issuers are found
+ * or created by auth/external.h, called by the authentication step. */
 #ifndef AURORA_VERIFY_H
 #define AURORA_VERIFY_H
 
@@ -119,14 +120,17 @@ enum verify_result verify_token(struct verifier *v, const char *token,
     size_t len, time_t now, struct verify_claims *c, char *why,
     size_t whylen);
 
-/* Checks the user behind verified claims and fills u. */
-enum verify_result verify_user(struct db *db, const struct verify_claims *c,
-    struct verify_user *u, char *why, size_t whylen);
+/* Checks the user behind verified claims of our own issuer
+ * (c->issuer->local) and fills u; reads only. */
+enum verify_result verify_local_user(struct db *db,
+    const struct verify_claims *c, struct verify_user *u, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
 
-/* Both checks on an Authorization header value ("Bearer <token>"; NULL is
- * rejected). The reason for a rejection is logged at debug level. */
-enum verify_result verify_bearer(struct verifier *v, struct db *db,
-    const char *authorization, time_t now, struct verify_user *u);
+/* verify_token on an Authorization header value ("Bearer <token>"; NULL is
+ * rejected). VERIFY_OK fills c; otherwise why says what failed. */
+enum verify_result verify_bearer(struct verifier *v,
+    const char *authorization, time_t now, struct verify_claims *c,
+    char *why, size_t whylen) __attribute__((warn_unused_result));
 
 /* 1 if s is a UUID in canonical lower- or upper-case text form. */
 int verify_is_uuid(const char *s);
