@@ -13,8 +13,12 @@
  * transaction: pending rows of occurrences or rules that no longer exist
  * become 'cancelled', and one 'pending' mail_outbox row (kind 'reminder',
  * event_id, occurrence_start, minutes_before, due_at, user_id) is inserted
- * for each occurrence x rule whose due time lies in [now, now + horizon]
- * (ON CONFLICT on the unique index does nothing). */
+ * for each occurrence x rule whose due time lies in [now, now + horizon].
+ * A row already there for that occurrence x rule (the unique index) is
+ * left as it is unless cancelled; a cancelled one is made pending again
+ * with the new due_at, attempts 0 and no last_error (ON CONFLICT ... DO
+ * UPDATE ... WHERE status = 'cancelled'), so a reminder removed and added
+ * back is sent. */
 enum db_rc schedule_event(struct db *db, const char *user_id, const char *event_id, time_t now);
 /* Extends the horizon for every event whose reminders_scheduled_until is
  * before now + horizon (aurora-remind runs it on each pass, in batches,
