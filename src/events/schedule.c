@@ -1,5 +1,6 @@
-/* schedule.c — keeps each event's reminder mail in mail_outbox up to
- * SCHEDULE_HORIZON ahead (see schedule.h and plan.h). */
+/* schedule.c — keeps each event's reminder mail in the outbox up to
+ * SCHEDULE_HORIZON ahead (see schedule.h and plan.h); the rows are written
+ * by mail/outbox.c, which owns mail_outbox. */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "events/plan.h"
 #include "events/schedule.h"
 #include "events/store_sql.h"
+#include "mail/outbox.h"
 
 #define EXTEND_BATCH	200	/* events per transaction */
 #define EXTEND_MAX	50	/* batches per call: bounds one pass */
@@ -30,58 +32,11 @@ static const struct db_stmt st_load = {
 	2, 0
 };
 
-static const struct db_stmt st_pending = {
-	"sch_pending",
-	"SELECT id, extract(epoch FROM occurrence_start)::bigint,"
-	" minutes_before, extract(epoch FROM due_at)::bigint"
-	" FROM mail_outbox WHERE event_id = $1::uuid AND kind = 'reminder'"
-	" AND status = 'pending'",
-	1, 0
-};
-
-static const struct db_stmt st_cancel = {
-	"sch_cancel",
-	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
-	" WHERE id = ANY($1::bigint[]) AND status = 'pending'",
-	1, 0
-};
-
-/* Scoped to the owner like every statement of the module: a caller that
- * passes another user's event id cancels nothing. */
-static const struct db_stmt st_cancel_event = {
-	"sch_cancel_event",
-	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
-	" WHERE event_id = $1::uuid AND user_id = $2::uuid"
-	" AND kind = 'reminder' AND status = 'pending'",
-	2, 0
-};
-
-/* A mail cancelled earlier comes back when its rule does (a reminder
- * removed and added again); anything past pending stays as it is. */
-static const struct db_stmt st_insert = {
-	"sch_insert",
-	"INSERT INTO mail_outbox (user_id, kind, event_id, occurrence_start,"
-	" minutes_before, due_at)"
-	" SELECT $1::uuid, 'reminder', $2::uuid, to_timestamp(t.o), t.m,"
-	"  to_timestamp(t.d)"
-	" FROM unnest($3::bigint[], $4::int[], $5::bigint[]) AS t(o, m, d)"
-	" ON CONFLICT (event_id, occurrence_start, minutes_before)"
-	"  WHERE kind = 'reminder' AND event_id IS NOT NULL"
-	" DO UPDATE SET status = 'pending', due_at = EXCLUDED.due_at,"
-	"  attempts = 0, last_error = NULL, updated_at = now()"
-	" WHERE mail_outbox.status = 'cancelled'",
-	5, 0
-};
-
 static const struct db_stmt st_mark = {
 	"sch_mark",
 	"UPDATE events SET reminders_scheduled_until = $2::timestamptz"
 	" WHERE id = $1::uuid",
 	2, 0
-};
-
-static const struct db_stmt st_notify = {
-	"sch_notify", "SELECT pg_notify('aurora_outbox', '')", 0, 0
 };
 
 static const struct db_stmt st_batch = {
@@ -104,7 +59,7 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 	struct buf		 ids, occ, min, due;
 	icaltimezone		*z;
 	PGresult		*res = NULL;
-	const char		*p[5];
+	const char		*p[2];
 	char			 until[RFC3339_MAX];
 	enum db_rc		 rc;
 	time_t			 lo = now, o, d;
@@ -126,7 +81,7 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 		/* Gone (or not this user's): nothing may stay pending. */
 		PQclear(res);
 		res = NULL;
-		rc = db_run(db, &st_cancel_event, p, &ncancel);
+		rc = outbox_cancel_event(db, user_id, event_id, &ncancel);
 		goto notify;
 	}
 	if (event_from_row(&ev, res, 0) != EVENT_OK) {
@@ -147,7 +102,7 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 	}
 
 	/* Pending mail that no longer matches an occurrence and rule. */
-	if ((rc = db_exec(db, &st_pending, p, &res)) != DB_OK)
+	if ((rc = outbox_pending_reminders(db, event_id, &res)) != DB_OK)
 		goto out;
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
@@ -177,8 +132,7 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 	PQclear(res);
 	res = NULL;
 	if (k > 0) {
-		p[0] = ids.data;
-		if ((rc = db_run(db, &st_cancel, p, &ncancel)) != DB_OK)
+		if ((rc = outbox_cancel_ids(db, ids.data, &ncancel)) != DB_OK)
 			goto out;
 	}
 
@@ -201,12 +155,8 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 	if (fresh.n > 0) {
 		if (plan_arrays(&fresh, &occ, &min, &due) == -1)
 			goto nomem;
-		p[0] = user_id;
-		p[1] = event_id;
-		p[2] = occ.data;
-		p[3] = min.data;
-		p[4] = due.data;
-		if ((rc = db_run(db, &st_insert, p, &nins)) != DB_OK)
+		if ((rc = outbox_queue_reminders(db, user_id, event_id,
+		    occ.data, min.data, due.data, &nins)) != DB_OK)
 			goto out;
 		*inserted += nins;
 	}
@@ -217,7 +167,7 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 		goto out;
 notify:
 	if (rc == DB_OK && ncancel + nins > 0)
-		rc = db_run(db, &st_notify, NULL, NULL);
+		rc = outbox_notify(db);
 	goto out;
 nomem:
 	rc = DB_ERROR;

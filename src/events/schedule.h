@@ -1,5 +1,5 @@
 /* schedule.h — reminder mail planning: which reminder of which occurrence
- * is due when, kept in mail_outbox a fixed horizon ahead (SCHEDULE_HORIZON,
+ * is due when, kept in the outbox (mail/outbox.h) a fixed horizon ahead (SCHEDULE_HORIZON,
  * see docs/events.md). aurora-api calls schedule_event whenever an event
  * changes; aurora-remind calls schedule_extend on each pass. */
 #ifndef AURORA_SCHEDULE_H

@@ -1,7 +1,9 @@
 /* store.c — the SQL of events: create, read, update, delete and import
  * upserts, each scoped to the caller's user id (see event.h). Creating an
  * event is one statement: the event, its reminder rules and its first
- * reminder mails go in together. */
+ * reminder mails go in together (the mail's SQL text comes from
+ * mail/outbox.h, which owns mail_outbox; other mail goes through its
+ * functions). */
 #include "config.h"
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include "events/plan.h"
 #include "events/schedule.h"
 #include "events/store_sql.h"
+#include "mail/outbox.h"
 
 static const struct db_stmt st_user_defaults = {
 	"ev_user_defaults",
@@ -41,14 +44,11 @@ static const struct db_stmt st_insert = {
 	" SELECT e.id, t.i - 1, t.m"
 	" FROM e, unnest($13::int[]) WITH ORDINALITY AS t(m, i)"
 	"), o AS ("
-	" INSERT INTO mail_outbox (user_id, kind, event_id, occurrence_start,"
-	"  minutes_before, due_at)"
-	" SELECT e.user_id, 'reminder', e.id, to_timestamp(t.o), t.m,"
-	"  to_timestamp(t.d)"
-	" FROM e, unnest($14::bigint[], $15::int[], $16::bigint[])"
-	"  AS t(o, m, d)"
+	OUTBOX_SQL_QUEUE_REMINDERS("e.user_id", "e.id",
+	    "e, unnest($14::bigint[], $15::int[], $16::bigint[])"
+	    "  AS t(o, m, d)")
 	"), n AS ("
-	" SELECT pg_notify('aurora_outbox', '')"
+	" SELECT " OUTBOX_SQL_NOTIFY
 	" WHERE cardinality($14::bigint[]) > 0"
 	")"
 	" SELECT e.id, e.version,"
@@ -116,23 +116,11 @@ static const struct db_stmt st_set_reminders = {
 	2, 0
 };
 
-static const struct db_stmt st_cancel_all = {
-	"ev_cancel_all",
-	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
-	" WHERE event_id = $1::uuid AND user_id = $2::uuid"
-	" AND kind = 'reminder' AND status = 'pending'",
-	2, 0
-};
-
 static const struct db_stmt st_delete = {
 	"ev_delete",
 	"DELETE FROM events WHERE id = $1::uuid AND user_id = $2::uuid"
 	" RETURNING version",
 	2, 0
-};
-
-static const struct db_stmt st_notify = {
-	"ev_notify", "SELECT pg_notify('aurora_outbox', '')", 0, 0
 };
 
 static enum event_rc
@@ -613,7 +601,8 @@ event_delete(struct event_ctx *c, const char *id, long if_match)
 	event_clear(&ev);
 	/* Cancel first: deleting the event sets the mail's event_id to NULL,
 	 * after which nothing ties the mail to it. */
-	if ((drc = db_run(c->db, &st_cancel_all, p, &cancelled)) != DB_OK ||
+	if ((drc = outbox_cancel_event(c->db, c->user_id, id, &cancelled)) !=
+	    DB_OK ||
 	    (drc = db_run(c->db, &st_delete, p, &deleted)) != DB_OK) {
 		rc = dberr(c, drc);
 		goto out;
@@ -623,7 +612,7 @@ event_delete(struct event_ctx *c, const char *id, long if_match)
 		goto out;
 	}
 	if (cancelled > 0 &&
-	    (drc = db_run(c->db, &st_notify, NULL, NULL)) != DB_OK) {
+	    (drc = outbox_notify(c->db)) != DB_OK) {
 		rc = dberr(c, drc);
 		goto out;
 	}

@@ -631,9 +631,82 @@ static const struct db_stmt st_account_mail = {
 
 static const struct db_stmt st_notify = {
 	"outbox_notify",
-	"SELECT pg_notify('" OUTBOX_CHANNEL "', '')",
+	"SELECT " OUTBOX_SQL_NOTIFY,
 	0, 0
 };
+
+/* ON CONFLICT: see outbox_queue_reminders in outbox.h. */
+static const struct db_stmt st_queue_reminders = {
+	"outbox_queue_reminders",
+	OUTBOX_SQL_QUEUE_REMINDERS("$1::uuid", "$2::uuid",
+	    "unnest($3::bigint[], $4::int[], $5::bigint[]) AS t(o, m, d)")
+	" ON CONFLICT (event_id, occurrence_start, minutes_before)"
+	"  WHERE kind = 'reminder' AND event_id IS NOT NULL"
+	" DO UPDATE SET status = 'pending', due_at = EXCLUDED.due_at,"
+	"  attempts = 0, last_error = NULL, updated_at = now()"
+	" WHERE mail_outbox.status = 'cancelled'",
+	5, 0
+};
+
+static const struct db_stmt st_pending_reminders = {
+	"outbox_pending_reminders",
+	"SELECT id, extract(epoch FROM occurrence_start)::bigint,"
+	" minutes_before, extract(epoch FROM due_at)::bigint"
+	" FROM mail_outbox WHERE event_id = $1::uuid AND kind = 'reminder'"
+	" AND status = 'pending'",
+	1, 0
+};
+
+static const struct db_stmt st_cancel_ids = {
+	"outbox_cancel_ids",
+	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
+	" WHERE id = ANY($1::bigint[]) AND status = 'pending'",
+	1, 0
+};
+
+static const struct db_stmt st_cancel_event = {
+	"outbox_cancel_event",
+	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
+	" WHERE event_id = $1::uuid AND user_id = $2::uuid"
+	" AND kind = 'reminder' AND status = 'pending'",
+	2, 0
+};
+
+enum db_rc
+outbox_queue_reminders(struct db *db, const char *user_id,
+    const char *event_id, const char *occ, const char *min, const char *due,
+    long *inserted)
+{
+	const char	*p[5] = { user_id, event_id, occ, min, due };
+
+	return db_run(db, &st_queue_reminders, p, inserted);
+}
+
+enum db_rc
+outbox_pending_reminders(struct db *db, const char *event_id,
+    PGresult **res)
+{
+	const char	*p[1] = { event_id };
+
+	return db_exec(db, &st_pending_reminders, p, res);
+}
+
+enum db_rc
+outbox_cancel_ids(struct db *db, const char *ids, long *cancelled)
+{
+	const char	*p[1] = { ids };
+
+	return db_run(db, &st_cancel_ids, p, cancelled);
+}
+
+enum db_rc
+outbox_cancel_event(struct db *db, const char *user_id,
+    const char *event_id, long *cancelled)
+{
+	const char	*p[2] = { event_id, user_id };
+
+	return db_run(db, &st_cancel_event, p, cancelled);
+}
 
 enum db_rc
 outbox_notify(struct db *db)

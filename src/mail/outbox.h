@@ -155,6 +155,54 @@ enum db_rc outbox_queue_account_mail(struct db *db, const char *user_id,
     const char *kind, const char *to, const char *subject, const char *body)
     __attribute__((warn_unused_result));
 
+/* Reminder mail, planned by events/schedule.c and events/store.c: one
+ * 'pending' row (kind 'reminder') per occurrence x rule of an event. The
+ * statements below run inside the caller's transaction; the caller calls
+ * outbox_notify once it changed anything. */
+
+/* The INSERT of reminder rows as SQL text, for a statement that must write
+ * an event and its first reminder mail in one round trip (events/store.c:
+ * the event's id is made inside that statement, so the mail cannot be a
+ * second statement without a second round trip). user and event are SQL
+ * expressions of the owner and the event, from a FROM list that yields
+ * rows t(o, m, d): occurrence start, minutes before, due time (epoch
+ * seconds). A macro, not an extern const char[], because the text is
+ * pasted into a static const struct db_stmt at compile time. */
+#define OUTBOX_SQL_QUEUE_REMINDERS(user, event, from) \
+	" INSERT INTO mail_outbox (user_id, kind, event_id, occurrence_start," \
+	"  minutes_before, due_at)" \
+	" SELECT " user ", 'reminder', " event ", to_timestamp(t.o), t.m," \
+	"  to_timestamp(t.d)" \
+	" FROM " from
+/* outbox_notify's call as an SQL expression, for the same statement. */
+#define OUTBOX_SQL_NOTIFY	"pg_notify('" OUTBOX_CHANNEL "', '')"
+
+/* Inserts the reminder mail of one event: occ, min and due are PostgreSQL
+ * array literals (db/array.h) of equal length. A mail cancelled earlier
+ * comes back (pending, attempts 0) when its rule does; a row past
+ * pending stays as it is. *inserted (may be NULL) counts the rows written. */
+enum db_rc outbox_queue_reminders(struct db *db, const char *user_id,
+    const char *event_id, const char *occ, const char *min, const char *due,
+    long *inserted) __attribute__((warn_unused_result));
+
+/* The pending reminder mail of one event: rows (id, occurrence start,
+ * minutes before, due time; times in epoch seconds) in *res, which the
+ * caller PQclear()s. */
+enum db_rc outbox_pending_reminders(struct db *db, const char *event_id,
+    PGresult **res) __attribute__((warn_unused_result));
+
+/* Cancels the still pending mails among ids (an array literal of outbox
+ * ids); *cancelled (may be NULL) counts them. */
+enum db_rc outbox_cancel_ids(struct db *db, const char *ids,
+    long *cancelled) __attribute__((warn_unused_result));
+
+/* Cancels every pending reminder of event_id, scoped to its owner: a
+ * caller passing another user's event id cancels nothing. One deleting
+ * the event calls it first: the delete sets the mail's event_id to NULL. */
+enum db_rc outbox_cancel_event(struct db *db, const char *user_id,
+    const char *event_id, long *cancelled)
+    __attribute__((warn_unused_result));
+
 /* NOTIFY OUTBOX_CHANNEL: delivered when the caller's transaction commits
  * (at once outside one), so a sender wakes only for committed mail. */
 enum db_rc outbox_notify(struct db *db) __attribute__((warn_unused_result));
