@@ -334,9 +334,9 @@ account_reminders_parse(json_object *arr, json_object **norm, char *field,
 		snprintf(why, whylen, "must be an array");
 		return -1;
 	}
-	if ((n = json_object_array_length(arr)) > ACCOUNT_REMINDERS_MAX) {
+	if ((n = json_object_array_length(arr)) > REMINDER_MAX) {
 		snprintf(why, whylen, "at most %d reminders",
-		    ACCOUNT_REMINDERS_MAX);
+		    REMINDER_MAX);
 		return -1;
 	}
 	if ((out = json_object_new_array()) == NULL) {
@@ -381,9 +381,9 @@ account_reminders_parse(json_object *arr, json_object **norm, char *field,
 			goto fail;
 		}
 		minutes = json_object_get_int64(mb);
-		if (minutes < 0 || minutes > ACCOUNT_MINUTES_MAX) {
+		if (minutes < 0 || minutes > REMINDER_MINUTES_MAX) {
 			snprintf(why, whylen, "must be 0 to %d",
-			    ACCOUNT_MINUTES_MAX);
+			    REMINDER_MINUTES_MAX);
 			goto fail;
 		}
 		if ((r = json_object_new_object()) == NULL ||

@@ -13,6 +13,7 @@
 #include "auth/device.h"
 #include "auth/identity.h"
 #include "db/db.h"
+#include "mail/reminder.h"
 
 #define ACCOUNT_EMAIL_MAX	254
 #define ACCOUNT_NAME_MAX	200	/* code points */
@@ -24,8 +25,6 @@
  * codes sent: past it even the right code is refused until the day from
  * the first wrong guess has passed. A new code does not reset it. */
 #define ACCOUNT_CODE_GUESSES	10
-#define ACCOUNT_REMINDERS_MAX	5
-#define ACCOUNT_MINUTES_MAX	40320	/* four weeks */
 
 enum account_rc {
 	ACCOUNT_OK = 0,

@@ -13,14 +13,16 @@
 #include "events/recur.h"
 #include "events/rfc3339.h"
 #include "core/zone.h"
+#include "mail/reminder.h"
 
 #define EVENT_ID_LEN		36	/* canonical UUID text */
 #define EVENT_UID_MAX		255
 #define EVENT_TITLE_MAX		200	/* characters */
 #define EVENT_DESC_MAX		10000
 #define EVENT_LOCATION_MAX	500
-#define EVENT_MAX_REMINDERS	5
-#define EVENT_MINUTES_MAX	40320	/* four weeks */
+/* The events domain's names of the reminder limits (mail/reminder.h). */
+#define EVENT_MAX_REMINDERS	REMINDER_MAX
+#define EVENT_MINUTES_MAX	REMINDER_MINUTES_MAX
 #define EVENT_YEAR_MIN		1900
 #define EVENT_YEAR_MAX		2199
 #define EVENT_WINDOW_MAX	(366L * 86400)	/* longest listing window */
