@@ -1,7 +1,8 @@
 /* schedule.h — reminder mail planning: which reminder of which occurrence
- * is due when, kept in the outbox (mail/outbox.h) a fixed horizon ahead (SCHEDULE_HORIZON,
- * see docs/events.md). aurora-api calls schedule_event whenever an event
- * changes; aurora-remind calls schedule_extend on each pass. */
+ * is due when, kept in the outbox (mail/outbox.h) a fixed horizon ahead
+ * (SCHEDULE_HORIZON, see docs/events.md). aurora-api calls schedule_event
+ * whenever an event changes; aurora-remind calls schedule_extend on each
+ * pass. */
 #ifndef AURORA_SCHEDULE_H
 #define AURORA_SCHEDULE_H
 
