@@ -43,7 +43,7 @@ enum event_rc ics_export(struct event_ctx *c, const char *name,
     struct buf *out, char *etag, size_t etaglen)
     __attribute__((warn_unused_result));
 
-/* --- reading (ics_import.c) --- */
+/* --- reading (ics_parse.c) and importing (ics_import.c) --- */
 
 struct ics_error {
 	long	 line;		/* 1-based physical line, 0 when none */

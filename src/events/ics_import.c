@@ -1,0 +1,398 @@
+/* ics_import.c — importing an RFC 5545 file into a user's calendar (see
+ * ics.h) in one transaction: a first pass of the reader (ics_parse.c)
+ * notes the events (which copy of a UID wins, changed instances), a
+ * second upserts them by UID, within the limits on events and time. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "events/ics.h"
+#include "events/recur.h"
+
+/* Every VEVENT of the file that has a UID, by UID and RECURRENCE-ID (""
+ * for a series), noted in the first pass: which copy of a UID is imported,
+ * which instances are taken out of their series, and whether a changed
+ * instance names its instance the way its series' DTSTART does. Sorted by
+ * key, then oldest to newest copy, so a key's last note is its newest. */
+struct note {
+	char	uid[EVENT_UID_MAX + 1];
+	char	rid[20];	/* "YYYYMMDD" names a date */
+	long	sequence;
+	time_t	stamp;
+	long	line;		/* of BEGIN:VEVENT: which copy */
+	int	all_day;
+	int	skip;
+};
+
+struct import_state {
+	struct event_ctx	*c;
+	int64_t			 cpu_deadline;	/* clock_cpu_us */
+	int64_t			 deadline;	/* monotonic us */
+	long			 nevents;	/* VEVENTs seen in pass 1 */
+	json_object		*errors;
+	long			 imported, updated, skipped;
+	struct ics_error	*err;
+	int			 failed;	/* event_rc that stopped us */
+	struct note		*notes;		/* sorted after pass 1 */
+	size_t			 nnotes, nrids;
+};
+
+static int
+key_cmp(const struct note *a, const char *uid, const char *rid)
+{
+	int c = strcmp(a->uid, uid);
+
+	return c != 0 ? c : strcmp(a->rid, rid);
+}
+
+static int
+note_cmp(const void *pa, const void *pb)
+{
+	const struct note *a = pa, *b = pb;
+	int c = key_cmp(a, b->uid, b->rid);
+
+	if (c != 0)
+		return c;
+	if (a->sequence != b->sequence)
+		return a->sequence < b->sequence ? -1 : 1;
+	if (a->stamp != b->stamp)
+		return a->stamp < b->stamp ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* The first note at or after (uid, rid) (after, when past). */
+static size_t
+note_bound(const struct import_state *s, const char *uid, const char *rid,
+    int past)
+{
+	size_t lo = 0, hi = s->nnotes, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (key_cmp(&s->notes[mid], uid, rid) < past)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The newest copy of (uid, rid), NULL when the file has none. */
+static const struct note *
+note_newest(const struct import_state *s, const char *uid, const char *rid)
+{
+	size_t i = note_bound(s, uid, rid, 1);
+
+	if (i == 0 || key_cmp(&s->notes[i - 1], uid, rid) != 0)
+		return NULL;
+	return &s->notes[i - 1];
+}
+
+/* Refuses the whole file (-1) once the import has taken its budget (CPU,
+ * or the wall-clock cap); read between events, whose own work recur.c
+ * bounds. */
+static int
+over_budget(struct import_state *s, const struct ics_item *it)
+{
+	if (clock_cpu_us() <= s->cpu_deadline &&
+	    clock_mono_us() <= s->deadline)
+		return 0;
+	s->failed = EVENT_INVALID;
+	s->err->line = it->line;
+	s->err->too_costly = 1;
+	snprintf(s->err->msg, sizeof(s->err->msg), "importing this file "
+	    "takes more than %d seconds (ICS_IMPORT_BUDGET_MS), so nothing "
+	    "was imported; split it into smaller files", ICS_IMPORT_BUDGET_MS /
+	    1000);
+	return -1;
+}
+
+/* First pass: counts the events and notes every one with a UID, whatever
+ * the order of series, copies and instances in the file. */
+static int
+note_event(struct ics_item *it, void *arg)
+{
+	struct import_state	*s = arg;
+	struct note		*n;
+
+	if (++s->nevents > ICS_MAX_EVENTS) {
+		s->failed = EVENT_INVALID;
+		s->err->line = it->line;
+		s->err->too_costly = 1;
+		snprintf(s->err->msg, sizeof(s->err->msg), "more than %d events "
+		    "(VEVENT) in one file (ICS_MAX_EVENTS), so nothing was "
+		    "imported; split it into smaller files", ICS_MAX_EVENTS);
+		return -1;
+	}
+	if (over_budget(s, it))
+		return -1;
+	if (it->ev.uid[0] == '\0')
+		return 0;
+	if (it->has_rid && !it->skip && s->nrids++ == ICS_MAX_RIDS) {
+		s->failed = EVENT_INVALID;
+		s->err->line = it->line;
+		snprintf(s->err->msg, sizeof(s->err->msg), "more than %d "
+		    "changed instances (RECURRENCE-ID) in one file",
+		    ICS_MAX_RIDS);
+		return -1;
+	}
+	if ((s->nnotes & 255) == 0) {
+		if ((n = reallocarray(s->notes, s->nnotes + 256,
+		    sizeof(*n))) == NULL) {
+			s->failed = EVENT_NOMEM;
+			return -1;
+		}
+		s->notes = n;
+	}
+	n = &s->notes[s->nnotes++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->uid, sizeof(n->uid), "%s", it->ev.uid);
+	if (it->has_rid)
+		snprintf(n->rid, sizeof(n->rid), "%s", it->rid);
+	n->sequence = it->sequence;
+	n->stamp = it->stamp;
+	n->line = it->line;
+	n->all_day = it->ev.all_day;
+	n->skip = it->skip;
+	return 0;
+}
+
+static int
+add_line(struct event *ev, struct buf *b)
+{
+	char **nl;
+
+	if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
+	    sizeof(*nl))) == NULL)
+		return -1;
+	ev->recurrence = nl;
+	if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
+		return -1;
+	ev->nrecurrence++;
+	return 0;
+}
+
+/* Takes the file's changed instances of series ev out of it: EXDATE lines
+ * of at most RECUR_MAX_LINE bytes. -1 when out of memory. */
+static int
+exclude_changed(const struct import_state *s, struct event *ev)
+{
+	const struct note *n;
+	struct buf	 b;
+	size_t		 i;
+	int		 rc = -1;
+
+	if (s->nrids == 0 || ev->nrecurrence == 0)
+		return 0;
+	buf_init(&b, RECUR_MAX_LINE);
+	for (i = note_bound(s, ev->uid, "", 0); i < s->nnotes &&
+	    !strcmp(s->notes[i].uid, ev->uid); i++) {
+		n = &s->notes[i];
+		/* The newest copy of each instance; one of the other kind
+		 * names no instance of this series (and is skipped). */
+		if (n->rid[0] == '\0' || n->skip || (i + 1 < s->nnotes &&
+		    key_cmp(&s->notes[i + 1], n->uid, n->rid) == 0) ||
+		    (strlen(n->rid) == 8) != ev->all_day)
+			continue;
+		if (b.len + 1 + strlen(n->rid) >= RECUR_MAX_LINE &&
+		    add_line(ev, &b) == -1)
+			goto out;
+		if (b.len == 0 && buf_addstr(&b, ev->all_day ?
+		    "EXDATE;VALUE=DATE:" : "EXDATE:") != BUF_OK)
+			goto out;
+		if (buf_printf(&b, "%s%s", b.data[b.len - 1] == ':' ? "" :
+		    ",", n->rid) != BUF_OK)
+			goto out;
+	}
+	if (b.len > 0 && add_line(ev, &b) == -1)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/* A changed instance is stored as an event of its own, under the series'
+ * UID and the instance it replaces, so that importing the file again
+ * updates it. -1 when that UID would be too long. */
+static int
+as_instance(struct ics_item *it)
+{
+	size_t	 i, n = strlen(it->ev.uid);
+
+	if (n + 1 + strlen(it->rid) > EVENT_UID_MAX)
+		return -1;
+	snprintf(it->ev.uid + n, sizeof(it->ev.uid) - n, "#%s", it->rid);
+	for (i = 0; i < it->ev.nrecurrence; i++)
+		free(it->ev.recurrence[i]);
+	free(it->ev.recurrence);
+	it->ev.recurrence = NULL;
+	it->ev.nrecurrence = 0;
+	return 0;
+}
+
+static int
+note_skip(struct import_state *s, const struct ics_item *it, const char *why)
+{
+	json_object *e;
+
+	s->skipped++;
+	if (json_object_array_length(s->errors) >= ICS_MAX_ERRORS)
+		return 0;
+	if ((e = json_object_new_object()) == NULL)
+		return -1;
+	json_object_object_add(e, "line", json_object_new_int64(it->line));
+	json_object_object_add(e, "uid", json_object_new_string(it->ev.uid));
+	json_object_object_add(e, "message", json_object_new_string(why));
+	return json_object_array_add(s->errors, e);
+}
+
+static int
+import_one(struct ics_item *it, void *arg)
+{
+	struct import_state	*s = arg;
+	const struct note	*n;
+	struct recur		 rec;
+	struct event_error	 eerr;
+	enum event_rc		 rc;
+	int			 updated;
+	char			 why[320];
+
+	if (over_budget(s, it))
+		return -1;
+	if (it->skip)
+		return note_skip(s, it, it->why);
+	/* Of several copies of one UID (and RECURRENCE-ID), the newest. */
+	if (it->ev.uid[0] != '\0' && (n = note_newest(s, it->ev.uid,
+	    it->has_rid ? it->rid : "")) != NULL && n->line != it->line) {
+		snprintf(why, sizeof(why), "an older copy of this event: the "
+		    "copy at line %ld has a higher SEQUENCE, a later "
+		    "LAST-MODIFIED or DTSTAMP, or comes later in the file",
+		    n->line);
+		return note_skip(s, it, why);
+	}
+	/* A changed instance names its instance as its series' DTSTART
+	 * does: a date for an all-day series, else a date-time. */
+	if (it->has_rid && (n = note_newest(s, it->ev.uid, "")) != NULL &&
+	    !n->skip && (strlen(it->rid) == 8) != n->all_day)
+		return note_skip(s, it, n->all_day ? "RECURRENCE-ID is a "
+		    "date-time but the series' DTSTART is a date" :
+		    "RECURRENCE-ID is a date but the series' DTSTART is a "
+		    "date-time");
+	if (it->has_rid) {
+		/* Cancelled: the series' EXDATE says it all. */
+		if (it->cancelled)
+			return 0;
+		if (as_instance(it) == -1)
+			return note_skip(s, it, "UID too long to store a "
+			    "changed instance under");
+	} else if (exclude_changed(s, &it->ev) == -1) {
+		s->failed = EVENT_NOMEM;
+		return -1;
+	}
+	if ((rc = event_check(&it->ev, &rec, &eerr)) != EVENT_OK) {
+		if (rc == EVENT_NOMEM) {
+			s->failed = rc;
+			return -1;
+		}
+		snprintf(why, sizeof(why), "%.60s: %.250s", eerr.field,
+		    eerr.msg);
+		return note_skip(s, it, why);
+	}
+	rc = event_upsert_tx(s->c, &it->ev, &rec, &updated);
+	recur_free(&rec);
+	if (rc != EVENT_OK) {
+		s->failed = rc;
+		s->err->line = it->line;
+		snprintf(s->err->msg, sizeof(s->err->msg), "%.190s",
+		    rc == EVENT_INVALID ? s->c->err.msg : "cannot be stored");
+		return -1;
+	}
+	if (updated)
+		s->updated++;
+	else
+		s->imported++;
+	return 0;
+}
+
+enum event_rc
+ics_import(struct event_ctx *c, const char *data, size_t len,
+    json_object **result, struct ics_error *err)
+{
+	struct import_state	 s;
+	struct event_defaults	 def;
+	enum event_rc		 rc;
+	enum db_rc		 drc;
+	int			 prc;
+
+	*result = NULL;
+	memset(err, 0, sizeof(*err));
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.err = err;
+	s.cpu_deadline = clock_cpu_us() + ICS_IMPORT_BUDGET_MS * 1000L;
+	s.deadline = clock_mono_us() + ICS_IMPORT_WALL_MS * 1000L;
+	if ((rc = event_user_defaults(c, &def)) != EVENT_OK)
+		return rc;
+	if ((s.errors = json_object_new_array()) == NULL)
+		return EVENT_NOMEM;
+	/* Pass 1 notes the events (copies, changed instances), pass 2
+	 * stores. */
+	prc = ics_parse(data, len, def.time_zone, note_event, &s, err);
+	if (prc == -1 || (prc == -2 && s.failed == EVENT_INVALID)) {
+		rc = EVENT_INVALID;
+		goto out;
+	}
+	if (prc != 0) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	if (s.nnotes > 1)
+		qsort(s.notes, s.nnotes, sizeof(*s.notes), note_cmp);
+	if ((drc = db_begin(c->db)) != DB_OK) {
+		c->dbrc = drc;
+		rc = EVENT_DB;
+		goto out;
+	}
+	prc = ics_parse(data, len, def.time_zone, import_one, &s, err);
+	if (prc == -1 || (prc == -2 && s.failed == EVENT_INVALID)) {
+		rc = EVENT_INVALID;
+		goto out;
+	}
+	if (prc == -3 || (prc == -2 && s.failed == EVENT_NOMEM)) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	if (prc != 0) {
+		rc = s.failed ? (enum event_rc)s.failed : EVENT_DB;
+		goto out;
+	}
+	if ((drc = db_commit(c->db)) != DB_OK) {
+		c->dbrc = drc;
+		rc = EVENT_DB;
+		goto out;
+	}
+	if ((*result = json_object_new_object()) == NULL) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	json_object_object_add(*result, "imported",
+	    json_object_new_int64(s.imported));
+	json_object_object_add(*result, "updated",
+	    json_object_new_int64(s.updated));
+	json_object_object_add(*result, "skipped",
+	    json_object_new_int64(s.skipped));
+	json_object_object_add(*result, "errors", s.errors);
+	s.errors = NULL;
+	rc = EVENT_OK;
+out:
+	if (rc != EVENT_OK)
+		db_rollback(c->db);
+	json_object_put(s.errors);
+	free(s.notes);
+	return rc;
+}
