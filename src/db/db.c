@@ -1,6 +1,7 @@
 /* db.c — connection, lazy preparation and error classification (see db.h). */
 #include "config.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,10 +338,73 @@ db_ping(struct db *db)
 	return db_run(db, &db_ping_stmt, NULL, NULL);
 }
 
-PGconn *
-db_conn(struct db *db)
+int
+db_backend(struct db *db)
 {
-	return db->conn;
+	return db->conn != NULL ? PQbackendPID(db->conn) : 0;
+}
+
+/* The channel is quoted as an identifier, so the statement is built from
+ * no value the database could read as SQL. */
+enum db_rc
+db_listen(struct db *db, const char *channel)
+{
+	PGresult	*res = NULL;
+	char		*ident = NULL, sql[128];
+	enum db_rc	 rc = DB_ERROR;
+
+	if (db_connect(db) != DB_OK)
+		return DB_UNAVAILABLE;
+	if ((ident = PQescapeIdentifier(db->conn, channel,
+	    strlen(channel))) == NULL)
+		goto out;
+	if ((size_t)snprintf(sql, sizeof(sql), "LISTEN %s", ident) >=
+	    sizeof(sql))
+		goto out;
+	res = PQexec(db->conn, sql);
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+		rc = DB_OK;
+out:
+	PQclear(res);
+	PQfreemem(ident);
+	return rc;
+}
+
+int
+db_notifies(struct db *db)
+{
+	PGnotify	*n;
+	int		 got = 0;
+
+	if (db->conn == NULL)
+		return -1;
+	if (PQconsumeInput(db->conn) == 0) {
+		log_msg(LOG_WARN, "listen", "connection lost while waiting: %s",
+		    PQerrorMessage(db->conn));
+		return -1;
+	}
+	/* PQnotifies hands over each notice: it must be freed. */
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		PQfreemem(n);
+		got = 1;
+	}
+	return got;
+}
+
+int
+db_wait_notify(struct db *db, int timeout_ms)
+{
+	struct pollfd	pfd;
+	int		fd;
+
+	if (db->conn == NULL || (fd = PQsocket(db->conn)) < 0)
+		return -1;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	return db_notifies(db);
 }
 
 const char *

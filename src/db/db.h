@@ -76,8 +76,28 @@ void db_rollback(struct db *db);
 /* SELECT 1 through the pool: DB_OK or DB_UNAVAILABLE/DB_ERROR. */
 enum db_rc db_ping(struct db *db);
 
-/* The live connection (for LISTEN/NOTIFY), or NULL. */
-PGconn *db_conn(struct db *db);
+/* LISTEN/NOTIFY, for a process that sleeps until the database tells it
+ * something changed. A LISTEN holds only on the connection that ran it:
+ * db_backend tells connections apart so the caller sees a reconnection. */
+
+/* The server process id of the live connection, 0 if none. */
+int db_backend(struct db *db);
+
+/* Connects if needed and LISTENs on channel (an identifier, quoted here).
+ * DB_OK, DB_UNAVAILABLE (no connection) or DB_ERROR. */
+enum db_rc db_listen(struct db *db, const char *channel)
+    __attribute__((warn_unused_result));
+
+/* Takes what has arrived on the connection without waiting: 1 if one or
+ * more notices came (all are consumed and freed), 0 if none, -1 if there is
+ * no connection or it was lost (logged). */
+int db_notifies(struct db *db);
+
+/* Waits up to timeout_ms for the connection to have input, then takes it
+ * as db_notifies does. 1: notices came; 0: the time ran out, a signal cut
+ * the wait short, or the input held no notice; -1: no connection or lost. */
+int db_wait_notify(struct db *db, int timeout_ms);
+
 /* SQLSTATE of the last failure, "" if none. */
 const char *db_last_sqlstate(const struct db *db);
 

@@ -1,5 +1,8 @@
 /* main.c — aurora-remind: sends the mail in the outbox (reminders, account
- * codes). Run by cron with --once, or as a service with --watch. */
+ * codes). Run by cron with --once, or as a service with --watch. The
+ * sending rules live in mail/sender.c; this front end reads the options,
+ * opens the database and the transport, and hands the sender the events
+ * module's schedule extension (mail may not call events itself). */
 #include "config.h"
 
 #include <getopt.h>
@@ -10,7 +13,20 @@
 
 #include "core/conf.h"
 #include "core/log.h"
-#include "remind/run.h"
+#include "db/db.h"
+#include "events/schedule.h"
+#include "mail/sender.h"
+#include "mail/transport.h"
+
+#define REMIND_EXIT_OK		0
+#define REMIND_EXIT_TROUBLE	1	/* cron mails the operator */
+#define REMIND_EXIT_USAGE	2
+
+enum remind_mode { REMIND_ONCE, REMIND_WATCH, REMIND_DRY_RUN, REMIND_QUOTA };
+
+/* Set by the signal handler; the sender finishes what is in flight and
+ * returns when it sees it. */
+static volatile sig_atomic_t remind_stop;
 
 static void
 usage(void)
@@ -25,6 +41,69 @@ on_signal(int sig)
 {
 	(void)sig;
 	remind_stop = 1;
+}
+
+/* Runs mode with configuration c; verbose makes --dry-run print whole
+ * messages. Returns an exit status. Owns the sender, transport and
+ * database handle it makes. */
+static int
+remind_run(const struct conf *c, enum remind_mode mode, int verbose)
+{
+	struct sender		*s;
+	struct transport	*tr = NULL;
+	struct db		*db = NULL;
+	struct db_options	 o;
+	char			 err[TRANSPORT_ERR_MAX];
+	int			 status = REMIND_EXIT_OK;
+
+	if ((s = sender_new(c, &remind_stop)) == NULL)
+		return REMIND_EXIT_TROUBLE;
+	if (mode != REMIND_DRY_RUN &&
+	    (tr = transport_new(c, err, sizeof(err))) == NULL) {
+		log_msg(LOG_ERROR, "config", "%s", err);
+		status = REMIND_EXIT_TROUBLE;
+		goto out;
+	}
+	if (mode == REMIND_QUOTA) {
+		if (transport_quota(tr, err, sizeof(err)) == -1) {
+			fprintf(stderr, "aurora-remind: %s\n", err);
+			status = REMIND_EXIT_TROUBLE;
+		}
+		goto out;
+	}
+	if (c->db_remind_conninfo[0] == '\0') {
+		log_msg(LOG_ERROR, "config", "db_remind_conninfo is not set");
+		status = REMIND_EXIT_TROUBLE;
+		goto out;
+	}
+	db_options_from_conf(&o, c, c->db_remind_conninfo, "aurora-remind");
+	if ((db = db_new(&o)) == NULL) {
+		log_msg(LOG_ERROR, "nomem", "out of memory");
+		status = REMIND_EXIT_TROUBLE;
+		goto out;
+	}
+	sender_attach(s, db, tr, schedule_extend);
+	switch (mode) {
+	case REMIND_DRY_RUN:
+		if (sender_dry_run(s, verbose, stdout) == -1) {
+			fprintf(stderr, "aurora-remind: cannot read the "
+			    "outbox\n");
+			status = REMIND_EXIT_TROUBLE;
+		}
+		goto out;
+	case REMIND_WATCH:
+		sender_run_watch(s);
+		break;
+	default:
+		sender_run_once(s);
+		break;
+	}
+	status = sender_trouble(s) ? REMIND_EXIT_TROUBLE : REMIND_EXIT_OK;
+out:
+	sender_free(s);
+	transport_free(tr);
+	db_free(db);
+	return status;
 }
 
 int
@@ -93,5 +172,5 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	return remind_main(&conf, (enum remind_mode)mode, verbose);
+	return remind_run(&conf, (enum remind_mode)mode, verbose);
 }

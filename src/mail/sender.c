@@ -1,4 +1,4 @@
-/* run.c — aurora-remind's passes over the outbox (see run.h).
+/* sender.c — the sender's passes over the outbox (see sender.h).
  *
  * Exactly-once as far as it can be had: a mail is marked sent only after
  * the transport accepted it, and each result is recorded the moment it is
@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +25,17 @@
 #include "mail/mime.h"
 #include "mail/outbox.h"
 #include "mail/render.h"
+#include "mail/sender.h"
 #include "mail/transport.h"
-#include "remind/run.h"
-#include "remind/schedule_hook.h"
 
-#define REMIND_DB_WAIT_S	30	/* --once: how long to wait for the DB */
-#define REMIND_COALESCE_MS	50	/* --watch: notices gathered per look */
-#define REMIND_PRUNE_BATCH	5000	/* old mails deleted per pass at most */
+#define SENDER_DB_WAIT_S	30	/* --once: how long to wait for the DB */
+#define SENDER_COALESCE_MS	50	/* --watch: notices gathered per look */
+#define SENDER_PRUNE_BATCH	5000	/* old mails deleted per pass at most */
 
-volatile sig_atomic_t remind_stop;
-
-struct remind {
+struct sender {
 	const struct conf	*conf;
+	const volatile sig_atomic_t *stop;
+	sender_extend_fn	 extend;
 	struct db		*db;
 	struct transport	*tr;
 	char			 from_addr[MIME_ADDR_MAX + 1];
@@ -61,7 +59,7 @@ struct job {
 };
 
 struct feed {
-	struct remind		*r;
+	struct sender		*r;
 	struct job		*jobs;
 	size_t			 n;
 	size_t			 pos;		/* next job to hand over */
@@ -85,14 +83,14 @@ sleep_ms(long ms)
 /* Waits for the database until deadline (0: forever, in --watch); returns
  * 0 once it answers, -1 at the deadline or when asked to stop. */
 static int
-wait_for_db(struct remind *r, time_t deadline)
+wait_for_db(struct sender *r, time_t deadline)
 {
 	long delay = 200;
 
 	for (;;) {
 		if (db_connect(r->db) == DB_OK && db_ping(r->db) == DB_OK)
 			return 0;
-		if (remind_stop || (deadline != 0 && time(NULL) >= deadline))
+		if (*r->stop || (deadline != 0 && time(NULL) >= deadline))
 			return -1;
 		sleep_ms(delay);
 		if (delay < 5000)
@@ -114,7 +112,7 @@ rnd32(void)
  * before the lease ends; after that the row is left to expire and be
  * reclaimed (and the mail may go out twice: the documented window). */
 static void
-record(struct remind *r, const struct outbox_item *it, time_t lease_end,
+record(struct sender *r, const struct outbox_item *it, time_t lease_end,
     enum transport_status st, const struct transport_result *res,
     enum outbox_final fin, const char *reason)
 {
@@ -204,7 +202,7 @@ record(struct remind *r, const struct outbox_item *it, time_t lease_end,
  * settled here (skip/cancel/fail recorded, or for a dry run, described in
  * *why). */
 static int
-prepare(struct remind *r, struct job *j, time_t now, time_t lease_end,
+prepare(struct sender *r, struct job *j, time_t now, time_t lease_end,
     int dry, const char **why)
 {
 	const struct outbox_item	*it = j->it;
@@ -303,7 +301,7 @@ gate_chunk(struct feed *f)
 {
 	const struct outbox_item	*items[64];
 	size_t				 idx[64], k = 0, i, want;
-	struct remind			*r = f->r;
+	struct sender			*r = f->r;
 	unsigned char			 ok[64];
 	enum db_rc			 rc;
 	int				 margin;
@@ -352,7 +350,7 @@ feed_next(void *arg)
 	struct job	*j;
 
 	for (;;) {
-		if (remind_stop || f->r->pause)
+		if (*f->r->stop || f->r->pause)
 			return NULL;
 		while (f->pos < f->gated) {
 			j = &f->jobs[f->pos++];
@@ -380,7 +378,7 @@ static void
 feed_flush(void *arg)
 {
 	struct feed	*f = arg;
-	struct remind	*r = f->r;
+	struct sender	*r = f->r;
 	long long	*ids = NULL;
 	int		*att = NULL;
 	const char	**pid = NULL;
@@ -442,7 +440,7 @@ feed_done(void *arg, struct transport_msg *m, const struct transport_result *res
 {
 	struct feed	*f = arg;
 	struct job	*j = m->cookie;
-	struct remind	*r = f->r;
+	struct sender	*r = f->r;
 
 	j->state = JOB_DONE;
 	switch (res->status) {
@@ -473,7 +471,7 @@ feed_done(void *arg, struct transport_msg *m, const struct transport_result *res
 
 /* Prepares, sends and records one claimed batch. */
 static void
-send_batch(struct remind *r, struct outbox_batch *b, time_t lease_end)
+send_batch(struct sender *r, struct outbox_batch *b, time_t lease_end)
 {
 	struct transport_source	 src;
 	struct feed		 f;
@@ -542,7 +540,7 @@ claim_limit(const struct conf *c)
 /* One pass. Returns 0, or -1 when the database was unavailable (the
  * caller waits and tries again). */
 static int
-pass(struct remind *r)
+pass(struct sender *r)
 {
 	struct outbox_batch	 b;
 	long			 reclaimed = 0, gaveup = 0, inserted = 0;
@@ -566,15 +564,15 @@ pass(struct remind *r)
 		    "(%ld given up)", reclaimed, gaveup);
 	if (gaveup)
 		r->trouble = 1;
-	if ((rc = remind_schedule_extend(r->db, time(NULL), &inserted)) !=
-	    DB_OK) {
+	if (r->extend != NULL &&
+	    (rc = r->extend(r->db, time(NULL), &inserted)) != DB_OK) {
 		if (rc == DB_UNAVAILABLE)
 			return -1;
 		log_msg(LOG_ERROR, "schedule", "extending the reminder schedule "
 		    "failed");
 		r->trouble = 1;
 	}
-	while (!remind_stop && !r->pause) {
+	while (!*r->stop && !r->pause) {
 		lease_end = time(NULL) + r->conf->send_lease_seconds;
 		rc = outbox_claim(r->db, claim_limit(r->conf),
 		    r->conf->send_lease_seconds, &b);
@@ -598,7 +596,7 @@ pass(struct remind *r)
 	/* A batch per pass keeps each delete short; a backlog (the first
 	 * run after an upgrade) goes over the next passes. */
 	if (outbox_prune(r->db, r->conf->outbox_retention_days,
-	    REMIND_PRUNE_BATCH, &pruned) != DB_OK)
+	    SENDER_PRUNE_BATCH, &pruned) != DB_OK)
 		log_msg(LOG_WARN, "prune", "could not delete old mail");
 	else if (pruned > 0)
 		log_msg(LOG_INFO, "prune", "deleted %ld mails older than %d "
@@ -613,90 +611,59 @@ pass(struct remind *r)
 	return 0;
 }
 
-static int
-run_once(struct remind *r)
+void
+sender_run_once(struct sender *r)
 {
-	time_t deadline = time(NULL) + REMIND_DB_WAIT_S;
+	time_t deadline = time(NULL) + SENDER_DB_WAIT_S;
 
 	for (;;) {
 		if (pass(r) == 0)
-			return 0;
+			return;
 		log_msg(LOG_WARN, "db_unavailable", "database unavailable; "
 		    "waiting");
 		if (wait_for_db(r, deadline) == -1) {
 			log_msg(LOG_ERROR, "db_unavailable", "database still "
 			    "unavailable; giving up for this run");
 			r->trouble = 1;
-			return -1;
+			return;
 		}
 	}
 }
 
 /* LISTENs on the current connection unless this backend already does. */
 static int
-ensure_listen(struct remind *r, int *listen_pid)
+ensure_listen(struct sender *r, int *listen_pid)
 {
-	PGconn		*conn;
-	PGresult	*res;
-	int		 ok;
-
-	if (db_connect(r->db) != DB_OK || (conn = db_conn(r->db)) == NULL)
+	if (db_connect(r->db) != DB_OK || db_backend(r->db) == 0)
 		return -1;
-	if (PQbackendPID(conn) == *listen_pid)
+	if (db_backend(r->db) == *listen_pid)
 		return 0;
-	res = PQexec(conn, "LISTEN " OUTBOX_CHANNEL);
-	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok)
+	if (db_listen(r->db, OUTBOX_CHANNEL) != DB_OK)
 		return -1;
-	*listen_pid = PQbackendPID(conn);
+	*listen_pid = db_backend(r->db);
 	return 0;
-}
-
-/* 1 if a notice came (all are consumed), 0 if none, -1 if the connection
- * is gone. */
-static int
-take_notices(PGconn *conn)
-{
-	PGnotify	*n;
-	int		 got = 0;
-
-	if (PQconsumeInput(conn) == 0) {
-		log_msg(LOG_WARN, "listen", "connection lost while waiting: %s",
-		    PQerrorMessage(conn));
-		return -1;
-	}
-	/* PQnotifies hands over each notice: it must be freed. */
-	while ((n = PQnotifies(conn)) != NULL) {
-		PQfreemem(n);
-		got = 1;
-	}
-	return got;
 }
 
 /* Sleeps until a pass is worth running: mail is due, the poll timer ran
  * out, or a signal came. A NOTIFY means the outbox changed, usually with
  * mail due later (a reminder for next week): then only the next due time
- * is read again. Notices are gathered for REMIND_COALESCE_MS first, so a
+ * is read again. Notices are gathered for SENDER_COALESCE_MS first, so a
  * burst of writes costs a few of those reads, not a pass per write (one
  * pass per created event was 1,700 passes a second under bench/events.sh
  * and slowed event creation by taking a share of PostgreSQL's CPU). */
 static void
-watch_wait(struct remind *r)
+watch_wait(struct sender *r)
 {
-	struct pollfd	 pfd;
-	PGconn		*conn;
 	time_t		 next, now, deadline;
-	int		 have, timeout_ms, fd, after_pass = 1, got, pid;
+	int		 have, timeout_ms, after_pass = 1, got, pid;
 
 	deadline = time(NULL) + r->conf->remind_poll_seconds;
-	if ((conn = db_conn(r->db)) == NULL ||
-	    (got = take_notices(conn)) == -1)
+	if ((got = db_notifies(r->db)) == -1)
 		return;
-	pid = PQbackendPID(conn);
+	pid = db_backend(r->db);
 	if (got)
-		sleep_ms(REMIND_COALESCE_MS);
-	while (!remind_stop && (now = time(NULL)) < deadline) {
+		sleep_ms(SENDER_COALESCE_MS);
+	while (!*r->stop && (now = time(NULL)) < deadline) {
 		timeout_ms = (int)(deadline - now) * 1000;
 		have = 0;
 		if (outbox_next_due(r->db, &next, &have) == DB_OK && have) {
@@ -713,29 +680,23 @@ watch_wait(struct remind *r)
 		after_pass = 0;
 		/* A new connection (the database came back) LISTENs only
 		 * after the next pass. */
-		if ((conn = db_conn(r->db)) == NULL ||
-		    PQbackendPID(conn) != pid || (fd = PQsocket(conn)) < 0)
-			return;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, timeout_ms) <= 0 ||
-		    (got = take_notices(conn)) != 1)
+		if (db_backend(r->db) != pid ||
+		    db_wait_notify(r->db, timeout_ms) != 1)
 			return;	/* time for a pass, a signal, or a lost link */
-		sleep_ms(REMIND_COALESCE_MS);
-		if (take_notices(conn) == -1)
+		sleep_ms(SENDER_COALESCE_MS);
+		if (db_notifies(r->db) == -1)
 			return;
 	}
 }
 
-static int
-run_watch(struct remind *r)
+void
+sender_run_watch(struct sender *r)
 {
 	int listen_pid = 0;
 
 	log_msg(LOG_INFO, "watch", "watching the outbox (%s transport)",
 	    transport_name(r->tr));
-	while (!remind_stop) {
+	while (!*r->stop) {
 		if (ensure_listen(r, &listen_pid) == -1) {
 			log_msg(LOG_WARN, "db_unavailable", "database "
 			    "unavailable; waiting");
@@ -748,15 +709,14 @@ run_watch(struct remind *r)
 			(void)wait_for_db(r, 0);
 			continue;
 		}
-		if (!remind_stop)
+		if (!*r->stop)
 			watch_wait(r);
 	}
 	log_msg(LOG_INFO, "watch", "stopping");
-	return 0;
 }
 
-static int
-run_dry(struct remind *r, int verbose)
+int
+sender_dry_run(struct sender *r, int verbose, FILE *out)
 {
 	struct outbox_batch	 b;
 	struct job		 j;
@@ -765,88 +725,74 @@ run_dry(struct remind *r, int verbose)
 	char			 due[32];
 	size_t			 i;
 
-	if (outbox_peek(r->db, r->conf->send_batch, &b) != DB_OK) {
-		fprintf(stderr, "aurora-remind: cannot read the outbox\n");
-		return REMIND_EXIT_TROUBLE;
-	}
+	if (outbox_peek(r->db, r->conf->send_batch, &b) != DB_OK)
+		return -1;
 	for (i = 0; i < b.n; i++) {
 		memset(&j, 0, sizeof(j));
 		j.it = &b.items[i];
 		if (clock_rfc3339_utc(j.it->due_at, due, sizeof(due)) == -1)
 			snprintf(due, sizeof(due), "?");
 		if (prepare(r, &j, now, 0, 1, &why) == 0) {
-			printf("%lld\t%s\twould not send: %s\n", j.it->id, due,
-			    why);
+			fprintf(out, "%lld\t%s\twould not send: %s\n",
+			    j.it->id, due, why);
 			continue;
 		}
-		printf("%lld\t%s\twould send to %s (%zu bytes)\n", j.it->id,
-		    due, j.msg.to_addr, j.msg.len);
+		fprintf(out, "%lld\t%s\twould send to %s (%zu bytes)\n",
+		    j.it->id, due, j.msg.to_addr, j.msg.len);
 		if (verbose)
-			printf("%s\n", j.data.data);
+			fprintf(out, "%s\n", j.data.data);
 		buf_free(&j.data);
 	}
-	printf("%zu due mail%s (at most %d shown; nothing was changed)\n",
-	    b.n, b.n == 1 ? "" : "s", r->conf->send_batch);
+	fprintf(out, "%zu due mail%s (at most %d shown; nothing was "
+	    "changed)\n", b.n, b.n == 1 ? "" : "s", r->conf->send_batch);
 	outbox_batch_free(&b);
-	return REMIND_EXIT_OK;
+	return 0;
+}
+
+/* Owns nothing it is given: conf and stop stay the caller's. */
+struct sender *
+sender_new(const struct conf *c, const volatile sig_atomic_t *stop)
+{
+	struct sender	*s;
+	char		 name[MIME_NAME_MAX];
+	const char	*at;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		log_msg(LOG_ERROR, "nomem", "out of memory");
+		return NULL;
+	}
+	s->conf = c;
+	s->stop = stop;
+	if (mime_addr_split(c->mail_from, name, sizeof(name), s->from_addr,
+	    sizeof(s->from_addr)) == -1) {
+		log_msg(LOG_ERROR, "config", "mail_from is not an address: "
+		    "\"%s\"", c->mail_from);
+		free(s);
+		return NULL;
+	}
+	at = strchr(s->from_addr, '@');
+	s->msgid_domain = at + 1;
+	return s;
+}
+
+/* db and tr stay the caller's: sender_free does not free them. */
+void
+sender_attach(struct sender *s, struct db *db, struct transport *tr,
+    sender_extend_fn extend)
+{
+	s->db = db;
+	s->tr = tr;
+	s->extend = extend;
+}
+
+void
+sender_free(struct sender *s)
+{
+	free(s);
 }
 
 int
-remind_main(const struct conf *c, enum remind_mode mode, int verbose)
+sender_trouble(const struct sender *s)
 {
-	struct remind		 r;
-	struct db_options	 o;
-	char			 name[MIME_NAME_MAX], err[TRANSPORT_ERR_MAX];
-	const char		*at;
-	int			 status = REMIND_EXIT_OK;
-
-	memset(&r, 0, sizeof(r));
-	r.conf = c;
-	if (mime_addr_split(c->mail_from, name, sizeof(name), r.from_addr,
-	    sizeof(r.from_addr)) == -1) {
-		log_msg(LOG_ERROR, "config", "mail_from is not an address: "
-		    "\"%s\"", c->mail_from);
-		return REMIND_EXIT_TROUBLE;
-	}
-	at = strchr(r.from_addr, '@');
-	r.msgid_domain = at + 1;
-	if (mode != REMIND_DRY_RUN &&
-	    (r.tr = transport_new(c, err, sizeof(err))) == NULL) {
-		log_msg(LOG_ERROR, "config", "%s", err);
-		return REMIND_EXIT_TROUBLE;
-	}
-	if (mode == REMIND_QUOTA) {
-		if (transport_quota(r.tr, err, sizeof(err)) == -1) {
-			fprintf(stderr, "aurora-remind: %s\n", err);
-			status = REMIND_EXIT_TROUBLE;
-		}
-		goto out;
-	}
-	if (c->db_remind_conninfo[0] == '\0') {
-		log_msg(LOG_ERROR, "config", "db_remind_conninfo is not set");
-		status = REMIND_EXIT_TROUBLE;
-		goto out;
-	}
-	db_options_from_conf(&o, c, c->db_remind_conninfo, "aurora-remind");
-	if ((r.db = db_new(&o)) == NULL) {
-		log_msg(LOG_ERROR, "nomem", "out of memory");
-		status = REMIND_EXIT_TROUBLE;
-		goto out;
-	}
-	switch (mode) {
-	case REMIND_DRY_RUN:
-		status = run_dry(&r, verbose);
-		goto out;
-	case REMIND_WATCH:
-		(void)run_watch(&r);
-		break;
-	default:
-		(void)run_once(&r);
-		break;
-	}
-	status = r.trouble ? REMIND_EXIT_TROUBLE : REMIND_EXIT_OK;
-out:
-	transport_free(r.tr);
-	db_free(r.db);
-	return status;
+	return s->trouble;
 }
