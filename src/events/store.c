@@ -3,10 +3,9 @@
  * event is one statement: the event, its reminder rules and its first
  * reminder mails go in together (the mail's SQL text comes from
  * mail/outbox.h, which owns mail_outbox; other mail goes through its
- * functions). */
+ * functions). Rows are decoded by row.c. */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,92 +187,6 @@ event_user_defaults(struct event_ctx *c, struct event_defaults *def)
 	}
 	PQclear(res);
 	return EVENT_OK;
-}
-
-/* "{1,2}": an integer array as PostgreSQL writes it. */
-static void
-parse_ints(const char *s, int *out, size_t max, size_t *n)
-{
-	char	*end;
-	long	 v;
-
-	*n = 0;
-	if (s == NULL || *s != '{')
-		return;
-	s++;
-	while (*s != '\0' && *s != '}' && *n < max) {
-		while (*s == ' ' || *s == ',')
-			s++;
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (end == s || errno != 0)
-			return;
-		out[(*n)++] = (int)v;
-		s = end;
-	}
-}
-
-static enum event_rc
-set_str(char **dst, const char *src)
-{
-	char *d;
-
-	if ((d = strdup(src)) == NULL)
-		return EVENT_NOMEM;
-	free(*dst);
-	*dst = d;
-	return EVENT_OK;
-}
-
-enum event_rc
-event_from_row(struct event *ev, const PGresult *res, int row)
-{
-	json_object	*a = NULL;
-	const char	*s;
-	size_t		 i, n;
-	enum event_rc	 rc = EVENT_NOMEM;
-
-	memset(ev, 0, sizeof(*ev));
-	snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, row, EC_ID));
-	snprintf(ev->uid, sizeof(ev->uid), "%s", PQgetvalue(res, row, EC_UID));
-	if (set_str(&ev->title, PQgetvalue(res, row, EC_TITLE)) ||
-	    set_str(&ev->description, PQgetvalue(res, row, EC_DESC)) ||
-	    set_str(&ev->location, PQgetvalue(res, row, EC_LOC)))
-		goto fail;
-	ev->start = (time_t)strtoll(PQgetvalue(res, row, EC_START), NULL, 10);
-	ev->end = (time_t)strtoll(PQgetvalue(res, row, EC_END), NULL, 10);
-	snprintf(ev->time_zone, sizeof(ev->time_zone), "%s",
-	    PQgetvalue(res, row, EC_TZ));
-	ev->all_day = PQgetvalue(res, row, EC_ALLDAY)[0] == 't';
-	s = PQgetvalue(res, row, EC_RECUR);
-	if (strcmp(s, "[]") != 0) {
-		if ((a = json_tokener_parse(s)) == NULL ||
-		    !json_object_is_type(a, json_type_array))
-			goto fail;
-		n = json_object_array_length(a);
-		if ((ev->recurrence = calloc(n ? n : 1,
-		    sizeof(*ev->recurrence))) == NULL)
-			goto fail;
-		for (i = 0; i < n; i++) {
-			if ((ev->recurrence[i] = strdup(json_object_get_string(
-			    json_object_array_get_idx(a, i)))) == NULL)
-				goto fail;
-			ev->nrecurrence = i + 1;
-		}
-	}
-	parse_ints(PQgetvalue(res, row, EC_REMINDERS), ev->reminders,
-	    EVENT_MAX_REMINDERS, &ev->nreminders);
-	ev->version = (int)strtol(PQgetvalue(res, row, EC_VERSION), NULL, 10);
-	snprintf(ev->created_at, sizeof(ev->created_at), "%s",
-	    PQgetvalue(res, row, EC_CREATED));
-	snprintf(ev->updated_at, sizeof(ev->updated_at), "%s",
-	    PQgetvalue(res, row, EC_UPDATED));
-	rc = EVENT_OK;
-fail:
-	json_object_put(a);
-	if (rc != EVENT_OK)
-		event_clear(ev);
-	return rc;
 }
 
 int
