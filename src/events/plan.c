@@ -102,16 +102,25 @@ void
 plan_until(const struct event *ev, const struct recur *rec, icaltimezone *z,
     time_t hi, char *out, size_t outlen)
 {
-	time_t	 last;
-	int	 minm = EVENT_MINUTES_MAX, rc;
+	time_t	 last = 0;
+	int	 rc;
+
+	rc = recur_last_start(rec, ev->start, ev->all_day, z, &last);
+	plan_until_last(ev, rc, last, hi, out, outlen);
+}
+
+void
+plan_until_last(const struct event *ev, int last_rc, time_t last, time_t hi,
+    char *out, size_t outlen)
+{
+	int	 minm = EVENT_MINUTES_MAX;
 	size_t	 i;
 
 	for (i = 0; i < ev->nreminders; i++)
 		if (ev->reminders[i] < minm)
 			minm = ev->reminders[i];
-	rc = recur_last_start(rec, ev->start, ev->all_day, z, &last);
 	if (ev->nreminders == 0 ||
-	    (rc == 0 && last - (time_t)minm * 60 <= hi)) {
+	    (last_rc == 0 && last - (time_t)minm * 60 <= hi)) {
 		snprintf(out, outlen, "infinity");
 		return;
 	}

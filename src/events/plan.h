@@ -1,6 +1,6 @@
 /* plan.h — the pure part of reminder scheduling: from an event, its
- * recurrence and its reminder rules, the mails due in a time range. Shared by
- * schedule.c and by event creation, which writes them in its own INSERT. */
+ * recurrence and its reminder rules, the mails due in a time range. Used
+ * through schedule_plan (schedule.h), the one planning entry point. */
 #ifndef AURORA_PLAN_H
 #define AURORA_PLAN_H
 
@@ -39,6 +39,10 @@ int plan_has(const struct plan *p, time_t occurrence, int minutes);
  * "infinity" when no later mail can become due. */
 void plan_until(const struct event *ev, const struct recur *rec,
     icaltimezone *z, time_t hi, char *out, size_t outlen);
+/* The same from recur_last_start's result (last_rc, last) found by the
+ * caller, so that a series' end is looked for once per plan. */
+void plan_until_last(const struct event *ev, int last_rc, time_t last,
+    time_t hi, char *out, size_t outlen);
 
 /* The plan as three SQL array literals ({..}) of occurrence epochs, minutes
  * and due epochs. Returns 0 or -1. */

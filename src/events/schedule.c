@@ -1,6 +1,8 @@
-/* schedule.c — keeps each event's reminder mail in the outbox up to
- * SCHEDULE_HORIZON ahead (see schedule.h and plan.h); the rows are written
- * by mail/outbox.c, which owns mail_outbox. */
+/* schedule.c — the one reminder planner (schedule.h): plans an event's
+ * mail from its series (plan.c) and keeps it in the outbox up to
+ * SCHEDULE_HORIZON ahead; the rows are written by mail/outbox.c, which
+ * owns mail_outbox. Events are read with event_from_row (row.c), never
+ * through store.c, which calls in here. */
 #include "config.h"
 
 #include <stdio.h>
@@ -48,6 +50,138 @@ static const struct db_stmt st_batch = {
 	1, 0
 };
 
+void
+schedule_series(struct schedule_series *s, const struct event *ev,
+    const struct recur *rec, icaltimezone *z)
+{
+	memset(s, 0, sizeof(*s));
+	s->ev = ev;
+	s->rec = rec;
+	s->z = z;
+	s->last_rc = recur_last_start(rec, ev->start, ev->all_day, z,
+	    &s->last);
+}
+
+int
+schedule_plan(struct schedule_plan *sp, const struct schedule_series *s,
+    time_t lo, time_t now)
+{
+	memset(sp, 0, sizeof(*sp));
+	if (plan_build(&sp->mails, s->ev, s->rec, s->z, lo,
+	    now + SCHEDULE_HORIZON) == -1)
+		return -1;
+	plan_until_last(s->ev, s->last_rc, s->last, now + SCHEDULE_HORIZON,
+	    sp->until, sizeof(sp->until));
+	return 0;
+}
+
+void
+schedule_plan_free(struct schedule_plan *sp)
+{
+	plan_free(&sp->mails);
+}
+
+enum db_rc
+schedule_write(struct db *db, const char *user_id, const char *event_id,
+    const struct schedule_series *s, time_t now, long *inserted)
+{
+	struct schedule_plan	 sp;
+	struct plan		 fresh = { NULL, 0, 0 };
+	struct buf		 ids, occ, min, due;
+	PGresult		*res = NULL;
+	const char		*p[2];
+	enum db_rc		 rc;
+	time_t			 lo = now, o, d;
+	long			 ncancel = 0, nins = 0;
+	int			 i, n, m;
+	size_t			 k;
+
+	memset(&sp, 0, sizeof(sp));
+	buf_init(&ids, 1 << 20);
+	buf_init(&occ, 1 << 20);
+	buf_init(&min, 1 << 20);
+	buf_init(&due, 1 << 20);
+
+	/* Pending mail that no longer matches an occurrence and rule. */
+	if ((rc = outbox_pending_reminders(db, event_id, &res)) != DB_OK)
+		goto out;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		d = (time_t)strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		if (d < lo)
+			lo = d;
+	}
+	if (schedule_plan(&sp, s, lo, now) == -1) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	if (db_array_open(&ids) == -1)
+		goto nomem;
+	for (i = 0, k = 0; i < n; i++) {
+		o = (time_t)strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		m = (int)strtol(PQgetvalue(res, i, 2), NULL, 10);
+		if (plan_has(&sp.mails, o, m))
+			continue;
+		k++;
+		if (db_array_int(&ids, strtoll(PQgetvalue(res, i, 0), NULL,
+		    10)) == -1)
+			goto nomem;
+	}
+	if (db_array_close(&ids) == -1)
+		goto nomem;
+	PQclear(res);
+	res = NULL;
+	if (k > 0) {
+		if ((rc = outbox_cancel_ids(db, ids.data, &ncancel)) != DB_OK)
+			goto out;
+	}
+
+	/* New mail: only what is due from now on. */
+	for (k = 0; k < sp.mails.n; k++) {
+		if (sp.mails.items[k].due < now)
+			continue;
+		if (fresh.n == fresh.alloc) {
+			struct plan_item *ni;
+			size_t na = fresh.alloc ? fresh.alloc * 2 : 16;
+
+			if ((ni = reallocarray(fresh.items, na,
+			    sizeof(*ni))) == NULL)
+				goto nomem;
+			fresh.items = ni;
+			fresh.alloc = na;
+		}
+		fresh.items[fresh.n++] = sp.mails.items[k];
+	}
+	if (fresh.n > 0) {
+		if (plan_arrays(&fresh, &occ, &min, &due) == -1)
+			goto nomem;
+		if ((rc = outbox_queue_reminders(db, user_id, event_id,
+		    occ.data, min.data, due.data, &nins)) != DB_OK)
+			goto out;
+		*inserted += nins;
+	}
+	p[0] = event_id;
+	p[1] = sp.until;
+	if ((rc = db_run(db, &st_mark, p, NULL)) != DB_OK)
+		goto out;
+	if (ncancel + nins > 0)
+		rc = outbox_notify(db);
+	goto out;
+nomem:
+	rc = DB_ERROR;
+out:
+	PQclear(res);
+	schedule_plan_free(&sp);
+	plan_free(&fresh);
+	buf_free(&ids);
+	buf_free(&occ);
+	buf_free(&min);
+	buf_free(&due);
+	return rc;
+}
+
+/* The extension's step for one event: reads it (a row of another pass's
+ * batch may be gone by now) and writes its plan. */
 static enum db_rc
 schedule_one(struct db *db, const char *user_id, const char *event_id,
     time_t now, long *inserted)
@@ -55,34 +189,25 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 	struct event		 ev;
 	struct recur		 rec;
 	struct recur_error	 rerr;
-	struct plan		 plan = { NULL, 0, 0 }, fresh = { NULL, 0, 0 };
-	struct buf		 ids, occ, min, due;
+	struct schedule_series	 s;
 	icaltimezone		*z;
 	PGresult		*res = NULL;
 	const char		*p[2];
-	char			 until[RFC3339_MAX];
 	enum db_rc		 rc;
-	time_t			 lo = now, o, d;
-	long			 ncancel = 0, nins = 0;
-	int			 i, n, m;
-	size_t			 k;
+	long			 ncancel = 0;
 
 	memset(&ev, 0, sizeof(ev));
 	memset(&rec, 0, sizeof(rec));
-	buf_init(&ids, 1 << 20);
-	buf_init(&occ, 1 << 20);
-	buf_init(&min, 1 << 20);
-	buf_init(&due, 1 << 20);
 	p[0] = event_id;
 	p[1] = user_id;
 	if ((rc = db_exec(db, &st_load, p, &res)) != DB_OK)
 		goto out;
 	if (PQntuples(res) != 1) {
 		/* Gone (or not this user's): nothing may stay pending. */
-		PQclear(res);
-		res = NULL;
 		rc = outbox_cancel_event(db, user_id, event_id, &ncancel);
-		goto notify;
+		if (rc == DB_OK && ncancel > 0)
+			rc = outbox_notify(db);
+		goto out;
 	}
 	if (event_from_row(&ev, res, 0) != EVENT_OK) {
 		rc = DB_ERROR;
@@ -100,97 +225,13 @@ schedule_one(struct db *db, const char *user_id, const char *event_id,
 		    event_id, rerr.msg);
 		memset(&rec, 0, sizeof(rec));
 	}
-
-	/* Pending mail that no longer matches an occurrence and rule. */
-	if ((rc = outbox_pending_reminders(db, event_id, &res)) != DB_OK)
-		goto out;
-	n = PQntuples(res);
-	for (i = 0; i < n; i++) {
-		d = (time_t)strtoll(PQgetvalue(res, i, 3), NULL, 10);
-		if (d < lo)
-			lo = d;
-	}
-	if (plan_build(&plan, &ev, &rec, z, lo, now + SCHEDULE_HORIZON) ==
-	    -1) {
-		rc = DB_ERROR;
-		goto out;
-	}
-	if (db_array_open(&ids) == -1)
-		goto nomem;
-	for (i = 0, k = 0; i < n; i++) {
-		o = (time_t)strtoll(PQgetvalue(res, i, 1), NULL, 10);
-		m = (int)strtol(PQgetvalue(res, i, 2), NULL, 10);
-		if (plan_has(&plan, o, m))
-			continue;
-		k++;
-		if (db_array_int(&ids, strtoll(PQgetvalue(res, i, 0), NULL,
-		    10)) == -1)
-			goto nomem;
-	}
-	if (db_array_close(&ids) == -1)
-		goto nomem;
-	PQclear(res);
-	res = NULL;
-	if (k > 0) {
-		if ((rc = outbox_cancel_ids(db, ids.data, &ncancel)) != DB_OK)
-			goto out;
-	}
-
-	/* New mail: only what is due from now on. */
-	for (k = 0; k < plan.n; k++) {
-		if (plan.items[k].due < now)
-			continue;
-		if (fresh.n == fresh.alloc) {
-			struct plan_item *ni;
-			size_t na = fresh.alloc ? fresh.alloc * 2 : 16;
-
-			if ((ni = reallocarray(fresh.items, na,
-			    sizeof(*ni))) == NULL)
-				goto nomem;
-			fresh.items = ni;
-			fresh.alloc = na;
-		}
-		fresh.items[fresh.n++] = plan.items[k];
-	}
-	if (fresh.n > 0) {
-		if (plan_arrays(&fresh, &occ, &min, &due) == -1)
-			goto nomem;
-		if ((rc = outbox_queue_reminders(db, user_id, event_id,
-		    occ.data, min.data, due.data, &nins)) != DB_OK)
-			goto out;
-		*inserted += nins;
-	}
-	plan_until(&ev, &rec, z, now + SCHEDULE_HORIZON, until, sizeof(until));
-	p[0] = event_id;
-	p[1] = until;
-	if ((rc = db_run(db, &st_mark, p, NULL)) != DB_OK)
-		goto out;
-notify:
-	if (rc == DB_OK && ncancel + nins > 0)
-		rc = outbox_notify(db);
-	goto out;
-nomem:
-	rc = DB_ERROR;
+	schedule_series(&s, &ev, &rec, z);
+	rc = schedule_write(db, user_id, event_id, &s, now, inserted);
 out:
 	PQclear(res);
 	recur_free(&rec);
 	event_clear(&ev);
-	plan_free(&plan);
-	plan_free(&fresh);
-	buf_free(&ids);
-	buf_free(&occ);
-	buf_free(&min);
-	buf_free(&due);
 	return rc;
-}
-
-enum db_rc
-schedule_event(struct db *db, const char *user_id, const char *event_id,
-    time_t now)
-{
-	long inserted = 0;
-
-	return schedule_one(db, user_id, event_id, now, &inserted);
 }
 
 enum db_rc

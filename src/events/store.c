@@ -3,7 +3,9 @@
  * event is one statement: the event, its reminder rules and its first
  * reminder mails go in together (the mail's SQL text comes from
  * mail/outbox.h, which owns mail_outbox; other mail goes through its
- * functions). Rows are decoded by row.c. */
+ * functions). Reminders are planned by schedule_plan (schedule.h) for
+ * create and update alike, from the event in memory; rows are decoded by
+ * row.c. */
 #include "config.h"
 
 #include <stdio.h>
@@ -11,7 +13,6 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/log.h"
 #include "db/array.h"
 #include "events/event.h"
 #include "events/plan.h"
@@ -189,14 +190,11 @@ event_user_defaults(struct event_ctx *c, struct event_defaults *def)
 	return EVENT_OK;
 }
 
-int
-event_series_end(const struct event *ev, const struct recur *rec,
-    icaltimezone *z, char *out, size_t outlen)
+/* event_series_end from recur_last_start's result (rc, last). */
+static int
+series_end_text(const struct event *ev, int rc, time_t last, char *out,
+    size_t outlen)
 {
-	time_t	 last;
-	int	 rc;
-
-	rc = recur_last_start(rec, ev->start, ev->all_day, z, &last);
 	if (rc == 1) {
 		snprintf(out, outlen, "infinity");
 		return 0;
@@ -211,19 +209,30 @@ event_series_end(const struct event *ev, const struct recur *rec,
 	return rfc3339_format(last, 0, out, outlen);
 }
 
+int
+event_series_end(const struct event *ev, const struct recur *rec,
+    icaltimezone *z, char *out, size_t outlen)
+{
+	time_t	 last = 0;
+	int	 rc;
+
+	rc = recur_last_start(rec, ev->start, ev->all_day, z, &last);
+	return series_end_text(ev, rc, last, out, outlen);
+}
+
 /* The text parameters shared by insert and update. */
 struct ev_params {
 	char		 start[RFC3339_MAX], end[RFC3339_MAX];
 	char		 series_end[RFC3339_MAX];
-	char		 until[RFC3339_MAX];
 	char		 reminders[96];
 	const char	*recurrence;	/* JSON array text */
 	json_object	*rj;
 };
 
+/* The series end comes from s, whose end was looked for once. */
 static enum event_rc
 ev_params(struct event_ctx *c, const struct event *ev,
-    const struct recur *rec, icaltimezone *z, struct ev_params *p)
+    const struct schedule_series *s, struct ev_params *p)
 {
 	size_t	 i;
 
@@ -231,7 +240,7 @@ ev_params(struct event_ctx *c, const struct event *ev,
 	if (rfc3339_format(ev->start, 0, p->start, sizeof(p->start)) == -1 ||
 	    rfc3339_format(ev->end, 0, p->end, sizeof(p->end)) == -1)
 		goto range;
-	if (event_series_end(ev, rec, z, p->series_end,
+	if (series_end_text(ev, s->last_rc, s->last, p->series_end,
 	    sizeof(p->series_end)) == -1) {
 		snprintf(c->err.field, sizeof(c->err.field), "recurrence");
 		snprintf(c->err.msg, sizeof(c->err.msg), "the series has too "
@@ -279,7 +288,8 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
     const char *uid)
 {
 	struct ev_params	 p;
-	struct plan		 plan = { NULL, 0, 0 };
+	struct schedule_series	 s;
+	struct schedule_plan	 sp;
 	struct buf		 occ, min, due;
 	icaltimezone		*z;
 	PGresult		*res = NULL;
@@ -287,23 +297,24 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	enum db_rc		 drc;
 	const char		*params[16];
 
+	memset(&sp, 0, sizeof(sp));
 	buf_init(&occ, 1 << 20);
 	buf_init(&min, 1 << 20);
 	buf_init(&due, 1 << 20);
 	if ((z = zone_find(ev->time_zone)) == NULL)
 		z = icaltimezone_get_utc_timezone();
-	if ((rc = ev_params(c, ev, rec, z, &p)) != EVENT_OK)
+	schedule_series(&s, ev, rec, z);
+	if ((rc = ev_params(c, ev, &s, &p)) != EVENT_OK)
 		goto out;
 	rc = EVENT_NOMEM;
-	if (plan_build(&plan, ev, rec, z, c->now, c->now + SCHEDULE_HORIZON) ==
-	    -1 || plan_arrays(&plan, &occ, &min, &due) == -1)
+	/* A new event has no mail yet: plan from now. */
+	if (schedule_plan(&sp, &s, c->now, c->now) == -1 ||
+	    plan_arrays(&sp.mails, &occ, &min, &due) == -1)
 		goto out;
-	plan_until(ev, rec, z, c->now + SCHEDULE_HORIZON, p.until,
-	    sizeof(p.until));
 	params[0] = c->user_id;
 	params[1] = uid;
 	ev_fields(ev, &p, params);
-	params[11] = p.until;
+	params[11] = sp.until;
 	params[12] = p.reminders;
 	params[13] = occ.data;
 	params[14] = min.data;
@@ -329,7 +340,7 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 out:
 	PQclear(res);
 	json_object_put(p.rj);
-	plan_free(&plan);
+	schedule_plan_free(&sp);
 	buf_free(&occ);
 	buf_free(&min);
 	buf_free(&due);
@@ -389,21 +400,24 @@ event_get(struct event_ctx *c, const char *id, struct event *out)
 	return rc;
 }
 
-/* Writes ev's fields over the stored row and reschedules its mail; inside
- * the caller's transaction. */
+/* Writes ev's fields over the stored row and reschedules its mail from ev
+ * as written (no read back); inside the caller's transaction. */
 static enum event_rc
 update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 {
 	struct ev_params	 p;
+	struct schedule_series	 s;
 	icaltimezone		*z;
 	PGresult		*res = NULL;
 	enum event_rc		 rc;
 	enum db_rc		 drc;
 	const char		*params[12], *rp[2];
+	long			 inserted = 0;
 
 	if ((z = zone_find(ev->time_zone)) == NULL)
 		z = icaltimezone_get_utc_timezone();
-	if ((rc = ev_params(c, ev, rec, z, &p)) != EVENT_OK)
+	schedule_series(&s, ev, rec, z);
+	if ((rc = ev_params(c, ev, &s, &p)) != EVENT_OK)
 		goto out;
 	params[0] = ev->id;
 	params[1] = c->user_id;
@@ -428,8 +442,8 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 		rc = dberr(c, drc);
 		goto out;
 	}
-	if ((drc = schedule_event(c->db, c->user_id, ev->id, c->now)) !=
-	    DB_OK) {
+	if ((drc = schedule_write(c->db, c->user_id, ev->id, &s, c->now,
+	    &inserted)) != DB_OK) {
 		rc = dberr(c, drc);
 		goto out;
 	}
