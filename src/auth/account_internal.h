@@ -1,0 +1,52 @@
+/* account_internal.h — what the pieces of the account module share; not
+ * an interface (auth/account.h is). account.c holds the checks of input,
+ * the locked user row and the server's secret; account_code.c the mailed
+ * codes; account_signup.c sign-up and confirmation; account_login.c
+ * sign-in, its throttling and password reset; account_me.c the profile;
+ * account_admin.c the operators' commands. */
+#ifndef AURORA_ACCOUNT_INTERNAL_H
+#define AURORA_ACCOUNT_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "auth/account.h"
+#include "db/db.h"
+
+/* The columns of a user row, as account_user_from_row reads them. */
+#define USER_COLS "id, email, email_verified, disabled, " \
+	"COALESCE(password_hash, ''), name"
+
+/* --- account.c --- */
+
+/* A number the database printed; 0 if it is somehow not one. */
+long account_db_long(const char *s);
+/* The first row of res (USER_COLS) into u. */
+void account_user_from_row(PGresult *res, struct account_user *u);
+/* Opens a transaction and locks the user row of email, if any, into *res
+ * (USER_COLS). On failure the caller rolls back. */
+enum db_rc account_begin_locked(struct db *db, const char *email,
+    PGresult **res);
+/* The decoy id of an address (a random-looking UUID, stable). */
+enum db_rc account_decoy_id(struct db *db, const char *email, char out[37]);
+/* The server's secret as 32 bytes: the key of device tokens. */
+enum db_rc account_device_secret(struct db *db, unsigned char out[32]);
+
+/* --- account_code.c --- */
+
+/* With the user's row locked: ACCOUNT_OK and the code of purpose is used
+ * up, or ACCOUNT_DENIED and a wrong try is counted. */
+enum account_rc account_code_check(struct db *db, const char *user_id,
+    const char *purpose, const char *code);
+/* Mails a new code of purpose ("confirm", "reset") to the user. */
+enum db_rc account_mail_code(struct db *db, const struct identity *id,
+    const char *user_id, const char *to, const char *purpose);
+/* Tells the owner of a confirmed address that someone signed up with it. */
+enum db_rc account_mail_notice(struct db *db, const struct identity *id,
+    const char *user_id, const char *to);
+
+/* --- account_signup.c --- */
+
+/* Forgets the sign-up offers of user_id. */
+enum db_rc account_offers_done(struct db *db, const char *user_id);
+
+#endif

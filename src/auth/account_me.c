@@ -1,0 +1,123 @@
+/* account_me.c — the signed-in user's own profile (/me): read, change
+ * (name, zone, default reminders) and delete (see account.h). */
+#include "config.h"
+
+#include <string.h>
+
+#include "auth/account_internal.h"
+
+#define ME_COLS "id, email, email_verified, name, time_zone, " \
+	"default_reminders::text, issuer, " \
+	"to_char(created_at AT TIME ZONE 'UTC', " \
+	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"to_char(updated_at AT TIME ZONE 'UTC', " \
+	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+static const struct db_stmt st_me_get = {
+	"account_me_get",
+	"SELECT " ME_COLS " FROM users WHERE id = $1::uuid",
+	1, 1
+};
+
+static const struct db_stmt st_me_update = {
+	"account_me_update",
+	"UPDATE users SET name = COALESCE($2, name), "
+	"       time_zone = COALESCE($3, time_zone), "
+	"       default_reminders = COALESCE($4::jsonb, default_reminders), "
+	"       updated_at = now() "
+	" WHERE id = $1::uuid RETURNING " ME_COLS,
+	4, 0
+};
+
+static const struct db_stmt st_me_delete = {
+	"account_me_delete",
+	"DELETE FROM users WHERE id = $1::uuid",
+	1, 0
+};
+
+static json_object *
+me_json(PGresult *res)
+{
+	json_object	*o, *rem;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if ((rem = json_tokener_parse(PQgetvalue(res, 0, 5))) == NULL)
+		rem = json_object_new_array();
+	json_object_object_add(o, "user_id",
+	    json_object_new_string(PQgetvalue(res, 0, 0)));
+	json_object_object_add(o, "email",
+	    json_object_new_string(PQgetvalue(res, 0, 1)));
+	json_object_object_add(o, "email_verified",
+	    json_object_new_boolean(strcmp(PQgetvalue(res, 0, 2), "t") == 0));
+	json_object_object_add(o, "name",
+	    json_object_new_string(PQgetvalue(res, 0, 3)));
+	json_object_object_add(o, "time_zone",
+	    json_object_new_string(PQgetvalue(res, 0, 4)));
+	json_object_object_add(o, "default_reminders", rem);
+	json_object_object_add(o, "issuer",
+	    json_object_new_string(PQgetvalue(res, 0, 6)));
+	json_object_object_add(o, "created_at",
+	    json_object_new_string(PQgetvalue(res, 0, 7)));
+	json_object_object_add(o, "updated_at",
+	    json_object_new_string(PQgetvalue(res, 0, 8)));
+	return o;
+}
+
+enum account_rc
+account_get(struct db *db, const char *user_id, json_object **out)
+{
+	PGresult	*res = NULL;
+	const char	*p[1];
+	enum db_rc	 drc;
+	enum account_rc	 rc = ACCOUNT_ERROR;
+
+	*out = NULL;
+	p[0] = user_id;
+	if ((drc = db_exec(db, &st_me_get, p, &res)) != DB_OK)
+		return account_from_db(drc);
+	if (PQntuples(res) != 1)
+		rc = ACCOUNT_NOT_FOUND;
+	else if ((*out = me_json(res)) != NULL)
+		rc = ACCOUNT_OK;
+	PQclear(res);
+	return rc;
+}
+
+enum account_rc
+account_update(struct db *db, const char *user_id, const char *name,
+    const char *time_zone, json_object *reminders, json_object **out)
+{
+	PGresult	*res = NULL;
+	const char	*p[4];
+	enum db_rc	 drc;
+	enum account_rc	 rc = ACCOUNT_ERROR;
+
+	*out = NULL;
+	p[0] = user_id;
+	p[1] = name;
+	p[2] = time_zone;
+	p[3] = reminders != NULL ? json_object_to_json_string_ext(reminders,
+	    JSON_C_TO_STRING_PLAIN) : NULL;
+	if ((drc = db_exec(db, &st_me_update, p, &res)) != DB_OK)
+		return account_from_db(drc);
+	if (PQntuples(res) != 1)
+		rc = ACCOUNT_NOT_FOUND;
+	else if ((*out = me_json(res)) != NULL)
+		rc = ACCOUNT_OK;
+	PQclear(res);
+	return rc;
+}
+
+enum account_rc
+account_delete(struct db *db, const char *user_id)
+{
+	const char	*p[1];
+	long		 n = 0;
+	enum db_rc	 drc;
+
+	p[0] = user_id;
+	if ((drc = db_run(db, &st_me_delete, p, &n)) != DB_OK)
+		return account_from_db(drc);
+	return n == 1 ? ACCOUNT_OK : ACCOUNT_NOT_FOUND;
+}
