@@ -20,7 +20,8 @@
 #define EVENT_TITLE_MAX		200	/* characters */
 #define EVENT_DESC_MAX		10000
 #define EVENT_LOCATION_MAX	500
-/* The events domain's names of the reminder limits (mail/reminder.h). */
+/* Old names of the reminder limits (mail/reminder.h), kept only until
+ * store.c and row.c use REMINDER_MAX and REMINDER_MINUTES_MAX. */
 #define EVENT_MAX_REMINDERS	REMINDER_MAX
 #define EVENT_MINUTES_MAX	REMINDER_MINUTES_MAX
 #define EVENT_YEAR_MIN		1900
@@ -41,7 +42,7 @@ struct event {
 	char	 time_zone[ZONE_NAME_MAX + 1];
 	char	**recurrence;	/* normalised RFC 5545 lines */
 	size_t	 nrecurrence;
-	int	 reminders[EVENT_MAX_REMINDERS];	/* minutes before */
+	int	 reminders[REMINDER_MAX];	/* minutes before */
 	size_t	 nreminders;
 	int	 version;
 	char	 created_at[RFC3339_MAX];
@@ -97,7 +98,7 @@ int event_series_starts(struct occache *oc, const struct event *ev,
 /* The user's defaults, applied when a new event omits them. */
 struct event_defaults {
 	char	 time_zone[ZONE_NAME_MAX + 1];
-	int	 reminders[EVENT_MAX_REMINDERS];
+	int	 reminders[REMINDER_MAX];
 	size_t	 nreminders;
 };
 

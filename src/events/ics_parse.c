@@ -174,7 +174,7 @@ struct vevent {
 	const struct ics_line *sequence, *last_modified, *dtstamp;
 	const struct ics_line *dates[RECUR_MAX_DATES + 1];
 	size_t		 ndates;
-	long		 alarms[EVENT_MAX_REMINDERS];	/* minutes */
+	long		 alarms[REMINDER_MAX];	/* minutes */
 	size_t		 nalarms;
 	int		 too_many_dates;
 };
@@ -373,7 +373,7 @@ alarm_minutes(const char *text, const struct tval *start, icaltimezone *ez)
 		secs = (long)(instant(start, ez) - instant(&v, ez));
 	} else
 		secs = -icaldurationtype_as_int(tr.duration);
-	if (secs < 0 || secs % 60 != 0 || secs / 60 > EVENT_MINUTES_MAX)
+	if (secs < 0 || secs % 60 != 0 || secs / 60 > REMINDER_MINUTES_MAX)
 		return -1;
 	return secs / 60;
 }
@@ -592,7 +592,7 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 		if (m == -2)
 			return ics_fail(r, alarm_lines[i]->no, "this TRIGGER "
 			    "cannot be read");
-		if (m < 0 || it->ev.nreminders >= EVENT_MAX_REMINDERS)
+		if (m < 0 || it->ev.nreminders >= REMINDER_MAX)
 			continue;
 		for (j = 0; j < it->ev.nreminders; j++)
 			if (it->ev.reminders[j] == (int)m)

@@ -53,7 +53,7 @@ plan_build(struct plan *p, const struct event *ev, const struct recur *rec,
     icaltimezone *z, time_t lo, time_t hi)
 {
 	struct plan_walk	 w;
-	int			 minm = EVENT_MINUTES_MAX, maxm = 0;
+	int			 minm = REMINDER_MINUTES_MAX, maxm = 0;
 	size_t			 i;
 
 	memset(p, 0, sizeof(*p));
@@ -113,7 +113,7 @@ void
 plan_until_last(const struct event *ev, int last_rc, time_t last, time_t hi,
     char *out, size_t outlen)
 {
-	int	 minm = EVENT_MINUTES_MAX;
+	int	 minm = REMINDER_MINUTES_MAX;
 	size_t	 i;
 
 	for (i = 0; i < ev->nreminders; i++)

@@ -164,9 +164,9 @@ reminders_member(json_object *v, int *out, size_t *nout,
 	if (!json_object_is_type(v, json_type_array))
 		return invalid(err, "reminders", "reminders must be an array");
 	n = json_object_array_length(v);
-	if (n > EVENT_MAX_REMINDERS)
+	if (n > REMINDER_MAX)
 		return invalid(err, "reminders", "at most %d reminders",
-		    EVENT_MAX_REMINDERS);
+		    REMINDER_MAX);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(v, i);
 		snprintf(field, sizeof(field), "reminders[%zu]", i);
@@ -201,9 +201,9 @@ reminders_member(json_object *v, int *out, size_t *nout,
 			return invalid(err, field, "%s must be a whole number",
 			    field);
 		mb = json_object_get_int64(m);
-		if (mb < 0 || mb > EVENT_MINUTES_MAX)
+		if (mb < 0 || mb > REMINDER_MINUTES_MAX)
 			return invalid(err, field, "%s must be from 0 to %d",
-			    field, EVENT_MINUTES_MAX);
+			    field, REMINDER_MINUTES_MAX);
 		for (j = 0; j < i; j++)
 			if (out[j] == (int)mb)
 				return invalid(err, field, "%s repeats "
