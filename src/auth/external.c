@@ -62,13 +62,6 @@ external_email(const struct verify_claims *c, char *out, size_t outlen,
 		snprintf(out, outlen, "user@external.invalid");
 }
 
-static enum verify_result
-db_result(enum db_rc rc)
-{
-	return rc == DB_UNAVAILABLE || rc == DB_RETRY ? VERIFY_UNAVAILABLE :
-	    VERIFY_ERROR;
-}
-
 enum verify_result
 external_user(struct db *db, const struct verify_claims *c,
     struct verify_user *u, char *why, size_t whylen)
@@ -91,7 +84,7 @@ external_user(struct db *db, const struct verify_claims *c,
 	p[1] = c->sub;
 	p[2] = iat;
 	if ((drc = db_exec(db, &st_external_user, p, &res)) != DB_OK) {
-		rc = db_result(drc);
+		rc = verify_from_db(drc);
 		FAIL("database");
 	}
 	external_email(c, email, sizeof(email), &verified);
@@ -107,7 +100,7 @@ external_user(struct db *db, const struct verify_claims *c,
 		p[4] = iat;
 		if ((drc = db_exec(db, &st_external_create, p, &res)) !=
 		    DB_OK) {
-			rc = db_result(drc);
+			rc = verify_from_db(drc);
 			FAIL("database");
 		}
 		if (PQntuples(res) != 1) {

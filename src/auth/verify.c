@@ -503,8 +503,8 @@ static const struct db_stmt st_local_user = {
 	3, 1
 };
 
-static enum verify_result
-db_result(enum db_rc rc)
+enum verify_result
+verify_from_db(enum db_rc rc)
 {
 	return rc == DB_UNAVAILABLE || rc == DB_RETRY ? VERIFY_UNAVAILABLE :
 	    VERIFY_ERROR;
@@ -530,7 +530,7 @@ verify_local_user(struct db *db, const struct verify_claims *c,
 	p[1] = c->origin_jti;
 	p[2] = iat;
 	if ((drc = db_exec(db, &st_local_user, p, &res)) != DB_OK) {
-		rc = db_result(drc);
+		rc = verify_from_db(drc);
 		FAIL("database");
 	}
 	if (PQntuples(res) != 1)

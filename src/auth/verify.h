@@ -120,6 +120,10 @@ enum verify_result verify_token(struct verifier *v, const char *token,
     size_t len, time_t now, struct verify_claims *c, char *why,
     size_t whylen);
 
+/* Maps a database failure onto VERIFY_UNAVAILABLE (the database cannot be
+ * reached or the statement should be retried: 503) or VERIFY_ERROR. */
+enum verify_result verify_from_db(enum db_rc rc);
+
 /* Checks the user behind verified claims of our own issuer
  * (c->issuer->local) and fills u; reads only. */
 enum verify_result verify_local_user(struct db *db,
