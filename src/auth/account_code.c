@@ -250,3 +250,30 @@ account_mail_notice(struct db *db, const struct identity *id,
 	return outbox_queue_account_mail(db, user_id, "confirm",
 	    to, "Sign-up attempt with your Aurora Time address", body);
 }
+
+enum account_rc
+account_code_offer(struct db *db, const struct identity *id,
+    const char *email, const char *purpose, int unconfirmed_only)
+{
+	PGresult	*res = NULL;
+	enum db_rc	 drc;
+	enum account_rc	 rc = ACCOUNT_OK;
+
+	if ((drc = account_begin_locked(db, email, &res)) != DB_OK)
+		goto dberr;
+	/* USER_COLS: id, email, email_verified, disabled. */
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 3), "t") != 0 &&
+	    (!unconfirmed_only || strcmp(PQgetvalue(res, 0, 2), "t") != 0) &&
+	    (drc = account_mail_code(db, id, PQgetvalue(res, 0, 0),
+	    PQgetvalue(res, 0, 1), purpose)) != DB_OK)
+		goto dberr;
+	if ((drc = db_commit(db)) != DB_OK)
+		goto dberr;
+	goto out;
+dberr:
+	rc = account_from_db(drc);
+	db_rollback(db);
+out:
+	PQclear(res);
+	return rc;
+}

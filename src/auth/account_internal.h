@@ -40,6 +40,12 @@ enum account_rc account_code_check(struct db *db, const char *user_id,
 /* Mails a new code of purpose ("confirm", "reset") to the user. */
 enum db_rc account_mail_code(struct db *db, const struct identity *id,
     const char *user_id, const char *to, const char *purpose);
+/* resend and forgot: in its own transaction, mails a new code of purpose
+ * to the local account of email if there is one that is not disabled
+ * (and, with unconfirmed_only, not yet confirmed). ACCOUNT_OK whether or
+ * not, so the answer never tells. */
+enum account_rc account_code_offer(struct db *db, const struct identity *id,
+    const char *email, const char *purpose, int unconfirmed_only);
 /* Tells the owner of a confirmed address that someone signed up with it. */
 enum db_rc account_mail_notice(struct db *db, const struct identity *id,
     const char *user_id, const char *to);

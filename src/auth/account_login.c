@@ -274,26 +274,8 @@ out:
 enum account_rc
 account_forgot(struct db *db, const struct identity *id, const char *email)
 {
-	PGresult	*res = NULL;
-	enum db_rc	 drc;
-	enum account_rc	 rc = ACCOUNT_OK;
-
-	if ((drc = account_begin_locked(db, email, &res)) != DB_OK)
-		goto dberr;
 	/* Unconfirmed accounts too: a reset proves the mailbox as well. */
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 3), "t") != 0 &&
-	    (drc = account_mail_code(db, id, PQgetvalue(res, 0, 0),
-	    PQgetvalue(res, 0, 1), "reset")) != DB_OK)
-		goto dberr;
-	if ((drc = db_commit(db)) != DB_OK)
-		goto dberr;
-	goto out;
-dberr:
-	rc = account_from_db(drc);
-	db_rollback(db);
-out:
-	PQclear(res);
-	return rc;
+	return account_code_offer(db, id, email, "reset", 0);
 }
 
 enum account_rc

@@ -64,17 +64,18 @@ me_json(PGresult *res)
 	return o;
 }
 
-enum account_rc
-account_get(struct db *db, const char *user_id, json_object **out)
+/* Runs st (which returns the profile row, ME_COLS) and puts the profile
+ * into *out (caller puts it); ACCOUNT_NOT_FOUND without a row. */
+static enum account_rc
+me_answer(struct db *db, const struct db_stmt *st, const char *const *p,
+    json_object **out)
 {
 	PGresult	*res = NULL;
-	const char	*p[1];
 	enum db_rc	 drc;
 	enum account_rc	 rc = ACCOUNT_ERROR;
 
 	*out = NULL;
-	p[0] = user_id;
-	if ((drc = db_exec(db, &st_me_get, p, &res)) != DB_OK)
+	if ((drc = db_exec(db, st, p, &res)) != DB_OK)
 		return account_from_db(drc);
 	if (PQntuples(res) != 1)
 		rc = ACCOUNT_NOT_FOUND;
@@ -85,28 +86,25 @@ account_get(struct db *db, const char *user_id, json_object **out)
 }
 
 enum account_rc
+account_get(struct db *db, const char *user_id, json_object **out)
+{
+	const char	*p[1] = { user_id };
+
+	return me_answer(db, &st_me_get, p, out);
+}
+
+enum account_rc
 account_update(struct db *db, const char *user_id, const char *name,
     const char *time_zone, json_object *reminders, json_object **out)
 {
-	PGresult	*res = NULL;
 	const char	*p[4];
-	enum db_rc	 drc;
-	enum account_rc	 rc = ACCOUNT_ERROR;
 
-	*out = NULL;
 	p[0] = user_id;
 	p[1] = name;
 	p[2] = time_zone;
 	p[3] = reminders != NULL ? json_object_to_json_string_ext(reminders,
 	    JSON_C_TO_STRING_PLAIN) : NULL;
-	if ((drc = db_exec(db, &st_me_update, p, &res)) != DB_OK)
-		return account_from_db(drc);
-	if (PQntuples(res) != 1)
-		rc = ACCOUNT_NOT_FOUND;
-	else if ((*out = me_json(res)) != NULL)
-		rc = ACCOUNT_OK;
-	PQclear(res);
-	return rc;
+	return me_answer(db, &st_me_update, p, out);
 }
 
 enum account_rc
