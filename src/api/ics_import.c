@@ -44,7 +44,7 @@ api_events_import(void *ctx, struct http_req *req)
 		return;
 	}
 	api_event_ctx(&c, app, req);
-	rc = ics_import(&c, req->body.data, req->body.len, &result, &err);
+	rc = ics_import(&c, NULL, req->body.data, req->body.len, &result, &err);
 	if (rc == EVENT_OK) {
 		http_json(req, 200, result);
 		return;

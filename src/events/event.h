@@ -32,6 +32,9 @@
 
 struct event {
 	char	 id[EVENT_ID_LEN + 1];
+	/* Its calendar (calendar.h), lower case; "" in a new event: the
+	 * account's default calendar. */
+	char	 calendar_id[EVENT_ID_LEN + 1];
 	char	 uid[EVENT_UID_MAX + 1];
 	char	*title;
 	char	*description;
@@ -95,7 +98,9 @@ int event_series_starts(struct occache *oc, const struct event *ev,
 
 /* --- validation (validate.c) --- */
 
-/* The user's defaults, applied when a new event omits them. */
+/* The defaults applied when a new event omits them: the account's time
+ * zone; the calendar's default reminders when it has some, else the
+ * account's. */
 struct event_defaults {
 	char	 time_zone[ZONE_NAME_MAX + 1];
 	int	 reminders[REMINDER_MAX];
@@ -105,7 +110,9 @@ struct event_defaults {
 /* Applies a JSON object to ev. With patch == 0, ev must be zeroed and the
  * body is a whole new event (title, start, end required; defaults from def
  * fill time_zone and reminders); with patch == 1 only the members present
- * change. Unknown members, server-owned members (id, created_at, updated_at,
+ * change. calendar_id is checked for its shape only (the store checks that
+ * the calendar is the user's); null on a new event means the default
+ * calendar. Unknown members, server-owned members (id, created_at, updated_at,
  * version, user_id, owner, ...) and every limit violation give
  * EVENT_INVALID with err->field naming the member ("reminders[1]
  * .minutes_before", "recurrence[0]"). On success *rec holds the parsed
@@ -146,11 +153,14 @@ int event_format_time(const struct event *ev, icaltimezone *z, time_t t,
 
 /* --- storage (store.c) --- */
 
-/* The user's time zone and default reminders. */
+/* The user's time zone and the default reminders of the default
+ * calendar (its own when set, else the account's). */
 enum event_rc event_user_defaults(struct event_ctx *c,
     struct event_defaults *def) __attribute__((warn_unused_result));
 
-/* Creates an event from a JSON body: fills *out (event_clear it). */
+/* Creates an event from a JSON body: fills *out (event_clear it). A
+ * calendar_id that is not one of the user's calendars is EVENT_INVALID on
+ * the field calendar_id. */
 enum event_rc event_create(struct event_ctx *c, json_object *body,
     struct event *out) __attribute__((warn_unused_result));
 
@@ -159,7 +169,9 @@ enum event_rc event_get(struct event_ctx *c, const char *id,
     struct event *out) __attribute__((warn_unused_result));
 
 /* Applies a partial update. if_match < 0: unconditional; otherwise the
- * stored version must equal it (EVENT_STALE). */
+ * stored version must equal it (EVENT_STALE). A new calendar_id moves the
+ * event (EVENT_INVALID when not the user's, EVENT_CONFLICT when that
+ * calendar holds its UID already). */
 enum event_rc event_patch(struct event_ctx *c, const char *id,
     json_object *body, long if_match, struct event *out)
     __attribute__((warn_unused_result));
@@ -169,8 +181,9 @@ enum event_rc event_delete(struct event_ctx *c, const char *id,
     long if_match) __attribute__((warn_unused_result));
 
 /* Stores a checked event inside the caller's transaction, creating it or,
- * when the user already has its UID, replacing it (*updated = 1). Used by
- * import; the reminders are rescheduled too. */
+ * when its calendar already has its UID, replacing it (*updated = 1).
+ * ev->calendar_id must be one of the user's calendars, or "" for the
+ * default one. Used by import; the reminders are rescheduled too. */
 enum event_rc event_upsert_tx(struct event_ctx *c, struct event *ev,
     const struct recur *rec, int *updated)
     __attribute__((warn_unused_result));
@@ -182,9 +195,15 @@ int event_series_end(const struct event *ev, const struct recur *rec,
 
 /* --- listing (list.c) --- */
 
+#define EVENT_QUERY_CALENDARS_MAX 100	/* calendar_id filters per listing */
+
 struct event_query {
 	time_t		 from, to;
 	int		 limit;
+	/* Only these calendars (canonical UUIDs; other users' match
+	 * nothing); ncalendars 0: all of the user's. */
+	const char	*const *calendars;
+	size_t		 ncalendars;
 	int		 has_cursor;
 	time_t		 cursor_start;
 	char		 cursor_id[EVENT_ID_LEN + 1];

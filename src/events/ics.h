@@ -81,13 +81,16 @@ int ics_parse(const char *data, size_t len, const char *default_tz,
     ics_fn fn, void *arg, struct ics_error *err)
     __attribute__((warn_unused_result));
 
-/* Imports into the user's calendar in one transaction. On EVENT_OK
+/* Imports into the user's calendar calendar_id (one of the user's, as
+ * calendar_get found it; NULL: the default calendar) in one transaction,
+ * a UID replacing the event of that UID in that calendar. On EVENT_OK
  * *result is {"imported","updated","skipped","errors":[{line,uid,message}]};
  * on EVENT_INVALID err names the line and nothing was stored (with
  * err->too_costly set when the file has more than ICS_MAX_EVENTS events or
  * needs more than ICS_IMPORT_BUDGET_MS). */
-enum event_rc ics_import(struct event_ctx *c, const char *data, size_t len,
-    json_object **result, struct ics_error *err)
+enum event_rc ics_import(struct event_ctx *c, const char *calendar_id,
+    const char *data, size_t len, json_object **result,
+    struct ics_error *err)
     __attribute__((warn_unused_result));
 
 #endif

@@ -30,6 +30,7 @@ struct note {
 
 struct import_state {
 	struct event_ctx	*c;
+	const char		*calendar_id;	/* NULL: the default one */
 	int64_t			 cpu_deadline;	/* clock_cpu_us */
 	int64_t			 deadline;	/* monotonic us */
 	long			 nevents;	/* VEVENTs seen in pass 1 */
@@ -303,6 +304,9 @@ import_one(struct ics_item *it, void *arg)
 		    eerr.msg);
 		return note_skip(s, it, why);
 	}
+	if (s->calendar_id != NULL)
+		snprintf(it->ev.calendar_id, sizeof(it->ev.calendar_id), "%s",
+		    s->calendar_id);
 	rc = event_upsert_tx(s->c, &it->ev, &rec, &updated);
 	recur_free(&rec);
 	if (rc != EVENT_OK) {
@@ -320,8 +324,8 @@ import_one(struct ics_item *it, void *arg)
 }
 
 enum event_rc
-ics_import(struct event_ctx *c, const char *data, size_t len,
-    json_object **result, struct ics_error *err)
+ics_import(struct event_ctx *c, const char *calendar_id, const char *data,
+    size_t len, json_object **result, struct ics_error *err)
 {
 	struct import_state	 s;
 	struct event_defaults	 def;
@@ -333,6 +337,7 @@ ics_import(struct event_ctx *c, const char *data, size_t len,
 	memset(err, 0, sizeof(*err));
 	memset(&s, 0, sizeof(s));
 	s.c = c;
+	s.calendar_id = calendar_id;
 	s.err = err;
 	s.cpu_deadline = clock_cpu_us() + ICS_IMPORT_BUDGET_MS * 1000L;
 	s.deadline = clock_mono_us() + ICS_IMPORT_WALL_MS * 1000L;

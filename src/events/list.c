@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "core/b64url.h"
+#include "core/buf.h"
 #include "core/log.h"
+#include "db/array.h"
 #include "events/event.h"
 #include "events/occache.h"
 #include "events/rfc3339.h"
@@ -38,26 +40,33 @@
  * (collect_occurrence). */
 #define LIST_SHORT_SPAN	"interval '14 days'"
 
+#define LIST_SQL(filter) \
+	"(SELECT " EVENT_COLUMNS " FROM events e" \
+	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz" \
+	"  AND e.starts_at >= $2::timestamptz - " LIST_SHORT_SPAN \
+	"  AND e.series_end > $2::timestamptz AND e.recurrence = '{}'" \
+	"  AND e.ends_at > $2::timestamptz" \
+	"  AND e.ends_at - e.starts_at <= " LIST_SHORT_SPAN \
+	"  AND (e.starts_at, e.id) > ($4::timestamptz, $5::uuid)" filter \
+	" ORDER BY e.starts_at, e.id LIMIT $6::int)" \
+	" UNION ALL" \
+	" (SELECT " EVENT_COLUMNS " FROM events e" \
+	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz" \
+	"  AND e.series_end > $2::timestamptz" \
+	"  AND (e.recurrence <> '{}' OR e.ends_at - e.starts_at > " \
+	LIST_SHORT_SPAN ")" \
+	"  AND (e.recurrence <> '{}' OR e.ends_at > $2::timestamptz)" \
+	"  AND e.series_end > $4::timestamptz" filter \
+	" LIMIT " LIST_STR(LIST_MAX_SERIES) ")"
+
 static const struct db_stmt st_list = {
-	"ev_list",
-	"(SELECT " EVENT_COLUMNS " FROM events e"
-	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz"
-	"  AND e.starts_at >= $2::timestamptz - " LIST_SHORT_SPAN
-	"  AND e.series_end > $2::timestamptz AND e.recurrence = '{}'"
-	"  AND e.ends_at > $2::timestamptz"
-	"  AND e.ends_at - e.starts_at <= " LIST_SHORT_SPAN
-	"  AND (e.starts_at, e.id) > ($4::timestamptz, $5::uuid)"
-	" ORDER BY e.starts_at, e.id LIMIT $6::int)"
-	" UNION ALL"
-	" (SELECT " EVENT_COLUMNS " FROM events e"
-	" WHERE e.user_id = $1::uuid AND e.starts_at < $3::timestamptz"
-	"  AND e.series_end > $2::timestamptz"
-	"  AND (e.recurrence <> '{}' OR e.ends_at - e.starts_at > "
-	LIST_SHORT_SPAN ")"
-	"  AND (e.recurrence <> '{}' OR e.ends_at > $2::timestamptz)"
-	"  AND e.series_end > $4::timestamptz"
-	" LIMIT " LIST_STR(LIST_MAX_SERIES) ")",
-	6, 1
+	"ev_list", LIST_SQL(""), 6, 1
+};
+
+/* The same, for some calendars only: a statement of its own, so that the
+ * usual listing keeps its plan (no "$7 IS NULL OR" in it). */
+static const struct db_stmt st_list_cal = {
+	"ev_list_cal", LIST_SQL(" AND e.calendar_id = ANY($7::uuid[])"), 7, 1
 };
 
 static const struct db_stmt st_all = {
@@ -384,7 +393,8 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 	struct event	*evs = NULL;
 	PGresult	*res = NULL;
 	json_object	*root = NULL, *items, *it;
-	const char	*p[6];
+	const char	*p[7];
+	struct buf	 cals;
 	char		 from[RFC3339_MAX], to[RFC3339_MAX], cs[RFC3339_MAX];
 	char		 lim[16], cursor[CURSOR_MAX];
 	enum event_rc	 rc = EVENT_NOMEM;
@@ -394,6 +404,7 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
+	buf_init(&cals, 64 * 1024);
 	if (rfc3339_format(q->from, 0, from, sizeof(from)) == -1 ||
 	    rfc3339_format(q->to, 0, to, sizeof(to)) == -1)
 		return EVENT_INVALID;
@@ -410,9 +421,21 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 	p[4] = q->has_cursor ? q->cursor_id :
 	    "00000000-0000-0000-0000-000000000000";
 	p[5] = lim;
-	if ((drc = db_exec(ctx->db, &st_list, p, &res)) != DB_OK) {
+	if (q->ncalendars > 0) {
+		if (db_array_open(&cals) == -1)
+			goto out;
+		for (k = 0; k < q->ncalendars; k++)
+			if (db_array_text(&cals, q->calendars[k]) == -1)
+				goto out;
+		if (db_array_close(&cals) == -1)
+			goto out;
+		p[6] = cals.data;
+	}
+	if ((drc = db_exec(ctx->db, q->ncalendars > 0 ? &st_list_cal :
+	    &st_list, p, &res)) != DB_OK) {
 		ctx->dbrc = drc;
-		return EVENT_DB;
+		rc = EVENT_DB;
+		goto out;
 	}
 	n = PQntuples(res);
 	if ((evs = calloc(n ? (size_t)n : 1, sizeof(*evs))) == NULL)
@@ -489,6 +512,7 @@ out:
 		event_clear(&evs[i]);
 	free(evs);
 	free(c.items);
+	buf_free(&cals);
 	return rc;
 }
 

@@ -60,6 +60,8 @@ event_from_row(struct event *ev, const PGresult *res, int row)
 	memset(ev, 0, sizeof(*ev));
 	snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, row, EC_ID));
 	snprintf(ev->uid, sizeof(ev->uid), "%s", PQgetvalue(res, row, EC_UID));
+	snprintf(ev->calendar_id, sizeof(ev->calendar_id), "%s",
+	    PQgetvalue(res, row, EC_CALENDAR));
 	if (set_str(&ev->title, PQgetvalue(res, row, EC_TITLE)) ||
 	    set_str(&ev->description, PQgetvalue(res, row, EC_DESC)) ||
 	    set_str(&ev->location, PQgetvalue(res, row, EC_LOC)))

@@ -5,7 +5,9 @@
  * mail/outbox.h, which owns mail_outbox; other mail goes through its
  * functions). Reminders are planned by schedule_plan (schedule.h) for
  * create and update alike, from the event in memory; rows are decoded by
- * row.c. */
+ * row.c. Events live in calendars (calendar.c owns that table; here it is
+ * only read, to check that a calendar is the user's and for its default
+ * reminders); a UID is unique within its calendar. */
 #include "config.h"
 
 #include <stdio.h>
@@ -20,10 +22,26 @@
 #include "events/store_sql.h"
 #include "mail/outbox.h"
 
-static const struct db_stmt st_user_defaults = {
-	"ev_user_defaults",
-	"SELECT time_zone, default_reminders::text FROM users WHERE id = $1",
-	1, 1
+/* The account's zone, and the reminders of calendar $2 (NULL: the default
+ * one): its own when set, else the account's. No calendar row when $2 is
+ * not one of the user's. */
+static const struct db_stmt st_defaults = {
+	"ev_defaults",
+	"SELECT u.time_zone,"
+	"  coalesce(array_to_json(c.default_reminders)::text,"
+	"   u.default_reminders::text),"
+	"  c.id"
+	" FROM users u LEFT JOIN calendars c ON c.user_id = u.id"
+	"  AND CASE WHEN $2::uuid IS NULL THEN c.is_default"
+	"   ELSE c.id = $2::uuid END"
+	" WHERE u.id = $1::uuid",
+	2, 1
+};
+
+static const struct db_stmt st_calendar_owned = {
+	"ev_calendar_owned",
+	"SELECT 1 FROM calendars WHERE id = $1::uuid AND user_id = $2::uuid",
+	2, 1
 };
 
 static const struct db_stmt st_insert = {
@@ -31,14 +49,14 @@ static const struct db_stmt st_insert = {
 	"WITH e AS ("
 	" INSERT INTO events (id, user_id, uid, title, description, location,"
 	"  starts_at, ends_at, time_zone, all_day, recurrence, series_end,"
-	"  reminders_scheduled_until, reminder_minutes)"
+	"  reminders_scheduled_until, reminder_minutes, calendar_id)"
 	" SELECT g.id, $1::uuid, coalesce($2, g.id::text), $3, $4, $5,"
 	"  $6::timestamptz, $7::timestamptz, $8, $9::boolean,"
 	"  ARRAY(SELECT v FROM json_array_elements_text($10::json)"
 	"   WITH ORDINALITY AS t(v, i) ORDER BY i),"
-	"  $11::timestamptz, $12::timestamptz, $13::int[]"
+	"  $11::timestamptz, $12::timestamptz, $13::int[], $17::uuid"
 	" FROM (SELECT gen_random_uuid() AS id) g"
-	" RETURNING id, user_id, version, created_at, updated_at"
+	" RETURNING id, user_id, version, created_at, updated_at, calendar_id"
 	"), r AS ("
 	" INSERT INTO event_reminders (event_id, position, minutes_before)"
 	" SELECT e.id, t.i - 1, t.m"
@@ -56,9 +74,9 @@ static const struct db_stmt st_insert = {
 	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	"  to_char(e.updated_at AT TIME ZONE 'UTC',"
 	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	"  (SELECT count(*) FROM n)"
+	"  (SELECT count(*) FROM n), e.calendar_id"
 	" FROM e",
-	16, 0
+	17, 0
 };
 
 static const struct db_stmt st_get = {
@@ -75,11 +93,14 @@ static const struct db_stmt st_get_lock = {
 	2, 0
 };
 
+/* The UID within calendar $3 (NULL: the default calendar). */
 static const struct db_stmt st_find_uid = {
 	"ev_find_uid",
 	"SELECT id FROM events WHERE user_id = $1::uuid AND uid = $2"
+	" AND calendar_id = coalesce($3::uuid, (SELECT id FROM calendars"
+	"  WHERE user_id = $1::uuid AND is_default))"
 	" FOR UPDATE",
-	2, 0
+	3, 0
 };
 
 static const struct db_stmt st_update = {
@@ -90,14 +111,16 @@ static const struct db_stmt st_update = {
 	" recurrence = ARRAY(SELECT v FROM json_array_elements_text($10::json)"
 	"  WITH ORDINALITY AS t(v, i) ORDER BY i),"
 	" series_end = $11::timestamptz, reminder_minutes = $12::int[],"
+	" calendar_id = coalesce($13::uuid, calendar_id),"
 	" version = version + 1, updated_at = now()"
 	" WHERE id = $1::uuid AND user_id = $2::uuid"
 	" RETURNING version,"
 	"  to_char(created_at AT TIME ZONE 'UTC',"
 	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	"  to_char(updated_at AT TIME ZONE 'UTC',"
-	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
-	12, 0
+	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	"  calendar_id",
+	13, 0
 };
 
 /* Positions below the new count are upserted, the rest deleted: one
@@ -167,27 +190,62 @@ out:
 	json_object_put(a);
 }
 
-enum event_rc
-event_user_defaults(struct event_ctx *c, struct event_defaults *def)
+static enum event_rc
+no_calendar(struct event_ctx *c)
 {
-	const char	*p[1] = { c->user_id };
+	snprintf(c->err.field, sizeof(c->err.field), "calendar_id");
+	snprintf(c->err.msg, sizeof(c->err.msg), "no such calendar");
+	return EVENT_INVALID;
+}
+
+/* The defaults for a new event in calendar cal (NULL: the default one);
+ * EVENT_INVALID on calendar_id when cal is not one of the user's. */
+static enum event_rc
+defaults_for(struct event_ctx *c, const char *cal, struct event_defaults *def)
+{
+	const char	*p[2] = { c->user_id, cal };
 	PGresult	*res;
-	enum db_rc	 rc;
+	enum db_rc	 drc;
+	enum event_rc	 rc = EVENT_OK;
 	const char	*tz;
 
 	memset(def, 0, sizeof(*def));
 	memcpy(def->time_zone, "UTC", 4);
-	if ((rc = db_exec(c->db, &st_user_defaults, p, &res)) != DB_OK)
-		return dberr(c, rc);
+	if ((drc = db_exec(c->db, &st_defaults, p, &res)) != DB_OK)
+		return dberr(c, drc);
 	if (PQntuples(res) == 1) {
 		tz = PQgetvalue(res, 0, 0);
 		if (zone_find(tz) != NULL)
 			snprintf(def->time_zone, sizeof(def->time_zone), "%s",
 			    tz);
 		parse_defaults(PQgetvalue(res, 0, 1), def);
+		if (cal != NULL && PQgetisnull(res, 0, 2))
+			rc = no_calendar(c);
 	}
 	PQclear(res);
-	return EVENT_OK;
+	return rc;
+}
+
+enum event_rc
+event_user_defaults(struct event_ctx *c, struct event_defaults *def)
+{
+	return defaults_for(c, NULL, def);
+}
+
+/* EVENT_OK when cal is one of the user's calendars. */
+static enum event_rc
+calendar_owned(struct event_ctx *c, const char *cal)
+{
+	const char	*p[2] = { cal, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	enum event_rc	 rc;
+
+	if ((drc = db_exec(c->db, &st_calendar_owned, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	rc = PQntuples(res) == 1 ? EVENT_OK : no_calendar(c);
+	PQclear(res);
+	return rc;
 }
 
 /* event_series_end from recur_last_start's result (rc, last). */
@@ -295,7 +353,7 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	PGresult		*res = NULL;
 	enum event_rc		 rc;
 	enum db_rc		 drc;
-	const char		*params[16];
+	const char		*params[17];
 
 	memset(&sp, 0, sizeof(sp));
 	buf_init(&occ, 1 << 20);
@@ -319,6 +377,7 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	params[13] = occ.data;
 	params[14] = min.data;
 	params[15] = due.data;
+	params[16] = ev->calendar_id[0] ? ev->calendar_id : NULL;
 	if ((drc = db_exec(c->db, &st_insert, params, &res)) != DB_OK) {
 		rc = drc == DB_CONFLICT ? EVENT_CONFLICT : dberr(c, drc);
 		if (drc == DB_CONFLICT)
@@ -336,6 +395,8 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	    PQgetvalue(res, 0, 2));
 	snprintf(ev->updated_at, sizeof(ev->updated_at), "%s",
 	    PQgetvalue(res, 0, 3));
+	snprintf(ev->calendar_id, sizeof(ev->calendar_id), "%s",
+	    PQgetvalue(res, 0, 5));
 	rc = EVENT_OK;
 out:
 	PQclear(res);
@@ -361,14 +422,22 @@ event_create(struct event_ctx *c, json_object *body, struct event *out)
 {
 	struct event_defaults	 def;
 	struct recur		 rec;
+	json_object		*v;
+	const char		*cal = NULL;
 	enum event_rc		 rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&rec, 0, sizeof(rec));
 	memset(&def, 0, sizeof(def));
 	memcpy(def.time_zone, "UTC", 4);
-	if (needs_defaults(body) &&
-	    (rc = event_user_defaults(c, &def)) != EVENT_OK)
+	/* A well-formed calendar_id is checked here, with the defaults it
+	 * brings; event_from_json refuses any other. */
+	if (json_object_object_get_ex(body, "calendar_id", &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    event_id_ok(json_object_get_string(v)))
+		cal = json_object_get_string(v);
+	if ((cal != NULL || needs_defaults(body)) &&
+	    (rc = defaults_for(c, cal, &def)) != EVENT_OK)
 		return rc;
 	if ((rc = event_from_json(out, body, 0, &def, &rec, &c->err)) !=
 	    EVENT_OK)
@@ -411,7 +480,7 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 	PGresult		*res = NULL;
 	enum event_rc		 rc;
 	enum db_rc		 drc;
-	const char		*params[12], *rp[2];
+	const char		*params[13], *rp[2];
 	long			 inserted = 0;
 
 	if ((z = zone_find(ev->time_zone)) == NULL)
@@ -423,8 +492,12 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 	params[1] = c->user_id;
 	ev_fields(ev, &p, params);
 	params[11] = p.reminders;
+	params[12] = ev->calendar_id[0] ? ev->calendar_id : NULL;
 	if ((drc = db_exec(c->db, &st_update, params, &res)) != DB_OK) {
-		rc = dberr(c, drc);
+		/* A move into a calendar that holds the UID already. */
+		rc = drc == DB_CONFLICT ? EVENT_CONFLICT : dberr(c, drc);
+		if (drc == DB_CONFLICT)
+			c->dbrc = drc;
 		goto out;
 	}
 	if (PQntuples(res) != 1) {
@@ -436,6 +509,8 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 	    PQgetvalue(res, 0, 1));
 	snprintf(ev->updated_at, sizeof(ev->updated_at), "%s",
 	    PQgetvalue(res, 0, 2));
+	snprintf(ev->calendar_id, sizeof(ev->calendar_id), "%s",
+	    PQgetvalue(res, 0, 3));
 	rp[0] = ev->id;
 	rp[1] = p.reminders;
 	if ((drc = db_run(c->db, &st_set_reminders, rp, NULL)) != DB_OK) {
@@ -483,6 +558,7 @@ event_patch(struct event_ctx *c, const char *id, json_object *body,
 	struct recur	 rec;
 	enum event_rc	 rc;
 	enum db_rc	 drc;
+	char		 was[EVENT_ID_LEN + 1];
 
 	memset(out, 0, sizeof(*out));
 	memset(&rec, 0, sizeof(rec));
@@ -492,8 +568,13 @@ event_patch(struct event_ctx *c, const char *id, json_object *body,
 		return dberr(c, drc);
 	if ((rc = lock_event(c, id, if_match, out)) != EVENT_OK)
 		goto out;
+	memcpy(was, out->calendar_id, sizeof(was));
 	if ((rc = event_from_json(out, body, 1, NULL, &rec, &c->err)) !=
 	    EVENT_OK)
+		goto out;
+	/* A move: the journal trigger leaves a tombstone in the old one. */
+	if (strcmp(was, out->calendar_id) != 0 &&
+	    (rc = calendar_owned(c, out->calendar_id)) != EVENT_OK)
 		goto out;
 	if ((rc = update_event(c, out, &rec)) != EVENT_OK)
 		goto out;
@@ -555,7 +636,8 @@ enum event_rc
 event_upsert_tx(struct event_ctx *c, struct event *ev,
     const struct recur *rec, int *updated)
 {
-	const char	*p[2] = { c->user_id, ev->uid };
+	const char	*p[3] = { c->user_id, ev->uid,
+	    ev->calendar_id[0] ? ev->calendar_id : NULL };
 	PGresult	*res;
 	enum db_rc	 drc;
 	int		 found;

@@ -14,12 +14,13 @@
 	" to_char(e.created_at AT TIME ZONE 'UTC'," \
 	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
 	" to_char(e.updated_at AT TIME ZONE 'UTC'," \
-	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
+	" e.calendar_id"
 
 enum {
 	EC_ID, EC_UID, EC_TITLE, EC_DESC, EC_LOC, EC_START, EC_END, EC_TZ,
 	EC_ALLDAY, EC_RECUR, EC_REMINDERS, EC_VERSION, EC_CREATED, EC_UPDATED,
-	EC__MAX
+	EC_CALENDAR, EC__MAX
 };
 
 #endif

@@ -320,15 +320,42 @@ event_check(struct event *ev, struct recur *rec, struct event_error *err)
 
 static const char *const event_members[] = {
 	"title", "description", "location", "start", "end", "time_zone",
-	"all_day", "recurrence", "reminders", NULL
+	"all_day", "recurrence", "reminders", "calendar_id", NULL
 };
 enum { M_TITLE, M_DESC, M_LOC, M_START, M_END, M_TZ, M_ALLDAY, M_RECUR,
-    M_REM, M__MAX };
+    M_REM, M_CAL, M__MAX };
 
 static const char *const event_readonly[] = {
 	"id", "created_at", "updated_at", "version", "user_id", "owner",
 	"uid", "ical_uid", "occurrence_start", "etag", "series_end", NULL
 };
+
+/* The shape of calendar_id (whose it is, the store checks): a UUID, kept in
+ * lower case; null on a new event for the default calendar. */
+static enum event_rc
+calendar_member(json_object *v, int patch, struct event *ev,
+    struct event_error *err)
+{
+	const char	*s;
+	size_t		 i;
+
+	if (v == NULL && !patch) {
+		ev->calendar_id[0] = '\0';
+		return EVENT_OK;
+	}
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return invalid(err, "calendar_id", "calendar_id must be the id "
+		    "of one of your calendars");
+	s = json_object_get_string(v);
+	if (strlen(s) != (size_t)json_object_get_string_len(v) ||
+	    !event_id_ok(s))
+		return invalid(err, "calendar_id", "no such calendar");
+	for (i = 0; i < EVENT_ID_LEN; i++)
+		ev->calendar_id[i] = s[i] >= 'A' && s[i] <= 'F' ?
+		    s[i] - 'A' + 'a' : s[i];
+	ev->calendar_id[EVENT_ID_LEN] = '\0';
+	return EVENT_OK;
+}
 
 enum event_rc
 event_from_json(struct event *ev, json_object *body, int patch,
@@ -368,6 +395,9 @@ event_from_json(struct event *ev, json_object *body, int patch,
 		if (!has[M_END])
 			return invalid(err, "end", "end is required");
 	}
+	if (has[M_CAL] && (rc = calendar_member(m[M_CAL], patch, ev,
+	    err)) != EVENT_OK)
+		return rc;
 	if (has[M_TITLE] && (rc = text_member(m[M_TITLE], "title", 1,
 	    EVENT_TITLE_MAX, 0, 0, &ev->title, err)) != EVENT_OK)
 		return rc;
@@ -508,6 +538,8 @@ event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	bad |= add_str(o, "id", ev->id);
+	bad |= ev->calendar_id[0] ? add_str(o, "calendar_id", ev->calendar_id) :
+	    json_object_object_add(o, "calendar_id", NULL);
 	bad |= add_str(o, "title", ev->title);
 	bad |= add_str(o, "description", ev->description);
 	bad |= add_str(o, "location", ev->location);

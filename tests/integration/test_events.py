@@ -128,7 +128,7 @@ def test_create_read_update_delete(stack):
     for k, v in body.items():
         expect(ev[k] == v, "%s: %r != %r" % (k, ev[k], v))
     expect(ev["version"] == 1, "version %r" % ev["version"])
-    expect(set(ev) == set(body) | {"id", "created_at", "updated_at", "version"},
+    expect(set(ev) == set(body) | {"id", "calendar_id", "created_at", "updated_at", "version"},
            "members %r" % sorted(ev))
     for k in ("created_at", "updated_at"):
         expect(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", ev[k]), "%s %r" % (k, ev[k]))
