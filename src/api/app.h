@@ -71,5 +71,9 @@ void api_calendar_ics(void *ctx, struct http_req *req);
 void api_feed_ics(void *ctx, struct http_req *req);
 void api_feed_create(void *ctx, struct http_req *req);
 void api_feed_delete(void *ctx, struct http_req *req);
+void api_apppass_create(void *ctx, struct http_req *req);
+void api_apppass_list(void *ctx, struct http_req *req);
+void api_apppass_delete(void *ctx, struct http_req *req);
+void api_apppass_mobileconfig(void *ctx, struct http_req *req);
 
 #endif

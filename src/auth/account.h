@@ -120,6 +120,17 @@ enum account_rc account_login(struct db *db, const struct identity *id,
     struct account_client *cl, struct account_user *u)
     __attribute__((warn_unused_result));
 
+/* A failed sign-in at another door (HTTP Basic with an app password,
+ * auth/apppass.c), counted in the records of account_login so that both
+ * doors share one budget per address and per client address (addr may be
+ * NULL; those doors have no device tokens). ACCOUNT_LIMITED with
+ * *retry_after seconds when the failures are spent already (nothing more
+ * is recorded, as account_login does), else ACCOUNT_DENIED once the
+ * failure is recorded; ACCOUNT_UNAVAILABLE / ACCOUNT_ERROR. */
+enum account_rc account_login_failed(struct db *db, const struct conf *c,
+    const char *email, const char *addr, long *retry_after)
+    __attribute__((warn_unused_result));
+
 /* Mails a reset code if the address has a local account. ACCOUNT_OK
  * whether or not. */
 enum account_rc account_forgot(struct db *db, const struct identity *id,

@@ -269,6 +269,45 @@ out:
 	return rc;
 }
 
+enum account_rc
+account_login_failed(struct db *db, const struct conf *c, const char *email,
+    const char *addr, long *retry_after)
+{
+	struct account_client	 cl;
+	PGresult		*res = NULL;
+	const char		*p[4];
+	char			 key[65], window[16], client[65];
+	enum db_rc		 drc;
+
+	*retry_after = 0;
+	if (email_key(email, key) == -1)
+		return ACCOUNT_DENIED;
+	snprintf(client, sizeof(client), "%s", addr != NULL && *addr != '\0' ?
+	    addr : "-");
+	snprintf(window, sizeof(window), "%d", c->login_failure_window);
+	p[0] = key;
+	p[1] = client;
+	p[2] = window;
+	p[3] = "";	/* no device token at these doors */
+	if ((drc = db_exec(db, &st_fail_counts, p, &res)) != DB_OK)
+		return account_from_db(drc);
+	memset(&cl, 0, sizeof(cl));
+	limit_pick(&cl, slow_down(account_db_long(PQgetvalue(res, 0, 0)),
+	    db_double(PQgetvalue(res, 0, 1)), c->login_max_failures,
+	    c->login_failure_window), ACCOUNT_LIMIT_ACCOUNT);
+	limit_pick(&cl, slow_down(account_db_long(PQgetvalue(res, 0, 2)),
+	    db_double(PQgetvalue(res, 0, 3)), c->login_max_failures_addr,
+	    c->login_failure_window), ACCOUNT_LIMIT_ADDRESS);
+	PQclear(res);
+	if (cl.retry_after > 0) {
+		*retry_after = cl.retry_after;
+		return ACCOUNT_LIMITED;
+	}
+	if ((drc = db_run(db, &st_fail_add, p, NULL)) != DB_OK)
+		return account_from_db(drc);
+	return ACCOUNT_DENIED;
+}
+
 /* ------------------------------------------------------------ reset */
 
 enum account_rc

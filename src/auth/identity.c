@@ -7,6 +7,7 @@
 
 #include <openssl/rand.h>
 
+#include "auth/apppass.h"
 #include "auth/identity.h"
 #include "auth/issuers.h"
 #include "core/log.h"
@@ -27,6 +28,8 @@ identity_new(const struct conf *c, char *err, size_t errlen)
 	}
 	verify_init(id->verifier);
 	id->conf = c;
+	/* HTTP Basic (app passwords) shares the sign-in failure limits. */
+	apppass_configure(c);
 	id->issuer = c->jwt_issuer[0] != '\0' ? c->jwt_issuer : c->public_url;
 	id->client_id = c->jwt_client_id;
 	if ((own = verify_add_issuer(id->verifier, id->issuer)) == NULL) {

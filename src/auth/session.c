@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "auth/apppass.h"
 #include "auth/keyset.h"
 #include "auth/session.h"
 #include "auth/token.h"
@@ -434,7 +435,10 @@ session_revoke_all_tx(struct db *db, const char *user_id, const char *reason)
 	if ((rc = db_run(db, &st_signout_user, p, NULL)) != DB_OK)
 		return rc;
 	p[1] = reason;
-	return db_run(db, &st_revoke_user, p, NULL);
+	if ((rc = db_run(db, &st_revoke_user, p, NULL)) != DB_OK)
+		return rc;
+	/* App passwords go with the sessions, as Apple's do. */
+	return apppass_revoke_all_tx(db, user_id);
 }
 
 static int

@@ -58,8 +58,10 @@ enum account_rc session_end(struct db *db, const char *user_id,
 enum account_rc session_logout_all(struct db *db, const char *user_id)
     __attribute__((warn_unused_result));
 
-/* The statements of a global sign-out, inside the caller's transaction.
- * reason is one of the auth_sessions.revoked_reason values. */
+/* The statements of a global sign-out, inside the caller's transaction:
+ * users.signed_out_at moves, every session is revoked and every app
+ * password deleted (auth/apppass.h). reason is one of the
+ * auth_sessions.revoked_reason values. */
 enum db_rc session_revoke_all_tx(struct db *db, const char *user_id,
     const char *reason) __attribute__((warn_unused_result));
 
