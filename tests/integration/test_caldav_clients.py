@@ -15,7 +15,6 @@ stack (the server side of the journey then goes through raw CalDAV instead
 of the REST API): it proves the tests themselves against a reference
 server."""
 
-import datetime
 import json
 import os
 import re
