@@ -1,6 +1,7 @@
 /* account_login.c — signing in with a password, its throttling (per
- * account, per client address, per device token, doubling delays) and
- * the password reset by mailed code (see account.h). */
+ * account, per client address, per device token, doubling delays; shared
+ * with HTTP Basic through account_login_failed) and the password reset by
+ * mailed code (see account.h). */
 #include "config.h"
 
 #include <ctype.h>
