@@ -188,6 +188,16 @@ enum event_rc event_upsert_tx(struct event_ctx *c, struct event *ev,
     const struct recur *rec, int *updated)
     __attribute__((warn_unused_result));
 
+/* Stores a checked event as the CalDAV object dav_name of calendar
+ * ev->calendar_id (one of the user's), holding ical as the app sent it,
+ * inside the caller's transaction: a new event when ev->id is "", else
+ * over event ev->id (its UID and name too). Reminders are rescheduled.
+ * EVENT_CONFLICT when the calendar holds the UID or name already. Used by
+ * object.c. */
+enum event_rc event_put_object_tx(struct event_ctx *c, struct event *ev,
+    const struct recur *rec, const char *dav_name, const char *ical)
+    __attribute__((warn_unused_result));
+
 /* The series end stored for the window query (infinity when endless), as
  * SQL text into out; -1 when the series cannot be bounded. */
 int event_series_end(const struct event *ev, const struct recur *rec,

@@ -147,16 +147,44 @@ utc_time(const char *rfc3339, time_t fallback)
 	    icaltimezone_get_utc_timezone());
 }
 
-int
-ics_writer_add(struct ics_writer *w, const struct event *ev)
+/* A VALARM of ours: DISPLAY, so that the app notifies too, marked as a
+ * reminder set here so that reading it back mails it whatever the
+ * calendar's email_for_app_alarms says. */
+static icalcomponent *
+reminder_alarm(const struct event *ev, int minutes)
+{
+	icalcomponent		*a;
+	icalproperty		*p;
+	struct icaltriggertype	 trig;
+
+	if ((a = icalcomponent_new_valarm()) == NULL)
+		return NULL;
+	memset(&trig, 0, sizeof(trig));
+	trig.time = icaltime_null_time();
+	trig.duration = icaldurationtype_from_int(-minutes * 60);
+	icalcomponent_add_property(a,
+	    icalproperty_new_action(ICAL_ACTION_DISPLAY));
+	icalcomponent_add_property(a, icalproperty_new_description(
+	    ev->title ? ev->title : ""));
+	icalcomponent_add_property(a, icalproperty_new_trigger(trig));
+	if ((p = icalproperty_new_x("TRUE")) == NULL) {
+		icalcomponent_free(a);
+		return NULL;
+	}
+	icalproperty_set_x_name(p, ICS_REMINDER_MARK);
+	icalcomponent_add_property(a, p);
+	return a;
+}
+
+icalcomponent *
+ics_vevent(const struct event *ev)
 {
 	icalcomponent		*c = NULL, *a;
 	icaltimezone		*z;
 	struct recur		 rec;
 	struct recur_error	 rerr;
-	struct icaltriggertype	 trig;
 	size_t			 i;
-	int			 rc = -1;
+	int			 ok = 0;
 
 	memset(&rec, 0, sizeof(rec));
 	if ((z = zone_find(ev->time_zone)) == NULL)
@@ -184,9 +212,6 @@ ics_writer_add(struct ics_writer *w, const struct event *ev)
 	if (add_time(c, mk_dtstart, ev, z, ev->start) == -1 ||
 	    add_time(c, mk_dtend, ev, z, ev->end) == -1)
 		goto out;
-	if (!ev->all_day && z != icaltimezone_get_utc_timezone() &&
-	    note_zone(w, ev->time_zone, ev->start) == -1)
-		goto out;
 	if (ev->nrecurrence > 0 && recur_parse(&rec,
 	    (const char *const *)ev->recurrence, ev->nrecurrence, ev->start,
 	    ev->all_day, z, 0, &rerr) != RECUR_OK) {
@@ -208,27 +233,59 @@ ics_writer_add(struct ics_writer *w, const struct event *ev)
 				goto out;
 	}
 	for (i = 0; i < ev->nreminders; i++) {
-		if ((a = icalcomponent_new_valarm()) == NULL)
+		if ((a = reminder_alarm(ev, ev->reminders[i])) == NULL)
 			goto out;
-		memset(&trig, 0, sizeof(trig));
-		trig.time = icaltime_null_time();
-		trig.duration = icaldurationtype_from_int(
-		    -ev->reminders[i] * 60);
-		icalcomponent_add_property(a,
-		    icalproperty_new_action(ICAL_ACTION_DISPLAY));
-		icalcomponent_add_property(a, icalproperty_new_description(
-		    ev->title ? ev->title : ""));
-		icalcomponent_add_property(a, icalproperty_new_trigger(trig));
 		icalcomponent_add_component(c, a);
 	}
-	icalcomponent_add_component(w->events, c);
-	c = NULL;
-	rc = 0;
+	ok = 1;
 out:
-	if (c != NULL)
+	if (!ok && c != NULL) {
 		icalcomponent_free(c);
+		c = NULL;
+	}
 	recur_free(&rec);
-	return rc;
+	return c;
+}
+
+int
+ics_writer_add(struct ics_writer *w, const struct event *ev)
+{
+	icalcomponent	*c;
+
+	if ((c = ics_vevent(ev)) == NULL)
+		return -1;
+	if (!ev->all_day && zone_find(ev->time_zone) != NULL &&
+	    zone_find(ev->time_zone) != icaltimezone_get_utc_timezone() &&
+	    note_zone(w, ev->time_zone, ev->start) == -1) {
+		icalcomponent_free(c);
+		return -1;
+	}
+	icalcomponent_add_component(w->events, c);
+	return 0;
+}
+
+icalcomponent *
+ics_vtimezone(const char *name, time_t earliest)
+{
+	icalcomponent	*vtz;
+	icalproperty	*p;
+	icaltimezone	*z;
+
+	if ((z = zone_find(name)) == NULL ||
+	    z == icaltimezone_get_utc_timezone() ||
+	    icaltimezone_get_component(z) == NULL)
+		return NULL;
+	if ((vtz = icalcomponent_new_clone(
+	    icaltimezone_get_component(z))) == NULL)
+		return NULL;
+	/* A year of history before the first event is plenty. */
+	icaltimezone_truncate_vtimezone(vtz,
+	    icaltime_from_timet_with_zone(earliest - 366L * 86400, 0,
+	    icaltimezone_get_utc_timezone()), icaltime_null_time(), 0);
+	if ((p = icalcomponent_get_first_property(vtz,
+	    ICAL_TZID_PROPERTY)) != NULL)
+		icalproperty_set_tzid(p, name);
+	return vtz;
 }
 
 char *
@@ -255,17 +312,9 @@ ics_writer_finish(struct ics_writer *w)
 		if ((z = zone_find(w->zones[i].name)) == NULL ||
 		    icaltimezone_get_component(z) == NULL)
 			continue;
-		if ((vtz = icalcomponent_new_clone(
-		    icaltimezone_get_component(z))) == NULL)
+		if ((vtz = ics_vtimezone(w->zones[i].name,
+		    w->zones[i].earliest)) == NULL)
 			goto out;
-		/* A year of history before the first event is plenty. */
-		icaltimezone_truncate_vtimezone(vtz,
-		    icaltime_from_timet_with_zone(w->zones[i].earliest -
-		    366L * 86400, 0, icaltimezone_get_utc_timezone()),
-		    icaltime_null_time(), 0);
-		if ((p = icalcomponent_get_first_property(vtz,
-		    ICAL_TZID_PROPERTY)) != NULL)
-			icalproperty_set_tzid(p, w->zones[i].name);
 		icalcomponent_add_component(cal, vtz);
 	}
 	while ((ev = icalcomponent_get_first_component(w->events,
@@ -276,6 +325,250 @@ ics_writer_finish(struct ics_writer *w)
 	text = icalcomponent_as_ical_string_r(cal);
 out:
 	icalcomponent_free(cal);
+	return text;
+}
+
+int
+ics_alarm_minutes(icalcomponent *valarm, time_t start, time_t end,
+    long *minutes, int *absolute)
+{
+	icalproperty		*p;
+	icalparameter		*rel;
+	struct icaltriggertype	 tr;
+	time_t			 fire;
+	long long		 before;
+
+	*absolute = 0;
+	if ((p = icalcomponent_get_first_property(valarm,
+	    ICAL_TRIGGER_PROPERTY)) == NULL)
+		return -1;
+	tr = icalproperty_get_trigger(p);
+	if (!icaltime_is_null_time(tr.time)) {
+		/* RFC 5545 has absolute triggers in UTC; a writer that left
+		 * the Z off is read as if it had not. */
+		if (tr.time.is_date)
+			return -1;
+		tr.time.zone = NULL;
+		fire = icaltime_as_timet_with_zone(tr.time,
+		    icaltimezone_get_utc_timezone());
+		*absolute = 1;
+	} else if (icaldurationtype_is_bad_duration(tr.duration))
+		return -1;
+	else {
+		rel = icalproperty_get_first_parameter(p,
+		    ICAL_RELATED_PARAMETER);
+		fire = (rel != NULL && icalparameter_get_related(rel) ==
+		    ICAL_RELATED_END ? end : start) +
+		    icaldurationtype_as_int(tr.duration);
+	}
+	before = (long long)start - (long long)fire;
+	/* Up to the minute: 90 s before is mailed 2 minutes before. */
+	*minutes = before >= 0 ? (long)((before + 59) / 60) :
+	    -(long)((-before + 59) / 60);
+	return 0;
+}
+
+static int
+same_text(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Replaces dst's properties of kind by copies of src's. 0 or -1. */
+static int
+replace_props(icalcomponent *dst, icalcomponent *src, icalproperty_kind kind)
+{
+	icalproperty	*p, *n;
+
+	while ((p = icalcomponent_get_first_property(dst, kind)) != NULL) {
+		icalcomponent_remove_property(dst, p);
+		icalproperty_free(p);
+	}
+	for (p = icalcomponent_get_first_property(src, kind); p != NULL;
+	    p = icalcomponent_get_next_property(src, kind)) {
+		if ((n = icalproperty_new_clone(p)) == NULL)
+			return -1;
+		icalcomponent_add_property(dst, n);
+	}
+	return 0;
+}
+
+static int
+has_minutes(const struct event *ev, long m)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nreminders; i++)
+		if (ev->reminders[i] == m)
+			return 1;
+	return 0;
+}
+
+static int
+same_recurrence(const struct event *a, const struct event *b)
+{
+	size_t i;
+
+	if (a->nrecurrence != b->nrecurrence)
+		return 0;
+	for (i = 0; i < a->nrecurrence; i++)
+		if (strcmp(a->recurrence[i], b->recurrence[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The VTIMEZONE of root whose TZID is tzid, NULL when none. */
+static icalcomponent *
+find_vtimezone(icalcomponent *root, const char *tzid)
+{
+	icalcomponent	*z;
+	icalproperty	*p;
+
+	for (z = icalcomponent_get_first_component(root,
+	    ICAL_VTIMEZONE_COMPONENT); z != NULL;
+	    z = icalcomponent_get_next_component(root,
+	    ICAL_VTIMEZONE_COMPONENT))
+		if ((p = icalcomponent_get_first_property(z,
+		    ICAL_TZID_PROPERTY)) != NULL &&
+		    icalproperty_get_tzid(p) != NULL &&
+		    strcmp(icalproperty_get_tzid(p), tzid) == 0)
+			return z;
+	return NULL;
+}
+
+/* The alarms of master for reminders old has and ev has not. */
+static void
+drop_alarms(icalcomponent *master, const struct event *old,
+    const struct event *ev)
+{
+	icalcomponent	*a, *gone[64];
+	size_t		 i, n = 0;
+	long		 m;
+	int		 abs;
+
+	for (a = icalcomponent_get_first_component(master,
+	    ICAL_VALARM_COMPONENT); a != NULL && n < 64;
+	    a = icalcomponent_get_next_component(master,
+	    ICAL_VALARM_COMPONENT))
+		if (ics_alarm_minutes(a, old->start, old->end, &m, &abs) ==
+		    0 && has_minutes(old, m) && !has_minutes(ev, m))
+			gone[n++] = a;
+	for (i = 0; i < n; i++) {
+		icalcomponent_remove_component(master, gone[i]);
+		icalcomponent_free(gone[i]);
+	}
+}
+
+char *
+ics_object_merge(const char *ical, const struct event *old,
+    const struct event *ev, time_t now)
+{
+	icalcomponent		*root = NULL, *master = NULL, *v, *gen = NULL;
+	icalcomponent		*a, *vtz;
+	icalproperty		*p;
+	struct icaltimetype	 stamp;
+	char			*text = NULL;
+	size_t			 i;
+	int			 changed = 0, seq;
+
+	if ((root = icalparser_parse_string(ical)) == NULL ||
+	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT)
+		goto out;
+	icalcomponent_strip_errors(root);
+	for (v = icalcomponent_get_first_component(root,
+	    ICAL_VEVENT_COMPONENT); v != NULL;
+	    v = icalcomponent_get_next_component(root,
+	    ICAL_VEVENT_COMPONENT)) {
+		if (master == NULL)
+			master = v;
+		if (icalcomponent_get_first_property(v,
+		    ICAL_RECURRENCEID_PROPERTY) == NULL) {
+			master = v;
+			break;
+		}
+	}
+	if (master == NULL || (gen = ics_vevent(ev)) == NULL)
+		goto out;
+	if (!same_text(old->title, ev->title)) {
+		changed = 1;
+		if (replace_props(master, gen, ICAL_SUMMARY_PROPERTY) == -1)
+			goto out;
+	}
+	if (!same_text(old->description, ev->description)) {
+		changed = 1;
+		if (replace_props(master, gen, ICAL_DESCRIPTION_PROPERTY) ==
+		    -1)
+			goto out;
+	}
+	if (!same_text(old->location, ev->location)) {
+		changed = 1;
+		if (replace_props(master, gen, ICAL_LOCATION_PROPERTY) == -1)
+			goto out;
+	}
+	if (old->start != ev->start || old->end != ev->end ||
+	    old->all_day != ev->all_day ||
+	    strcmp(old->time_zone, ev->time_zone) != 0) {
+		changed = 1;
+		if (replace_props(master, gen, ICAL_DTSTART_PROPERTY) == -1 ||
+		    replace_props(master, gen, ICAL_DTEND_PROPERTY) == -1 ||
+		    replace_props(master, gen, ICAL_DURATION_PROPERTY) == -1)
+			goto out;
+		if (!ev->all_day && find_vtimezone(root, ev->time_zone) ==
+		    NULL && (vtz = ics_vtimezone(ev->time_zone, ev->start)) !=
+		    NULL)
+			icalcomponent_add_component(root, vtz);
+	}
+	if (!same_recurrence(old, ev) || old->all_day != ev->all_day) {
+		changed = 1;
+		if (replace_props(master, gen, ICAL_RRULE_PROPERTY) == -1 ||
+		    replace_props(master, gen, ICAL_RDATE_PROPERTY) == -1 ||
+		    replace_props(master, gen, ICAL_EXDATE_PROPERTY) == -1 ||
+		    replace_props(master, gen, ICAL_EXRULE_PROPERTY) == -1)
+			goto out;
+	}
+	for (i = 0; i < old->nreminders; i++)
+		if (!has_minutes(ev, old->reminders[i]))
+			changed = 1;
+	for (i = 0; i < ev->nreminders; i++)
+		if (!has_minutes(old, ev->reminders[i]))
+			changed = 1;
+	if (!changed) {
+		text = strdup(ical);
+		goto out;
+	}
+	drop_alarms(master, old, ev);
+	for (i = 0; i < ev->nreminders; i++) {
+		if (has_minutes(old, ev->reminders[i]))
+			continue;
+		if ((a = reminder_alarm(ev, ev->reminders[i])) == NULL)
+			goto out;
+		icalcomponent_add_component(master, a);
+	}
+	seq = (p = icalcomponent_get_first_property(master,
+	    ICAL_SEQUENCE_PROPERTY)) != NULL ? icalproperty_get_sequence(p) :
+	    0;
+	if (p == NULL) {
+		if ((p = icalproperty_new_sequence(0)) == NULL)
+			goto out;
+		icalcomponent_add_property(master, p);
+	}
+	icalproperty_set_sequence(p, seq + 1);
+	stamp = icaltime_from_timet_with_zone(now, 0,
+	    icaltimezone_get_utc_timezone());
+	icalcomponent_set_dtstamp(master, stamp);
+	if ((p = icalcomponent_get_first_property(master,
+	    ICAL_LASTMODIFIED_PROPERTY)) != NULL)
+		icalproperty_set_lastmodified(p, stamp);
+	else if ((p = icalproperty_new_lastmodified(stamp)) != NULL)
+		icalcomponent_add_property(master, p);
+	else
+		goto out;
+	text = icalcomponent_as_ical_string_r(root);
+out:
+	if (gen != NULL)
+		icalcomponent_free(gen);
+	if (root != NULL)
+		icalcomponent_free(root);
 	return text;
 }
 

@@ -37,6 +37,37 @@ int ics_writer_add(struct ics_writer *w, const struct event *ev);
 char *ics_writer_finish(struct ics_writer *w);
 void ics_writer_free(struct ics_writer *w);
 
+/* The mark on the VALARMs written for reminders (ics_vevent): read back
+ * from an app, such an alarm is mailed whatever the calendar says of app
+ * alarms, so a reminder survives a round trip through the app. */
+#define ICS_REMINDER_MARK	"X-AURORA-REMINDER"
+
+/* The VEVENT of ev (UID, DTSTAMP, CREATED, LAST-MODIFIED, SEQUENCE, texts,
+ * times with the IANA TZID, recurrence, a DISPLAY VALARM per reminder):
+ * the same event always gives the same component. NULL when out of
+ * memory; the caller icalcomponent_free()s it. */
+icalcomponent *ics_vevent(const struct event *ev);
+/* The VTIMEZONE of IANA zone name from a year before earliest on, its
+ * TZID the name itself; NULL for UTC, an unknown zone or out of memory. */
+icalcomponent *ics_vtimezone(const char *name, time_t earliest);
+
+/* The time a VALARM fires, as minutes before the occurrence starting at
+ * start and ending at end (negative: after the start; rounded so that a
+ * mail is never late), from its TRIGGER relative to START or END or
+ * absolute (*absolute set). 0, or -1 when it has no readable TRIGGER. */
+int ics_alarm_minutes(icalcomponent *valarm, time_t start, time_t end,
+    long *minutes, int *absolute);
+
+/* The stored object ical with the modelled properties of its master
+ * VEVENT rewritten where ev differs from old (the event before a REST
+ * edit): SUMMARY, DESCRIPTION, LOCATION, DTSTART/DTEND (DURATION),
+ * RRULE/RDATE/EXDATE, and the VALARMs of reminders removed or added;
+ * everything else (UID, X- properties, ATTENDEE, overrides, other alarms)
+ * is kept. SEQUENCE, DTSTAMP and LAST-MODIFIED move to now. A malloc'd
+ * text (free), NULL when ical does not parse or memory runs out. */
+char *ics_object_merge(const char *ical, const struct event *old,
+    const struct event *ev, time_t now);
+
 /* The user's whole calendar into out, with a strong ETag (quoted hex of
  * SHA-256 of the text) into etag (at least 48 bytes). */
 enum event_rc ics_export(struct event_ctx *c, const char *name,

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "db/array.h"
 #include "events/event.h"
+#include "events/ics.h"
 #include "events/plan.h"
 #include "events/schedule.h"
 #include "events/store_sql.h"
@@ -49,12 +50,14 @@ static const struct db_stmt st_insert = {
 	"WITH e AS ("
 	" INSERT INTO events (id, user_id, uid, title, description, location,"
 	"  starts_at, ends_at, time_zone, all_day, recurrence, series_end,"
-	"  reminders_scheduled_until, reminder_minutes, calendar_id)"
+	"  reminders_scheduled_until, reminder_minutes, calendar_id,"
+	"  dav_name, ical)"
 	" SELECT g.id, $1::uuid, coalesce($2, g.id::text), $3, $4, $5,"
 	"  $6::timestamptz, $7::timestamptz, $8, $9::boolean,"
 	"  ARRAY(SELECT v FROM json_array_elements_text($10::json)"
 	"   WITH ORDINALITY AS t(v, i) ORDER BY i),"
-	"  $11::timestamptz, $12::timestamptz, $13::int[], $17::uuid"
+	"  $11::timestamptz, $12::timestamptz, $13::int[], $17::uuid,"
+	"  $18, $19"
 	" FROM (SELECT gen_random_uuid() AS id) g"
 	" RETURNING id, user_id, version, created_at, updated_at, calendar_id"
 	"), r AS ("
@@ -76,7 +79,7 @@ static const struct db_stmt st_insert = {
 	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	"  (SELECT count(*) FROM n), e.calendar_id"
 	" FROM e",
-	17, 0
+	19, 0
 };
 
 static const struct db_stmt st_get = {
@@ -112,6 +115,8 @@ static const struct db_stmt st_update = {
 	"  WITH ORDINALITY AS t(v, i) ORDER BY i),"
 	" series_end = $11::timestamptz, reminder_minutes = $12::int[],"
 	" calendar_id = coalesce($13::uuid, calendar_id),"
+	" uid = coalesce($14, uid), dav_name = coalesce($15, dav_name),"
+	" ical = CASE WHEN $16::boolean THEN $17 ELSE ical END,"
 	" version = version + 1, updated_at = now()"
 	" WHERE id = $1::uuid AND user_id = $2::uuid"
 	" RETURNING version,"
@@ -120,7 +125,7 @@ static const struct db_stmt st_update = {
 	"  to_char(updated_at AT TIME ZONE 'UTC',"
 	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	"  calendar_id",
-	13, 0
+	17, 0
 };
 
 /* Positions below the new count are upserted, the rest deleted: one
@@ -136,6 +141,13 @@ static const struct db_stmt st_set_reminders = {
 	" FROM unnest($2::int[]) WITH ORDINALITY AS t(m, i)"
 	" ON CONFLICT (event_id, position)"
 	" DO UPDATE SET minutes_before = EXCLUDED.minutes_before",
+	2, 0
+};
+
+static const struct db_stmt st_get_ical = {
+	"ev_get_ical",
+	"SELECT ical FROM events WHERE id = $1::uuid AND user_id = $2::uuid"
+	"  AND ical IS NOT NULL",
 	2, 0
 };
 
@@ -340,10 +352,21 @@ ev_fields(const struct event *ev, const struct ev_params *p,
 	params[10] = p->series_end;
 }
 
-/* Inserts ev with its rules and the mails due within the horizon. */
+/* The CalDAV columns of a write (object.c): the name (NULL: "<id>.ics"
+ * on insert, kept on update), the UID (update; NULL keeps it) and, when
+ * set_ical, the stored object (NULL: none, generated on read). */
+struct ev_object {
+	const char	*uid;
+	const char	*dav_name;
+	int		 set_ical;
+	const char	*ical;
+};
+
+/* Inserts ev with its rules and the mails due within the horizon; o (or
+ * NULL) names the CalDAV resource. */
 static enum event_rc
 insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
-    const char *uid)
+    const char *uid, const struct ev_object *o)
 {
 	struct ev_params	 p;
 	struct schedule_series	 s;
@@ -353,7 +376,7 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	PGresult		*res = NULL;
 	enum event_rc		 rc;
 	enum db_rc		 drc;
-	const char		*params[17];
+	const char		*params[19];
 
 	memset(&sp, 0, sizeof(sp));
 	buf_init(&occ, 1 << 20);
@@ -378,6 +401,8 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	params[14] = min.data;
 	params[15] = due.data;
 	params[16] = ev->calendar_id[0] ? ev->calendar_id : NULL;
+	params[17] = o != NULL ? o->dav_name : NULL;
+	params[18] = o != NULL && o->set_ical ? o->ical : NULL;
 	if ((drc = db_exec(c->db, &st_insert, params, &res)) != DB_OK) {
 		rc = drc == DB_CONFLICT ? EVENT_CONFLICT : dberr(c, drc);
 		if (drc == DB_CONFLICT)
@@ -442,7 +467,7 @@ event_create(struct event_ctx *c, json_object *body, struct event *out)
 	if ((rc = event_from_json(out, body, 0, &def, &rec, &c->err)) !=
 	    EVENT_OK)
 		goto out;
-	rc = insert_event(c, out, &rec, NULL);
+	rc = insert_event(c, out, &rec, NULL, NULL);
 out:
 	recur_free(&rec);
 	if (rc != EVENT_OK)
@@ -472,7 +497,8 @@ event_get(struct event_ctx *c, const char *id, struct event *out)
 /* Writes ev's fields over the stored row and reschedules its mail from ev
  * as written (no read back); inside the caller's transaction. */
 static enum event_rc
-update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
+update_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
+    const struct ev_object *o)
 {
 	struct ev_params	 p;
 	struct schedule_series	 s;
@@ -480,7 +506,7 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 	PGresult		*res = NULL;
 	enum event_rc		 rc;
 	enum db_rc		 drc;
-	const char		*params[13], *rp[2];
+	const char		*params[17], *rp[2];
 	long			 inserted = 0;
 
 	if ((z = zone_find(ev->time_zone)) == NULL)
@@ -493,6 +519,10 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec)
 	ev_fields(ev, &p, params);
 	params[11] = p.reminders;
 	params[12] = ev->calendar_id[0] ? ev->calendar_id : NULL;
+	params[13] = o != NULL ? o->uid : NULL;
+	params[14] = o != NULL ? o->dav_name : NULL;
+	params[15] = o != NULL && o->set_ical ? "true" : "false";
+	params[16] = o != NULL ? o->ical : NULL;
 	if ((drc = db_exec(c->db, &st_update, params, &res)) != DB_OK) {
 		/* A move into a calendar that holds the UID already. */
 		rc = drc == DB_CONFLICT ? EVENT_CONFLICT : dberr(c, drc);
@@ -529,6 +559,29 @@ out:
 	return rc;
 }
 
+/* The stored object of event id, when it has one (*ical malloc'd, else
+ * NULL), with the event as stored into old (event_clear it): what a REST
+ * edit merges into. Inside the caller's transaction, after the lock. */
+static enum event_rc
+load_object(struct event_ctx *c, const char *id, struct event *old,
+    char **ical)
+{
+	const char	*p[2] = { id, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+
+	*ical = NULL;
+	if ((drc = db_exec(c->db, &st_get_ical, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	if (PQntuples(res) == 1 &&
+	    (*ical = strdup(PQgetvalue(res, 0, 0))) == NULL) {
+		PQclear(res);
+		return EVENT_NOMEM;
+	}
+	PQclear(res);
+	return *ical != NULL ? event_get(c, id, old) : EVENT_OK;
+}
+
 /* Locks and loads the row; checks the version when asked. */
 static enum event_rc
 lock_event(struct event_ctx *c, const char *id, long if_match,
@@ -556,12 +609,16 @@ event_patch(struct event_ctx *c, const char *id, json_object *body,
     long if_match, struct event *out)
 {
 	struct recur	 rec;
+	struct event	 old;
+	struct ev_object obj;
 	enum event_rc	 rc;
 	enum db_rc	 drc;
-	char		 was[EVENT_ID_LEN + 1];
+	char		 was[EVENT_ID_LEN + 1], *ical = NULL;
 
 	memset(out, 0, sizeof(*out));
 	memset(&rec, 0, sizeof(rec));
+	memset(&old, 0, sizeof(old));
+	memset(&obj, 0, sizeof(obj));
 	if (!event_id_ok(id))
 		return EVENT_NOT_FOUND;
 	if ((drc = db_begin(c->db)) != DB_OK)
@@ -569,19 +626,35 @@ event_patch(struct event_ctx *c, const char *id, json_object *body,
 	if ((rc = lock_event(c, id, if_match, out)) != EVENT_OK)
 		goto out;
 	memcpy(was, out->calendar_id, sizeof(was));
+	if ((rc = load_object(c, id, &old, &ical)) != EVENT_OK)
+		goto out;
 	if ((rc = event_from_json(out, body, 1, NULL, &rec, &c->err)) !=
 	    EVENT_OK)
 		goto out;
+	/* An object stored as an app sent it changes only in what the
+	 * edit changed (issue 14, round trip without loss). */
+	if (ical != NULL) {
+		obj.set_ical = 1;
+		if ((obj.ical = ics_object_merge(ical, &old, out, c->now)) ==
+		    NULL) {
+			rc = EVENT_NOMEM;
+			goto out;
+		}
+	}
 	/* A move: the journal trigger leaves a tombstone in the old one. */
 	if (strcmp(was, out->calendar_id) != 0 &&
 	    (rc = calendar_owned(c, out->calendar_id)) != EVENT_OK)
 		goto out;
-	if ((rc = update_event(c, out, &rec)) != EVENT_OK)
+	if ((rc = update_event(c, out, &rec, ical != NULL ? &obj : NULL)) !=
+	    EVENT_OK)
 		goto out;
 	if ((drc = db_commit(c->db)) != DB_OK)
 		rc = dberr(c, drc);
 out:
 	recur_free(&rec);
+	event_clear(&old);
+	free(ical);
+	free((char *)obj.ical);
 	if (rc != EVENT_OK) {
 		db_rollback(c->db);
 		event_clear(out);
@@ -638,6 +711,9 @@ event_upsert_tx(struct event_ctx *c, struct event *ev,
 {
 	const char	*p[3] = { c->user_id, ev->uid,
 	    ev->calendar_id[0] ? ev->calendar_id : NULL };
+	/* The file's copy replaces the event: an object an app stored
+	 * under this UID goes, and is generated from the row from now on. */
+	const struct ev_object drop = { NULL, NULL, 1, NULL };
 	PGresult	*res;
 	enum db_rc	 drc;
 	int		 found;
@@ -650,7 +726,18 @@ event_upsert_tx(struct event_ctx *c, struct event *ev,
 		snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!found)
-		return insert_event(c, ev, rec, ev->uid);
+		return insert_event(c, ev, rec, ev->uid, NULL);
 	*updated = 1;
-	return update_event(c, ev, rec);
+	return update_event(c, ev, rec, &drop);
+}
+
+enum event_rc
+event_put_object_tx(struct event_ctx *c, struct event *ev,
+    const struct recur *rec, const char *dav_name, const char *ical)
+{
+	const struct ev_object o = { ev->uid, dav_name, 1, ical };
+
+	if (ev->id[0] == '\0')
+		return insert_event(c, ev, rec, ev->uid, &o);
+	return update_event(c, ev, rec, &o);
 }
