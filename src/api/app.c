@@ -82,15 +82,20 @@ void
 app_handle(void *ctx, struct http_req *req)
 {
 	const struct route	*rt;
+	enum route_result	 rr;
 	char			 allow[128], bad[80];
 
-	if (req->method < 0) {
+	rr = route_match(app_routes, app_nroutes, req, &rt, allow,
+	    sizeof(allow));
+	/* A prefix route (CalDAV) answers unknown methods itself, with the
+	 * Allow of the resource. */
+	if (req->method < 0 && !(rr == ROUTE_FOUND &&
+	    (rt->flags & ROUTE_PREFIX))) {
 		http_error(req, 405, "method_not_allowed", NULL,
 		    "method %s is not supported", req->method_name);
 		return;
 	}
-	switch (route_match(app_routes, app_nroutes, req, &rt, allow,
-	    sizeof(allow))) {
+	switch (rr) {
 	case ROUTE_NOT_FOUND:
 		http_error(req, 404, "not_found", NULL, "no such resource");
 		return;

@@ -18,9 +18,14 @@
 #define HTTP_HEADERS_MAX	2048	/* extra response header bytes */
 #define HTTP_JSON_DEPTH		16	/* deepest JSON nesting accepted */
 
+/* The WebDAV methods after OPTIONS are known so that the CalDAV front end
+ * (src/dav/) can dispatch them, or answer 405 with Allow for the ones it
+ * does not implement (MKCOL .. ACL). */
 enum http_method {
 	HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE,
-	HTTP_OPTIONS, HTTP_METHOD__MAX
+	HTTP_OPTIONS, HTTP_PROPFIND, HTTP_PROPPATCH, HTTP_REPORT,
+	HTTP_MKCALENDAR, HTTP_MKCOL, HTTP_COPY, HTTP_MOVE, HTTP_LOCK,
+	HTTP_UNLOCK, HTTP_ACL, HTTP_METHOD__MAX
 };
 
 struct FCGX_Request;
@@ -97,9 +102,16 @@ int http_method_parse(const char *name);
 int http_query_get(const char *query, const char *name, char *out,
     size_t outlen);
 /* Checks that every key in query is one of allowed (NULL-terminated) and
- * appears once; on failure copies the offending key into bad. */
+ * appears once, or, for a key allowed as "name*", any number of times; on
+ * failure copies the offending key into bad. */
 int http_query_check(const char *query, const char *const *allowed,
     char *bad, size_t badlen);
+/* Every url-decoded value of a repeatable key name, in order, into
+ * out[i * width] (width bytes each): their count (0 when absent), -1 when
+ * one is malformed, too long or holds NUL, -2 when there are more than
+ * max. */
+int http_query_values(const char *query, const char *name, char *out,
+    size_t width, size_t max);
 /* Decodes %XX and '+' in place-bounded fashion: -1 on bad escapes or NUL. */
 int http_urldecode(const char *in, size_t inlen, char *out, size_t outlen);
 

@@ -140,8 +140,8 @@ row_name(const struct route *table, size_t n, size_t row, char *out,
 {
 	if (row >= n)
 		return "unmatched";
-	snprintf(out, outlen, "%s %s", http_method_name(table[row].method),
-	    table[row].pattern);
+	snprintf(out, outlen, "%s %s", (table[row].flags & ROUTE_PREFIX) ?
+	    "ANY" : http_method_name(table[row].method), table[row].pattern);
 	return out;
 }
 

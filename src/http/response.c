@@ -16,19 +16,24 @@ static const struct {
 	const char	*reason;
 } http_reasons[] = {
 	{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
-	{ 204, "No Content" }, { 304, "Not Modified" },
+	{ 204, "No Content" }, { 207, "Multi-Status" },
+	{ 301, "Moved Permanently" }, { 304, "Not Modified" },
 	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
 	{ 404, "Not Found" }, { 405, "Method Not Allowed" },
 	{ 409, "Conflict" }, { 410, "Gone" }, { 411, "Length Required" },
 	{ 412, "Precondition Failed" }, { 413, "Payload Too Large" },
 	{ 414, "URI Too Long" }, { 415, "Unsupported Media Type" },
-	{ 422, "Unprocessable Entity" }, { 428, "Precondition Required" },
+	{ 422, "Unprocessable Entity" }, { 423, "Locked" },
+	{ 424, "Failed Dependency" }, { 428, "Precondition Required" },
 	{ 429, "Too Many Requests" }, { 500, "Internal Server Error" },
 	{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+	{ 507, "Insufficient Storage" },
 };
 
 static const char *const http_methods[HTTP_METHOD__MAX] = {
-	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+	"PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR", "MKCOL", "COPY",
+	"MOVE", "LOCK", "UNLOCK", "ACL"
 };
 
 const char *

@@ -43,6 +43,18 @@ route_path_match(const char *pattern, const char *path,
 	return *pattern == '\0' && *path == '\0';
 }
 
+/* 1 when path is prefix (which ends in '/') without its last slash, or
+ * starts with it. */
+static int
+route_prefix_match(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+
+	if (n > 0 && strncmp(path, prefix, n - 1) == 0 && path[n - 1] == '\0')
+		return 1;
+	return strncmp(path, prefix, n) == 0;
+}
+
 enum route_result
 route_match(const struct route *table, size_t n, struct http_req *req,
     const struct route **found, char *allow, size_t allowlen)
@@ -58,6 +70,15 @@ route_match(const struct route *table, size_t n, struct http_req *req,
 	if (m == HTTP_HEAD)
 		m = HTTP_GET;
 	for (i = 0; i < n; i++) {
+		if (table[i].flags & ROUTE_PREFIX) {
+			if (!route_prefix_match(table[i].pattern, req->path))
+				continue;
+			memset(req->params, 0, sizeof(req->params));
+			req->route = table[i].pattern;
+			req->route_idx = (int)i;
+			*found = &table[i];
+			return ROUTE_FOUND;
+		}
 		if (!route_path_match(table[i].pattern, req->path, params))
 			continue;
 		if (table[i].method == m) {

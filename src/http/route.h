@@ -1,5 +1,6 @@
 /* route.h — the route table: a static array of {method, pattern, handler},
- * matched segment by segment. "{}" in a pattern captures one segment. */
+ * matched segment by segment. "{}" in a pattern captures one segment; a
+ * ROUTE_PREFIX row matches a whole subtree. */
 #ifndef AURORA_ROUTE_H
 #define AURORA_ROUTE_H
 
@@ -9,6 +10,11 @@
 
 #define ROUTE_AUTH	0x01	/* needs a verified access token */
 #define ROUTE_RAW_BODY	0x02	/* reads a non-JSON body itself */
+/* The pattern is a path prefix ending in '/': the row takes every method,
+ * known or not (its method field only names it in metrics), for the path
+ * without that last slash and every path under it. The handler does its
+ * own method dispatch and authentication (the CalDAV front end). */
+#define ROUTE_PREFIX	0x04
 
 typedef void (*route_fn)(void *ctx, struct http_req *req);
 
