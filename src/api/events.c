@@ -163,6 +163,8 @@ api_events_list(void *ctx, struct http_req *req)
 	json_object		*out;
 	enum event_rc		 rc;
 	char			 v[160];
+	char			 cals[EVENT_QUERY_CALENDARS_MAX][EVENT_ID_LEN + 1];
+	const char		*calp[EVENT_QUERY_CALENDARS_MAX];
 	int			 r;
 	size_t			 i;
 
@@ -199,6 +201,22 @@ api_events_list(void *ctx, struct http_req *req)
 		    "not one this server gave out");
 		return;
 	}
+	/* calendar_id may repeat: events of any of them. */
+	if ((r = http_query_values(req->query, "calendar_id", &cals[0][0],
+	    sizeof(cals[0]), EVENT_QUERY_CALENDARS_MAX)) == -2) {
+		http_error(req, 422, "validation_failed", "calendar_id", "at "
+		    "most %d calendar_id values", EVENT_QUERY_CALENDARS_MAX);
+		return;
+	}
+	for (i = 0; r > 0 && i < (size_t)r && event_id_ok(cals[i]); i++)
+		calp[i] = cals[i];
+	if (r < 0 || i < (size_t)r) {
+		http_error(req, 422, "validation_failed", "calendar_id", "no "
+		    "such calendar");
+		return;
+	}
+	q.calendars = calp;
+	q.ncalendars = i;
 	api_event_ctx(&c, ctx, req);
 	if ((rc = event_list(&c, &q, &out)) != EVENT_OK) {
 		api_event_answer_rc(req, &c, rc);

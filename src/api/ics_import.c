@@ -1,12 +1,15 @@
-/* ics_import.c — POST /api/v1/events/import: a text/calendar body of at
- * most max_import_body bytes, imported in one transaction. */
+/* ics_import.c — POST /api/v1/events/import[?calendar_id=]: a
+ * text/calendar body of at most max_import_body bytes, imported in one
+ * transaction into that calendar (the default one when absent). */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api/app.h"
 #include "api/events.h"
+#include "events/calendar.h"
 #include "events/ics.h"
 
 static int
@@ -28,8 +31,11 @@ api_events_import(void *ctx, struct http_req *req)
 	struct app		*app = ctx;
 	struct event_ctx	 c;
 	struct ics_error	 err;
+	struct calendar		*cal = NULL;
 	json_object		*result, *o, *e;
 	enum event_rc		 rc;
+	char			 cal_id[EVENT_ID_LEN + 1];
+	int			 r;
 
 	if (!is_calendar_type(req->content_type)) {
 		http_error(req, 415, "unsupported_media_type", NULL,
@@ -44,7 +50,27 @@ api_events_import(void *ctx, struct http_req *req)
 		return;
 	}
 	api_event_ctx(&c, app, req);
-	rc = ics_import(&c, NULL, req->body.data, req->body.len, &result, &err);
+	if ((r = http_query_get(req->query, "calendar_id", cal_id,
+	    sizeof(cal_id))) != 0) {
+		if ((cal = calloc(1, sizeof(*cal))) == NULL) {
+			http_error(req, 500, "internal", NULL,
+			    "internal error");
+			return;
+		}
+		rc = r < 0 ? EVENT_NOT_FOUND : calendar_get(&c, cal_id, cal);
+		free(cal);
+		if (rc == EVENT_NOT_FOUND) {
+			http_error(req, 422, "validation_failed",
+			    "calendar_id", "no such calendar");
+			return;
+		}
+		if (rc != EVENT_OK) {
+			api_event_answer_rc(req, &c, rc);
+			return;
+		}
+	}
+	rc = ics_import(&c, r > 0 ? cal_id : NULL, req->body.data,
+	    req->body.len, &result, &err);
 	if (rc == EVENT_OK) {
 		http_json(req, 200, result);
 		return;

@@ -5,8 +5,9 @@
 
 static const char *const reminders_query[] = { "from", "to", NULL };
 static const char *const events_query[] = {
-	"from", "to", "limit", "cursor", NULL
+	"from", "to", "limit", "cursor", "calendar_id*", NULL
 };
+static const char *const import_query[] = { "calendar_id", NULL };
 
 const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/health", api_health, 0, NULL },
@@ -45,7 +46,7 @@ const struct route app_routes[] = {
 	    reminders_query },
 	/* Events (src/api/events.c, feeds.c, ics_import.c). */
 	{ HTTP_POST, "/api/v1/events/import", api_events_import,
-	    ROUTE_AUTH | ROUTE_RAW_BODY, NULL },
+	    ROUTE_AUTH | ROUTE_RAW_BODY, import_query },
 	{ HTTP_POST, "/api/v1/events", api_events_create, ROUTE_AUTH, NULL },
 	{ HTTP_GET, "/api/v1/events", api_events_list, ROUTE_AUTH,
 	    events_query },
@@ -54,6 +55,17 @@ const struct route app_routes[] = {
 	    NULL },
 	{ HTTP_DELETE, "/api/v1/events/{}", api_events_delete, ROUTE_AUTH,
 	    NULL },
+	/* Calendars (src/api/calendars.c). */
+	{ HTTP_GET, "/api/v1/calendars", api_calendars_list, ROUTE_AUTH,
+	    NULL },
+	{ HTTP_POST, "/api/v1/calendars", api_calendars_create, ROUTE_AUTH,
+	    NULL },
+	{ HTTP_GET, "/api/v1/calendars/{}", api_calendars_get, ROUTE_AUTH,
+	    NULL },
+	{ HTTP_PATCH, "/api/v1/calendars/{}", api_calendars_patch,
+	    ROUTE_AUTH, NULL },
+	{ HTTP_DELETE, "/api/v1/calendars/{}", api_calendars_delete,
+	    ROUTE_AUTH, NULL },
 	{ HTTP_GET, "/api/v1/calendar.ics", api_calendar_ics, ROUTE_AUTH,
 	    NULL },
 	{ HTTP_POST, "/api/v1/me/feed", api_feed_create, ROUTE_AUTH, NULL },

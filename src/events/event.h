@@ -210,8 +210,9 @@ int event_series_end(const struct event *ev, const struct recur *rec,
 struct event_query {
 	time_t		 from, to;
 	int		 limit;
-	/* Only these calendars (canonical UUIDs; other users' match
-	 * nothing); ncalendars 0: all of the user's. */
+	/* Only these calendars (canonical UUIDs; event_list answers
+	 * EVENT_INVALID on calendar_id when one is not the user's);
+	 * ncalendars 0: all of the user's. */
 	const char	*const *calendars;
 	size_t		 ncalendars;
 	int		 has_cursor;

@@ -69,6 +69,16 @@ static const struct db_stmt st_list_cal = {
 	"ev_list_cal", LIST_SQL(" AND e.calendar_id = ANY($7::uuid[])"), 7, 1
 };
 
+/* Whether every calendar named is the user's (a filter naming another
+ * user's calendar is refused, as that calendar is everywhere else). */
+static const struct db_stmt st_calendars_owned = {
+	"ev_calendars_owned",
+	"SELECT (SELECT count(*) FROM calendars"
+	"  WHERE user_id = $1::uuid AND id = ANY($2::uuid[]))"
+	" = (SELECT count(DISTINCT x) FROM unnest($2::uuid[]) AS t(x))",
+	2, 1
+};
+
 static const struct db_stmt st_all = {
 	"ev_all",
 	"SELECT " EVENT_COLUMNS " FROM events e WHERE e.user_id = $1::uuid"
@@ -393,7 +403,7 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 	struct event	*evs = NULL;
 	PGresult	*res = NULL;
 	json_object	*root = NULL, *items, *it;
-	const char	*p[7];
+	const char	*p[7], *op[2] = { ctx->user_id, NULL };
 	struct buf	 cals;
 	char		 from[RFC3339_MAX], to[RFC3339_MAX], cs[RFC3339_MAX];
 	char		 lim[16], cursor[CURSOR_MAX];
@@ -429,7 +439,24 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 				goto out;
 		if (db_array_close(&cals) == -1)
 			goto out;
-		p[6] = cals.data;
+		p[6] = op[1] = cals.data;
+		if ((drc = db_exec(ctx->db, &st_calendars_owned, op, &res)) !=
+		    DB_OK) {
+			ctx->dbrc = drc;
+			rc = EVENT_DB;
+			goto out;
+		}
+		r = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		res = NULL;
+		if (!r) {
+			snprintf(ctx->err.field, sizeof(ctx->err.field),
+			    "calendar_id");
+			snprintf(ctx->err.msg, sizeof(ctx->err.msg), "no such "
+			    "calendar");
+			rc = EVENT_INVALID;
+			goto out;
+		}
 	}
 	if ((drc = db_exec(ctx->db, q->ncalendars > 0 ? &st_list_cal :
 	    &st_list, p, &res)) != DB_OK) {

@@ -126,19 +126,26 @@ query_check_cb(const char *k, size_t klen, const char *v, size_t vlen,
 {
 	struct query_check	*c = arg;
 	char			 key[128];
-	size_t			 i;
+	size_t			 i, n;
 
 	if (http_urldecode(k, klen, key, sizeof(key)) == -1) {
 		snprintf(c->bad, c->badlen, "%.*s", (int)(klen > 64 ? 64 : klen), k);
 		return -1;
 	}
-	for (i = 0; c->allowed != NULL && c->allowed[i] != NULL && i < 32; i++)
+	for (i = 0; c->allowed != NULL && c->allowed[i] != NULL && i < 32; i++) {
+		n = strlen(c->allowed[i]);
+		/* "name*": a key that may repeat (http_query_values). */
+		if (n > 1 && c->allowed[i][n - 1] == '*' &&
+		    strncmp(c->allowed[i], key, n - 1) == 0 &&
+		    key[n - 1] == '\0')
+			return 0;
 		if (strcmp(c->allowed[i], key) == 0) {
 			if (c->seen & (1u << i))
 				break;	/* repeated: treat as bad */
 			c->seen |= 1u << i;
 			return 0;
 		}
+	}
 	snprintf(c->bad, c->badlen, "%s", key);
 	return -1;
 }
@@ -152,4 +159,45 @@ http_query_check(const char *query, const char *const *allowed, char *bad,
 	if (badlen > 0)
 		bad[0] = '\0';
 	return query_each(query, query_check_cb, &c) == 0 ? 0 : -1;
+}
+
+struct query_values {
+	const char	*name;
+	char		*out;
+	size_t		 width, max, n;
+	int		 rc;
+};
+
+static int
+query_values_cb(const char *k, size_t klen, const char *v, size_t vlen,
+    void *arg)
+{
+	struct query_values	*g = arg;
+	char			 key[128];
+
+	if (http_urldecode(k, klen, key, sizeof(key)) == -1 ||
+	    strcmp(key, g->name) != 0)
+		return 0;
+	if (g->n == g->max) {
+		g->rc = -2;
+		return -1;
+	}
+	if (http_urldecode(v, vlen, g->out + g->n * g->width, g->width) ==
+	    -1) {
+		g->rc = -1;
+		return -1;
+	}
+	g->n++;
+	return 0;
+}
+
+int
+http_query_values(const char *query, const char *name, char *out,
+    size_t width, size_t max)
+{
+	struct query_values g = { name, out, width, max, 0, 0 };
+
+	if (query_each(query, query_values_cb, &g) != 0)
+		return g.rc;
+	return (int)g.n;
 }

@@ -672,6 +672,14 @@ static const struct db_stmt st_cancel_event = {
 	2, 0
 };
 
+static const struct db_stmt st_cancel_events = {
+	"outbox_cancel_events",
+	"UPDATE mail_outbox SET status = 'cancelled', updated_at = now()"
+	" WHERE event_id = ANY($1::uuid[]) AND user_id = $2::uuid"
+	" AND kind = 'reminder' AND status = 'pending'",
+	2, 0
+};
+
 enum db_rc
 outbox_queue_reminders(struct db *db, const char *user_id,
     const char *event_id, const char *occ, const char *min, const char *due,
@@ -706,6 +714,15 @@ outbox_cancel_event(struct db *db, const char *user_id,
 	const char	*p[2] = { event_id, user_id };
 
 	return db_run(db, &st_cancel_event, p, cancelled);
+}
+
+enum db_rc
+outbox_cancel_events(struct db *db, const char *user_id,
+    const char *event_ids, long *cancelled)
+{
+	const char	*p[2] = { event_ids, user_id };
+
+	return db_run(db, &st_cancel_events, p, cancelled);
 }
 
 enum db_rc

@@ -203,6 +203,12 @@ enum db_rc outbox_cancel_event(struct db *db, const char *user_id,
     const char *event_id, long *cancelled)
     __attribute__((warn_unused_result));
 
+/* The same for many events at once: event_ids is an array literal of
+ * event ids (a deleted calendar's), all the user's. */
+enum db_rc outbox_cancel_events(struct db *db, const char *user_id,
+    const char *event_ids, long *cancelled)
+    __attribute__((warn_unused_result));
+
 /* NOTIFY OUTBOX_CHANNEL: delivered when the caller's transaction commits
  * (at once outside one), so a sender wakes only for committed mail. */
 enum db_rc outbox_notify(struct db *db) __attribute__((warn_unused_result));

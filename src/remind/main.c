@@ -2,7 +2,8 @@
  * codes). Run by cron with --once, or as a service with --watch. The
  * sending rules live in mail/sender.c; this front end reads the options,
  * opens the database and the transport, and hands the sender the events
- * module's schedule extension (mail may not call events itself). */
+ * module's work of a pass: the schedule extension and the pruning of the
+ * calendars' journal (mail may not call events itself). */
 #include "config.h"
 
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include "core/conf.h"
 #include "core/log.h"
 #include "db/db.h"
+#include "events/calendar.h"
 #include "events/schedule.h"
 #include "mail/sender.h"
 #include "mail/transport.h"
@@ -21,6 +23,10 @@
 #define REMIND_EXIT_OK		0
 #define REMIND_EXIT_TROUBLE	1	/* cron mails the operator */
 #define REMIND_EXIT_USAGE	2
+
+/* Tombstones are kept CALENDAR_TOMBSTONE_DAYS: a watching sender prunes
+ * them at most this often (seconds), as it scans calendar_changes. */
+#define REMIND_PRUNE_INTERVAL	600
 
 enum remind_mode { REMIND_ONCE, REMIND_WATCH, REMIND_DRY_RUN, REMIND_QUOTA };
 
@@ -41,6 +47,33 @@ on_signal(int sig)
 {
 	(void)sig;
 	remind_stop = 1;
+}
+
+/* The events domain's part of a sender's pass (sender_extend_fn): the
+ * reminder schedule extended, then, at most every REMIND_PRUNE_INTERVAL,
+ * the calendars' old tombstones pruned. A failed prune is logged and
+ * waits for the next interval; it does not hold up the mail. */
+static enum db_rc
+remind_events_pass(struct db *db, time_t now, long *inserted)
+{
+	static time_t	 last_prune;
+	long long	 pruned;
+	enum db_rc	 rc;
+
+	if ((rc = schedule_extend(db, now, inserted)) != DB_OK)
+		return rc;
+	if (last_prune != 0 && now - last_prune < REMIND_PRUNE_INTERVAL &&
+	    now >= last_prune)
+		return DB_OK;
+	last_prune = now;
+	if ((rc = calendar_prune(db, CALENDAR_TOMBSTONE_DAYS, &pruned)) !=
+	    DB_OK)
+		log_msg(LOG_ERROR, "journal", "pruning the calendars' "
+		    "tombstones failed");
+	else if (pruned > 0)
+		log_msg(LOG_INFO, "journal", "pruned %lld tombstones older "
+		    "than %d days", pruned, CALENDAR_TOMBSTONE_DAYS);
+	return rc == DB_UNAVAILABLE ? rc : DB_OK;
 }
 
 /* Runs mode with configuration c; verbose makes --dry-run print whole
@@ -82,7 +115,7 @@ remind_run(const struct conf *c, enum remind_mode mode, int verbose)
 		status = REMIND_EXIT_TROUBLE;
 		goto out;
 	}
-	sender_attach(s, db, tr, schedule_extend);
+	sender_attach(s, db, tr, remind_events_pass);
 	switch (mode) {
 	case REMIND_DRY_RUN:
 		if (sender_dry_run(s, verbose, stdout) == -1) {

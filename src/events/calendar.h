@@ -1,0 +1,117 @@
+/* calendar.h — an account's calendars (issue 14): each event lives in one;
+ * every account has at least one, its default. The same objects are the
+ * REST calendars and the CalDAV collections. This module owns the tables
+ * calendars and calendar_changes (the journal that triggers on events
+ * keep: a revision per calendar, tombstones of deleted or moved objects). */
+#ifndef AURORA_CALENDAR_H
+#define AURORA_CALENDAR_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "db/db.h"
+#include "events/event.h"
+#include "events/rfc3339.h"
+#include "mail/reminder.h"
+
+#define CALENDAR_NAME_MAX	100	/* characters */
+#define CALENDAR_DAV_NAME_MAX	200	/* characters */
+#define CALENDAR_DESC_MAX	1000	/* characters */
+#define CALENDAR_MAX		100	/* per account */
+#define CALENDAR_TOMBSTONE_DAYS	30	/* deleted objects kept in the journal */
+#define CALENDAR_COLOR_DEFAULT	"#3788d8"
+
+struct calendar {
+	char		 id[37];
+	char		 dav_name[CALENDAR_DAV_NAME_MAX * 4 + 1];
+	char		 name[CALENDAR_NAME_MAX * 4 + 1];
+	char		 color[8];	/* "#rrggbb" lower-case */
+	char		 description[CALENDAR_DESC_MAX * 4 + 1];
+	int		 sort_order;
+	int		 email_for_app_alarms;
+	int		 is_default;
+	/* 0: new events here take the account's default reminders. */
+	int		 has_default_reminders;
+	int		 default_reminders[REMINDER_MAX];	/* minutes */
+	size_t		 ndefault_reminders;
+	long long	 revision, min_revision;
+	char		 created_at[RFC3339_MAX], updated_at[RFC3339_MAX];
+};
+
+/* The user's calendars ordered by sort_order, created_at: *out is
+ * malloc'd (free it), *n entries. */
+enum event_rc calendar_list(struct event_ctx *c, struct calendar **out,
+    size_t *n) __attribute__((warn_unused_result));
+
+/* One of the user's calendars by id: EVENT_NOT_FOUND for a missing one,
+ * another user's or a malformed id. */
+enum event_rc calendar_get(struct event_ctx *c, const char *id,
+    struct calendar *out) __attribute__((warn_unused_result));
+
+/* One of the user's calendars by its collection name (exact bytes). */
+enum event_rc calendar_find(struct event_ctx *c, const char *dav_name,
+    struct calendar *out) __attribute__((warn_unused_result));
+
+/* Applies a JSON object to cal: with patch == 0 a new calendar (cal is
+ * filled with the defaults first; name required), else only the members
+ * present change. Members: name (1-100 characters), color ("#RRGGBB",
+ * kept in lower case), description (at most 1000), sort_order (a 32-bit
+ * whole number), default_reminders (null, or at most REMINDER_MAX
+ * distinct minutes 0..REMINDER_MINUTES_MAX, as numbers or as an event's
+ * {"method": "email", "minutes_before": n}), email_for_app_alarms
+ * (boolean). Server-owned and unknown members: EVENT_INVALID with
+ * err->field naming the member. */
+enum event_rc calendar_from_json(struct calendar *cal, json_object *body,
+    int patch, struct event_error *err) __attribute__((warn_unused_result));
+
+/* Creates a calendar from cal's name, color, description, sort_order,
+ * default reminders, email_for_app_alarms and dav_name ("" = the new id);
+ * fills every field on success. EVENT_CONFLICT when the user has a
+ * collection of that dav_name; EVENT_INVALID (c->err) past CALENDAR_MAX
+ * calendars or for a dav_name the table refuses. */
+enum event_rc calendar_create(struct event_ctx *c, struct calendar *cal)
+    __attribute__((warn_unused_result));
+
+/* Writes name, color, description, sort_order, default reminders and
+ * email_for_app_alarms of calendar cal->id; fills the rest (updated_at,
+ * revision, ...) from the row. EVENT_NOT_FOUND when not the user's. */
+enum event_rc calendar_update(struct event_ctx *c, struct calendar *cal)
+    __attribute__((warn_unused_result));
+
+/* Deletes one of the user's calendars with its events (their pending
+ * reminder mail cancelled first; the journal records the deletions). A
+ * deleted default passes is_default to the oldest remaining calendar.
+ * EVENT_CONFLICT (c->err.msg says why) when it is the user's last one. */
+enum event_rc calendar_delete(struct event_ctx *c, const char *id)
+    __attribute__((warn_unused_result));
+
+/* The REST form: id, name, color, description, sort_order,
+ * default_reminders (null or minutes), email_for_app_alarms, is_default,
+ * dav_name, created_at, updated_at. NULL when out of memory. */
+json_object *calendar_to_json(const struct calendar *cal);
+
+/* One entry of the journal: an object name's last change. */
+struct calendar_change {
+	char		 dav_name[1021];
+	long long	 revision;
+	int		 deleted;	/* a tombstone */
+};
+
+/* The changes of one of the user's calendars with revision > since,
+ * ordered by revision, into *out (malloc'd, free it; *n entries), and the
+ * calendar's current revision. EVENT_NOT_FOUND when not the user's;
+ * EVENT_STALE when since is older than the oldest kept tombstone
+ * (since < min_revision) or newer than the calendar (since > revision). */
+enum event_rc calendar_changes(struct event_ctx *c, const char *calendar_id,
+    long long since, struct calendar_change **out, size_t *n,
+    long long *revision) __attribute__((warn_unused_result));
+
+/* Drops tombstones older than days (CALENDAR_TOMBSTONE_DAYS), raising
+ * each calendar's min_revision past them; *pruned counts them. Run by
+ * aurora-remind's pass (the SQL function calendar_prune_changes is the
+ * one right aurora_remind has on the journal). */
+enum db_rc calendar_prune(struct db *db, int days, long long *pruned)
+    __attribute__((warn_unused_result));
+
+#endif
