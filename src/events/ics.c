@@ -368,6 +368,48 @@ ics_alarm_minutes(icalcomponent *valarm, time_t start, time_t end,
 	return 0;
 }
 
+time_t
+ics_instant(struct icaltimetype tt, icaltimezone *z)
+{
+	if (tt.is_date)
+		return zone_midnight(z, tt.year, tt.month, tt.day);
+	if (tt.zone != NULL)
+		return icaltime_as_timet_with_zone(tt, tt.zone);
+	return zone_instant(z, tt);
+}
+
+time_t
+ics_overrides_end(const char *ical, icaltimezone *z)
+{
+	icalcomponent		*root, *v;
+	struct icaltimetype	 s, e;
+	time_t			 end, last = 0;
+
+	if (strstr(ical, "RECURRENCE-ID") == NULL ||
+	    (root = icalparser_parse_string(ical)) == NULL)
+		return 0;
+	for (v = icalcomponent_get_first_component(root,
+	    ICAL_VEVENT_COMPONENT); v != NULL;
+	    v = icalcomponent_get_next_component(root,
+	    ICAL_VEVENT_COMPONENT)) {
+		if (icalcomponent_get_first_property(v,
+		    ICAL_RECURRENCEID_PROPERTY) == NULL)
+			continue;
+		s = icalcomponent_get_dtstart(v);
+		e = icalcomponent_get_dtend(v);
+		if (icaltime_is_null_time(s))
+			continue;
+		end = ics_instant(icaltime_is_null_time(e) ? s : e, z);
+		/* A day more for dates and for an end left out. */
+		if (s.is_date || icaltime_is_null_time(e))
+			end += 86400;
+		if (end > last)
+			last = end;
+	}
+	icalcomponent_free(root);
+	return last;
+}
+
 static int
 same_text(const char *a, const char *b)
 {

@@ -58,6 +58,16 @@ icalcomponent *ics_vtimezone(const char *name, time_t earliest);
 int ics_alarm_minutes(icalcomponent *valarm, time_t start, time_t end,
     long *minutes, int *absolute);
 
+/* The instant of a DTSTART, DTEND or RECURRENCE-ID libical read from an
+ * object: in its TZID's zone (the object's VTIMEZONE, else a known one),
+ * a floating time or a date (its midnight) in z. */
+time_t ics_instant(struct icaltimetype tt, icaltimezone *z);
+/* The latest end of the overrides (RECURRENCE-ID components) of a stored
+ * object, floating times in z; 0 when it has none. The window query's
+ * series_end must reach it, since an override may be moved past the last
+ * occurrence of its series. */
+time_t ics_overrides_end(const char *ical, icaltimezone *z);
+
 /* The stored object ical with the modelled properties of its master
  * VEVENT rewritten where ev differs from old (the event before a REST
  * edit): SUMMARY, DESCRIPTION, LOCATION, DTSTART/DTEND (DURATION),

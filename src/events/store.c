@@ -299,12 +299,25 @@ struct ev_params {
 	json_object	*rj;
 };
 
-/* The series end comes from s, whose end was looked for once. */
+/* The CalDAV columns of a write (object.c): the name (NULL: "<id>.ics"
+ * on insert, kept on update), the UID (update; NULL keeps it) and, when
+ * set_ical, the stored object (NULL: none, generated on read). */
+struct ev_object {
+	const char	*uid;
+	const char	*dav_name;
+	int		 set_ical;
+	const char	*ical;
+};
+
+/* The series end comes from s, whose end was looked for once, reaching
+ * the overrides of a stored object o (when not NULL) too. */
 static enum event_rc
 ev_params(struct event_ctx *c, const struct event *ev,
-    const struct schedule_series *s, struct ev_params *p)
+    const struct schedule_series *s, const struct ev_object *o,
+    struct ev_params *p)
 {
 	size_t	 i;
+	time_t	 cover, t;
 
 	memset(p, 0, sizeof(*p));
 	if (rfc3339_format(ev->start, 0, p->start, sizeof(p->start)) == -1 ||
@@ -317,6 +330,13 @@ ev_params(struct event_ctx *c, const struct event *ev,
 		    "many occurrences to store; use UNTIL or a smaller COUNT");
 		return EVENT_INVALID;
 	}
+	if (o != NULL && o->ical != NULL &&
+	    strcmp(p->series_end, "infinity") != 0 &&
+	    (cover = ics_overrides_end(o->ical, s->z)) > 0 &&
+	    rfc3339_parse(p->series_end, &t, NULL) == 0 && cover > t &&
+	    rfc3339_format(cover, 0, p->series_end,
+	    sizeof(p->series_end)) == -1)
+		goto range;
 	if (db_array_ints(ev->reminders, ev->nreminders, p->reminders,
 	    sizeof(p->reminders)) == -1)
 		return EVENT_NOMEM;
@@ -352,16 +372,6 @@ ev_fields(const struct event *ev, const struct ev_params *p,
 	params[10] = p->series_end;
 }
 
-/* The CalDAV columns of a write (object.c): the name (NULL: "<id>.ics"
- * on insert, kept on update), the UID (update; NULL keeps it) and, when
- * set_ical, the stored object (NULL: none, generated on read). */
-struct ev_object {
-	const char	*uid;
-	const char	*dav_name;
-	int		 set_ical;
-	const char	*ical;
-};
-
 /* Inserts ev with its rules and the mails due within the horizon; o (or
  * NULL) names the CalDAV resource. */
 static enum event_rc
@@ -385,7 +395,7 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	if ((z = zone_find(ev->time_zone)) == NULL)
 		z = icaltimezone_get_utc_timezone();
 	schedule_series(&s, ev, rec, z);
-	if ((rc = ev_params(c, ev, &s, &p)) != EVENT_OK)
+	if ((rc = ev_params(c, ev, &s, o, &p)) != EVENT_OK)
 		goto out;
 	rc = EVENT_NOMEM;
 	/* A new event has no mail yet: plan from now. */
@@ -512,7 +522,7 @@ update_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	if ((z = zone_find(ev->time_zone)) == NULL)
 		z = icaltimezone_get_utc_timezone();
 	schedule_series(&s, ev, rec, z);
-	if ((rc = ev_params(c, ev, &s, &p)) != EVENT_OK)
+	if ((rc = ev_params(c, ev, &s, o, &p)) != EVENT_OK)
 		goto out;
 	params[0] = ev->id;
 	params[1] = c->user_id;

@@ -1,0 +1,928 @@
+/* object.c — an event as a CalDAV resource (see object.h): checking and
+ * reading an object an app PUTs (its structure with libical, its modelled
+ * fields with the ICS reader of ics_parse.c, its VALARMs as reminders),
+ * storing it through the store (event_put_object_tx), generating objects
+ * for events that have none (ics.c's VEVENT), and the listing of a
+ * calendar's objects with the time-range test of calendar-query. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/utf8.h"
+#include "db/array.h"
+#include "events/calendar.h"
+#include "events/event.h"
+#include "events/ics.h"
+#include "events/object.h"
+#include "events/store_sql.h"
+
+#define OBJECT_PRODID		"-//Aurora Time//EN"
+#define OBJECT_MAX_OVERRIDES	1000	/* RECURRENCE-IDs read per object */
+#define OBJECT_MAX_NAMES	1000	/* hrefs of one multiget */
+#define OBJECT_NAME_CHARS	255	/* events.dav_name's CHECK */
+#define OBJECT_SHORT_SPAN	"interval '14 days'"
+
+/* The columns after EVENT_COLUMNS in the statements below. */
+enum { OC_NAME = EC__MAX, OC_REV, OC_ICAL, OC_OVERRIDES };
+
+static const struct db_stmt st_obj_get = {
+	"obj_get",
+	"SELECT " EVENT_COLUMNS ", e.dav_name, e.dav_revision, e.ical"
+	" FROM events e WHERE e.calendar_id = $1::uuid AND e.dav_name = $2"
+	"  AND e.user_id = $3::uuid",
+	3, 1
+};
+
+static const struct db_stmt st_obj_lock = {
+	"obj_lock",
+	"SELECT e.id, e.dav_revision, e.version FROM events e"
+	" WHERE e.calendar_id = $1::uuid AND e.dav_name = $2"
+	"  AND e.user_id = $3::uuid FOR UPDATE",
+	3, 0
+};
+
+static const struct db_stmt st_obj_find = {
+	"obj_find",
+	"SELECT e.id, e.dav_revision, e.version FROM events e"
+	" WHERE e.calendar_id = $1::uuid AND e.dav_name = $2"
+	"  AND e.user_id = $3::uuid",
+	3, 1
+};
+
+static const struct db_stmt st_obj_uid = {
+	"obj_uid",
+	"SELECT dav_name FROM events WHERE calendar_id = $1::uuid"
+	" AND uid = $2 AND dav_name <> $3",
+	3, 0
+};
+
+static const struct db_stmt st_obj_rev = {
+	"obj_rev",
+	"SELECT dav_revision FROM events WHERE id = $1::uuid",
+	1, 0
+};
+
+/* What the listings select: the event, its name and revision, its object
+ * when asked for ($3) or needed for the time-range test (overrides), and
+ * whether it has overrides. */
+#define OBJ_COLUMNS \
+	EVENT_COLUMNS ", e.dav_name, e.dav_revision," \
+	" CASE WHEN $3::boolean OR strpos(e.ical, 'RECURRENCE-ID') > 0" \
+	"  THEN e.ical END," \
+	" coalesce(strpos(e.ical, 'RECURRENCE-ID') > 0, false)"
+
+static const struct db_stmt st_obj_all = {
+	"obj_all",
+	"SELECT " OBJ_COLUMNS " FROM events e"
+	" WHERE e.calendar_id = $1::uuid AND e.user_id = $2::uuid"
+	" ORDER BY e.dav_name",
+	3, 1
+};
+
+static const struct db_stmt st_obj_names = {
+	"obj_names",
+	"SELECT " OBJ_COLUMNS " FROM events e"
+	" WHERE e.calendar_id = $1::uuid AND e.user_id = $2::uuid"
+	"  AND e.dav_name = ANY($4::text[])"
+	" ORDER BY e.dav_name",
+	4, 1
+};
+
+/* The window prefilter, in the two halves list.c uses so that each has an
+ * index: short single events by their start (events_calendar_window),
+ * series and long events by the end of their series (events_user_long,
+ * whose predicate the second half repeats). */
+static const struct db_stmt st_obj_range = {
+	"obj_range",
+	"SELECT " OBJ_COLUMNS " FROM events e"
+	" WHERE e.calendar_id = $1::uuid AND e.user_id = $2::uuid"
+	"  AND e.starts_at < $5::timestamptz"
+	"  AND e.starts_at >= $4::timestamptz - " OBJECT_SHORT_SPAN
+	"  AND e.recurrence = '{}' AND e.ends_at > $4::timestamptz"
+	"  AND e.ends_at - e.starts_at <= " OBJECT_SHORT_SPAN
+	" UNION ALL"
+	" SELECT " OBJ_COLUMNS " FROM events e"
+	" WHERE e.user_id = $2::uuid AND e.calendar_id = $1::uuid"
+	"  AND e.series_end > $4::timestamptz"
+	"  AND (e.recurrence <> '{}' OR e.ends_at - e.starts_at > "
+	OBJECT_SHORT_SPAN ")"
+	"  AND e.starts_at < $5::timestamptz",
+	5, 1
+};
+
+static enum event_rc
+dberr(struct event_ctx *c, enum db_rc rc)
+{
+	c->dbrc = rc;
+	return EVENT_DB;
+}
+
+/* Fills the refusal: the precondition element and the message. */
+static enum event_rc
+refuse(char *precondition, struct event_error *err, const char *element,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static enum event_rc
+refuse(char *precondition, struct event_error *err, const char *element,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(precondition, 64, "%s", element);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return EVENT_INVALID;
+}
+
+int
+object_etag_match(const char *if_match, long long revision)
+{
+	char		 want[32], tok[64];
+	const char	*p;
+	size_t		 n;
+
+	if (if_match == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "\"%lld\"", revision);
+	for (p = if_match; *p != '\0';) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		/* One entry, with Evolution's backslashes before the quotes
+		 * dropped. */
+		for (n = 0; *p != '\0' && *p != ','; p++)
+			if (*p != '\\' && n + 1 < sizeof(tok))
+				tok[n++] = *p;
+		while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+			n--;
+		tok[n] = '\0';
+		/* Weak tags never match (RFC 9110 strong comparison). */
+		if (strcmp(tok, "*") == 0 || strcmp(tok, want) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* --- reading an object --- */
+
+/* The instant of an ACKNOWLEDGED (RFC 9074) or X-MOZ-LASTACK of valarm,
+ * the later of them; 0 when neither. */
+static time_t
+acknowledged(icalcomponent *valarm)
+{
+	icalproperty		*p;
+	struct icaltimetype	 tt;
+	time_t			 t, best = 0;
+
+	for (p = icalcomponent_get_first_property(valarm, ICAL_ANY_PROPERTY);
+	    p != NULL;
+	    p = icalcomponent_get_next_property(valarm, ICAL_ANY_PROPERTY)) {
+		if (icalproperty_isa(p) == ICAL_ACKNOWLEDGED_PROPERTY)
+			tt = icalproperty_get_acknowledged(p);
+		else if (icalproperty_isa(p) == ICAL_X_PROPERTY &&
+		    icalproperty_get_x_name(p) != NULL &&
+		    strcasecmp(icalproperty_get_x_name(p),
+		    "X-MOZ-LASTACK") == 0 && icalproperty_get_x(p) != NULL)
+			tt = icaltime_from_string(icalproperty_get_x(p));
+		else
+			continue;
+		if (icaltime_is_null_time(tt) || tt.is_date)
+			continue;
+		tt.zone = NULL;
+		t = icaltime_as_timet_with_zone(tt,
+		    icaltimezone_get_utc_timezone());
+		if (t > best)
+			best = t;
+	}
+	return best;
+}
+
+/* 1 when valarm carries ics.c's mark of a reminder set here. */
+static int
+our_reminder(icalcomponent *valarm)
+{
+	icalproperty *p;
+
+	for (p = icalcomponent_get_first_property(valarm, ICAL_X_PROPERTY);
+	    p != NULL;
+	    p = icalcomponent_get_next_property(valarm, ICAL_X_PROPERTY))
+		if (icalproperty_get_x_name(p) != NULL &&
+		    strcasecmp(icalproperty_get_x_name(p),
+		    ICS_REMINDER_MARK) == 0)
+			return 1;
+	return 0;
+}
+
+/* The master's VALARMs as ev's reminders (minutes before each start):
+ * EMAIL alarms always, DISPLAY and AUDIO ones when app_alarms (or when
+ * they are our own reminders, written by ics_vevent); at most
+ * REMINDER_MAX distinct values within REMINDER_MINUTES_MAX, in the
+ * object's order. What is not mailed stays in the object only:
+ * - an alarm after the start (a positive offset): the model mails before;
+ * - an absolute trigger of a series: it names one instant, while the
+ *   model repeats a reminder at every occurrence, so it is not mailed
+ *   (for a single event it becomes minutes before its start);
+ * - an alarm acknowledged (ACKNOWLEDGED, X-MOZ-LASTACK) at or after the
+ *   time it fires: for a single event that is its only firing, so it is
+ *   not mailed. For a series the model has no per-occurrence alarms: an
+ *   acknowledgement covers occurrences already past, and later ones are
+ *   mailed as usual (a mail still pending for the acknowledged occurrence
+ *   is not withdrawn). */
+static int
+map_alarms(icalcomponent *master, struct event *ev, int app_alarms)
+{
+	icalcomponent	*a;
+	icalproperty	*p;
+	icalproperty_action act;
+	long		 m;
+	size_t		 j;
+	int		 abs, n = 0, series = ev->nrecurrence > 0;
+	time_t		 ack;
+
+	ev->nreminders = 0;
+	for (a = icalcomponent_get_first_component(master,
+	    ICAL_VALARM_COMPONENT); a != NULL;
+	    a = icalcomponent_get_next_component(master,
+	    ICAL_VALARM_COMPONENT)) {
+		n++;
+		act = (p = icalcomponent_get_first_property(a,
+		    ICAL_ACTION_PROPERTY)) != NULL ? icalproperty_get_action(p) :
+		    ICAL_ACTION_NONE;
+		if (act != ICAL_ACTION_EMAIL && !((act == ICAL_ACTION_DISPLAY ||
+		    act == ICAL_ACTION_AUDIO) && (app_alarms ||
+		    our_reminder(a))))
+			continue;
+		if (ics_alarm_minutes(a, ev->start, ev->end, &m, &abs) == -1 ||
+		    (abs && series) || m < 0 || m > REMINDER_MINUTES_MAX)
+			continue;
+		if (!series && (ack = acknowledged(a)) != 0 &&
+		    ack >= ev->start - (time_t)m * 60)
+			continue;
+		for (j = 0; j < ev->nreminders; j++)
+			if (ev->reminders[j] == (int)m)
+				break;
+		if (j < ev->nreminders || ev->nreminders == REMINDER_MAX)
+			continue;
+		ev->reminders[ev->nreminders++] = (int)m;
+	}
+	return n;
+}
+
+/* What the reader's callback keeps: the master's event (or the first
+ * override's, for an object of overrides only). */
+struct take {
+	struct event	 ev;
+	int		 have, from_master;
+	const char	*uid;
+	int		 other_uid;
+};
+
+static int
+take_item(struct ics_item *it, void *arg)
+{
+	struct take *t = arg;
+
+	if (strcmp(it->ev.uid, t->uid) != 0)
+		t->other_uid = 1;
+	if (t->from_master || (t->have && it->has_rid))
+		return 0;
+	event_clear(&t->ev);
+	/* The item is the reader's to clear: its strings move here. */
+	t->ev = it->ev;
+	memset(&it->ev, 0, sizeof(it->ev));
+	t->have = 1;
+	t->from_master = !it->has_rid;
+	return 0;
+}
+
+static const char *
+comp_name(icalcomponent *c)
+{
+	const char *s = icalcomponent_kind_to_string(icalcomponent_isa(c));
+
+	return s != NULL ? s : "an unknown component";
+}
+
+/* The structure of a calendar object resource (RFC 4791 4.1): VEVENTs of
+ * one UID, at most one without RECURRENCE-ID, no METHOD, nothing but
+ * VTIMEZONEs beside them. *master: the master VEVENT, else the first. */
+static enum event_rc
+check_structure(icalcomponent *root, char *pre, struct event_error *err,
+    icalcomponent **master, const char **uid, struct object_parsed *out)
+{
+	icalcomponent	*v, *other = NULL;
+	const char	*u;
+	int		 nevents = 0, nmasters = 0;
+
+	*master = NULL;
+	*uid = NULL;
+	if (icalcomponent_get_first_property(root, ICAL_METHOD_PROPERTY) !=
+	    NULL)
+		return refuse(pre, err, "valid-calendar-object-resource",
+		    "a calendar object resource carries no METHOD property "
+		    "(RFC 4791 section 4.1)");
+	for (v = icalcomponent_get_first_component(root, ICAL_ANY_COMPONENT);
+	    v != NULL;
+	    v = icalcomponent_get_next_component(root, ICAL_ANY_COMPONENT)) {
+		switch (icalcomponent_isa(v)) {
+		case ICAL_VTIMEZONE_COMPONENT:
+			out->own_zones++;
+			continue;
+		case ICAL_VEVENT_COMPONENT:
+			break;
+		default:
+			if (other == NULL)
+				other = v;
+			continue;
+		}
+		nevents++;
+		if ((u = icalcomponent_get_uid(v)) == NULL || *u == '\0')
+			return refuse(pre, err, "valid-calendar-object-resource",
+			    "a VEVENT without UID");
+		if (*uid != NULL && strcmp(*uid, u) != 0)
+			return refuse(pre, err, "valid-calendar-object-resource",
+			    "more than one UID in one resource");
+		*uid = u;
+		if (icalcomponent_get_first_property(v,
+		    ICAL_RECURRENCEID_PROPERTY) != NULL) {
+			out->noverrides++;
+			if (*master == NULL)
+				*master = v;
+			continue;
+		}
+		if (++nmasters > 1)
+			return refuse(pre, err, "valid-calendar-object-resource",
+			    "two VEVENTs without RECURRENCE-ID");
+		*master = v;
+	}
+	if (other != NULL && nevents > 0)
+		return refuse(pre, err, "valid-calendar-object-resource",
+		    "VEVENT and %s in one resource", comp_name(other));
+	if (other != NULL)
+		return refuse(pre, err, "supported-calendar-component",
+		    "%s is not supported here: this calendar holds VEVENTs",
+		    comp_name(other));
+	if (nevents == 0)
+		return refuse(pre, err, "valid-calendar-object-resource",
+		    "no VEVENT in the object");
+	if (strlen(*uid) > EVENT_UID_MAX)
+		return refuse(pre, err, "valid-calendar-object-resource",
+		    "UID longer than %d bytes", EVENT_UID_MAX);
+	if (icalcomponent_get_first_property(*master,
+	    ICAL_DTSTART_PROPERTY) == NULL)
+		return refuse(pre, err, "valid-calendar-object-resource",
+		    "the VEVENT has no DTSTART");
+	return EVENT_OK;
+}
+
+enum event_rc
+object_parse(const char *data, size_t len, const char *default_tz,
+    int app_alarms, struct object_parsed *out, char *precondition,
+    struct event_error *err)
+{
+	icalcomponent		*root = NULL, *master;
+	struct take		 t;
+	struct ics_error	 ierr;
+	const char		*uid;
+	char			*text = NULL;
+	enum event_rc		 rc;
+	int			 prc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&t, 0, sizeof(t));
+	memset(err, 0, sizeof(*err));
+	precondition[0] = '\0';
+	if (len > OBJECT_MAX_BYTES)
+		return refuse(precondition, err, "max-resource-size",
+		    "the object is larger than %d bytes", OBJECT_MAX_BYTES);
+	if (memchr(data, '\0', len) != NULL || utf8_count(data, len, 0) < 0)
+		return refuse(precondition, err, "valid-calendar-data",
+		    "the object is not UTF-8 text (or holds a NUL)");
+	if ((text = malloc(len + 1)) == NULL)
+		return EVENT_NOMEM;
+	memcpy(text, data, len);
+	text[len] = '\0';
+	if ((root = icalparser_parse_string(text)) == NULL ||
+	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {
+		rc = refuse(precondition, err, "valid-calendar-data",
+		    "not one iCalendar object (BEGIN:VCALENDAR ... "
+		    "END:VCALENDAR)");
+		goto out;
+	}
+	if ((rc = check_structure(root, precondition, err, &master, &uid,
+	    out)) != EVENT_OK)
+		goto out;
+	/* The modelled fields as the importer reads them: its zones
+	 * (custom VTIMEZONEs and Windows names mapped to IANA ones), its
+	 * text rules, its recurrence lines; and its strictness about the
+	 * file's syntax. */
+	t.uid = uid;
+	prc = ics_parse(text, len, default_tz, take_item, &t, &ierr);
+	if (prc == -3) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	if (prc != 0) {
+		rc = refuse(precondition, err, "valid-calendar-data",
+		    "line %ld: %s", ierr.line, ierr.msg);
+		goto out;
+	}
+	if (t.other_uid || !t.have) {
+		rc = refuse(precondition, err, "valid-calendar-object-resource",
+		    "more than one UID in one resource");
+		goto out;
+	}
+	out->ev = t.ev;
+	memset(&t.ev, 0, sizeof(t.ev));
+	snprintf(out->ev.uid, sizeof(out->ev.uid), "%s", uid);
+	out->nalarms = map_alarms(master, &out->ev, app_alarms);
+	if ((rc = event_check(&out->ev, &out->rec, err)) != EVENT_OK) {
+		if (rc == EVENT_INVALID)
+			snprintf(precondition, 64,
+			    "valid-calendar-object-resource");
+		goto out;
+	}
+	rc = EVENT_OK;
+out:
+	if (rc != EVENT_OK) {
+		event_clear(&out->ev);
+		memset(out, 0, sizeof(*out));
+	}
+	event_clear(&t.ev);
+	if (root != NULL)
+		icalcomponent_free(root);
+	free(text);
+	return rc;
+}
+
+void
+object_parsed_free(struct object_parsed *p)
+{
+	event_clear(&p->ev);
+	recur_free(&p->rec);
+	memset(p, 0, sizeof(*p));
+}
+
+/* --- generating one --- */
+
+char *
+object_generate(const struct event *ev)
+{
+	icalcomponent	*cal, *c;
+	icalproperty	*p;
+	char		*text = NULL;
+
+	if ((cal = icalcomponent_new_vcalendar()) == NULL)
+		return NULL;
+	if ((p = icalproperty_new_prodid(OBJECT_PRODID)) == NULL)
+		goto out;
+	icalcomponent_add_property(cal, p);
+	if ((p = icalproperty_new_version("2.0")) == NULL)
+		goto out;
+	icalcomponent_add_property(cal, p);
+	if (!ev->all_day && (c = ics_vtimezone(ev->time_zone, ev->start)) !=
+	    NULL)
+		icalcomponent_add_component(cal, c);
+	if ((c = ics_vevent(ev)) == NULL)
+		goto out;
+	icalcomponent_add_component(cal, c);
+	text = icalcomponent_as_ical_string_r(cal);
+out:
+	icalcomponent_free(cal);
+	return text;
+}
+
+/* --- the store --- */
+
+static int
+name_ok(const char *name)
+{
+	const unsigned char *p;
+
+	if (name == NULL || *name == '\0' || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || strlen(name) > OBJECT_NAME_MAX ||
+	    utf8_count(name, strlen(name), UTF8_NO_CTL) > OBJECT_NAME_CHARS ||
+	    utf8_count(name, strlen(name), UTF8_NO_CTL) < 0)
+		return 0;
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p == '/')
+			return 0;
+	return 1;
+}
+
+enum event_rc
+object_put(struct event_ctx *c, const struct calendar *cal,
+    const char *dav_name, const char *data, size_t len,
+    const struct object_cond *cond, struct object_result *res)
+{
+	struct object_parsed	 op;
+	struct event_defaults	 def;
+	PGresult		*r = NULL;
+	const char		*p[3];
+	char			*text = NULL;
+	enum event_rc		 rc;
+	enum db_rc		 drc;
+	int			 exists;
+	long long		 rev = 0;
+
+	memset(res, 0, sizeof(*res));
+	memset(&op, 0, sizeof(op));
+	if (!name_ok(dav_name)) {
+		snprintf(c->err.msg, sizeof(c->err.msg), "a resource name is 1 "
+		    "to %d characters without '/' or control characters",
+		    OBJECT_NAME_CHARS);
+		return EVENT_INVALID;
+	}
+	if (len > OBJECT_MAX_BYTES)
+		return refuse(res->precondition, &c->err, "max-resource-size",
+		    "the object is larger than %d bytes", OBJECT_MAX_BYTES);
+	if ((rc = event_user_defaults(c, &def)) != EVENT_OK)
+		return rc;
+	if ((rc = object_parse(data, len, def.time_zone,
+	    cal->email_for_app_alarms, &op, res->precondition, &c->err)) !=
+	    EVENT_OK)
+		return rc;
+	if ((text = malloc(len + 1)) == NULL) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	memcpy(text, data, len);
+	text[len] = '\0';
+	snprintf(op.ev.calendar_id, sizeof(op.ev.calendar_id), "%s", cal->id);
+	if ((drc = db_begin(c->db)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	p[0] = cal->id;
+	p[1] = dav_name;
+	p[2] = c->user_id;
+	if ((drc = db_exec(c->db, &st_obj_lock, p, &r)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if ((exists = PQntuples(r) == 1)) {
+		snprintf(op.ev.id, sizeof(op.ev.id), "%s", PQgetvalue(r, 0, 0));
+		rev = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	}
+	PQclear(r);
+	r = NULL;
+	if ((cond != NULL && cond->if_none_match_star && exists) ||
+	    (cond != NULL && cond->if_match != NULL && (!exists ||
+	    !object_etag_match(cond->if_match, rev)))) {
+		rc = EVENT_STALE;
+		goto out;
+	}
+	p[1] = op.ev.uid;
+	p[2] = dav_name;
+	if ((drc = db_exec(c->db, &st_obj_uid, p, &r)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if (PQntuples(r) > 0) {
+		snprintf(res->conflict_name, sizeof(res->conflict_name), "%s",
+		    PQgetvalue(r, 0, 0));
+		(void)refuse(res->precondition, &c->err, "no-uid-conflict",
+		    "the UID is used by another resource of this calendar");
+		rc = EVENT_CONFLICT;
+		goto out;
+	}
+	PQclear(r);
+	r = NULL;
+	if ((rc = event_put_object_tx(c, &op.ev, &op.rec, dav_name, text)) !=
+	    EVENT_OK) {
+		/* A race with another writer of this UID or name. */
+		if (rc == EVENT_CONFLICT)
+			snprintf(res->precondition, sizeof(res->precondition),
+			    "no-uid-conflict");
+		else if (rc == EVENT_INVALID)
+			snprintf(res->precondition, sizeof(res->precondition),
+			    "valid-calendar-object-resource");
+		goto out;
+	}
+	p[0] = op.ev.id;
+	if ((drc = db_exec(c->db, &st_obj_rev, p, &r)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if (PQntuples(r) != 1) {
+		rc = dberr(c, DB_ERROR);
+		goto out;
+	}
+	res->revision = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	if ((drc = db_commit(c->db)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	res->created = !exists;
+	snprintf(res->event_id, sizeof(res->event_id), "%s", op.ev.id);
+	rc = EVENT_OK;
+out:
+	if (rc != EVENT_OK)
+		db_rollback(c->db);
+	PQclear(r);
+	free(text);
+	object_parsed_free(&op);
+	return rc;
+}
+
+/* The object of (res, row) into d: the stored text, or generated from
+ * the row. d->ical is malloc'd. */
+static enum event_rc
+row_data(const PGresult *res, int row, struct object_data *d)
+{
+	struct event	 ev;
+	enum event_rc	 rc;
+
+	if (!PQgetisnull(res, row, OC_ICAL)) {
+		d->ical = strdup(PQgetvalue(res, row, OC_ICAL));
+		d->len = d->ical != NULL ? strlen(d->ical) : 0;
+		return d->ical != NULL ? EVENT_OK : EVENT_NOMEM;
+	}
+	if ((rc = event_from_row(&ev, res, row)) != EVENT_OK)
+		return rc;
+	d->ical = object_generate(&ev);
+	event_clear(&ev);
+	d->len = d->ical != NULL ? strlen(d->ical) : 0;
+	return d->ical != NULL ? EVENT_OK : EVENT_NOMEM;
+}
+
+static void
+row_head(const PGresult *res, int row, struct object_data *d)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->dav_name, sizeof(d->dav_name), "%s",
+	    PQgetvalue(res, row, OC_NAME));
+	snprintf(d->event_id, sizeof(d->event_id), "%s",
+	    PQgetvalue(res, row, EC_ID));
+	d->revision = strtoll(PQgetvalue(res, row, OC_REV), NULL, 10);
+}
+
+enum event_rc
+object_get(struct event_ctx *c, const char *calendar_id, const char *dav_name,
+    struct object_data *out)
+{
+	const char	*p[3] = { calendar_id, dav_name, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	enum event_rc	 rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!event_id_ok(calendar_id) || !name_ok(dav_name))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_exec(c->db, &st_obj_get, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return EVENT_NOT_FOUND;
+	}
+	row_head(res, 0, out);
+	rc = row_data(res, 0, out);
+	PQclear(res);
+	return rc;
+}
+
+enum event_rc
+object_delete(struct event_ctx *c, const char *calendar_id,
+    const char *dav_name, const char *if_match)
+{
+	const char	*p[3] = { calendar_id, dav_name, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	char		 id[EVENT_ID_LEN + 1];
+	long long	 rev;
+	long		 version;
+
+	if (!event_id_ok(calendar_id) || !name_ok(dav_name))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_exec(c->db, &st_obj_find, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return EVENT_NOT_FOUND;
+	}
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	rev = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	version = strtol(PQgetvalue(res, 0, 2), NULL, 10);
+	PQclear(res);
+	if (if_match != NULL && !object_etag_match(if_match, rev))
+		return EVENT_STALE;
+	/* Every write moves version with the revision: a change between
+	 * this read and the delete makes it EVENT_STALE there. */
+	return event_delete(c, id, version);
+}
+
+/* --- the time-range test --- */
+
+struct overlap {
+	const struct event	*ev;
+	icaltimezone		*z;
+	time_t			 from, to;
+	const time_t		*skip;		/* overridden starts */
+	size_t			 nskip;
+	int			 hit;
+};
+
+static int
+overlap_fn(time_t start, void *arg)
+{
+	struct overlap	*o = arg;
+	size_t		 i;
+
+	for (i = 0; i < o->nskip; i++)
+		if (o->skip[i] == start)
+			return 0;
+	if (event_occurrence_end(o->ev, o->z, start) > o->from &&
+	    start < o->to) {
+		o->hit = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The overrides of a stored object: their own spans tested against the
+ * window (o->hit), their RECURRENCE-IDs into skip (at most max). */
+static int
+overrides(const char *ical, struct overlap *o, time_t *skip, size_t max)
+{
+	icalcomponent		*root, *v;
+	icalproperty		*st;
+	struct icaltimetype	 s, e;
+	time_t			 ts, te;
+	size_t			 n = 0;
+
+	if ((root = icalparser_parse_string(ical)) == NULL)
+		return -1;
+	for (v = icalcomponent_get_first_component(root,
+	    ICAL_VEVENT_COMPONENT); v != NULL;
+	    v = icalcomponent_get_next_component(root,
+	    ICAL_VEVENT_COMPONENT)) {
+		if (icalcomponent_get_first_property(v,
+		    ICAL_RECURRENCEID_PROPERTY) == NULL)
+			continue;
+		if (n < max)
+			skip[n++] = ics_instant(
+			    icalcomponent_get_recurrenceid(v), o->z);
+		st = icalcomponent_get_first_property(v, ICAL_STATUS_PROPERTY);
+		if (st != NULL && icalproperty_get_status(st) ==
+		    ICAL_STATUS_CANCELLED)
+			continue;
+		s = icalcomponent_get_dtstart(v);
+		if (icaltime_is_null_time(s))
+			continue;
+		ts = ics_instant(s, o->z);
+		e = icalcomponent_get_dtend(v);
+		te = icaltime_is_null_time(e) ? ts + (o->ev->end -
+		    o->ev->start) : ics_instant(e, o->z);
+		if (te <= ts)
+			te = ts + (s.is_date ? 86400 : 1);
+		if (ts < o->to && te > o->from)
+			o->hit = 1;
+	}
+	icalcomponent_free(root);
+	o->skip = skip;
+	o->nskip = n;
+	return 0;
+}
+
+/* 1 when an occurrence of the event at (res, row) overlaps [from, to),
+ * 0 when none does, -1 out of memory. An expansion that is capped, or a
+ * stored rule that no longer parses, keeps the object. */
+static int
+in_range(struct event_ctx *c, const PGresult *res, int row, time_t from,
+    time_t to)
+{
+	struct event	 ev;
+	struct overlap	 o;
+	time_t		*skip = NULL;
+	int		 r, rc = -1, has_over;
+
+	if (event_from_row(&ev, res, row) != EVENT_OK)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.ev = &ev;
+	o.from = from;
+	o.to = to;
+	if ((o.z = zone_find(ev.time_zone)) == NULL)
+		o.z = icaltimezone_get_utc_timezone();
+	has_over = PQgetvalue(res, row, OC_OVERRIDES)[0] == 't' &&
+	    !PQgetisnull(res, row, OC_ICAL);
+	if (has_over) {
+		if ((skip = calloc(OBJECT_MAX_OVERRIDES, sizeof(*skip))) ==
+		    NULL)
+			goto out;
+		if (overrides(PQgetvalue(res, row, OC_ICAL), &o, skip,
+		    OBJECT_MAX_OVERRIDES) == -1 || o.hit) {
+			rc = 1;
+			goto out;
+		}
+	}
+	if (ev.nrecurrence == 0) {
+		/* Overrides without their series: their spans decided. */
+		rc = !has_over && ev.start < to && ev.end > from;
+		goto out;
+	}
+	r = event_series_starts(c->occ, &ev, o.z, from - (ev.end - ev.start) -
+	    (ev.all_day ? 3600 : 0), to, overlap_fn, &o);
+	if (r == -2)
+		goto out;
+	if (r == -1 || r == -3)
+		log_msg(LOG_WARN, "object", "event %s: %s; kept in the "
+		    "time-range answer", ev.id, r == -1 ? "expansion capped" :
+		    "stored recurrence does not parse");
+	rc = o.hit || r == -1 || r == -3;
+out:
+	free(skip);
+	event_clear(&ev);
+	return rc;
+}
+
+enum event_rc
+object_list(struct event_ctx *c, const char *calendar_id,
+    const struct object_query *q, int with_data,
+    int (*fn)(const struct object_data *d, void *arg), void *arg)
+{
+	struct object_data	 d;
+	struct buf		 names;
+	PGresult		*res = NULL;
+	const struct db_stmt	*st = &st_obj_all;
+	const char		*p[5];
+	char			 from[RFC3339_MAX], to[RFC3339_MAX];
+	enum event_rc		 rc = EVENT_OK;
+	enum db_rc		 drc;
+	size_t			 k;
+	int			 i, n, m;
+
+	memset(&d, 0, sizeof(d));
+	buf_init(&names, (size_t)OBJECT_MAX_NAMES * (OBJECT_NAME_MAX * 2 + 4));
+	if (!event_id_ok(calendar_id))
+		return EVENT_NOT_FOUND;
+	p[0] = calendar_id;
+	p[1] = c->user_id;
+	p[2] = with_data ? "true" : "false";
+	p[3] = p[4] = NULL;
+	if (q != NULL && q->names != NULL) {
+		if (q->nnames > OBJECT_MAX_NAMES) {
+			snprintf(c->err.msg, sizeof(c->err.msg), "at most %d "
+			    "hrefs in one multiget", OBJECT_MAX_NAMES);
+			rc = EVENT_INVALID;
+			goto out;
+		}
+		if (db_array_open(&names) == -1)
+			goto nomem;
+		for (k = 0; k < q->nnames; k++)
+			if (db_array_text(&names, q->names[k]) == -1)
+				goto nomem;
+		if (db_array_close(&names) == -1)
+			goto nomem;
+		p[3] = names.data;
+		st = &st_obj_names;
+	} else if (q != NULL && q->has_range) {
+		if (rfc3339_format(q->from, 0, from, sizeof(from)) == -1 ||
+		    rfc3339_format(q->to, 0, to, sizeof(to)) == -1) {
+			snprintf(c->err.msg, sizeof(c->err.msg), "time range "
+			    "out of bounds");
+			rc = EVENT_INVALID;
+			goto out;
+		}
+		p[3] = from;
+		p[4] = to;
+		st = &st_obj_range;
+	}
+	if ((drc = db_exec(c->db, st, p, &res)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		if (q != NULL && q->has_range && q->names == NULL) {
+			if ((m = in_range(c, res, i, q->from, q->to)) == -1)
+				goto nomem;
+			if (m == 0)
+				continue;
+		}
+		row_head(res, i, &d);
+		if (with_data && (rc = row_data(res, i, &d)) != EVENT_OK)
+			goto out;
+		m = fn(&d, arg);
+		free(d.ical);
+		d.ical = NULL;
+		if (m != 0)
+			break;
+	}
+	goto out;
+nomem:
+	rc = EVENT_NOMEM;
+out:
+	free(d.ical);
+	PQclear(res);
+	buf_free(&names);
+	return rc;
+}
