@@ -123,8 +123,8 @@ api_apppass_create(void *ctx, struct http_req *req)
 		http_error(req, 500, "internal", NULL, "internal error");
 		goto out;
 	}
-	/* The password is in this answer only: no cache may keep it. */
-	(void)http_add_header(req, "Cache-Control", "no-store");
+	/* The password is in this answer only (http_send marks every
+	 * answer no-store unless told otherwise). */
 	http_json(req, 201, o);
 	o = NULL;
 out:

@@ -23,10 +23,10 @@
 
 /* The account row is locked first, so two creations at once cannot both
  * pass the cap (the INSERT's count runs after the lock, on a fresh
- * snapshot). */
+ * snapshot). NO KEY: rows that reference the user are not held up. */
 static const struct db_stmt st_lock_user = {
 	"apppass_lock_user",
-	"SELECT 1 FROM users WHERE id = $1::uuid FOR UPDATE",
+	"SELECT 1 FROM users WHERE id = $1::uuid FOR NO KEY UPDATE",
 	1, 0
 };
 
