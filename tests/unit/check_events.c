@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "events/calendar.h"
 #include "events/event.h"
 #include "events/ics.h"
 #include "events/occache.h"
@@ -658,6 +659,92 @@ START_TEST(validate_patch)
 	ck_assert_str_eq(err.field, "end");
 	json_object_put(o);
 	event_clear(&ev);
+}
+END_TEST
+
+/* A calendar from JSON: the defaults, the limits, and the member that is
+ * wrong named (issue 14). */
+START_TEST(calendar_json)
+{
+	static const struct {
+		const char	*body;
+		const char	*field;
+	} bad[] = {
+		{ "{}", "name" },
+		{ "{\"name\":\"\"}", "name" },
+		{ "{\"name\":\"a\\u0001\"}", "name" },
+		{ "{\"name\":\"x\",\"color\":\"#12345\"}", "color" },
+		{ "{\"name\":\"x\",\"color\":\"#12345G\"}", "color" },
+		{ "{\"name\":\"x\",\"sort_order\":2147483648}", "sort_order" },
+		{ "{\"name\":\"x\",\"default_reminders\":[1,2,3,4,5,6]}",
+		    "default_reminders" },
+		{ "{\"name\":\"x\",\"default_reminders\":[40321]}",
+		    "default_reminders[0]" },
+		{ "{\"name\":\"x\",\"default_reminders\":[3,3]}",
+		    "default_reminders[1]" },
+		{ "{\"name\":\"x\",\"default_reminders\":[{\"minutes\":3}]}",
+		    "default_reminders[0].minutes" },
+		{ "{\"name\":\"x\",\"email_for_app_alarms\":\"yes\"}",
+		    "email_for_app_alarms" },
+		{ "{\"name\":\"x\",\"is_default\":true}", "is_default" },
+		{ "{\"name\":\"x\",\"shade\":1}", "shade" },
+	};
+	struct calendar		*cal;
+	struct event_error	 err;
+	json_object		*o;
+	char			 name[CALENDAR_NAME_MAX * 2 + 32];
+	size_t			 i;
+
+	ck_assert_ptr_nonnull(cal = calloc(1, sizeof(*cal)));
+	o = J("{\"name\":\"Work\"}");
+	ck_assert_int_eq(calendar_from_json(cal, o, 0, &err), EVENT_OK);
+	json_object_put(o);
+	ck_assert_str_eq(cal->name, "Work");
+	ck_assert_str_eq(cal->color, CALENDAR_COLOR_DEFAULT);
+	ck_assert_int_eq(cal->email_for_app_alarms, 1);
+	ck_assert_int_eq(cal->has_default_reminders, 0);
+
+	o = J("{\"color\":\"#A1B2C3\",\"default_reminders\":[15,"
+	    "{\"method\":\"email\",\"minutes_before\":0}],"
+	    "\"sort_order\":-3,\"email_for_app_alarms\":false}");
+	ck_assert_int_eq(calendar_from_json(cal, o, 1, &err), EVENT_OK);
+	json_object_put(o);
+	ck_assert_str_eq(cal->name, "Work");
+	ck_assert_str_eq(cal->color, "#a1b2c3");
+	ck_assert_int_eq(cal->has_default_reminders, 1);
+	ck_assert_int_eq(cal->ndefault_reminders, 2);
+	ck_assert_int_eq(cal->default_reminders[1], 0);
+	ck_assert_int_eq(cal->sort_order, -3);
+	ck_assert_int_eq(cal->email_for_app_alarms, 0);
+	o = J("{\"default_reminders\":null}");
+	ck_assert_int_eq(calendar_from_json(cal, o, 1, &err), EVENT_OK);
+	json_object_put(o);
+	ck_assert_int_eq(cal->has_default_reminders, 0);
+
+	/* 100 characters of two bytes each; one more is too many. */
+	snprintf(name, sizeof(name), "{\"name\":\"");
+	for (i = 0; i < CALENDAR_NAME_MAX; i++)
+		strncat(name, "\xc3\xa9", sizeof(name) - strlen(name) - 1);
+	strncat(name, "\"}", sizeof(name) - strlen(name) - 1);
+	o = J(name);
+	ck_assert_int_eq(calendar_from_json(cal, o, 0, &err), EVENT_OK);
+	json_object_put(o);
+	ck_assert_uint_eq(strlen(cal->name), CALENDAR_NAME_MAX * 2);
+	snprintf(name, sizeof(name), "{\"name\":\"%0*d\"}",
+	    CALENDAR_NAME_MAX + 1, 0);
+	o = J(name);
+	ck_assert_int_eq(calendar_from_json(cal, o, 0, &err), EVENT_INVALID);
+	json_object_put(o);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o = J(bad[i].body);
+		ck_assert_msg(calendar_from_json(cal, o, 0, &err) ==
+		    EVENT_INVALID, "%s accepted", bad[i].body);
+		ck_assert_msg(!strcmp(err.field, bad[i].field), "%s: field "
+		    "%s", bad[i].body, err.field);
+		json_object_put(o);
+	}
+	free(cal);
 }
 END_TEST
 
@@ -1856,6 +1943,7 @@ events_suite(void)
 	tcase_add_test(tc, validate_bad);
 	tcase_add_test(tc, validate_lengths);
 	tcase_add_test(tc, validate_patch);
+	tcase_add_test(tc, calendar_json);
 	tcase_add_test(tc, cursor_decoding);
 	tcase_add_test(tc, plan_reminders);
 	tcase_add_test(tc, ics_round_trip);
