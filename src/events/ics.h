@@ -105,9 +105,10 @@ struct ics_item {
 	char		 rid[20];
 	int		 cancelled;	/* STATUS:CANCELLED */
 	/* Which copy of one UID (and RECURRENCE-ID) is the newest: the
-	 * higher SEQUENCE, then the later LAST-MODIFIED, else DTSTAMP (0
-	 * when absent), then the later in the file. */
+	 * higher SEQUENCE, then the later LAST-MODIFIED, then the later
+	 * DTSTAMP (0 when absent), then the later in the file. */
 	long		 sequence;
+	time_t		 modified;
 	time_t		 stamp;
 };
 

@@ -22,7 +22,8 @@ struct note {
 	char	uid[EVENT_UID_MAX + 1];
 	char	rid[20];	/* "YYYYMMDD" names a date */
 	long	sequence;
-	time_t	stamp;
+	time_t	modified;	/* LAST-MODIFIED, 0 when absent */
+	time_t	stamp;		/* DTSTAMP, 0 when absent */
 	long	line;		/* of BEGIN:VEVENT: which copy */
 	int	all_day;
 	int	skip;
@@ -60,6 +61,8 @@ note_cmp(const void *pa, const void *pb)
 		return c;
 	if (a->sequence != b->sequence)
 		return a->sequence < b->sequence ? -1 : 1;
+	if (a->modified != b->modified)
+		return a->modified < b->modified ? -1 : 1;
 	if (a->stamp != b->stamp)
 		return a->stamp < b->stamp ? -1 : 1;
 	return a->line < b->line ? -1 : a->line > b->line;
@@ -155,6 +158,7 @@ note_event(struct ics_item *it, void *arg)
 	if (it->has_rid)
 		snprintf(n->rid, sizeof(n->rid), "%s", it->rid);
 	n->sequence = it->sequence;
+	n->modified = it->modified;
 	n->stamp = it->stamp;
 	n->line = it->line;
 	n->all_day = it->ev.all_day;
@@ -272,7 +276,7 @@ import_one(struct ics_item *it, void *arg)
 	    it->has_rid ? it->rid : "")) != NULL && n->line != it->line) {
 		snprintf(why, sizeof(why), "an older copy of this event: the "
 		    "copy at line %ld has a higher SEQUENCE, a later "
-		    "LAST-MODIFIED or DTSTAMP, or comes later in the file",
+		    "LAST-MODIFIED, a later DTSTAMP, or comes later in the file",
 		    n->line);
 		return note_skip(s, it, why);
 	}

@@ -3,7 +3,11 @@
  * that every error names its physical line; property values are parsed
  * by libical one line at a time; the structure (BEGIN/END) is checked by
  * a small stack. VTIMEZONEs are read in a first pass (ics_vtimezone.c) so
- * that events may refer to zones defined further down. */
+ * that events may refer to zones defined further down. What is not
+ * well-formed (the lexer's refusals, a line that is not NAME:VALUE,
+ * unbalanced BEGIN/END) refuses the file; what makes one event unusable (a
+ * value libical cannot read, an impossible date, an unknown TZID, ...)
+ * skips that event with its line and reason (ics_item.skip). */
 #include "config.h"
 
 #include <stdarg.h>
@@ -50,13 +54,37 @@ time_ok(const struct icaltimetype *tt)
 	    tt->second >= 0 && tt->second < 60));
 }
 
+static void
+skip(struct ics_item *it, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* An event that cannot be used: skipped, the reason naming the line (the
+ * first reason stays). Returns 1, which ends the reading of that event
+ * (build_event) but not of the file. */
+static int
+unusable(struct ics_item *it, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+unusable(struct ics_item *it, long line, const char *fmt, ...)
+{
+	va_list	ap;
+	char	msg[160];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	skip(it, "line %ld: %s", line, msg);
+	return 1;
+}
+
 enum which_time { T_DTSTART, T_DTEND, T_RID };
 
 /* DTSTART, DTEND or RECURRENCE-ID through libical, then the TZID resolved
- * here. */
+ * here. 0, or 1 when the event is unusable (it->why). */
 static int
-read_time(struct ics_reader *r, const struct ics_line *l, enum which_time which,
-    struct tval *out)
+read_time(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
+    enum which_time which, struct tval *out)
 {
 	static const char *const names[] = { "DTSTART", "DTEND",
 	    "RECURRENCE-ID" };
@@ -65,15 +93,16 @@ read_time(struct ics_reader *r, const struct ics_line *l, enum which_time which,
 
 	memset(out, 0, sizeof(*out));
 	if ((p = icalproperty_new_from_string(l->text)) == NULL)
-		return ics_fail(r, l->no, "this %s cannot be read",
+		return unusable(it, l->no, "this %s cannot be read",
 		    names[which]);
 	out->tt = which == T_DTEND ? icalproperty_get_dtend(p) :
 	    which == T_RID ? icalproperty_get_recurrenceid(p) :
 	    icalproperty_get_dtstart(p);
 	icalproperty_free(p);
 	if (!time_ok(&out->tt))
-		return ics_fail(r, l->no, "not a valid date or time (years %d "
-		    "to %d)", EVENT_YEAR_MIN, EVENT_YEAR_MAX);
+		return unusable(it, l->no, "%s is not a valid date or time "
+		    "(years %d to %d)", names[which], EVENT_YEAR_MIN,
+		    EVENT_YEAR_MAX);
 	out->is_date = out->tt.is_date;
 	out->is_utc = icaltime_is_utc(out->tt);
 	out->tt.zone = NULL;
@@ -81,8 +110,9 @@ read_time(struct ics_reader *r, const struct ics_line *l, enum which_time which,
 	    !out->is_date) {
 		if ((out->z = ics_resolve_zone(r, tzid, out->tt.year, out->iana,
 		    sizeof(out->iana))) == NULL)
-			return ics_fail(r, l->no, "unknown time zone \"%.60s\"",
-			    tzid);
+			return unusable(it, l->no, "unknown time zone \"%.60s\" "
+			    "in %s (no VTIMEZONE in the file defines it)", tzid,
+			    names[which]);
 	}
 	return 0;
 }
@@ -127,15 +157,11 @@ clip_text(const char *s, long max, int nl)
 	return o;
 }
 
-static void
-skip(struct ics_item *it, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* A text property's unescaped value via libical, for member field. Line
  * breaks (RFC 5545's \n) and other C0 controls become spaces where the
  * member takes none; then the JSON API's own rule (event_text_chars)
  * decides: what it refuses, C1 controls (U+0080-U+009F) above all, skips
- * the event with the API's message. */
+ * the event with the API's message. 0, 1 (unusable) or -3. */
 static int
 read_text(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
     const char *field, long max, int nl, char **out)
@@ -148,7 +174,8 @@ read_text(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 	 * "LOCATION:") is "", which libical does not parse. */
 	if (v == NULL || *v != '\0') {
 		if ((p = icalproperty_new_from_string(l->text)) == NULL)
-			return ics_fail(r, l->no, "this line cannot be read");
+			return unusable(it, l->no, "the %s cannot be read",
+			    field);
 		v = icalvalue_get_text(icalproperty_get_value(p));
 	}
 	t = clip_text(v ? v : "", max, nl);
@@ -192,7 +219,8 @@ skip(struct ics_item *it, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Appends a canonical RDATE/EXDATE line for the values of l. */
+/* Appends a canonical RDATE/EXDATE line for the values of l. 0, 1 when
+ * the event is unusable (it->why), -3 out of memory. */
 static int
 add_dates(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
     icaltimezone *ez, char ***lines, size_t *n)
@@ -204,6 +232,7 @@ add_dates(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 	struct tval	 tv;
 	struct icaltimetype lt;
 	int		 ex = !strncasecmp(l->text, "EXDATE", 6), rc = -3;
+	const char	*name = ex ? "EXDATE" : "RDATE";
 	time_t		 t;
 
 	buf_init(&b, RECUR_MAX_LINE);
@@ -222,10 +251,11 @@ add_dates(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 	    (z = ics_resolve_zone(r, tzid, icaltime_from_timet_with_zone(
 	    it->ev.start, 0, icaltimezone_get_utc_timezone()).year, tv.iana,
 	    sizeof(tv.iana))) == NULL) {
-		rc = ics_fail(r, l->no, "unknown time zone \"%.60s\"", tzid);
+		rc = unusable(it, l->no, "unknown time zone \"%.60s\" in %s "
+		    "(no VTIMEZONE in the file defines it)", tzid, name);
 		goto out;
 	}
-	if (buf_printf(&b, "%s%s:", ex ? "EXDATE" : "RDATE",
+	if (buf_printf(&b, "%s%s:", name,
 	    it->ev.all_day ? ";VALUE=DATE" : "") != BUF_OK)
 		goto out;
 	for (; v != NULL && *v; v = *e ? e + 1 : e) {
@@ -236,7 +266,8 @@ add_dates(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 			e = v + strlen(v);
 		len = (size_t)(e - v);
 		if (len >= sizeof(val) || memchr(v, '/', len) != NULL) {
-			rc = ics_fail(r, l->no, "not a date or date-time");
+			rc = unusable(it, l->no, "a value of %s is not a date "
+			    "or date-time", name);
 			goto out;
 		}
 		memcpy(val, v, len);
@@ -244,8 +275,9 @@ add_dates(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 		memset(&tv, 0, sizeof(tv));
 		tv.tt = icaltime_from_string(val);
 		if (!time_ok(&tv.tt)) {
-			rc = ics_fail(r, l->no, "not a valid date or "
-			    "date-time");
+			rc = unusable(it, l->no, "a value of %s is not a valid "
+			    "date or date-time (years %d to %d)", name,
+			    EVENT_YEAR_MIN, EVENT_YEAR_MAX);
 			goto out;
 		}
 		tv.is_date = tv.tt.is_date;
@@ -290,7 +322,7 @@ out:
 }
 
 /* RRULE through libical, with UNTIL made the kind recur.c accepts: UTC for
- * timed events, a date for all-day ones. */
+ * timed events, a date for all-day ones. 0, 1 (unusable), -3. */
 static int
 add_rrule(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
     icaltimezone *ez, char ***lines, size_t *n)
@@ -302,11 +334,11 @@ add_rrule(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 	time_t				 t;
 
 	if ((p = icalproperty_new_from_string(l->text)) == NULL)
-		return ics_fail(r, l->no, "this RRULE cannot be read");
+		return unusable(it, l->no, "this RRULE cannot be read");
 	rule = icalproperty_get_rrule(p);
 	icalproperty_free(p);
 	if (rule.freq == ICAL_NO_RECURRENCE)
-		return ics_fail(r, l->no, "this RRULE cannot be read");
+		return unusable(it, l->no, "this RRULE cannot be read");
 	if (!icaltime_is_null_time(rule.until)) {
 		if (it->ev.all_day) {
 			rule.until.is_date = 1;
@@ -391,7 +423,7 @@ read_rid(struct ics_reader *r, const struct ics_line *l, icaltimezone *ez,
 	icaltimezone		*fz;
 	int			 rc;
 
-	if ((rc = read_time(r, l, T_RID, &tr)) != 0)
+	if ((rc = read_time(r, it, l, T_RID, &tr)) != 0)
 		return rc;
 	/* A floating date-time on an all-day override names a floating
 	 * instance of a timed series: in the calendar's zone (or the
@@ -413,57 +445,85 @@ read_rid(struct ics_reader *r, const struct ics_line *l, icaltimezone *ez,
 	return 0;
 }
 
-/* SEQUENCE, and LAST-MODIFIED else DTSTAMP, of a copy of an event: which
- * copy of a UID is the newest. What libical cannot read counts as absent
- * (0): these only order copies. */
-static void
-read_version(const struct vevent *v, struct ics_item *it)
+/* A LAST-MODIFIED or DTSTAMP line as a UTC instant; 0 when absent or
+ * unreadable: these only order copies. */
+static time_t
+read_stamp(const struct ics_line *l, int dtstamp)
 {
 	icalproperty		*p;
 	struct icaltimetype	 tt;
-	const struct ics_line	*l = v->last_modified ? v->last_modified :
-	    v->dtstamp;
+
+	if (l == NULL || (p = icalproperty_new_from_string(l->text)) == NULL)
+		return 0;
+	tt = dtstamp ? icalproperty_get_dtstamp(p) :
+	    icalproperty_get_lastmodified(p);
+	icalproperty_free(p);
+	if (!time_ok(&tt) || tt.is_date)
+		return 0;
+	return icaltime_as_timet_with_zone(tt,
+	    icaltimezone_get_utc_timezone());
+}
+
+/* SEQUENCE, LAST-MODIFIED and DTSTAMP of a copy of an event: which copy
+ * of a UID is the newest. What libical cannot read counts as absent (0). */
+static void
+read_version(const struct vevent *v, struct ics_item *it)
+{
+	icalproperty *p;
 
 	if (v->sequence != NULL &&
 	    (p = icalproperty_new_from_string(v->sequence->text)) != NULL) {
 		it->sequence = icalproperty_get_sequence(p);
 		icalproperty_free(p);
 	}
-	if (l == NULL || (p = icalproperty_new_from_string(l->text)) == NULL)
-		return;
-	tt = l == v->dtstamp ? icalproperty_get_dtstamp(p) :
-	    icalproperty_get_lastmodified(p);
-	icalproperty_free(p);
-	if (time_ok(&tt) && !tt.is_date)
-		it->stamp = icaltime_as_timet_with_zone(tt,
-		    icaltimezone_get_utc_timezone());
+	it->modified = read_stamp(v->last_modified, 0);
+	it->stamp = read_stamp(v->dtstamp, 1);
 }
 
+/* The UID of a VEVENT into it->ev.uid, first, so that whatever makes the
+ * event unusable is reported with it. 0, 1 (unusable). */
 static int
-build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
-    const struct ics_line *alarm_lines[], size_t nalarm_lines)
+read_uid(const struct vevent *v, struct ics_item *it)
 {
-	struct tval	 ts, te;
+	icalproperty	*p;
+	const char	*u;
+
+	/* An empty UID is no UID (skipped in build_event). */
+	if (v->uid == NULL || *ics_value_of(v->uid->text) == '\0')
+		return 0;
+	if ((p = icalproperty_new_from_string(v->uid->text)) == NULL)
+		return unusable(it, v->uid->no, "this UID cannot be read");
+	u = icalproperty_get_uid(p) ? icalproperty_get_uid(p) : "";
+	snprintf(it->ev.uid, sizeof(it->ev.uid), "%s", u);
+	if (strlen(u) > EVENT_UID_MAX)
+		skip(it, "line %ld: UID longer than %d bytes", v->uid->no,
+		    EVENT_UID_MAX);
+	icalproperty_free(p);
+	return 0;
+}
+
+/* The event's times: DTSTART, then DTEND, else DURATION, else RFC 5545's
+ * defaults. 0, 1 (unusable). */
+static int
+read_times(struct ics_reader *r, const struct vevent *v, struct ics_item *it,
+    struct tval *ts, icaltimezone **ezp)
+{
+	struct tval	 te;
 	icaltimezone	*ez;
 	icalproperty	*p;
-	const char	*sv;
-	size_t		 i, j;
-	long		 m;
 	int		 rc;
 
-	memset(it, 0, sizeof(*it));
-	it->line = r->lines[v->begin].no;
 	if (v->dtstart == NULL)
-		return ics_fail(r, it->line, "VEVENT without DTSTART");
-	if ((rc = read_time(r, v->dtstart, T_DTSTART, &ts)) != 0)
+		return unusable(it, it->line, "VEVENT without DTSTART");
+	if ((rc = read_time(r, it, v->dtstart, T_DTSTART, ts)) != 0)
 		return rc;
-	it->ev.all_day = ts.is_date;
-	if (ts.iana[0] != '\0')
+	it->ev.all_day = ts->is_date;
+	if (ts->iana[0] != '\0')
 		snprintf(it->ev.time_zone, sizeof(it->ev.time_zone), "%s",
-		    ts.iana);
-	else if (ts.is_utc)
+		    ts->iana);
+	else if (ts->is_utc)
 		snprintf(it->ev.time_zone, sizeof(it->ev.time_zone), "UTC");
-	else if (!ts.is_date && ts.z == NULL && r->cal_tz[0] != '\0')
+	else if (!ts->is_date && ts->z == NULL && r->cal_tz[0] != '\0')
 		snprintf(it->ev.time_zone, sizeof(it->ev.time_zone), "%s",
 		    r->cal_tz);
 	else
@@ -471,13 +531,14 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 		    r->default_tz);
 	if ((ez = zone_find(it->ev.time_zone)) == NULL)
 		ez = icaltimezone_get_utc_timezone();
-	it->ev.start = ts.is_date ? zone_midnight(ez, ts.tt.year,
-	    ts.tt.month, ts.tt.day) : instant(&ts, ez);
+	*ezp = ez;
+	it->ev.start = ts->is_date ? zone_midnight(ez, ts->tt.year,
+	    ts->tt.month, ts->tt.day) : instant(ts, ez);
 	if (v->dtend != NULL) {
-		if ((rc = read_time(r, v->dtend, T_DTEND, &te)) != 0)
+		if ((rc = read_time(r, it, v->dtend, T_DTEND, &te)) != 0)
 			return rc;
-		if (te.is_date != ts.is_date)
-			return ics_fail(r, v->dtend->no, "DTEND and DTSTART "
+		if (te.is_date != ts->is_date)
+			return unusable(it, v->dtend->no, "DTEND and DTSTART "
 			    "must both be dates or both date-times");
 		it->ev.end = te.is_date ? zone_midnight(ez, te.tt.year,
 		    te.tt.month, te.tt.day) : instant(&te, ez);
@@ -486,15 +547,15 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 
 		if ((p = icalproperty_new_from_string(v->duration->text)) ==
 		    NULL)
-			return ics_fail(r, v->duration->no, "this DURATION "
+			return unusable(it, v->duration->no, "this DURATION "
 			    "cannot be read");
 		d = icalproperty_get_duration(p);
 		icalproperty_free(p);
 		if (d.is_neg)
-			return ics_fail(r, v->duration->no, "DURATION is "
+			return unusable(it, v->duration->no, "DURATION is "
 			    "negative");
-		if (ts.is_date) {
-			struct icaltimetype e = ts.tt;
+		if (ts->is_date) {
+			struct icaltimetype e = ts->tt;
 
 			e.day += d.days + 7 * d.weeks;
 			e = icaltime_normalize(e);
@@ -502,35 +563,38 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 		} else
 			it->ev.end = it->ev.start +
 			    icaldurationtype_as_int(d);
-	} else if (ts.is_date)
-		it->ev.end = zone_midnight(ez, ts.tt.year, ts.tt.month,
-		    ts.tt.day) + 86400;
+	} else if (ts->is_date)
+		it->ev.end = zone_midnight(ez, ts->tt.year, ts->tt.month,
+		    ts->tt.day) + 86400;
 	else
 		it->ev.end = it->ev.start;
 	/* RFC 5545 allows an instant event; ours last at least a minute. */
-	if (!ts.is_date && it->ev.end == it->ev.start)
+	if (!ts->is_date && it->ev.end == it->ev.start)
 		it->ev.end = it->ev.start + 60;
-	if (ts.is_date && it->ev.end == it->ev.start) {
-		struct icaltimetype e = ts.tt;
+	if (ts->is_date && it->ev.end == it->ev.start) {
+		struct icaltimetype e = ts->tt;
 
 		e.day += 1;
 		e = icaltime_normalize(e);
 		it->ev.end = zone_midnight(ez, e.year, e.month, e.day);
 	}
+	return 0;
+}
 
-	/* An empty UID is no UID (skipped below). */
-	if (v->uid != NULL && *ics_value_of(v->uid->text) != '\0') {
-		if ((p = icalproperty_new_from_string(v->uid->text)) == NULL)
-			return ics_fail(r, v->uid->no, "this UID cannot be "
-			    "read");
-		snprintf(it->ev.uid, sizeof(it->ev.uid), "%s",
-		    icalproperty_get_uid(p) ? icalproperty_get_uid(p) : "");
-		if (strlen(icalproperty_get_uid(p) ?
-		    icalproperty_get_uid(p) : "") > EVENT_UID_MAX)
-			skip(it, "line %ld: UID longer than %d bytes",
-			    v->uid->no, EVENT_UID_MAX);
-		icalproperty_free(p);
-	}
+/* The rest of a VEVENT once its UID is read. 0, 1 (unusable), -3. */
+static int
+read_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
+    const struct ics_line *alarm_lines[], size_t nalarm_lines)
+{
+	struct tval	 ts;
+	icaltimezone	*ez = NULL;
+	const char	*sv;
+	size_t		 i, j;
+	long		 m;
+	int		 rc;
+
+	if ((rc = read_times(r, v, it, &ts, &ez)) != 0)
+		return rc;
 	if (it->ev.uid[0] == '\0')
 		skip(it, "line %ld: VEVENT without UID", it->line);
 	if (v->summary != NULL) {
@@ -549,7 +613,6 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 	if (v->location != NULL && (rc = read_text(r, it, v->location,
 	    "location", EVENT_LOCATION_MAX, 0, &it->ev.location)) != 0)
 		return rc;
-	read_version(v, it);
 	if (v->rid != NULL && (rc = read_rid(r, v->rid, ez, it)) != 0)
 		return rc;
 	if (v->status != NULL && (sv = ics_value_of(v->status->text)) != NULL &&
@@ -590,7 +653,7 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 	for (i = 0; i < nalarm_lines; i++) {
 		m = alarm_minutes(alarm_lines[i]->text, &ts, ez);
 		if (m == -2)
-			return ics_fail(r, alarm_lines[i]->no, "this TRIGGER "
+			return unusable(it, alarm_lines[i]->no, "this TRIGGER "
 			    "cannot be read");
 		if (m < 0 || it->ev.nreminders >= REMINDER_MAX)
 			continue;
@@ -599,6 +662,32 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 				break;
 		if (j == it->ev.nreminders)
 			it->ev.reminders[it->ev.nreminders++] = (int)m;
+	}
+	return 0;
+}
+
+/* One VEVENT into *it: 0 (it->skip set when the event cannot be used,
+ * it->why saying why) or -3 (memory). */
+static int
+build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
+    const struct ics_line *alarm_lines[], size_t nalarm_lines)
+{
+	int rc;
+
+	memset(it, 0, sizeof(*it));
+	it->line = r->lines[v->begin].no;
+	if ((rc = read_uid(v, it)) == 0) {
+		read_version(v, it);
+		rc = read_event(r, v, it, alarm_lines, nalarm_lines);
+	}
+	if (rc != 1)
+		return rc;
+	/* Unusable. A changed instance whose RECURRENCE-ID was not read
+	 * names no instance: it is noted under one that none has ("?"), so
+	 * that it is not taken for a copy of its series. */
+	if (v->rid != NULL && !it->has_rid) {
+		it->has_rid = 1;
+		snprintf(it->rid, sizeof(it->rid), "?");
 	}
 	return 0;
 }

@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stack import TOP, Skip, expect, run_tests  # noqa: E402
+from stack import TOP, Skip, check_json_error, expect, run_tests  # noqa: E402
 
 try:
     import users  # noqa: E402
@@ -200,6 +200,266 @@ def test_custom_vtimezone_keeps_local_time(stack):
     expect("/" in zones["Choir"] and "/" in zones["Book club"] and "UTC" not in zones.values(), "zones %r" % zones)
 
 
+# --- one event Aurora cannot use is skipped, not the file (issue 17) ---
+
+HEAD = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//EN\r\n"          # lines 1-3
+GOOD = ("BEGIN:VEVENT\r\nUID:good-%d@x\r\nDTSTART:2026030%dT090000Z\r\n"       # 6 lines
+        "DTEND:2026030%dT100000Z\r\nSUMMARY:Good %d\r\nEND:VEVENT\r\n")
+
+
+def with_bad_event(body):
+    """A file: a good event (lines 4-9), the bad one (BEGIN:VEVENT at line
+    10, UID at 11, body from line 12), another good event."""
+    return (HEAD + GOOD % (1, 2, 2, 1) + "BEGIN:VEVENT\r\nUID:bad@x\r\n" +
+            "".join(l + "\r\n" for l in body) + "SUMMARY:Bad\r\nEND:VEVENT\r\n" +
+            GOOD % (2, 4, 4, 2) + "END:VCALENDAR\r\n")
+
+
+# (name, the bad event's lines from line 12, the line its reason names,
+# a word of the reason). Each refused the whole file (422) before.
+UNUSABLE = [
+    ("unknown_tzid", ["DTSTART;TZID=Mars/Olympus_Mons:20260310T090000",
+                      "DTEND;TZID=Mars/Olympus_Mons:20260310T100000"], 12, "time zone"),
+    ("impossible_date", ["DTSTART:20260230T090000Z"], 12, "DTSTART"),
+    ("unreadable_dtstart", ["DTSTART:2026030"], 12, "DTSTART"),
+    ("no_dtstart", ["DTEND:20260310T100000Z"], 10, "DTSTART"),
+    ("dtend_of_other_kind", ["DTSTART:20260310T090000Z", "DTEND;VALUE=DATE:20260311"], 13, "DTEND"),
+    ("dtend_unknown_tzid", ["DTSTART:20260310T090000Z", "DTEND;TZID=Nowhere/Town:20260310T100000"],
+     13, "time zone"),
+    ("negative_duration", ["DTSTART:20260310T090000Z", "DURATION:-PT1H"], 13, "DURATION"),
+    ("unreadable_duration", ["DTSTART:20260310T090000Z", "DURATION:an hour"], 13, "DURATION"),
+    ("unreadable_rrule", ["DTSTART:20260310T090000Z", "RRULE:FREQ=SOMETIMES"], 13, "RRULE"),
+    ("impossible_exdate", ["DTSTART:20260310T090000Z", "RRULE:FREQ=WEEKLY;COUNT=3",
+                           "EXDATE:20260231T090000Z"], 14, "EXDATE"),
+    ("exdate_unknown_tzid", ["DTSTART:20260310T090000Z", "RRULE:FREQ=WEEKLY;COUNT=3",
+                             "EXDATE;TZID=Nowhere/Town:20260317T090000"], 14, "time zone"),
+    ("rdate_not_a_date", ["DTSTART:20260310T090000Z", "RDATE:next tuesday"], 13, "RDATE"),
+    ("rid_impossible", ["RECURRENCE-ID:20260231T090000Z", "DTSTART:20260310T150000Z"], 12,
+     "RECURRENCE-ID"),
+    ("rid_unknown_tzid", ["RECURRENCE-ID;TZID=Nowhere/Town:20260310T090000",
+                          "DTSTART:20260310T150000Z"], 12, "time zone"),
+    ("unreadable_trigger", ["DTSTART:20260310T090000Z", "BEGIN:VALARM", "ACTION:DISPLAY",
+                            "TRIGGER:soon", "END:VALARM"], 15, "TRIGGER"),
+]
+
+
+def unusable_test(body, line, word):
+    def test(stack):
+        u = user(stack)
+        r = stack.request("POST", IMPORT, with_bad_event(body), auth(u, ICS_HDR))
+        expect(r.status == 200, "import: %s" % r.describe())
+        got = (r.body["imported"], r.body["updated"], r.body["skipped"])
+        expect(got == (2, 0, 1), "counts %r (errors %r)" % (got, r.body["errors"]))
+        expect(len(r.body["errors"]) == 1, "errors %r" % r.body["errors"])
+        e = r.body["errors"][0]
+        expect(e["line"] == 10 and e["uid"] == "bad@x", "error %r" % e)
+        expect(e["message"].startswith("line %d: " % line) and word in e["message"], "error %r" % e)
+        expect(starts(listing(stack, u)) == [("Good 1", "2026-03-02T09:00:00Z"),
+                                             ("Good 2", "2026-03-04T09:00:00Z")],
+               "listing %r" % starts(listing(stack, u)))
+    return test
+
+
+def test_override_with_unusable_rid(stack):
+    """An override whose RECURRENCE-ID names an unknown zone is skipped
+    and reported; its series imports whole (no instance taken out), and
+    the override does not pass for a copy of the series."""
+    u = user(stack)
+    ics = (HEAD + "BEGIN:VEVENT\r\nUID:sync@x\r\nDTSTART:20260303T090000Z\r\nDTEND:20260303T100000Z\r\n"
+           "RRULE:FREQ=WEEKLY;COUNT=2\r\nSUMMARY:Sync\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:sync@x\r\nSEQUENCE:5\r\nRECURRENCE-ID;TZID=Nowhere/Town:20260310T090000\r\n"
+           "DTSTART:20260310T150000Z\r\nDTEND:20260310T160000Z\r\nSUMMARY:Sync (moved)\r\nEND:VEVENT\r\n"
+           "END:VCALENDAR\r\n")
+    r = stack.request("POST", IMPORT, ics, auth(u, ICS_HDR))
+    expect(r.status == 200 and (r.body["imported"], r.body["skipped"]) == (1, 1), "import: %s" % r.describe())
+    e = r.body["errors"][0]
+    expect(e["line"] == 11 and e["uid"] == "sync@x" and e["message"].startswith("line 14: ") and
+           "time zone" in e["message"], "error %r" % e)
+    want = [("Sync", "2026-03-03T09:00:00Z"), ("Sync", "2026-03-10T09:00:00Z")]
+    expect(starts(listing(stack, u)) == want, "listing %r" % starts(listing(stack, u)))
+
+
+def test_broken_files_still_refused_whole(stack):
+    """What is not well-formed iCalendar is refused whole (422 naming the
+    line), nothing stored: a line that is not a content line, a
+    continuation line after nothing, END that does not match."""
+    u = user(stack)
+    ev = "BEGIN:VEVENT\r\nUID:a@x\r\nDTSTART:20260310T090000Z\r\n"
+    cases = [
+        (HEAD + ev + "this is not a content line\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", 7),
+        (" folded onto nothing\r\n" + HEAD + ev + "END:VEVENT\r\nEND:VCALENDAR\r\n", 1),
+        (HEAD + ev + "END:VTODO\r\nEND:VCALENDAR\r\n", 7),
+        (HEAD + ev + "END:VEVENT\r\n", 7),
+    ]
+    for body, line in cases:
+        r = stack.request("POST", IMPORT, body, auth(u, ICS_HDR))
+        check_json_error(r, 422, "validation_failed")
+        expect(r.body["error"].get("line") == line, "line of %r: %s" % (body, r.describe()))
+    r = stack.request("GET", "%s?%s" % (EVENTS, MARCH), headers=auth(u))
+    expect(r.status == 200 and r.body["items"] == [], "something was stored: %s" % r.describe())
+
+
+# --- which copy of one UID wins (issue 17) ---
+
+def copies(*evs):
+    """A file of copies of one UID: each (summary, start hour, extra lines)."""
+    out = HEAD
+    for summary, hour, extra in evs:
+        out += ("BEGIN:VEVENT\r\nUID:copy@x\r\nDTSTART:20260310T%02d0000Z\r\nDTEND:20260310T%02d3000Z\r\n"
+                % (hour, hour) + "".join(l + "\r\n" for l in extra) + "SUMMARY:%s\r\nEND:VEVENT\r\n" % summary)
+    return out + "END:VCALENDAR\r\n"
+
+
+def winner(stack, body):
+    u = user(stack)
+    r = stack.request("POST", IMPORT, body, auth(u, ICS_HDR))
+    expect(r.status == 200, "import: %s" % r.describe())
+    expect((r.body["imported"], r.body["skipped"]) == (1, 1), "counts %r" % r.body)
+    items = listing(stack, u)
+    expect(len(items) == 1, "listing %r" % starts(items))
+    return items[0]["title"]
+
+
+def test_copies_sequence_first(stack):
+    """The higher SEQUENCE wins over a later LAST-MODIFIED and a later place."""
+    body = copies(("seq 3", 9, ["SEQUENCE:3", "LAST-MODIFIED:20260101T000000Z"]),
+                  ("seq 2", 10, ["SEQUENCE:2", "LAST-MODIFIED:20260301T000000Z"]))
+    expect(winner(stack, body) == "seq 3", "the lower SEQUENCE won")
+
+
+def test_copies_last_modified_before_dtstamp(stack):
+    """Equal SEQUENCE: LAST-MODIFIED decides before DTSTAMP. A copy with a
+    LAST-MODIFIED beats one without, whatever their DTSTAMPs."""
+    body = copies(("modified", 9, ["LAST-MODIFIED:20260201T000000Z", "DTSTAMP:20260201T000000Z"]),
+                  ("stamped later", 10, ["DTSTAMP:20260305T000000Z"]))
+    expect(winner(stack, body) == "modified", "DTSTAMP beat LAST-MODIFIED")
+    body = copies(("older", 9, ["LAST-MODIFIED:20260201T000000Z", "DTSTAMP:20260305T000000Z"]),
+                  ("newer", 10, ["LAST-MODIFIED:20260202T000000Z", "DTSTAMP:20260201T000000Z"]))
+    expect(winner(stack, body) == "newer", "the earlier LAST-MODIFIED won")
+
+
+def test_copies_dtstamp_breaks_a_tie(stack):
+    """Equal SEQUENCE and LAST-MODIFIED: the later DTSTAMP wins, even
+    earlier in the file."""
+    body = copies(("stamped later", 9, ["LAST-MODIFIED:20260201T000000Z", "DTSTAMP:20260305T000000Z"]),
+                  ("stamped earlier", 10, ["LAST-MODIFIED:20260201T000000Z", "DTSTAMP:20260301T000000Z"]))
+    expect(winner(stack, body) == "stamped later", "DTSTAMP was not read")
+
+
+def test_copies_last_in_file(stack):
+    """Nothing else tells them apart: the later in the file."""
+    body = copies(("first", 9, ["DTSTAMP:20260301T000000Z"]), ("second", 10, ["DTSTAMP:20260301T000000Z"]))
+    expect(winner(stack, body) == "second", "the first copy won")
+
+
+# --- floating times and X-WR-TIMEZONE (issue 17) ---
+
+def set_zone(stack, u, zone):
+    r = stack.request("PATCH", "/api/v1/me", json.dumps({"time_zone": zone}), auth(u, JSON_HDR))
+    expect(r.status == 200, "set the user's zone: %s" % r.describe())
+
+
+def test_floating_series_keeps_calendar_local_time(stack):
+    """A floating weekly 09:00 under X-WR-TIMEZONE:America/New_York stays
+    09:00 New York across New York's DST change (2026-03-08), for a user in
+    Berlin (whose change is 2026-03-29); a TZID'd time keeps its own zone,
+    a date (all-day) the user's zone; a second VCALENDAR without
+    X-WR-TIMEZONE reads its floating times in the user's zone."""
+    u = user(stack)
+    set_zone(stack, u, "Europe/Berlin")
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\n"
+           "X-WR-TIMEZONE:America/New_York\r\n"
+           "BEGIN:VEVENT\r\nUID:f1@x\r\nDTSTART:20260302T090000\r\nDTEND:20260302T093000\r\n"
+           "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Floating\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:f2@x\r\nDTSTART;TZID=Asia/Tokyo:20260303T090000\r\n"
+           "DTEND;TZID=Asia/Tokyo:20260303T100000\r\nSUMMARY:Tokyo\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:f3@x\r\nDTSTART;VALUE=DATE:20260320\r\nSUMMARY:Day\r\nEND:VEVENT\r\n"
+           "END:VCALENDAR\r\n"
+           "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//EN\r\n"
+           "BEGIN:VEVENT\r\nUID:f4@x\r\nDTSTART:20260305T090000\r\nDTEND:20260305T100000\r\n"
+           "SUMMARY:Floating here\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    r = stack.request("POST", IMPORT, ics, auth(u, ICS_HDR))
+    expect(r.status == 200 and r.body["imported"] == 4, "import: %s" % r.describe())
+    items = listing(stack, u)
+    want = [("Floating", "2026-03-02T09:00:00-05:00"), ("Tokyo", "2026-03-03T09:00:00+09:00"),
+            ("Floating here", "2026-03-05T09:00:00+01:00"), ("Floating", "2026-03-09T09:00:00-04:00"),
+            ("Floating", "2026-03-16T09:00:00-04:00"), ("Day", "2026-03-20")]
+    expect(starts(items) == want, "listing %r" % starts(items))
+    zones = {i["title"]: i["time_zone"] for i in items}
+    expect(zones == {"Floating": "America/New_York", "Tokyo": "Asia/Tokyo", "Day": "Europe/Berlin",
+                     "Floating here": "Europe/Berlin"}, "zones %r" % zones)
+
+
+def test_floating_unknown_calendar_zone(stack):
+    """An X-WR-TIMEZONE that names no zone known here is ignored: floating
+    times are the user's."""
+    u = user(stack)
+    set_zone(stack, u, "Europe/Berlin")
+    ics = (HEAD.replace("VERSION:2.0\r\n", "VERSION:2.0\r\nX-WR-TIMEZONE:Atlantis/Capital\r\n") +
+           "BEGIN:VEVENT\r\nUID:f@x\r\nDTSTART:20260305T090000\r\nDTEND:20260305T100000\r\n"
+           "SUMMARY:Floating\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    r = stack.request("POST", IMPORT, ics, auth(u, ICS_HDR))
+    expect(r.status == 200 and r.body["imported"] == 1, "import: %s" % r.describe())
+    items = listing(stack, u)
+    expect(starts(items) == [("Floating", "2026-03-05T09:00:00+01:00")], "listing %r" % starts(items))
+    expect(items[0]["time_zone"] == "Europe/Berlin", "zone %r" % items[0]["time_zone"])
+
+
+# --- custom VTIMEZONEs (issue 17) ---
+
+BERLIN_AS_MYTIMEZONE = (
+    "BEGIN:VTIMEZONE\r\nTZID:MyTimezone\r\n"
+    "BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\n"
+    "DTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
+    "BEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\n"
+    "DTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n"
+    "END:VTIMEZONE\r\n")
+
+
+def test_custom_zone_with_berlin_rules(stack):
+    """MyTimezone with Europe/Berlin's rules, for a user in New York (whose
+    DST starts three weeks earlier) and a user in UTC: the weekly 20:00
+    meeting stays at 20:00 Berlin time across Europe's change (2026-03-29);
+    the event's zone is an IANA zone with those rules."""
+    ics = (HEAD + BERLIN_AS_MYTIMEZONE +
+           "BEGIN:VEVENT\r\nUID:weekly@x\r\nDTSTART;TZID=MyTimezone:20260319T200000\r\n"
+           "DTEND;TZID=MyTimezone:20260319T210000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+           "SUMMARY:Weekly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    want = [("Weekly", "2026-03-19T20:00:00+01:00"), ("Weekly", "2026-03-26T20:00:00+01:00"),
+            ("Weekly", "2026-04-02T20:00:00+02:00")]
+    for zone in ("America/New_York", "UTC"):
+        u = user(stack)
+        set_zone(stack, u, zone)
+        r = stack.request("POST", IMPORT, ics, auth(u, ICS_HDR))
+        expect(r.status == 200 and r.body["imported"] == 1, "import: %s" % r.describe())
+        r = stack.request("GET", EVENTS + "?from=2026-03-01T00:00:00Z&to=2026-04-15T00:00:00Z", headers=auth(u))
+        expect(r.status == 200, "list: %s" % r.describe())
+        expect(starts(r.body["items"]) == want, "user in %s: listing %r" % (zone, starts(r.body["items"])))
+        got = r.body["items"][0]["time_zone"]
+        expect("/" in got and got != zone, "user in %s: zone %r" % (zone, got))
+
+
+def test_custom_zone_no_iana_zone_agrees(stack):
+    """A custom zone that no IANA zone agrees with (+01:30, +02:30 from the
+    last Sunday of March): the first occurrence is at its instant in the
+    file's zone; the series is the user's zone's (documented: our events
+    carry IANA zones only), so in UTC it keeps the UTC time of day and
+    reads 21:00 in the file's zone after its DST change."""
+    u = user(stack)
+    ics = (HEAD + BERLIN_AS_MYTIMEZONE.replace("MyTimezone", "Odd").replace("+0100", "+0130")
+           .replace("+0200", "+0230") +
+           "BEGIN:VEVENT\r\nUID:odd@x\r\nDTSTART;TZID=Odd:20260319T200000\r\n"
+           "DTEND;TZID=Odd:20260319T210000\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+           "SUMMARY:Odd\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    r = stack.request("POST", IMPORT, ics, auth(u, ICS_HDR))
+    expect(r.status == 200 and r.body["imported"] == 1, "import: %s" % r.describe())
+    r = stack.request("GET", EVENTS + "?from=2026-03-01T00:00:00Z&to=2026-04-15T00:00:00Z", headers=auth(u))
+    expect(r.status == 200, "list: %s" % r.describe())
+    want = [("Odd", "2026-03-19T18:30:00Z"), ("Odd", "2026-03-26T18:30:00Z"), ("Odd", "2026-04-02T18:30:00Z")]
+    expect(starts(r.body["items"]) == want, "listing %r" % starts(r.body["items"]))
+    expect(r.body["items"][0]["time_zone"] == "UTC", "zone %r" % r.body["items"][0]["time_zone"])
+
+
 TESTS = [
     ("empty_text_values", test_empty_text_values),
     ("two_rrules", test_two_rrules),
@@ -210,7 +470,17 @@ TESTS = [
     ("duplicate_uid_newest_copy_wins", test_duplicate_uid_newest_copy_wins),
     ("floating_times_in_calendar_zone", test_floating_times_in_calendar_zone),
     ("custom_vtimezone_keeps_local_time", test_custom_vtimezone_keeps_local_time),
-]
+    ("override_with_unusable_rid", test_override_with_unusable_rid),
+    ("broken_files_still_refused_whole", test_broken_files_still_refused_whole),
+    ("copies_sequence_first", test_copies_sequence_first),
+    ("copies_last_modified_before_dtstamp", test_copies_last_modified_before_dtstamp),
+    ("copies_dtstamp_breaks_a_tie", test_copies_dtstamp_breaks_a_tie),
+    ("copies_last_in_file", test_copies_last_in_file),
+    ("floating_series_keeps_calendar_local_time", test_floating_series_keeps_calendar_local_time),
+    ("floating_unknown_calendar_zone", test_floating_unknown_calendar_zone),
+    ("custom_zone_with_berlin_rules", test_custom_zone_with_berlin_rules),
+    ("custom_zone_no_iana_zone_agrees", test_custom_zone_no_iana_zone_agrees),
+] + [("unusable_" + name, unusable_test(body, line, word)) for name, body, line, word in UNUSABLE]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, workers=2))
