@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "api/app.h"
+#include "dav/dav.h"
 
 static const char *const reminders_query[] = { "from", "to", NULL };
 static const char *const events_query[] = {
@@ -71,6 +72,10 @@ const struct route app_routes[] = {
 	{ HTTP_POST, "/api/v1/me/feed", api_feed_create, ROUTE_AUTH, NULL },
 	{ HTTP_DELETE, "/api/v1/me/feed", api_feed_delete, ROUTE_AUTH, NULL },
 	{ HTTP_GET, "/feeds/{}.ics", api_feed_ics, 0, NULL },
+	/* CalDAV (src/dav/): every method on these subtrees, dispatched
+	 * and authenticated there (HTTP Basic with app passwords). */
+	{ HTTP_PROPFIND, DAV_PREFIX, dav_handle, ROUTE_PREFIX, NULL },
+	{ HTTP_PROPFIND, DAV_WELL_KNOWN "/", dav_handle, ROUTE_PREFIX, NULL },
 	/* nginx exposes /metrics to loopback and configured networks only. */
 	{ HTTP_GET, "/metrics", api_metrics, 0, NULL },
 };

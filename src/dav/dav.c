@@ -13,8 +13,14 @@
 #include "dav/dav.h"
 #include "events/calendar.h"
 
-/* Every method a /dav/ resource may take, by kind (HEAD is served by
- * the GET row). */
+/* Every method a /dav/ resource may take, by kind. Rows of resource.c
+ * and report.c go here when they land:
+ *	{ HTTP_GET, DAV_KIND_BIT(DAV_OBJECT), dav_object_get, 0 },
+ *	{ HTTP_PUT, DAV_KIND_BIT(DAV_OBJECT), dav_object_put, 0 },
+ *	{ HTTP_DELETE, DAV_KIND_BIT(DAV_OBJECT), dav_object_delete, 0 },
+ *	{ HTTP_REPORT, DAV_KIND_BIT(DAV_CALENDAR) | DAV_KIND_BIT(DAV_HOME),
+ *	    dav_report, 0 },
+ * (HEAD is served by the GET row.) */
 static const struct dav_route dav_routes[] = {
 	{ HTTP_OPTIONS, DAV_ANY_KIND, dav_options, DAV_NOAUTH },
 	{ HTTP_PROPFIND, DAV_ANY_KIND, dav_propfind, 0 },
@@ -22,12 +28,6 @@ static const struct dav_route dav_routes[] = {
 	{ HTTP_MKCALENDAR, DAV_KIND_BIT(DAV_CALENDAR), dav_mkcalendar,
 	    DAV_CREATES },
 	{ HTTP_DELETE, DAV_KIND_BIT(DAV_CALENDAR), dav_calendar_delete, 0 },
-	{ HTTP_GET, DAV_KIND_BIT(DAV_OBJECT), dav_object_get, 0 },
-	/* DAV_CREATES: resource.c answers 409 for a missing calendar. */
-	{ HTTP_PUT, DAV_KIND_BIT(DAV_OBJECT), dav_object_put, DAV_CREATES },
-	{ HTTP_DELETE, DAV_KIND_BIT(DAV_OBJECT), dav_object_delete, 0 },
-	{ HTTP_REPORT, DAV_KIND_BIT(DAV_CALENDAR) | DAV_KIND_BIT(DAV_HOME),
-	    dav_report, 0 },
 };
 #define DAV_NROUTES	(sizeof(dav_routes) / sizeof(dav_routes[0]))
 
@@ -47,18 +47,26 @@ route_find(int method, enum dav_kind kind)
 	return NULL;
 }
 
-/* 1 when some row takes method, for any kind. */
+/* 1 for methods no /dav/ resource takes by design (the WebDAV ones
+ * CalDAV clients do without, and any unknown one): those are refused
+ * before authentication, since the answer tells nothing about the
+ * resource. Every other method goes through authentication and the
+ * ownership check first, so another account's resources answer 404 to
+ * all of them. */
 static int
-method_known(int method)
+never_served(int method)
 {
-	size_t i;
-
-	if (method == HTTP_HEAD)
-		method = HTTP_GET;
-	for (i = 0; i < DAV_NROUTES; i++)
-		if (dav_routes[i].method == method)
-			return 1;
-	return 0;
+	switch (method) {
+	case HTTP_MKCOL:
+	case HTTP_COPY:
+	case HTTP_MOVE:
+	case HTTP_LOCK:
+	case HTTP_UNLOCK:
+	case HTTP_ACL:
+		return 1;
+	default:
+		return method < 0;
+	}
 }
 
 void
@@ -273,9 +281,7 @@ dav_handle(void *vapp, struct http_req *req)
 		dav_options(&ctx);
 		return;
 	}
-	/* A method no resource here takes (MKCOL, LOCK, an unknown one):
-	 * 405 whoever asks; the answer says nothing about the resource. */
-	if (req->method < 0 || !method_known(req->method)) {
+	if (never_served(req->method)) {
 		dav_allow(req, ctx.path.kind);
 		dav_error(req, 405, NULL, "method %s is not supported here",
 		    req->method_name);
