@@ -13,14 +13,8 @@
 #include "dav/dav.h"
 #include "events/calendar.h"
 
-/* Every method a /dav/ resource may take, by kind. Rows of resource.c
- * and report.c go here when they land:
- *	{ HTTP_GET, DAV_KIND_BIT(DAV_OBJECT), dav_object_get, 0 },
- *	{ HTTP_PUT, DAV_KIND_BIT(DAV_OBJECT), dav_object_put, 0 },
- *	{ HTTP_DELETE, DAV_KIND_BIT(DAV_OBJECT), dav_object_delete, 0 },
- *	{ HTTP_REPORT, DAV_KIND_BIT(DAV_CALENDAR) | DAV_KIND_BIT(DAV_HOME),
- *	    dav_report, 0 },
- * (HEAD is served by the GET row.) */
+/* Every method a /dav/ resource may take, by kind (HEAD is served by
+ * the GET row). */
 static const struct dav_route dav_routes[] = {
 	{ HTTP_OPTIONS, DAV_ANY_KIND, dav_options, DAV_NOAUTH },
 	{ HTTP_PROPFIND, DAV_ANY_KIND, dav_propfind, 0 },
@@ -28,6 +22,12 @@ static const struct dav_route dav_routes[] = {
 	{ HTTP_MKCALENDAR, DAV_KIND_BIT(DAV_CALENDAR), dav_mkcalendar,
 	    DAV_CREATES },
 	{ HTTP_DELETE, DAV_KIND_BIT(DAV_CALENDAR), dav_calendar_delete, 0 },
+	{ HTTP_GET, DAV_KIND_BIT(DAV_OBJECT), dav_object_get, 0 },
+	/* DAV_CREATES: resource.c answers 409 for a missing calendar. */
+	{ HTTP_PUT, DAV_KIND_BIT(DAV_OBJECT), dav_object_put, DAV_CREATES },
+	{ HTTP_DELETE, DAV_KIND_BIT(DAV_OBJECT), dav_object_delete, 0 },
+	{ HTTP_REPORT, DAV_KIND_BIT(DAV_CALENDAR) | DAV_KIND_BIT(DAV_HOME),
+	    dav_report, 0 },
 };
 #define DAV_NROUTES	(sizeof(dav_routes) / sizeof(dav_routes[0]))
 

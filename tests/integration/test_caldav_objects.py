@@ -308,11 +308,17 @@ def test_refusals_store_nothing(stack):
     expect(r.status == 413, "over size: %d %r" % (r.status, r.raw[:200]))
     not_stored(stack, a, "big.ics", "RefusedBig")
     # Not text/calendar: 415.
-    for ctype in ("application/json", "text/plain", None):
+    for ctype in ("application/json", "text/plain", None, "text/calendar; charset=iso-8859-1",
+                  "text/calendarx"):
         h = {"Content-Type": ctype} if ctype else {}
         r = dav(stack, a, "PUT", a["cal"] + "type.ics", ics(summary="RefusedType"), h)
         expect(r.status == 415, "Content-Type %r: %d" % (ctype, r.status))
     not_stored(stack, a, "type.ics", "RefusedType")
+    # The media type's case, quotes and other parameters do not matter.
+    for i, ctype in enumerate(("text/calendar", 'TEXT/Calendar; charset="UTF-8"',
+                               "text/calendar; component=vevent; charset=utf-8")):
+        r = dav(stack, a, "PUT", a["cal"] + "type%d.ics" % i, ics(), {"Content-Type": ctype})
+        expect(r.status == 201, "Content-Type %r: %d %r" % (ctype, r.status, r.raw[:200]))
 
 
 def test_uid_conflict_names_href(stack):
@@ -404,6 +410,15 @@ def test_multiget(stack):
                "%s calendar-data:\n%r" % (name, got))
     st = ms.get(a["cal"] + "unknown.ics")
     expect(st is not None and st[0] and " 404 " in st[0], "unknown href: %r" % (st,))
+    # More hrefs than the cap: refused as a whole, not a 500 or a partial answer.
+    r = multiget(stack, a, [a["cal"] + "n%d.ics" % i for i in range(1001)])
+    expect(r.status in (403, 413), "1001 hrefs: %d" % r.status)
+    # A DTD in a REPORT body is refused, never expanded.
+    evil = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            '<C:calendar-multiget %s><D:prop><D:getetag/></D:prop><D:href>&e;</D:href>'
+            "</C:calendar-multiget>" % NS)
+    r = dav(stack, a, "REPORT", a["cal"], evil, dict(XML_TYPE, Depth="1"))
+    expect(400 <= r.status < 500 and b"root:" not in r.raw, "DTD: %d %r" % (r.status, r.raw[:200]))
     # Without calendar-data: etags only.
     ms = multistatus(multiget(stack, a, hrefs[:1], data=False))
     entry = ms[a["cal"] + "one.ics"]
