@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,7 +56,7 @@ name_cmp(const void *a, const void *b)
 	    ((const struct report_name *)b)->name);
 }
 
-/* Sorts names and drops repeats (keeping the first href). */
+/* Sorts names and drops repeats (keeping one of their hrefs). */
 static size_t
 names_sort(struct report_name *v, size_t n)
 {
