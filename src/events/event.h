@@ -228,11 +228,12 @@ int event_cursor_decode(const char *s, struct event_query *q);
 enum event_rc event_list(struct event_ctx *c, const struct event_query *q,
     json_object **out) __attribute__((warn_unused_result));
 
-/* Every event of the user, for export; calls fn for each (the event is
- * only valid during the call). */
+/* Every event of the user, for export; calls fn for each with its stored
+ * CalDAV object (NULL when it has none; both only valid during the
+ * call). */
 enum event_rc event_each(struct event_ctx *c,
-    int (*fn)(const struct event *ev, void *arg), void *arg)
-    __attribute__((warn_unused_result));
+    int (*fn)(const struct event *ev, const char *ical, void *arg),
+    void *arg) __attribute__((warn_unused_result));
 
 /* Loads the row at (res, row) of a query selecting EVENT_COLUMNS. */
 enum event_rc event_from_row(struct event *ev, const PGresult *res, int row);

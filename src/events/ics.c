@@ -23,6 +23,7 @@ struct ics_zone {
 
 struct ics_writer {
 	icalcomponent	*events;	/* a VCALENDAR holding the VEVENTs */
+	icalcomponent	*custom;	/* stored objects' own VTIMEZONEs */
 	char		 name[256];
 	struct ics_zone	*zones;
 	size_t		 nzones;
@@ -50,6 +51,8 @@ ics_writer_free(struct ics_writer *w)
 		return;
 	if (w->events != NULL)
 		icalcomponent_free(w->events);
+	if (w->custom != NULL)
+		icalcomponent_free(w->custom);
 	free(w->zones);
 	free(w);
 }
@@ -315,6 +318,11 @@ ics_writer_finish(struct ics_writer *w)
 		if ((vtz = ics_vtimezone(w->zones[i].name,
 		    w->zones[i].earliest)) == NULL)
 			goto out;
+		icalcomponent_add_component(cal, vtz);
+	}
+	while (w->custom != NULL && (vtz = icalcomponent_get_first_component(
+	    w->custom, ICAL_VTIMEZONE_COMPONENT)) != NULL) {
+		icalcomponent_remove_component(w->custom, vtz);
 		icalcomponent_add_component(cal, vtz);
 	}
 	while ((ev = icalcomponent_get_first_component(w->events,
@@ -614,16 +622,94 @@ out:
 	return text;
 }
 
+/* The zone TZID of stored object root names for the feed: an IANA name
+ * gets the writer's own VTIMEZONE, any other the object's, the first
+ * seen of that TZID. 0 or -1. */
+static int
+object_zone(struct ics_writer *w, icalcomponent *root, const char *tzid,
+    time_t start)
+{
+	icalcomponent	*z, *copy;
+
+	if (zone_find(tzid) != NULL)
+		return zone_find(tzid) == icaltimezone_get_utc_timezone() ? 0 :
+		    note_zone(w, tzid, start);
+	if (w->custom != NULL && find_vtimezone(w->custom, tzid) != NULL)
+		return 0;
+	if ((z = find_vtimezone(root, tzid)) == NULL)
+		return 0;
+	if (w->custom == NULL &&
+	    (w->custom = icalcomponent_new_vcalendar()) == NULL)
+		return -1;
+	if ((copy = icalcomponent_new_clone(z)) == NULL)
+		return -1;
+	icalcomponent_add_component(w->custom, copy);
+	return 0;
+}
+
+/* The TZIDs the properties of component c (and its VALARMs) use. */
+static int
+object_zones(struct ics_writer *w, icalcomponent *root, icalcomponent *c,
+    time_t start)
+{
+	icalproperty	*p;
+	icalparameter	*tz;
+
+	for (p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY);
+	    p != NULL;
+	    p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY))
+		if ((tz = icalproperty_get_first_parameter(p,
+		    ICAL_TZID_PARAMETER)) != NULL &&
+		    icalparameter_get_tzid(tz) != NULL &&
+		    object_zone(w, root, icalparameter_get_tzid(tz), start) ==
+		    -1)
+			return -1;
+	return 0;
+}
+
+int
+ics_writer_add_object(struct ics_writer *w, const struct event *ev,
+    const char *ical)
+{
+	icalcomponent	*root, *v, *copy;
+	icalcompiter	 it;
+	int		 rc = -1;
+
+	if (ical == NULL || (root = icalparser_parse_string(ical)) == NULL)
+		return ics_writer_add(w, ev);
+	if (icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT ||
+	    icalcomponent_get_first_component(root,
+	    ICAL_VEVENT_COMPONENT) == NULL) {
+		icalcomponent_free(root);
+		return ics_writer_add(w, ev);
+	}
+	icalcomponent_strip_errors(root);
+	/* An iterator of our own: object_zone walks root's VTIMEZONEs with
+	 * root's internal one. */
+	for (it = icalcomponent_begin_component(root, ICAL_VEVENT_COMPONENT);
+	    (v = icalcompiter_deref(&it)) != NULL; icalcompiter_next(&it)) {
+		if (object_zones(w, root, v, ev->start) == -1 ||
+		    (copy = icalcomponent_new_clone(v)) == NULL)
+			goto out;
+		icalcomponent_add_component(w->events, copy);
+	}
+	rc = 0;
+out:
+	icalcomponent_free(root);
+	return rc;
+}
+
 struct export_walk {
 	struct ics_writer	*w;
 };
 
 static int
-export_one(const struct event *ev, void *arg)
+export_one(const struct event *ev, const char *ical, void *arg)
 {
 	struct export_walk *x = arg;
 
-	return ics_writer_add(x->w, ev);
+	return ical != NULL ? ics_writer_add_object(x->w, ev, ical) :
+	    ics_writer_add(x->w, ev);
 }
 
 enum event_rc

@@ -32,6 +32,14 @@ struct ics_writer;
 struct ics_writer *ics_writer_new(const char *name);
 /* Adds one event (its zone's VTIMEZONE is added once). 0 or -1. */
 int ics_writer_add(struct ics_writer *w, const struct event *ev);
+/* Adds an event that has a stored CalDAV object: the object's VEVENTs
+ * as the app wrote them (overrides, TRANSP, STATUS, CATEGORIES, CLASS,
+ * ORGANIZER, ATTENDEE, URL, GEO, floating times), with the VTIMEZONEs
+ * they use (IANA TZIDs as ics_writer_add writes them, others the
+ * object's own); ics_writer_add's VEVENT when ical is NULL or does not
+ * parse. 0 or -1. */
+int ics_writer_add_object(struct ics_writer *w, const struct event *ev,
+    const char *ical);
 /* The calendar text with CRLF line ends and folded lines; the caller
  * free()s it. NULL when out of memory. The writer stays usable for free. */
 char *ics_writer_finish(struct ics_writer *w);

@@ -81,8 +81,8 @@ static const struct db_stmt st_calendars_owned = {
 
 static const struct db_stmt st_all = {
 	"ev_all",
-	"SELECT " EVENT_COLUMNS " FROM events e WHERE e.user_id = $1::uuid"
-	" ORDER BY e.starts_at, e.id",
+	"SELECT " EVENT_COLUMNS ", e.ical FROM events e"
+	" WHERE e.user_id = $1::uuid ORDER BY e.starts_at, e.id",
 	1, 1
 };
 
@@ -544,8 +544,8 @@ out:
 }
 
 enum event_rc
-event_each(struct event_ctx *ctx, int (*fn)(const struct event *, void *),
-    void *arg)
+event_each(struct event_ctx *ctx,
+    int (*fn)(const struct event *, const char *, void *), void *arg)
 {
 	const char	*p[1] = { ctx->user_id };
 	PGresult	*res;
@@ -562,7 +562,8 @@ event_each(struct event_ctx *ctx, int (*fn)(const struct event *, void *),
 	for (i = 0; i < n && rc == EVENT_OK; i++) {
 		if ((rc = event_from_row(&ev, res, i)) != EVENT_OK)
 			break;
-		if (fn(&ev, arg) != 0)
+		if (fn(&ev, PQgetisnull(res, i, EC__MAX) ? NULL :
+		    PQgetvalue(res, i, EC__MAX), arg) != 0)
 			rc = EVENT_NOMEM;
 		event_clear(&ev);
 	}

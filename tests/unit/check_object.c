@@ -375,6 +375,59 @@ START_TEST(object_merge_keeps_unmodelled)
 }
 END_TEST
 
+static int
+count_item(struct ics_item *it, void *arg)
+{
+	(void)it;
+	(*(int *)arg)++;
+	return 0;
+}
+
+START_TEST(object_in_feed)
+{
+	struct ics_writer	*w;
+	struct object_parsed	 a, b;
+	struct ics_error	 ierr;
+	struct event_error	 err;
+	struct event		 gen;
+	char			 pre[64], *text;
+	int			 n = 0;
+
+	ck_assert_int_eq(parse(app_object, 1, &a, pre, &err), EVENT_OK);
+	ck_assert_int_eq(parse(override_object, 1, &b, pre, &err), EVENT_OK);
+	from_parts(&gen, "Generated", 0);
+	w = ics_writer_new("Feed");
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(ics_writer_add_object(w, &a.ev, app_object), 0);
+	ck_assert_int_eq(ics_writer_add_object(w, &b.ev, override_object), 0);
+	ck_assert_int_eq(ics_writer_add_object(w, &gen, NULL), 0);
+	text = ics_writer_finish(w);
+	ck_assert_ptr_nonnull(text);
+	/* What the apps wrote, in the feed. */
+	ck_assert_ptr_nonnull(strstr(text, "TRANSP:TRANSPARENT"));
+	ck_assert_ptr_nonnull(strstr(text, "X-FOO;X-P=1:keep me"));
+	ck_assert_ptr_nonnull(strstr(text, "ORGANIZER:mailto:bob@example.com"));
+	ck_assert_ptr_nonnull(strstr(text,
+	    "TZID:W. Europe Standard Time"));
+	ck_assert_ptr_nonnull(strstr(text, "RECURRENCE-ID;TZID=Europe/Berlin"));
+	ck_assert_ptr_nonnull(strstr(text, "TZID:America/New_York"));
+	ck_assert_ptr_nonnull(strstr(text, "SUMMARY:Generated"));
+	/* One VTIMEZONE per TZID, and the feed reads back. */
+	ck_assert_ptr_null(strstr(strstr(text, "TZID:Europe/Berlin\r\n") + 1,
+	    "TZID:Europe/Berlin\r\n"));
+	ck_assert_int_eq(ics_parse(text, strlen(text), "UTC", count_item, &n,
+	    &ierr), 0);
+	if (n != 4)
+		fprintf(stderr, "%s", text);
+	ck_assert_int_eq(n, 4);
+	free(text);
+	ics_writer_free(w);
+	event_clear(&gen);
+	object_parsed_free(&a);
+	object_parsed_free(&b);
+}
+END_TEST
+
 START_TEST(object_etags)
 {
 	ck_assert(object_etag_match("\"12\"", 12));
@@ -401,6 +454,7 @@ object_suite(void)
 	tcase_add_test(tc, object_alarm_rules);
 	tcase_add_test(tc, object_generated);
 	tcase_add_test(tc, object_merge_keeps_unmodelled);
+	tcase_add_test(tc, object_in_feed);
 	tcase_add_test(tc, object_etags);
 	suite_add_tcase(s, tc);
 	return s;
