@@ -509,6 +509,80 @@ drop_alarms(icalcomponent *master, const struct event *old,
 	}
 }
 
+/* The instant of an RDATE or EXDATE value of ours (IANA TZID, UTC or a
+ * date in z). */
+static time_t
+date_instant(icalproperty *p, struct icaltimetype tt, icaltimezone *z)
+{
+	icalparameter	*tz;
+
+	if ((tz = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER)) !=
+	    NULL && icalparameter_get_tzid(tz) != NULL && !tt.is_date)
+		tt.zone = zone_find(icalparameter_get_tzid(tz));
+	return ics_instant(tt, z);
+}
+
+static int
+in_list(const time_t *v, size_t n, time_t t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == t)
+			return 1;
+	return 0;
+}
+
+#define ICS_MERGE_OVERRIDES	1000
+
+/* Takes out of master's new RDATEs and EXDATEs those that only stand for
+ * the object's overrides in the model (object.c's override_dates): the
+ * object says it with the overrides themselves. */
+static int
+drop_override_dates(icalcomponent *root, icalcomponent *master,
+    icaltimezone *z)
+{
+	icalcomponent		*v;
+	icalcompiter		 it;
+	icalproperty		*p, *gone[RECUR_MAX_DATES + 1];
+	struct icaltimetype	 tt;
+	time_t			*rid = NULL, *start = NULL;
+	size_t			 nr = 0, ns = 0, ng = 0, i;
+
+	if ((rid = calloc(ICS_MERGE_OVERRIDES, sizeof(*rid))) == NULL ||
+	    (start = calloc(ICS_MERGE_OVERRIDES, sizeof(*start))) == NULL) {
+		free(rid);
+		return -1;
+	}
+	for (it = icalcomponent_begin_component(root, ICAL_VEVENT_COMPONENT);
+	    (v = icalcompiter_deref(&it)) != NULL && nr < ICS_MERGE_OVERRIDES;
+	    icalcompiter_next(&it)) {
+		if (icalcomponent_get_first_property(v,
+		    ICAL_RECURRENCEID_PROPERTY) == NULL)
+			continue;
+		rid[nr++] = ics_instant(icalcomponent_get_recurrenceid(v), z);
+		tt = icalcomponent_get_dtstart(v);
+		if (!icaltime_is_null_time(tt))
+			start[ns++] = ics_instant(tt, z);
+	}
+	for (p = icalcomponent_get_first_property(master, ICAL_ANY_PROPERTY);
+	    p != NULL && ng < RECUR_MAX_DATES + 1;
+	    p = icalcomponent_get_next_property(master, ICAL_ANY_PROPERTY))
+		if ((icalproperty_isa(p) == ICAL_EXDATE_PROPERTY &&
+		    in_list(rid, nr, date_instant(p, icalproperty_get_exdate(p),
+		    z))) || (icalproperty_isa(p) == ICAL_RDATE_PROPERTY &&
+		    in_list(start, ns, date_instant(p,
+		    icalproperty_get_rdate(p).time, z))))
+			gone[ng++] = p;
+	for (i = 0; i < ng; i++) {
+		icalcomponent_remove_property(master, gone[i]);
+		icalproperty_free(gone[i]);
+	}
+	free(rid);
+	free(start);
+	return 0;
+}
+
 char *
 ics_object_merge(const char *ical, const struct event *old,
     const struct event *ev, time_t now)
@@ -573,7 +647,10 @@ ics_object_merge(const char *ical, const struct event *old,
 		if (replace_props(master, gen, ICAL_RRULE_PROPERTY) == -1 ||
 		    replace_props(master, gen, ICAL_RDATE_PROPERTY) == -1 ||
 		    replace_props(master, gen, ICAL_EXDATE_PROPERTY) == -1 ||
-		    replace_props(master, gen, ICAL_EXRULE_PROPERTY) == -1)
+		    replace_props(master, gen, ICAL_EXRULE_PROPERTY) == -1 ||
+		    drop_override_dates(root, master, zone_find(ev->time_zone) ?
+		    zone_find(ev->time_zone) :
+		    icaltimezone_get_utc_timezone()) == -1)
 			goto out;
 	}
 	for (i = 0; i < old->nreminders; i++)

@@ -383,6 +383,144 @@ check_structure(icalcomponent *root, char *pre, struct event_error *err,
 	return EVENT_OK;
 }
 
+/* The value of instant t as a date list of ev takes it: a date for an
+ * all-day event, else UTC. */
+static void
+date_value(const struct event *ev, icaltimezone *z, time_t t, char *out,
+    size_t len)
+{
+	struct icaltimetype tt;
+
+	if (ev->all_day) {
+		tt = zone_local(z, t, 1);
+		snprintf(out, len, "%04d%02d%02d", tt.year, tt.month, tt.day);
+		return;
+	}
+	tt = icaltime_from_timet_with_zone(t, 0,
+	    icaltimezone_get_utc_timezone());
+	snprintf(out, len, "%04d%02d%02dT%02d%02d%02dZ", tt.year, tt.month,
+	    tt.day, tt.hour, tt.minute, tt.second);
+}
+
+/* Appends value to the line being built in b ("EXDATE:..." or
+ * "RDATE:..."), moving a full line into ev's recurrence first. 0 or -1
+ * (memory). */
+static int
+date_line(struct event *ev, struct buf *b, const char *name,
+    const char *value)
+{
+	char	**nl;
+
+	if (b->len > 0 && b->len + 1 + strlen(value) >= RECUR_MAX_LINE - 1) {
+		if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
+		    sizeof(*nl))) == NULL)
+			return -1;
+		ev->recurrence = nl;
+		if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
+			return -1;
+		ev->nrecurrence++;
+	}
+	if (b->len == 0 && buf_printf(b, "%s%s:", name, ev->all_day ?
+	    ";VALUE=DATE" : "") != BUF_OK)
+		return -1;
+	return buf_printf(b, "%s%s", b->data[b->len - 1] == ':' ? "" : ",",
+	    value) == BUF_OK ? 0 : -1;
+}
+
+static int
+date_flush(struct event *ev, struct buf *b)
+{
+	char	**nl;
+
+	if (b->len == 0)
+		return 0;
+	if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
+	    sizeof(*nl))) == NULL)
+		return -1;
+	ev->recurrence = nl;
+	if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
+		return -1;
+	ev->nrecurrence++;
+	return 0;
+}
+
+/* The overrides (RECURRENCE-ID components) of a series in its modelled
+ * rule, so that the REST listing and the reminder mail follow them: the
+ * instance an override replaces becomes an EXDATE, the override's own
+ * start an RDATE (with the series' duration and texts: what the model
+ * can hold); a cancelled one is only an EXDATE, one that keeps its time
+ * changes nothing. The object keeps the overrides themselves, and a REST
+ * edit of the rule does not write these dates back (ics_object_merge).
+ * 0 or -1 (memory). */
+static int
+override_dates(icalcomponent *root, struct event *ev)
+{
+	icalcomponent	*v;
+	icalcompiter	 it;
+	icalproperty	*st;
+	icaltimezone	*z;
+	struct icaltimetype rid, start;
+	struct buf	 ex, rd;
+	char		 val[32];
+	time_t		 r, t;
+	int		 rc = -1, n = 0;
+
+	if (ev->nrecurrence == 0)
+		return 0;
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	buf_init(&ex, RECUR_MAX_LINE);
+	buf_init(&rd, RECUR_MAX_LINE);
+	for (it = icalcomponent_begin_component(root, ICAL_VEVENT_COMPONENT);
+	    (v = icalcompiter_deref(&it)) != NULL && n < RECUR_MAX_DATES;
+	    icalcompiter_next(&it)) {
+		if (icalcomponent_get_first_property(v,
+		    ICAL_RECURRENCEID_PROPERTY) == NULL)
+			continue;
+		rid = icalcomponent_get_recurrenceid(v);
+		if (icaltime_is_null_time(rid) || rid.is_date != ev->all_day)
+			continue;
+		r = ics_instant(rid, z);
+		st = icalcomponent_get_first_property(v, ICAL_STATUS_PROPERTY);
+		start = icalcomponent_get_dtstart(v);
+		if (st != NULL && icalproperty_get_status(st) ==
+		    ICAL_STATUS_CANCELLED)
+			t = r - 1;	/* no RDATE */
+		else if (icaltime_is_null_time(start) ||
+		    start.is_date != ev->all_day || (t = ics_instant(start,
+		    z)) == r)
+			continue;
+		date_value(ev, z, r, val, sizeof(val));
+		if (date_line(ev, &ex, "EXDATE", val) == -1)
+			goto out;
+		n++;
+		if (t == r - 1)
+			continue;
+		date_value(ev, z, t, val, sizeof(val));
+		if (date_line(ev, &rd, "RDATE", val) == -1)
+			goto out;
+		n++;
+	}
+	if (date_flush(ev, &ex) == -1 || date_flush(ev, &rd) == -1)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&ex);
+	buf_free(&rd);
+	return rc;
+}
+
+/* Drops the recurrence lines of ev from index keep on. */
+static void
+drop_lines(struct event *ev, size_t keep)
+{
+	while (ev->nrecurrence > keep) {
+		ev->nrecurrence--;
+		free(ev->recurrence[ev->nrecurrence]);
+		ev->recurrence[ev->nrecurrence] = NULL;
+	}
+}
+
 enum event_rc
 object_parse(const char *data, size_t len, const char *default_tz,
     int app_alarms, struct object_parsed *out, char *precondition,
@@ -395,6 +533,7 @@ object_parse(const char *data, size_t len, const char *default_tz,
 	char			*text = NULL;
 	enum event_rc		 rc;
 	int			 prc;
+	size_t			 nlines;
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
@@ -444,12 +583,27 @@ object_parse(const char *data, size_t len, const char *default_tz,
 	memset(&t.ev, 0, sizeof(t.ev));
 	snprintf(out->ev.uid, sizeof(out->ev.uid), "%s", uid);
 	out->nalarms = map_alarms(master, &out->ev, app_alarms);
+	nlines = out->ev.nrecurrence;
+	if (out->noverrides > 0 && override_dates(root, &out->ev) == -1) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	/* Past the model's limits on dates, the overrides stay in the
+	 * object only (the rule then has them at their first times). */
+	if (out->ev.nrecurrence > nlines &&
+	    (rc = event_check(&out->ev, &out->rec, err)) != EVENT_INVALID) {
+		if (rc != EVENT_OK)
+			goto out;
+		goto done;
+	}
+	drop_lines(&out->ev, nlines);
 	if ((rc = event_check(&out->ev, &out->rec, err)) != EVENT_OK) {
 		if (rc == EVENT_INVALID)
 			snprintf(precondition, 64,
 			    "valid-calendar-object-resource");
 		goto out;
 	}
+done:
 	rc = EVENT_OK;
 out:
 	if (rc != EVENT_OK) {
@@ -778,6 +932,10 @@ overrides(const char *ical, struct overlap *o, time_t *skip, size_t max)
 		if (icaltime_is_null_time(s))
 			continue;
 		ts = ics_instant(s, o->z);
+		/* The model has the override's start as an RDATE: its span
+		 * is decided here, with its own end. */
+		if (n < max)
+			skip[n++] = ts;
 		e = icalcomponent_get_dtend(v);
 		te = icaltime_is_null_time(e) ? ts + (o->ev->end -
 		    o->ev->start) : ics_instant(e, o->z);

@@ -13,6 +13,7 @@
 #include "events/event.h"
 #include "events/ics.h"
 #include "events/object.h"
+#include "events/recur.h"
 #include "events/rfc3339.h"
 
 static time_t
@@ -428,6 +429,62 @@ START_TEST(object_in_feed)
 }
 END_TEST
 
+static int
+add_start(time_t t, void *arg)
+{
+	time_t *v = arg;
+	int i;
+
+	for (i = 0; i < 16 && v[i] != 0; i++)
+		;
+	if (i < 16)
+		v[i] = t;
+	return 0;
+}
+
+START_TEST(object_overrides_in_model)
+{
+	struct object_parsed	 p, now;
+	struct event_error	 err;
+	char			 pre[64], *m, *nr;
+	time_t			 got[16];
+	size_t			 i;
+	int			 ex = 0, rd = 0;
+
+	ck_assert_int_eq(parse(override_object, 1, &p, pre, &err), EVENT_OK);
+	for (i = 0; i < p.ev.nrecurrence; i++) {
+		ex |= strcmp(p.ev.recurrence[i], "EXDATE:20260603T070000Z") == 0;
+		rd |= strcmp(p.ev.recurrence[i], "RDATE:20260603T120000Z") == 0;
+	}
+	ck_assert_msg(ex && rd, "override not in the model's rule");
+	/* The listing and the mail see the moved instance at its time. */
+	memset(got, 0, sizeof(got));
+	ck_assert_int_eq(recur_expand(&p.rec, p.ev.start, 0,
+	    zone_find("Europe/Berlin"), T("2026-06-03T00:00:00Z"),
+	    T("2026-06-04T00:00:00Z"), add_start, got), 0);
+	ck_assert_int_eq(got[0], T("2026-06-03T12:00:00Z"));
+	ck_assert_int_eq(got[1], 0);
+
+	/* A REST edit of the rule writes neither date into the object. */
+	ck_assert_int_eq(parse(override_object, 1, &now, pre, &err),
+	    EVENT_OK);
+	nr = strdup("RRULE:FREQ=DAILY;COUNT=12");
+	ck_assert_ptr_nonnull(nr);
+	free(now.ev.recurrence[0]);
+	now.ev.recurrence[0] = nr;
+	m = ics_object_merge(override_object, &p.ev, &now.ev,
+	    T("2026-05-01T00:00:00Z"));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(strstr(m, "RRULE:FREQ=DAILY;COUNT=12"));
+	ck_assert_ptr_null(strstr(m, "RDATE"));
+	ck_assert_ptr_null(strstr(m, "EXDATE"));
+	ck_assert_ptr_nonnull(strstr(m, "RECURRENCE-ID"));
+	free(m);
+	object_parsed_free(&now);
+	object_parsed_free(&p);
+}
+END_TEST
+
 START_TEST(object_etags)
 {
 	ck_assert(object_etag_match("\"12\"", 12));
@@ -455,6 +512,7 @@ object_suite(void)
 	tcase_add_test(tc, object_generated);
 	tcase_add_test(tc, object_merge_keeps_unmodelled);
 	tcase_add_test(tc, object_in_feed);
+	tcase_add_test(tc, object_overrides_in_model);
 	tcase_add_test(tc, object_etags);
 	suite_add_tcase(s, tc);
 	return s;
