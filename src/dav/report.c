@@ -593,9 +593,10 @@ report_query(struct dav_ctx *ctx, const xmlNode *root)
 		return;
 	if ((rc = query_filter(ctx, root, &q)) == FILTER_ANSWERED)
 		return;
-	/* Depth: 0 asks about the collection itself, which is no calendar
-	 * object; an absent Depth is taken as 1, as clients mean it. */
-	if (rc == FILTER_OK && ctx->depth != 0)
+	/* Any Depth is taken as 1: on a calendar a query means its objects
+	 * (Radicale does the same; sabre does it for Microsoft's clients,
+	 * which send Depth: 0), and an empty answer would lose them. */
+	if (rc == FILTER_OK)
 		a.q = &q;
 	answer(ctx, &p, &a);
 }
