@@ -11,7 +11,8 @@ STEP: discover  principal, calendar home, calendars; MKCALENDAR one, list
                 again, delete it
       objects   a weekly series with an override and an EXDATE, a single
                 event; month and narrow searches; update; delete
-      sync      sync tokens: full, after a create, an update, a delete"""
+      sync      sync tokens: full, after a create, an update, a delete
+      uid       event_by_uid (a calendar-query with a UID prop-filter)"""
 
 import datetime
 import json
@@ -134,13 +135,15 @@ def step_objects(client, results):
     _, cal = calendar_of(client)
     results["calendar"] = str(cal.url)
 
+    saved = {}
+
     def create():
-        a = cal.save_event(SERIES)
-        b = cal.save_event(SINGLE % dict(uid="single-jan@caldav-client", start="20270120T080000Z",
-                                         end="20270120T090000Z", summary="Single in January"))
-        c = cal.save_event(SINGLE % dict(uid="single-mar@caldav-client", start="20270320T080000Z",
-                                         end="20270320T090000Z", summary="Single in March"))
-        return [str(a.url), str(b.url), str(c.url)]
+        saved["series"] = cal.save_event(SERIES)
+        saved["jan"] = cal.save_event(SINGLE % dict(uid="single-jan@caldav-client", start="20270120T080000Z",
+                                                    end="20270120T090000Z", summary="Single in January"))
+        saved["mar"] = cal.save_event(SINGLE % dict(uid="single-mar@caldav-client", start="20270320T080000Z",
+                                                    end="20270320T090000Z", summary="Single in March"))
+        return [str(saved[k].url) for k in ("series", "jan", "mar")]
     run(results, "created", create)
 
     def search(start, end):
@@ -167,23 +170,23 @@ def step_objects(client, results):
         return sorted(starts)
     run(results, "expanded_series_starts", expanded)
 
+    # Objects by their URLs (GET), as a syncing client holds them.
     def fetched():
-        ev = cal.event_by_uid("weekly-series@caldav-client")
-        return ev.data
+        return caldav.Event(client, url=saved["series"].url, parent=cal).load().data
     run(results, "series_data", fetched)
 
     def update():
-        ev = cal.event_by_uid("single-jan@caldav-client")
+        ev = caldav.Event(client, url=saved["jan"].url, parent=cal).load()
         ev.icalendar_instance.walk("VEVENT")[0]["SUMMARY"] = "Single in January, renamed"
         ev.save()
-        again = cal.event_by_uid("single-jan@caldav-client")
+        again = caldav.Event(client, url=saved["jan"].url, parent=cal).load()
         return str(again.icalendar_instance.walk("VEVENT")[0]["SUMMARY"])
     run(results, "updated_summary", update)
 
     def delete():
-        cal.event_by_uid("single-mar@caldav-client").delete()
+        saved["mar"].delete()
         try:
-            cal.event_by_uid("single-mar@caldav-client")
+            caldav.Event(client, url=saved["mar"].url, parent=cal).load()
             return "still there"
         except error.NotFoundError:
             return "gone"
@@ -209,14 +212,14 @@ def step_sync(client, results):
     run(results, "no_change", step)
 
     def edit():
-        ev = cal.event_by_uid("sync-1@caldav-client")
+        ev = caldav.Event(client, url=e.url, parent=cal).load()
         ev.icalendar_instance.walk("VEVENT")[0]["SUMMARY"] = "Sync one, edited"
         ev.save()
         return step()
     run(results, "after_update", edit)
 
     def remove():
-        cal.event_by_uid("sync-1@caldav-client").delete()
+        e.delete()
         return step()
     run(results, "after_delete", remove)
 
@@ -226,12 +229,34 @@ def step_sync(client, results):
     run(results, "from_token0", from_old_token)
 
 
+def step_uid(client, results):
+    _, cal = calendar_of(client)
+    cal.save_event(SINGLE % dict(uid="by-uid@caldav-client", start="20270505T080000Z",
+                                 end="20270505T090000Z", summary="Found by UID"))
+    cal.save_event(SINGLE % dict(uid="other@caldav-client", start="20270505T080000Z",
+                                 end="20270505T090000Z", summary="Not this one"))
+
+    def by_uid():
+        ev = cal.event_by_uid("by-uid@caldav-client")
+        return str(ev.icalendar_instance.walk("VEVENT")[0]["SUMMARY"])
+    run(results, "by_uid", by_uid)
+
+    def missing():
+        try:
+            cal.event_by_uid("nobody@caldav-client")
+            return "found"
+        except error.NotFoundError:
+            return "not found"
+    run(results, "missing", missing)
+
+
 def main():
     step, url, user, password = sys.argv[1:5]
     results = {}
     client = caldav.DAVClient(url=url, username=user, password=password)
     try:
-        {"discover": step_discover, "objects": step_objects, "sync": step_sync}[step](client, results)
+        {"discover": step_discover, "objects": step_objects, "sync": step_sync,
+         "uid": step_uid}[step](client, results)
     except Exception as e:  # noqa: BLE001
         results["fatal"] = "%s: %s" % (type(e).__name__, e)
         results["trace"] = traceback.format_exc()[-2000:]
