@@ -371,6 +371,26 @@ def test_rest_view_and_patch(stack):
                                       start="20260312T080000Z", end="20260312T090000Z"))
     r = rest(stack, a, "GET", "/api/v1/events/" + ev["id"])
     expect(r.status == 200 and r.body["title"] == "Phone again", "REST id kept: %s" % r.describe())
+    # Made through REST: an object named "<id>.ics" in the next sync, with
+    # calendar-data generated from the event; deleted through REST: a
+    # tombstone.
+    token = sync_token(sync(stack, a))
+    r = rest(stack, a, "POST", "/api/v1/events", {
+        "title": "Made on the web", "start": "2026-03-20T10:00:00Z", "end": "2026-03-20T11:00:00Z",
+        "time_zone": "UTC", "reminders": [{"method": "email", "minutes_before": 10}]})
+    expect(r.status == 201, "REST create: %s" % r.describe())
+    web = r.body["id"] + ".ics"
+    ms = multistatus(sync(stack, a, token, data=True))
+    expect(set(ms) == {a["cal"] + web}, "REST create in sync: %r" % list(ms))
+    cd = prop_ok(ms[a["cal"] + web], "{%s}calendar-data" % C).text
+    expect("SUMMARY:Made on the web" in cd and "BEGIN:VALARM" in cd, "generated object:\n" + cd)
+    token = sync_token(sync(stack, a))
+    r = rest(stack, a, "DELETE", "/api/v1/events/" + ev["id"])
+    expect(r.status == 204, "REST delete: %s" % r.describe())
+    ms = multistatus(sync(stack, a, token))
+    st = ms.get(a["cal"] + "phone.ics")
+    expect(st is not None and st[0] and " 404 " in st[0] and len(ms) == 1,
+           "REST delete in sync: %r" % ms)
 
 
 def test_valarm_becomes_reminder(stack):
