@@ -9,13 +9,15 @@ replaces the UID drops the object. The object is put in place with SQL
 made through REST.
 Run: AURORA_BUILD=... /usr/bin/python3 tests/integration/test_objects_rest.py [NAME...]"""
 
+import base64
+import datetime
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from stack import expect, run_tests  # noqa: E402
+from stack import Skip, expect, run_tests  # noqa: E402
 
 import users  # noqa: E402
 
@@ -191,10 +193,113 @@ def test_import_replacing_uid_drops_object(stack):
     expect(row == "Imported copy|true", "after import: %r" % row)
 
 
+# -- through the DAV front end ------------------------------------------------
+
+def dav_account(stack):
+    """(user, Basic header, default calendar URL); Skip without /dav/."""
+    if stack.request("OPTIONS", "/dav/").status == 404:
+        raise Skip("the DAV layer is not routed")
+    u = users.create_user(stack)
+    r = stack.request("POST", "/api/v1/me/app-passwords",
+                      json.dumps({"name": "Phone"}), auth(u))
+    expect(r.status == 201, "app password: %s" % r.describe())
+    basic = "Basic " + base64.b64encode(
+        ("%s:%s" % (u["email"], r.body["password"])).encode()).decode()
+    return u, basic, "/dav/calendars/%s/default/" % u["user_id"]
+
+
+def dav(stack, basic, method, path, body=None, headers=None):
+    h = {"Authorization": basic}
+    h.update(headers or {})
+    return stack.request(method, path, body, h)
+
+
+def local(dt):
+    return dt.strftime("%Y%m%dT%H%M%S")
+
+
+def test_dav_override_moves_listing_and_mail(stack):
+    """A daily series put by an app, its third instance moved by 5 hours:
+    the REST listing and the planned reminder mail are at the moved time,
+    none at the original one."""
+    u, basic, cal = dav_account(stack)
+    day = (datetime.datetime.now(datetime.timezone.utc) +
+           datetime.timedelta(days=1)).replace(hour=9, minute=0, second=0,
+                                               microsecond=0, tzinfo=None)
+    third, moved = day + datetime.timedelta(days=2), day + datetime.timedelta(days=2, hours=5)
+    data = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Phone//EN",
+        "BEGIN:VEVENT", "UID:override-mail-1", "DTSTAMP:20260101T000000Z",
+        "DTSTART:%sZ" % local(day), "DURATION:PT1H", "RRULE:FREQ=DAILY;COUNT=4",
+        "SUMMARY:Daily sync",
+        "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:x", "TRIGGER:-PT15M",
+        "END:VALARM", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:override-mail-1", "DTSTAMP:20260101T000000Z",
+        "RECURRENCE-ID:%sZ" % local(third), "DTSTART:%sZ" % local(moved),
+        "DURATION:PT1H", "SUMMARY:Daily sync (moved)",
+        "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:x", "TRIGGER:-PT15M",
+        "END:VALARM", "END:VEVENT", "END:VCALENDAR", ""])
+    r = dav(stack, basic, "PUT", cal + "daily.ics", data,
+            {"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"})
+    expect(r.status == 201, "PUT: %s" % r.describe())
+    r = dav(stack, basic, "GET", cal + "daily.ics")
+    expect(r.status == 200 and r.raw.decode() == data, "GET not the bytes sent")
+    frm = (day - datetime.timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
+    to = (day + datetime.timedelta(days=6)).strftime("%Y-%m-%dT00:00:00Z")
+    r = stack.request("GET", "%s?from=%s&to=%s" % (EVENTS, frm, to), headers=auth(u))
+    expect(r.status == 200, "list: %s" % r.describe())
+    starts = sorted(i["occurrence_start"] for i in r.body["items"])
+    want = sorted(d.strftime("%Y-%m-%dT%H:%M:%SZ") for d in (
+        day, day + datetime.timedelta(days=1), moved, day + datetime.timedelta(days=3)))
+    got = [s.replace("+00:00", "Z") for s in starts]
+    expect(got == want, "occurrences %r, want %r" % (got, want))
+    eid = r.body["items"][0]["id"]
+    due = sql(stack, "SELECT string_agg(to_char(occurrence_start AT TIME ZONE 'UTC',"
+              " 'YYYYMMDD\"T\"HH24MISS'), ',' ORDER BY occurrence_start)"
+              " FROM mail_outbox WHERE event_id = '%s' AND status = 'pending'" % eid)
+    expect(local(moved) in due.split(","), "no mail at the moved time: %r" % due)
+    expect(local(third) not in due.split(","), "mail at the replaced time: %r" % due)
+
+
+def test_dav_generated_round_trip(stack):
+    """An event made through REST, read by an app and put back unchanged
+    where app alarms are not mailed: the same reminders, one VALARM each."""
+    u, basic, cal = dav_account(stack)
+    r = stack.request("GET", "/api/v1/calendars", headers=auth(u))
+    expect(r.status == 200, "calendars: %s" % r.describe())
+    cid = [c for c in r.body["items"] if c["is_default"]][0]["id"]
+    r = stack.request("PATCH", "/api/v1/calendars/" + cid,
+                      json.dumps({"email_for_app_alarms": False}), auth(u))
+    expect(r.status == 200, "calendar PATCH: %s" % r.describe())
+    r = stack.request("POST", EVENTS, json.dumps({
+        "title": "Made on the web", "start": "2026-03-12T09:00:00+01:00",
+        "end": "2026-03-12T10:00:00+01:00", "time_zone": "Europe/Berlin",
+        "reminders": [rem(10), rem(60)]}), auth(u))
+    expect(r.status == 201, "create: %s" % r.describe())
+    eid = r.body["id"]
+    href = cal + eid + ".ics"
+    r1 = dav(stack, basic, "GET", href)
+    r2 = dav(stack, basic, "GET", href)
+    expect(r1.status == 200 and r1.raw == r2.raw, "generated object not stable")
+    expect(r1.headers.get("ETag") == r2.headers.get("ETag"), "ETag moves")
+    text = r1.raw.decode()
+    expect(text.count("BEGIN:VALARM") == 2, "VALARMs:\n" + text)
+    r = dav(stack, basic, "PUT", href, r1.raw,
+            {"Content-Type": "text/calendar", "If-Match": r1.headers.get("ETag")})
+    expect(r.status in (200, 201, 204), "PUT back: %s" % r.describe())
+    r = stack.request("GET", "%s/%s" % (EVENTS, eid), headers=auth(u))
+    expect(r.status == 200, "REST id kept: %s" % r.describe())
+    mins = sorted(x["minutes_before"] for x in r.body["reminders"])
+    expect(mins == [10, 60], "reminders after the round trip: %r" % mins)
+    r = dav(stack, basic, "GET", href)
+    expect(r.raw.decode().count("BEGIN:VALARM") == 2, "alarms doubled:\n" + r.raw.decode())
+
+
 TESTS = [(f.__name__, f) for f in (
     test_patch_title_keeps_the_rest, test_patch_reminders_and_times,
     test_patch_without_change_keeps_bytes, test_events_without_object_stay_without,
-    test_import_replacing_uid_drops_object)]
+    test_import_replacing_uid_drops_object, test_dav_override_moves_listing_and_mail,
+    test_dav_generated_round_trip)]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, workers=2))
