@@ -11,6 +11,8 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -360,13 +362,67 @@ def test_journal(stack):
     w2 = revision(stack, work["id"])
     expect(w2 == w1 + 1 and change(stack, work["id"], name) == "%d|t" % w2,
            "tombstone after delete: %r" % change(stack, work["id"], name))
+    # Many changes in one transaction (an import; sql/012 counts them in
+    # the transaction and writes the calendar's row once, at commit): each
+    # its own revision, in order, and the row's revision the last of them.
+    ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n" + "".join(
+        "BEGIN:VEVENT\r\nUID:j%d@x\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260310T090000Z\r\n"
+        "DTEND:20260310T100000Z\r\nSUMMARY:j\r\nEND:VEVENT\r\n" % i for i in range(50)) + "END:VCALENDAR\r\n"
+    r = stack.request("POST", EVENTS + "/import?calendar_id=" + work["id"], ics.encode(), auth(u, ICS_HDR))
+    expect(r.status == 200 and r.body["imported"] == 50, "import: %s" % r.describe())
+    revs = [int(x) for x in psql(stack, "SELECT dav_revision FROM events WHERE calendar_id = '%s' "
+                                 "AND uid LIKE 'j%%@x' ORDER BY dav_revision" % work["id"]).split()]
+    expect(revs == list(range(w2 + 1, w2 + 51)), "import revisions %r after %d" % (revs[:5], w2))
+    expect(revision(stack, work["id"]) == w2 + 50, "row revision after the import %d" % revision(stack, work["id"]))
+    # A savepoint rolled back takes its revision with it.
+    psql(stack, "BEGIN; "
+         "INSERT INTO events (user_id, calendar_id, uid, title, starts_at, ends_at, time_zone, series_end) "
+         "VALUES ('{u}', '{c}', 'sp1', 't', now(), now() + interval '1 hour', 'UTC', now() + interval '1 hour'); "
+         "SAVEPOINT s; "
+         "INSERT INTO events (user_id, calendar_id, uid, title, starts_at, ends_at, time_zone, series_end) "
+         "VALUES ('{u}', '{c}', 'sp2', 't', now(), now() + interval '1 hour', 'UTC', now() + interval '1 hour'); "
+         "ROLLBACK TO SAVEPOINT s; "
+         "INSERT INTO events (user_id, calendar_id, uid, title, starts_at, ends_at, time_zone, series_end) "
+         "VALUES ('{u}', '{c}', 'sp3', 't', now(), now() + interval '1 hour', 'UTC', now() + interval '1 hour'); "
+         "COMMIT;".format(u=u["user_id"], c=work["id"]))
+    got = psql(stack, "SELECT string_agg(uid || '=' || dav_revision, ' ' ORDER BY uid) FROM events "
+               "WHERE calendar_id = '%s' AND uid LIKE 'sp%%'" % work["id"])
+    expect(got == "sp1=%d sp3=%d" % (w2 + 51, w2 + 52), "savepoint revisions %r" % got)
+    expect(revision(stack, work["id"]) == w2 + 52, "row revision after the savepoint")
+    # A writer of the same calendar waits for one in progress and numbers
+    # its change after all of that one's.
+    ins = ("INSERT INTO events (user_id, calendar_id, uid, title, starts_at, ends_at, time_zone, series_end) "
+           "VALUES ('%s', '%s', '%%s', 't', now(), now() + interval '1 hour', 'UTC', now() + interval '1 hour');"
+           % (u["user_id"], work["id"]))
+    t1 = threading.Thread(target=psql, args=(stack, "BEGIN; " + ins % "cc1" + " SELECT pg_sleep(1.5); "
+                                             + ins % "cc2" + ins % "cc3" + " COMMIT;"))
+    t1.start()
+    time.sleep(0.5)
+    psql(stack, ins % "cc4")
+    t1.join()
+    got = psql(stack, "SELECT string_agg(uid || '=' || dav_revision, ' ' ORDER BY uid) FROM events "
+               "WHERE calendar_id = '%s' AND uid LIKE 'cc%%'" % work["id"])
+    want = " ".join("cc%d=%d" % (i, w2 + 52 + i) for i in range(1, 5))
+    expect(got == want, "concurrent writers %r, expected %r" % (got, want))
+    psql(stack, "DELETE FROM events WHERE calendar_id = '%s' AND (uid LIKE 'j%%@x' OR uid LIKE 'sp%%' "
+         "OR uid LIKE 'cc%%')" % work["id"])
+    expect(revision(stack, work["id"]) == w2 + 112, "row revision after a bulk delete")
+    ev2 = new_event(stack, u, calendar_id=work["id"])
+    expect(revision(stack, work["id"]) == w2 + 113, "the next change after them")
+    r = stack.request("DELETE", "%s/%s" % (EVENTS, ev2["id"]), headers=auth(u))
+    expect(r.status == 204, "delete: %s" % r.describe())
+    w2 = revision(stack, work["id"])
     # aurora-remind's pass prunes tombstones older than 30 days and moves
     # min_revision past them.
     psql(stack, "UPDATE calendar_changes SET changed_at = now() - interval '31 days' "
          "WHERE calendar_id = '%s'" % work["id"])
+    dead = int(psql(stack, "SELECT count(*) FROM calendar_changes WHERE calendar_id = '%s' AND deleted"
+                    % work["id"]))
+    expect(dead == 58, "tombstones %d" % dead)
     r = run_remind(write_conf(stack, "calendars.conf"), "--once")
     expect(r.returncode == 0, "aurora-remind --once: %s" % r.stderr)
-    expect("pruned 1 tombstones" in r.stdout + r.stderr, "prune logged: %r" % (r.stdout + r.stderr)[-600:])
+    expect("pruned %d tombstones" % dead in r.stdout + r.stderr,
+           "prune logged: %r" % (r.stdout + r.stderr)[-600:])
     expect(psql(stack, "SELECT min_revision FROM calendars WHERE id = '%s'" % work["id"]) == str(w2),
            "min_revision moved")
     expect(change(stack, work["id"], name) == "", "tombstone gone")
