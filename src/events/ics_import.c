@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/jsonout.h"
 #include "events/ics.h"
 #include "events/recur.h"
 
@@ -240,6 +241,8 @@ as_instance(struct ics_item *it)
 	return 0;
 }
 
+/* Counts a skipped event and lists it in errors (the first
+ * ICS_MAX_ERRORS). 0, or -1 out of memory (s->failed set). */
 static int
 note_skip(struct import_state *s, const struct ics_item *it, const char *why)
 {
@@ -248,12 +251,19 @@ note_skip(struct import_state *s, const struct ics_item *it, const char *why)
 	s->skipped++;
 	if (json_object_array_length(s->errors) >= ICS_MAX_ERRORS)
 		return 0;
-	if ((e = json_object_new_object()) == NULL)
+	if ((e = json_object_new_object()) == NULL ||
+	    jsonout_int(e, "line", it->line) == -1 ||
+	    jsonout_string(e, "uid", it->ev.uid) == -1 ||
+	    jsonout_string(e, "message", why) == -1) {
+		json_object_put(e);
+		s->failed = EVENT_NOMEM;
 		return -1;
-	json_object_object_add(e, "line", json_object_new_int64(it->line));
-	json_object_object_add(e, "uid", json_object_new_string(it->ev.uid));
-	json_object_object_add(e, "message", json_object_new_string(why));
-	return json_object_array_add(s->errors, e);
+	}
+	if (jsonout_push(s->errors, e) == -1) {
+		s->failed = EVENT_NOMEM;
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -385,22 +395,23 @@ ics_import(struct event_ctx *c, const char *calendar_id, const char *data,
 		rc = EVENT_DB;
 		goto out;
 	}
-	if ((*result = json_object_new_object()) == NULL) {
-		rc = EVENT_NOMEM;
+	/* Committed: what is left to fail is the answer, whose memory the
+	 * caller reports as a server error. */
+	rc = EVENT_NOMEM;
+	if ((*result = json_object_new_object()) == NULL ||
+	    jsonout_int(*result, "imported", s.imported) == -1 ||
+	    jsonout_int(*result, "updated", s.updated) == -1 ||
+	    jsonout_int(*result, "skipped", s.skipped) == -1)
 		goto out;
-	}
-	json_object_object_add(*result, "imported",
-	    json_object_new_int64(s.imported));
-	json_object_object_add(*result, "updated",
-	    json_object_new_int64(s.updated));
-	json_object_object_add(*result, "skipped",
-	    json_object_new_int64(s.skipped));
-	json_object_object_add(*result, "errors", s.errors);
+	rc = jsonout_add(*result, "errors", s.errors) == 0 ? EVENT_OK :
+	    EVENT_NOMEM;
 	s.errors = NULL;
-	rc = EVENT_OK;
 out:
-	if (rc != EVENT_OK)
+	if (rc != EVENT_OK) {
 		db_rollback(c->db);
+		json_object_put(*result);
+		*result = NULL;
+	}
 	json_object_put(s.errors);
 	free(s.notes);
 	return rc;
