@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "auth/account_internal.h"
+#include "core/jsonout.h"
 #include "core/zone.h"
 
 static const struct db_stmt st_user_by_email_lock = {
@@ -158,15 +159,16 @@ account_reminders_parse(json_object *arr, json_object **norm, char *field,
 			goto fail;
 		}
 		if ((r = json_object_new_object()) == NULL ||
-		    json_object_array_add(out, r) != 0) {
+		    jsonout_string(r, "method", "email") == -1 ||
+		    jsonout_int(r, "minutes_before", minutes) == -1) {
 			json_object_put(r);
 			snprintf(why, whylen, "out of memory");
 			goto fail;
 		}
-		json_object_object_add(r, "method",
-		    json_object_new_string("email"));
-		json_object_object_add(r, "minutes_before",
-		    json_object_new_int64(minutes));
+		if (jsonout_push(out, r) == -1) {
+			snprintf(why, whylen, "out of memory");
+			goto fail;
+		}
 	}
 	*norm = out;
 	return 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auth/account_internal.h"
+#include "core/jsonout.h"
 
 #define ME_COLS "id, email, email_verified, name, time_zone, " \
 	"default_reminders::text, issuer, " \
@@ -44,24 +45,28 @@ me_json(PGresult *res)
 		return NULL;
 	if ((rem = json_tokener_parse(PQgetvalue(res, 0, 5))) == NULL)
 		rem = json_object_new_array();
-	json_object_object_add(o, "user_id",
-	    json_object_new_string(PQgetvalue(res, 0, 0)));
-	json_object_object_add(o, "email",
-	    json_object_new_string(PQgetvalue(res, 0, 1)));
-	json_object_object_add(o, "email_verified",
-	    json_object_new_boolean(strcmp(PQgetvalue(res, 0, 2), "t") == 0));
-	json_object_object_add(o, "name",
-	    json_object_new_string(PQgetvalue(res, 0, 3)));
-	json_object_object_add(o, "time_zone",
-	    json_object_new_string(PQgetvalue(res, 0, 4)));
-	json_object_object_add(o, "default_reminders", rem);
-	json_object_object_add(o, "issuer",
-	    json_object_new_string(PQgetvalue(res, 0, 6)));
-	json_object_object_add(o, "created_at",
-	    json_object_new_string(PQgetvalue(res, 0, 7)));
-	json_object_object_add(o, "updated_at",
-	    json_object_new_string(PQgetvalue(res, 0, 8)));
+	if (jsonout_string(o, "user_id", PQgetvalue(res, 0, 0)) == -1 ||
+	    jsonout_string(o, "email", PQgetvalue(res, 0, 1)) == -1 ||
+	    jsonout_bool(o, "email_verified",
+	    strcmp(PQgetvalue(res, 0, 2), "t") == 0) == -1 ||
+	    jsonout_string(o, "name", PQgetvalue(res, 0, 3)) == -1 ||
+	    jsonout_string(o, "time_zone", PQgetvalue(res, 0, 4)) == -1)
+		goto fail;
+	/* jsonout_add takes rem (NULL: out of memory), also on failure. */
+	if (jsonout_add(o, "default_reminders", rem) == -1) {
+		rem = NULL;
+		goto fail;
+	}
+	rem = NULL;
+	if (jsonout_string(o, "issuer", PQgetvalue(res, 0, 6)) == -1 ||
+	    jsonout_string(o, "created_at", PQgetvalue(res, 0, 7)) == -1 ||
+	    jsonout_string(o, "updated_at", PQgetvalue(res, 0, 8)) == -1)
+		goto fail;
 	return o;
+fail:
+	json_object_put(rem);
+	json_object_put(o);
+	return NULL;
 }
 
 /* Runs st (which returns the profile row, ME_COLS) and puts the profile

@@ -20,6 +20,7 @@
 
 #include "auth/keyset.h"
 #include "core/b64url.h"
+#include "core/jsonout.h"
 
 #define KEYSET_BN_MAX	1024	/* bytes of an RSA modulus we handle */
 
@@ -173,7 +174,7 @@ jwk_add_bn(json_object *o, const char *name, const EVP_PKEY *pk,
 		goto out;
 	if (b64url_encode(bin, (size_t)n, txt, sizeof(txt)) < 0)
 		goto out;
-	if (json_object_object_add(o, name, json_object_new_string(txt)) != 0)
+	if (jsonout_string(o, name, txt) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -193,10 +194,10 @@ jwk_add_ec(json_object *o, const EVP_PKEY *pk)
 	    sizeof(pt), &n) || n != 65 || pt[0] != 0x04)
 		return -1;
 	if (b64url_encode(pt + 1, 32, txt, sizeof(txt)) < 0 ||
-	    json_object_object_add(o, "x", json_object_new_string(txt)) != 0)
+	    jsonout_string(o, "x", txt) == -1)
 		return -1;
 	if (b64url_encode(pt + 33, 32, txt, sizeof(txt)) < 0 ||
-	    json_object_object_add(o, "y", json_object_new_string(txt)) != 0)
+	    jsonout_string(o, "y", txt) == -1)
 		return -1;
 	return 0;
 }
@@ -243,21 +244,20 @@ key_fill(struct keyset_key *k, EVP_PKEY *pk, int with_private)
 	if ((jwk = json_object_new_object()) == NULL)
 		goto out;
 	if (k->alg == KEYSET_RS256) {
-		json_object_object_add(jwk, "kty", json_object_new_string("RSA"));
-		if (jwk_add_bn(jwk, "n", pk, OSSL_PKEY_PARAM_RSA_N) == -1 ||
+		if (jsonout_string(jwk, "kty", "RSA") == -1 ||
+		    jwk_add_bn(jwk, "n", pk, OSSL_PKEY_PARAM_RSA_N) == -1 ||
 		    jwk_add_bn(jwk, "e", pk, OSSL_PKEY_PARAM_RSA_E) == -1)
 			goto out;
 	} else {
-		json_object_object_add(jwk, "kty", json_object_new_string("EC"));
-		json_object_object_add(jwk, "crv",
-		    json_object_new_string("P-256"));
-		if (jwk_add_ec(jwk, pk) == -1)
+		if (jsonout_string(jwk, "kty", "EC") == -1 ||
+		    jsonout_string(jwk, "crv", "P-256") == -1 ||
+		    jwk_add_ec(jwk, pk) == -1)
 			goto out;
 	}
-	json_object_object_add(jwk, "kid", json_object_new_string(k->kid));
-	json_object_object_add(jwk, "use", json_object_new_string("sig"));
-	json_object_object_add(jwk, "alg",
-	    json_object_new_string(keyset_alg_name(k->alg)));
+	if (jsonout_string(jwk, "kid", k->kid) == -1 ||
+	    jsonout_string(jwk, "use", "sig") == -1 ||
+	    jsonout_string(jwk, "alg", keyset_alg_name(k->alg)) == -1)
+		goto out;
 	k->jwk = jwk;
 	jwk = NULL;
 	rc = 0;
@@ -625,18 +625,18 @@ keyset_jwks(const struct keyset *ks)
 
 	if ((doc = json_object_new_object()) == NULL)
 		return NULL;
-	if ((arr = json_object_new_array()) == NULL) {
-		json_object_put(doc);
-		return NULL;
-	}
-	json_object_object_add(doc, "keys", arr);
+	/* doc owns arr once added (jsonout_add puts it on failure). */
+	arr = json_object_new_array();
+	if (jsonout_add(doc, "keys", arr) == -1)
+		goto fail;
+	/* Each key's JWK is shared: a reference more, dropped on failure. */
 	for (i = 0; i < ks->n; i++)
-		if (json_object_array_add(arr,
-		    json_object_get(ks->keys[i].jwk)) != 0) {
-			json_object_put(doc);
-			return NULL;
-		}
+		if (jsonout_push(arr, json_object_get(ks->keys[i].jwk)) == -1)
+			goto fail;
 	return doc;
+fail:
+	json_object_put(doc);
+	return NULL;
 }
 
 int

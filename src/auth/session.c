@@ -16,6 +16,7 @@
 #include "auth/session.h"
 #include "auth/token.h"
 #include "core/b64url.h"
+#include "core/jsonout.h"
 #include "core/log.h"
 #include "core/sha256.h"
 
@@ -156,26 +157,6 @@ session_tokens_free(struct session_tokens *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int
-add_str(json_object *o, const char *k, const char *v)
-{
-	json_object *s;
-
-	if ((s = json_object_new_string(v)) == NULL)
-		return -1;
-	return json_object_object_add(o, k, s);
-}
-
-static int
-add_int(json_object *o, const char *k, long long v)
-{
-	json_object *n;
-
-	if ((n = json_object_new_int64(v)) == NULL)
-		return -1;
-	return json_object_object_add(o, k, n);
-}
-
 /* Signs the access and id tokens of session sid for u into out. */
 static int
 mint(const struct identity *id, const struct account_user *u,
@@ -194,24 +175,30 @@ mint(const struct identity *id, const struct account_user *u,
 	if ((at = json_object_new_object()) == NULL ||
 	    (it = json_object_new_object()) == NULL)
 		goto out;
-	if (add_str(at, "iss", id->issuer) || add_str(at, "sub", u->id) ||
-	    add_str(at, "client_id", id->client_id) ||
-	    add_str(at, "origin_jti", sid) ||
-	    add_str(at, "token_use", "access") ||
-	    add_str(at, "scope", SESSION_SCOPE) ||
-	    add_int(at, "auth_time", auth_time) || add_int(at, "iat", now) ||
-	    add_int(at, "exp", now + ttl) || add_str(at, "jti", jti) ||
-	    add_str(at, "username", u->id))
+	if (jsonout_string(at, "iss", id->issuer) ||
+	    jsonout_string(at, "sub", u->id) ||
+	    jsonout_string(at, "client_id", id->client_id) ||
+	    jsonout_string(at, "origin_jti", sid) ||
+	    jsonout_string(at, "token_use", "access") ||
+	    jsonout_string(at, "scope", SESSION_SCOPE) ||
+	    jsonout_int(at, "auth_time", auth_time) ||
+	    jsonout_int(at, "iat", now) ||
+	    jsonout_int(at, "exp", now + ttl) ||
+	    jsonout_string(at, "jti", jti) ||
+	    jsonout_string(at, "username", u->id))
 		goto out;
-	if (add_str(it, "iss", id->issuer) || add_str(it, "sub", u->id) ||
-	    add_str(it, "aud", id->client_id) ||
-	    add_str(it, "origin_jti", sid) || add_str(it, "token_use", "id") ||
-	    add_int(it, "auth_time", auth_time) || add_int(it, "iat", now) ||
-	    add_int(it, "exp", now + ttl) || add_str(it, "jti", jti2) ||
-	    add_str(it, "email", u->email) ||
-	    json_object_object_add(it, "email_verified",
-	    json_object_new_boolean(u->email_verified)) ||
-	    add_str(it, "name", u->name))
+	if (jsonout_string(it, "iss", id->issuer) ||
+	    jsonout_string(it, "sub", u->id) ||
+	    jsonout_string(it, "aud", id->client_id) ||
+	    jsonout_string(it, "origin_jti", sid) ||
+	    jsonout_string(it, "token_use", "id") ||
+	    jsonout_int(it, "auth_time", auth_time) ||
+	    jsonout_int(it, "iat", now) ||
+	    jsonout_int(it, "exp", now + ttl) ||
+	    jsonout_string(it, "jti", jti2) ||
+	    jsonout_string(it, "email", u->email) ||
+	    jsonout_bool(it, "email_verified", u->email_verified) ||
+	    jsonout_string(it, "name", u->name))
 		goto out;
 	if ((out->access_token = token_sign(k, at)) == NULL ||
 	    (out->id_token = token_sign(k, it)) == NULL)
@@ -446,23 +433,17 @@ add_session(json_object *items, PGresult *res, int i, const char *current)
 {
 	json_object *o;
 
-	if ((o = json_object_new_object()) == NULL)
-		return -1;
-	json_object_object_add(o, "id",
-	    json_object_new_string(PQgetvalue(res, i, 0)));
-	json_object_object_add(o, "signed_in_at",
-	    json_object_new_string(PQgetvalue(res, i, 1)));
-	json_object_object_add(o, "last_used_at",
-	    json_object_new_string(PQgetvalue(res, i, 2)));
-	json_object_object_add(o, "expires_at",
-	    json_object_new_string(PQgetvalue(res, i, 3)));
-	json_object_object_add(o, "current", json_object_new_boolean(
-	    strcmp(PQgetvalue(res, i, 0), current) == 0));
-	if (json_object_array_add(items, o) != 0) {
+	if ((o = json_object_new_object()) == NULL ||
+	    jsonout_string(o, "id", PQgetvalue(res, i, 0)) == -1 ||
+	    jsonout_string(o, "signed_in_at", PQgetvalue(res, i, 1)) == -1 ||
+	    jsonout_string(o, "last_used_at", PQgetvalue(res, i, 2)) == -1 ||
+	    jsonout_string(o, "expires_at", PQgetvalue(res, i, 3)) == -1 ||
+	    jsonout_bool(o, "current",
+	    strcmp(PQgetvalue(res, i, 0), current) == 0) == -1) {
 		json_object_put(o);
 		return -1;
 	}
-	return 0;
+	return jsonout_push(items, o);
 }
 
 enum account_rc
@@ -479,10 +460,12 @@ session_list(struct db *db, const char *user_id, const char *current_id,
 	*out = NULL;
 	if ((drc = db_exec(db, &st_list, p, &res)) != DB_OK)
 		return account_from_db(drc);
-	if ((root = json_object_new_object()) == NULL ||
-	    (items = json_object_new_array()) == NULL)
+	if ((root = json_object_new_object()) == NULL)
 		goto out;
-	json_object_object_add(root, "items", items);
+	/* root owns items once added (jsonout_add puts it on failure). */
+	items = json_object_new_array();
+	if (jsonout_add(root, "items", items) == -1)
+		goto out;
 	for (i = 0; i < PQntuples(res); i++)
 		if (add_session(items, res, i, current_id) == -1)
 			goto out;
