@@ -14,6 +14,7 @@
 #include "auth/session.h"
 #include "auth/throttle.h"
 #include "auth/verify.h"
+#include "core/jsonout.h"
 
 /* Where browsers send the device cookie back: sign-in only. */
 #define AUTH_DEVICE_PATH	"/api/v1/auth/login"
@@ -41,9 +42,11 @@ accepted(struct http_req *req)
 {
 	json_object *o;
 
-	if ((o = json_object_new_object()) != NULL)
-		json_object_object_add(o, "status",
-		    json_object_new_string("accepted"));
+	if ((o = json_object_new_object()) != NULL &&
+	    jsonout_string(o, "status", "accepted") == -1) {
+		json_object_put(o);
+		o = NULL;	/* http_json answers 500 */
+	}
 	http_json(req, 202, o);
 }
 
@@ -54,23 +57,18 @@ send_tokens(struct http_req *req, const struct session_tokens *t,
 {
 	json_object *o;
 
-	if ((o = json_object_new_object()) == NULL) {
+	if ((o = json_object_new_object()) == NULL ||
+	    jsonout_string(o, "access_token", t->access_token) == -1 ||
+	    jsonout_string(o, "id_token", t->id_token) == -1 ||
+	    jsonout_string(o, "refresh_token", t->refresh_token) == -1 ||
+	    jsonout_string(o, "token_type", "Bearer") == -1 ||
+	    jsonout_int(o, "expires_in", t->expires_in) == -1 ||
+	    (device != NULL && *device != '\0' &&
+	    jsonout_string(o, "device_token", device) == -1)) {
+		json_object_put(o);
 		http_error(req, 500, "internal", NULL, "internal error");
 		return;
 	}
-	json_object_object_add(o, "access_token",
-	    json_object_new_string(t->access_token));
-	json_object_object_add(o, "id_token",
-	    json_object_new_string(t->id_token));
-	json_object_object_add(o, "refresh_token",
-	    json_object_new_string(t->refresh_token));
-	json_object_object_add(o, "token_type",
-	    json_object_new_string("Bearer"));
-	json_object_object_add(o, "expires_in",
-	    json_object_new_int64(t->expires_in));
-	if (device != NULL && *device != '\0')
-		json_object_object_add(o, "device_token",
-		    json_object_new_string(device));
 	/* RFC 6749 5.1: token answers are never cached. */
 	(void)http_add_header(req, "Cache-Control", "no-store");
 	(void)http_add_header(req, "Pragma", "no-cache");
@@ -135,12 +133,12 @@ api_auth_signup(void *ctx, struct http_req *req)
 		fail(req, rc);
 		goto out;
 	}
-	if ((o = json_object_new_object()) != NULL) {
-		json_object_object_add(o, "user_id", json_object_new_string(uid));
-		json_object_object_add(o, "email",
-		    json_object_new_string(email));
-		json_object_object_add(o, "confirmed",
-		    json_object_new_boolean(0));
+	if ((o = json_object_new_object()) != NULL &&
+	    (jsonout_string(o, "user_id", uid) == -1 ||
+	    jsonout_string(o, "email", email) == -1 ||
+	    jsonout_bool(o, "confirmed", 0) == -1)) {
+		json_object_put(o);
+		o = NULL;	/* http_json answers 500 */
 	}
 	http_json(req, 201, o);
 out:
@@ -194,13 +192,12 @@ api_auth_confirm(void *ctx, struct http_req *req)
 		fail(req, rc);
 		goto out;
 	}
-	if ((o = json_object_new_object()) != NULL) {
-		json_object_object_add(o, "user_id",
-		    json_object_new_string(u.id));
-		json_object_object_add(o, "email",
-		    json_object_new_string(u.email));
-		json_object_object_add(o, "confirmed",
-		    json_object_new_boolean(1));
+	if ((o = json_object_new_object()) != NULL &&
+	    (jsonout_string(o, "user_id", u.id) == -1 ||
+	    jsonout_string(o, "email", u.email) == -1 ||
+	    jsonout_bool(o, "confirmed", 1) == -1)) {
+		json_object_put(o);
+		o = NULL;	/* http_json answers 500 */
 	}
 	http_json(req, 200, o);
 out:

@@ -10,6 +10,7 @@
 #include "api/app.h"
 #include "api/events.h"
 #include "core/buf.h"
+#include "core/jsonout.h"
 #include "events/feed.h"
 #include "events/ics.h"
 
@@ -115,7 +116,10 @@ api_feed_create(void *ctx, struct http_req *req)
 		http_error(req, 500, "internal", NULL, "internal error");
 		return;
 	}
-	json_object_object_add(o, "url", json_object_new_string(url.data));
+	if (jsonout_string(o, "url", url.data) == -1) {
+		json_object_put(o);
+		o = NULL;	/* http_json answers 500 */
+	}
 	buf_free(&url);
 	http_json(req, 201, o);
 }

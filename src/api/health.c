@@ -2,34 +2,37 @@
 #include "config.h"
 
 #include "api/app.h"
+#include "core/jsonout.h"
 
 void
 api_health(void *ctx, struct http_req *req)
 {
 	struct app	*app = ctx;
-	json_object	*o;
+	json_object	*o, *err = NULL;
 	int		 up;
 
 	up = db_ping(app->db) == DB_OK;
-	if ((o = json_object_new_object()) == NULL) {
-		http_error(req, 500, "internal", NULL, "internal error");
-		return;
-	}
-	json_object_object_add(o, "status",
-	    json_object_new_string(up ? "ok" : "unavailable"));
-	json_object_object_add(o, "database",
-	    json_object_new_string(up ? "ok" : "unreachable"));
-	json_object_object_add(o, "version",
-	    json_object_new_string(PACKAGE_VERSION));
+	if ((o = json_object_new_object()) == NULL ||
+	    jsonout_string(o, "status", up ? "ok" : "unavailable") == -1 ||
+	    jsonout_string(o, "database", up ? "ok" : "unreachable") == -1 ||
+	    jsonout_string(o, "version", PACKAGE_VERSION) == -1)
+		goto fail;
 	if (!up) {
-		json_object	*err = json_object_new_object();
-
-		json_object_object_add(err, "code",
-		    json_object_new_string("unavailable"));
-		json_object_object_add(err, "message",
-		    json_object_new_string("the database is unreachable"));
-		json_object_object_add(o, "error", err);
+		if ((err = json_object_new_object()) == NULL ||
+		    jsonout_string(err, "code", "unavailable") == -1 ||
+		    jsonout_string(err, "message",
+		    "the database is unreachable") == -1)
+			goto fail;
+		if (jsonout_add(o, "error", err) == -1) {
+			err = NULL;	/* put by jsonout_add */
+			goto fail;
+		}
 		(void)http_add_header(req, "Retry-After", "5");
 	}
 	http_json(req, up ? 200 : 503, o);
+	return;
+fail:
+	json_object_put(err);
+	json_object_put(o);
+	http_error(req, 500, "internal", NULL, "internal error");
 }

@@ -8,6 +8,7 @@
 
 #include "api/app.h"
 #include "core/clock.h"
+#include "core/jsonout.h"
 #include "events/rfc3339.h"
 #include "mail/outbox.h"
 
@@ -76,13 +77,18 @@ api_reminders_list(void *ctx, struct http_req *req)
 		app_db_error(req, rc);
 		return;
 	}
-	if ((o = json_object_new_object()) == NULL) {
+	if ((o = json_object_new_object()) == NULL ||
+	    jsonout_string(o, "from", sfrom) == -1 ||
+	    jsonout_string(o, "to", sto) == -1) {
 		json_object_put(list);
+		json_object_put(o);
 		http_error(req, 500, "internal", NULL, "internal error");
 		return;
 	}
-	json_object_object_add(o, "from", json_object_new_string(sfrom));
-	json_object_object_add(o, "to", json_object_new_string(sto));
-	json_object_object_add(o, "reminders", list);
+	/* jsonout_add takes list, also when it fails. */
+	if (jsonout_add(o, "reminders", list) == -1) {
+		json_object_put(o);
+		o = NULL;	/* http_json answers 500 */
+	}
 	http_json(req, 200, o);
 }

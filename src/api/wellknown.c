@@ -9,6 +9,7 @@
 #include "auth/identity.h"
 #include "auth/keyset.h"
 #include "core/conf.h"
+#include "core/jsonout.h"
 
 void
 api_wellknown_jwks(void *ctx, struct http_req *req)
@@ -22,16 +23,30 @@ api_wellknown_jwks(void *ctx, struct http_req *req)
 	http_json(req, 200, o);
 }
 
-static json_object *
-strings(const char *const *v)
+/* Member key of o: the array of strings v (NULL-terminated). 0 or -1. */
+static int
+add_strings(json_object *o, const char *key, const char *const *v)
 {
 	json_object *a;
 
 	if ((a = json_object_new_array()) == NULL)
-		return NULL;
+		return -1;
 	for (; *v != NULL; v++)
-		json_object_array_add(a, json_object_new_string(*v));
-	return a;
+		if (jsonout_push(a, json_object_new_string(*v)) == -1) {
+			json_object_put(a);
+			return -1;
+		}
+	return jsonout_add(o, key, a);
+}
+
+/* Member key of o: the URL of path under base. 0 or -1. */
+static int
+add_url(json_object *o, const char *key, const char *base, const char *path)
+{
+	char url[CONF_STR_MAX + 64];
+
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	return jsonout_string(o, key, url);
 }
 
 void
@@ -56,38 +71,32 @@ api_wellknown_openid(void *ctx, struct http_req *req)
 	const char	*base = app->conf->public_url;
 	const char	*iss = app->identity->issuer;
 	json_object	*o;
-	char		 url[CONF_STR_MAX + 64];
 
 	if ((o = json_object_new_object()) == NULL) {
 		http_error(req, 500, "internal", NULL, "internal error");
 		return;
 	}
-	json_object_object_add(o, "issuer", json_object_new_string(iss));
-	snprintf(url, sizeof(url), "%s/.well-known/jwks.json", base);
-	json_object_object_add(o, "jwks_uri", json_object_new_string(url));
-	snprintf(url, sizeof(url), "%s/api/v1/auth/login", base);
-	json_object_object_add(o, "authorization_endpoint",
-	    json_object_new_string(url));
-	snprintf(url, sizeof(url), "%s/api/v1/auth/refresh", base);
-	json_object_object_add(o, "token_endpoint",
-	    json_object_new_string(url));
-	snprintf(url, sizeof(url), "%s/api/v1/me", base);
-	json_object_object_add(o, "userinfo_endpoint",
-	    json_object_new_string(url));
-	snprintf(url, sizeof(url), "%s/api/v1/auth/logout", base);
-	json_object_object_add(o, "revocation_endpoint",
-	    json_object_new_string(url));
-	json_object_object_add(o, "response_types_supported",
-	    strings(responses));
-	json_object_object_add(o, "subject_types_supported",
-	    strings(subjects));
-	json_object_object_add(o, "id_token_signing_alg_values_supported",
-	    strings(rs256));
-	json_object_object_add(o, "scopes_supported", strings(scopes));
-	json_object_object_add(o, "grant_types_supported", strings(grants));
-	json_object_object_add(o, "token_endpoint_auth_methods_supported",
-	    strings(none));
-	json_object_object_add(o, "claims_supported", strings(claims));
+	if (jsonout_string(o, "issuer", iss) == -1 ||
+	    add_url(o, "jwks_uri", base, "/.well-known/jwks.json") == -1 ||
+	    add_url(o, "authorization_endpoint", base,
+	    "/api/v1/auth/login") == -1 ||
+	    add_url(o, "token_endpoint", base, "/api/v1/auth/refresh") == -1 ||
+	    add_url(o, "userinfo_endpoint", base, "/api/v1/me") == -1 ||
+	    add_url(o, "revocation_endpoint", base,
+	    "/api/v1/auth/logout") == -1 ||
+	    add_strings(o, "response_types_supported", responses) == -1 ||
+	    add_strings(o, "subject_types_supported", subjects) == -1 ||
+	    add_strings(o, "id_token_signing_alg_values_supported",
+	    rs256) == -1 ||
+	    add_strings(o, "scopes_supported", scopes) == -1 ||
+	    add_strings(o, "grant_types_supported", grants) == -1 ||
+	    add_strings(o, "token_endpoint_auth_methods_supported",
+	    none) == -1 ||
+	    add_strings(o, "claims_supported", claims) == -1) {
+		json_object_put(o);
+		http_error(req, 500, "internal", NULL, "internal error");
+		return;
+	}
 	(void)http_add_header(req, "Cache-Control", "public, max-age=300");
 	http_json(req, 200, o);
 }
