@@ -9,6 +9,8 @@
 
 #include <fcgiapp.h>
 
+#include "core/jsonout.h"
+
 #include "http/http.h"
 
 static const struct {
@@ -152,20 +154,22 @@ http_error(struct http_req *req, int status, const char *code,
 	va_end(ap);
 	root = json_object_new_object();
 	err = json_object_new_object();
-	if (root == NULL || err == NULL) {
-		json_object_put(root);
-		json_object_put(err);
-		http_send(req, 500, "application/json; charset=utf-8",
-		    "{\"error\":{\"code\":\"internal\"}}", 29);
-		return;
+	if (root == NULL || err == NULL ||
+	    jsonout_string(err, "code", code) == -1 ||
+	    jsonout_string(err, "message", msg) == -1 ||
+	    (field != NULL && jsonout_string(err, "field", field) == -1))
+		goto fail;
+	if (jsonout_add(root, "error", err) == -1) {
+		err = NULL;	/* put by jsonout_add */
+		goto fail;
 	}
-	json_object_object_add(err, "code", json_object_new_string(code));
-	json_object_object_add(err, "message", json_object_new_string(msg));
-	if (field != NULL)
-		json_object_object_add(err, "field",
-		    json_object_new_string(field));
-	json_object_object_add(root, "error", err);
 	http_json(req, status, root);
+	return;
+fail:
+	json_object_put(root);
+	json_object_put(err);
+	http_send(req, 500, "application/json; charset=utf-8",
+	    "{\"error\":{\"code\":\"internal\"}}", 29);
 }
 
 void

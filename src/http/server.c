@@ -22,6 +22,7 @@
 #include <fcgiapp.h>
 
 #include "core/clock.h"
+#include "core/jsonout.h"
 #include "core/log.h"
 #include "http/internal.h"
 #include "http/server.h"
@@ -210,27 +211,28 @@ worker_log_request(const struct http_req *req)
 	char		 path[HTTP_PATH_MAX], dur[32];
 	double		 ms;
 
-	if ((o = json_object_new_object()) == NULL)
-		return;
 	ms = (double)(clock_mono_us() - req->start_us) / 1000.0;
 	log_path(req->path, path, sizeof(path));
-	json_object_object_add(o, "method",
-	    json_object_new_string(req->method_name));
-	json_object_object_add(o, "path", json_object_new_string(path));
-	json_object_object_add(o, "status", json_object_new_int(req->status));
 	/* Three decimals, not json-c's full double precision. */
 	snprintf(dur, sizeof(dur), "%.3f", ms);
-	json_object_object_add(o, "dur_ms", json_object_new_double_s(ms, dur));
-	if (req->route != NULL)
-		json_object_object_add(o, "route",
-		    json_object_new_string(req->route));
-	if (req->user_id[0] != '\0')
-		json_object_object_add(o, "user",
-		    json_object_new_string(req->user_id));
-	if (req->request_id[0] != '\0')
-		json_object_object_add(o, "request_id",
-		    json_object_new_string(req->request_id));
+	if ((o = json_object_new_object()) == NULL ||
+	    jsonout_string(o, "method", req->method_name) == -1 ||
+	    jsonout_string(o, "path", path) == -1 ||
+	    jsonout_int(o, "status", req->status) == -1 ||
+	    jsonout_add(o, "dur_ms", json_object_new_double_s(ms, dur)) ==
+	    -1 || (req->route != NULL &&
+	    jsonout_string(o, "route", req->route) == -1) ||
+	    (req->user_id[0] != '\0' &&
+	    jsonout_string(o, "user", req->user_id) == -1) ||
+	    (req->request_id[0] != '\0' &&
+	    jsonout_string(o, "request_id", req->request_id) == -1)) {
+		/* Still a line for the request, without its fields. */
+		log_msg(LOG_ERROR, "request", "out of memory logging a "
+		    "request (status %d)", req->status);
+		goto out;
+	}
 	log_fields(req->status >= 500 ? LOG_ERROR : LOG_INFO, "request", o);
+out:
 	json_object_put(o);
 }
 
