@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jsonout.h"
 #include "db/array.h"
 #include "mail/outbox.h"
 
@@ -540,11 +541,15 @@ outbox_backoff_ms(int attempt, long base_ms, long max_ms, uint32_t rnd)
 	return d - d / 2 + (long)(rnd % (uint32_t)(d / 2 + 1));
 }
 
-static json_object *
-str_or_null(const PGresult *r, int row, int c)
+/* Member key of o: column c of row as a string, null when SQL NULL (or
+ * when null_anyway). 0 or -1 (out of memory). */
+static int
+add_text(json_object *o, const char *key, const PGresult *r, int row, int c,
+    int null_anyway)
 {
-	return PQgetisnull(r, row, c) ? NULL :
-	    json_object_new_string(PQgetvalue(r, row, c));
+	if (null_anyway || PQgetisnull(r, row, c))
+		return jsonout_null(o, key);
+	return jsonout_string(o, key, PQgetvalue(r, row, c));
 }
 
 enum db_rc
@@ -560,38 +565,37 @@ outbox_list_user(struct db *db, const char *user_id, const char *from,
 	*out = NULL;
 	if ((rc = db_exec(db, &st_list, p, &r)) != DB_OK)
 		return rc;
-	if ((arr = json_object_new_array()) == NULL) {
-		PQclear(r);
-		return DB_ERROR;
-	}
+	rc = DB_ERROR;
+	if ((arr = json_object_new_array()) == NULL)
+		goto out;
 	for (i = 0; i < PQntuples(r); i++) {
-		if ((o = json_object_new_object()) == NULL) {
-			json_object_put(arr);
-			PQclear(r);
-			return DB_ERROR;
+		if ((o = json_object_new_object()) == NULL ||
+		    jsonout_int(o, "id", to_ll(PQgetvalue(r, i, 0))) == -1 ||
+		    add_text(o, "status", r, i, 1, 0) == -1 ||
+		    add_text(o, "event_id", r, i, 2, 0) == -1 ||
+		    add_text(o, "event_title", r, i, 3, 0) == -1 ||
+		    add_text(o, "occurrence_start", r, i, 4, 0) == -1 ||
+		    jsonout_int(o, "minutes_before",
+		    to_int(PQgetvalue(r, i, 5))) == -1 ||
+		    add_text(o, "remind_at", r, i, 6, 0) == -1 ||
+		    add_text(o, "next_attempt_at", r, i, 7,
+		    strcmp(PQgetvalue(r, i, 1), "pending") != 0) == -1 ||
+		    jsonout_int(o, "attempts", to_int(PQgetvalue(r, i, 8))) ==
+		    -1 || add_text(o, "reason", r, i, 9, 0) == -1 ||
+		    add_text(o, "sent_at", r, i, 10, 0) == -1) {
+			json_object_put(o);
+			goto out;
 		}
-		json_object_object_add(o, "id",
-		    json_object_new_int64(to_ll(PQgetvalue(r, i, 0))));
-		json_object_object_add(o, "status", str_or_null(r, i, 1));
-		json_object_object_add(o, "event_id", str_or_null(r, i, 2));
-		json_object_object_add(o, "event_title", str_or_null(r, i, 3));
-		json_object_object_add(o, "occurrence_start",
-		    str_or_null(r, i, 4));
-		json_object_object_add(o, "minutes_before",
-		    json_object_new_int(to_int(PQgetvalue(r, i, 5))));
-		json_object_object_add(o, "remind_at", str_or_null(r, i, 6));
-		json_object_object_add(o, "next_attempt_at",
-		    strcmp(PQgetvalue(r, i, 1), "pending") == 0 ?
-		    str_or_null(r, i, 7) : NULL);
-		json_object_object_add(o, "attempts",
-		    json_object_new_int(to_int(PQgetvalue(r, i, 8))));
-		json_object_object_add(o, "reason", str_or_null(r, i, 9));
-		json_object_object_add(o, "sent_at", str_or_null(r, i, 10));
-		json_object_array_add(arr, o);
+		if (jsonout_push(arr, o) == -1)
+			goto out;
 	}
-	PQclear(r);
 	*out = arr;
-	return DB_OK;
+	arr = NULL;
+	rc = DB_OK;
+out:
+	json_object_put(arr);
+	PQclear(r);
+	return rc;
 }
 
 static const struct db_stmt st_stats_add = {

@@ -15,6 +15,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/jsonout.h"
 #include "core/log.h"
 #include "mail/mime.h"
 #include "mail/sigv4.h"
@@ -205,24 +206,27 @@ ses_build_request(struct ses_slot *s, const struct transport_msg *m)
 	if ((b64 = malloc(b64len + 1)) == NULL)
 		goto out;
 	EVP_EncodeBlock(b64, (const unsigned char *)m->data, (int)m->len);
-	if ((o = json_object_new_object()) == NULL ||
-	    (dest = json_object_new_object()) == NULL)
+	/* Each member is added as soon as it is made, so that o owns it:
+	 * jsonout_add puts a value it could not add, and the one
+	 * json_object_put(o) below frees the rest. */
+	if ((o = json_object_new_object()) == NULL)
 		goto out;
-	json_object_object_add(o, "Destination", dest);
-	if ((to = json_object_new_array()) == NULL)
+	dest = json_object_new_object();
+	if (jsonout_add(o, "Destination", dest) == -1)
 		goto out;
-	json_object_object_add(dest, "ToAddresses", to);
-	json_object_array_add(to, json_object_new_string(m->to_addr));
-	json_object_object_add(o, "FromEmailAddress",
-	    json_object_new_string(m->from));
-	if ((content = json_object_new_object()) == NULL)
+	to = json_object_new_array();
+	if (jsonout_add(dest, "ToAddresses", to) == -1 ||
+	    jsonout_push(to, json_object_new_string(m->to_addr)) == -1 ||
+	    jsonout_string(o, "FromEmailAddress", m->from) == -1)
 		goto out;
-	json_object_object_add(o, "Content", content);
-	if ((raw = json_object_new_object()) == NULL)
+	content = json_object_new_object();
+	if (jsonout_add(o, "Content", content) == -1)
 		goto out;
-	json_object_object_add(content, "Raw", raw);
-	json_object_object_add(raw, "Data",
-	    json_object_new_string_len((const char *)b64, (int)b64len));
+	raw = json_object_new_object();
+	if (jsonout_add(content, "Raw", raw) == -1 ||
+	    jsonout_add(raw, "Data", json_object_new_string_len(
+	    (const char *)b64, (int)b64len)) == -1)
+		goto out;
 	json = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (json == NULL || buf_addstr(&s->req, json) != BUF_OK)
