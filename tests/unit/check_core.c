@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/conf.h"
+#include "core/jsonout.h"
 #include "core/sha256.h"
 #include "core/utf8.h"
 #include "db/array.h"
@@ -120,6 +121,29 @@ START_TEST(conf_rejects_by_name)
 	ck_assert_int_eq(conf_load(&c, "/nonexistent/aurora.conf", err,
 	    sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+}
+END_TEST
+
+/* jsonout: a member added whole or not at all; a NULL value (a failed
+ * json_object_new_*) is refused, the object left as it was. */
+START_TEST(jsonout_adds_or_refuses)
+{
+	json_object	*o, *a;
+
+	ck_assert_ptr_nonnull(o = json_object_new_object());
+	ck_assert_ptr_nonnull(a = json_object_new_array());
+	ck_assert_int_eq(jsonout_string(o, "s", "x"), 0);
+	ck_assert_int_eq(jsonout_int(o, "n", -5), 0);
+	ck_assert_int_eq(jsonout_bool(o, "b", 7), 0);
+	ck_assert_int_eq(jsonout_null(o, "z"), 0);
+	ck_assert_int_eq(jsonout_add(o, "bad", NULL), -1);
+	ck_assert_int_eq(jsonout_push(a, json_object_new_int(1)), 0);
+	ck_assert_int_eq(jsonout_push(a, NULL), -1);
+	ck_assert_int_eq(jsonout_add(o, "a", a), 0);
+	ck_assert_str_eq(json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN),
+	    "{\"s\":\"x\",\"n\":-5,\"b\":true,\"z\":null,\"a\":[1]}");
+	json_object_put(o);
 }
 END_TEST
 
@@ -414,6 +438,7 @@ main(void)
 	tcase_add_test(tc, conf_reads_file_and_env);
 	tcase_add_test(tc, conf_rejects_by_name);
 	tcase_add_test(tc, clock_formats_utc);
+	tcase_add_test(tc, jsonout_adds_or_refuses);
 	tcase_add_test(tc, utf8_strict);
 	tcase_add_test(tc, b64url_vectors);
 	tcase_add_test(tc, b64url_rejects);
