@@ -283,6 +283,7 @@ struct take {
 	int		 have, from_master;
 	const char	*uid;
 	int		 other_uid;
+	char		 why[200];	/* what the reader could not use */
 };
 
 static int
@@ -298,6 +299,7 @@ take_item(struct ics_item *it, void *arg)
 	/* The item is the reader's to clear: its strings move here. */
 	t->ev = it->ev;
 	memset(&it->ev, 0, sizeof(it->ev));
+	snprintf(t->why, sizeof(t->why), "%s", it->skip ? it->why : "");
 	t->have = 1;
 	t->from_master = !it->has_rid;
 	return 0;
@@ -598,6 +600,10 @@ object_parse(const char *data, size_t len, const char *default_tz,
 	}
 	drop_lines(&out->ev, nlines);
 	if ((rc = event_check(&out->ev, &out->rec, err)) != EVENT_OK) {
+		/* What the reader skipped (an unknown TZID, a date out of
+		 * range) says it best. */
+		if (rc == EVENT_INVALID && t.why[0] != '\0')
+			snprintf(err->msg, sizeof(err->msg), "%s", t.why);
 		if (rc == EVENT_INVALID)
 			snprintf(precondition, 64,
 			    "valid-calendar-object-resource");

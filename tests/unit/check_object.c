@@ -50,6 +50,9 @@ refused(const char *s, size_t len, const char *want)
 	ck_assert_msg(strcmp(pre, want) == 0, "%.60s...: %s (%s), want %s",
 	    s, pre, err.msg, want);
 	ck_assert_msg(err.msg[0] != '\0', "no message for %s", want);
+	ck_assert_msg(len > 4096 || strstr(s, "Mars") == NULL ||
+	    strstr(err.msg, "Mars") !=
+	    NULL, "message %s", err.msg);
 }
 
 START_TEST(object_refusals)
@@ -96,6 +99,10 @@ START_TEST(object_refusals)
 	refused(CAL(EV("UID:a\r\nSUMMARY:no start\r\n")),
 	    strlen(CAL(EV("UID:a\r\nSUMMARY:no start\r\n"))),
 	    "valid-calendar-object-resource");
+	/* A TZID nothing defines: the reader's reason is the message. */
+	refused(CAL(EV("UID:a\r\nDTSTART;TZID=Mars/Olympus:20260101T100000\r\n")),
+	    strlen(CAL(EV("UID:a\r\nDTSTART;TZID=Mars/Olympus:"
+	    "20260101T100000\r\n"))), "valid-calendar-object-resource");
 	n = OBJECT_MAX_BYTES + 1;
 	big = malloc(n);
 	ck_assert_ptr_nonnull(big);
