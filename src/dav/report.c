@@ -1,12 +1,13 @@
 /* report.c — the REPORTs of a calendar: calendar-multiget and
  * calendar-query (RFC 4791 §7.8, §7.9; VEVENT comp-filters with a
- * time-range) and sync-collection (RFC 6578, sync-level 1, the journal's
+ * time-range and a UID prop-filter) and sync-collection (RFC 6578, sync-level 1, the journal's
  * changes and tombstones, paged by DAV:limit). */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "dav/dav.h"
@@ -36,6 +37,13 @@ struct report_name {
 	int		 seen;
 };
 
+/* A calendar-query's UID prop-filter: <C:text-match> (RFC 4791 §9.7.5, a
+ * substring under the collation; i;ascii-casemap by default). */
+struct report_uid {
+	char	 text[EVENT_UID_MAX + 1];
+	int	 octet;		/* i;octet: case matters */
+};
+
 /* What the object_list callback writes with. */
 struct report_out {
 	struct dav_ctx			*ctx;
@@ -45,6 +53,7 @@ struct report_out {
 	size_t				 nnames;
 	size_t				 count, limit;	/* limit 0: none */
 	int				 over;	/* stopped at limit */
+	const struct report_uid		*uid;	/* a UID text-match, or NULL */
 	struct buf			 href;
 	enum buf_err			 e;
 };
@@ -223,6 +232,39 @@ out:
 	return e != BUF_OK;
 }
 
+/* write_object for the objects whose UID holds the text-match. The UID
+ * is read by the events domain's parser (the one that stored it): UID
+ * lookups are rare (python3-caldav's event_by_uid, Evolution), so they
+ * pay for a parse of each object rather than the listings for a column. */
+static int
+uid_object(const struct object_data *d, void *arg)
+{
+	struct report_out	*o = arg;
+	struct object_parsed	 op;
+	struct event_error	 err;
+	char			 pre[64];
+	const char		*uid;
+	int			 hit;
+
+	if (d->ical == NULL)
+		return 0;
+	memset(&op, 0, sizeof(op));
+	switch (object_parse(d->ical, d->len, "UTC", 0, &op, pre, &err)) {
+	case EVENT_OK:
+		break;
+	case EVENT_NOMEM:
+		o->e = BUF_NOMEM;
+		return 1;
+	default:
+		return 0;	/* stored before a rule changed: no UID */
+	}
+	uid = op.ev.uid;
+	hit = o->uid->octet ? strstr(uid, o->uid->text) != NULL :
+	    strcasestr(uid, o->uid->text) != NULL;
+	object_parsed_free(&op);
+	return hit ? write_object(d, arg) : 0;
+}
+
 /* The <D:response> with only a 404 status for each name asked for that
  * was not listed. */
 static enum buf_err
@@ -259,6 +301,7 @@ struct report_answer {
 	long long			 token;
 	int				 truncated;
 	size_t				 limit;
+	const struct report_uid		*uid;
 };
 
 static void
@@ -277,11 +320,14 @@ answer(struct dav_ctx *ctx, const struct report_props *p,
 	o.names = a->names;
 	o.nnames = a->nnames;
 	o.limit = a->limit;
+	o.uid = a->uid;
 	buf_init(&o.href, DAV_HREF_MAX);
 	if ((e = dav_ms_begin(&ms, ctx->minimal)) != BUF_OK)
 		goto send;
 	if (a->q != NULL) {
-		rc = object_list(&ctx->ev, ctx->cal->id, a->q, p->data,
+		/* A UID filter reads every object's data to parse it. */
+		rc = object_list(&ctx->ev, ctx->cal->id, a->q,
+		    p->data || a->uid != NULL, a->uid != NULL ? uid_object :
 		    write_object, &o);
 		if (rc != EVENT_OK) {
 			dav_answer_rc(ctx, rc);
@@ -503,19 +549,83 @@ comp_is(const xmlNode *cf, const char *comp)
 
 enum filter_rc { FILTER_OK, FILTER_NONE, FILTER_ANSWERED };
 
-/* Reads a VEVENT comp-filter: an optional time-range; is-not-defined
- * matches nothing (every object here is a VEVENT). Property and nested
- * component filters are refused (supported-filter) rather than ignored,
- * which would answer objects that do not match. */
+/* Reads <C:prop-filter name="UID"> holding one <C:text-match> (or
+ * is-not-defined, which no object here satisfies) into uid. Other
+ * properties, negated matches and other collations are refused. */
 static enum filter_rc
-vevent_filter(struct dav_ctx *ctx, const xmlNode *cf, struct object_query *q)
+uid_filter(struct dav_ctx *ctx, const xmlNode *pf, struct report_uid *uid)
 {
-	const xmlNode *n;
+	const xmlNode	*tm = dav_xml_first(pf, NULL, NULL);
+	xmlChar		*name, *coll = NULL, *neg = NULL;
+	char		 text[EVENT_UID_MAX + 2];
+	enum filter_rc	 rc = FILTER_ANSWERED;
+	int		 is_uid;
+
+	name = xmlGetNoNsProp(pf, (const xmlChar *)"name");
+	is_uid = name != NULL && strcasecmp((const char *)name, "UID") == 0;
+	xmlFree(name);
+	if (!is_uid || tm == NULL || dav_xml_next(tm, NULL, NULL) != NULL ||
+	    uid->text[0] != '\0') {
+		dav_error(ctx->req, 403, "C:supported-filter", "the only "
+		    "property filter supported is one on UID");
+		return FILTER_ANSWERED;
+	}
+	if (dav_xml_is(tm, DAV_NS_CALDAV, "is-not-defined"))
+		return FILTER_NONE;
+	if (!dav_xml_is(tm, DAV_NS_CALDAV, "text-match")) {
+		dav_error(ctx->req, 403, "C:supported-filter", "a UID filter "
+		    "holds one text-match");
+		return FILTER_ANSWERED;
+	}
+	coll = xmlGetNoNsProp(tm, (const xmlChar *)"collation");
+	neg = xmlGetNoNsProp(tm, (const xmlChar *)"negate-condition");
+	if (coll != NULL && strcmp((const char *)coll, "i;octet") != 0 &&
+	    strcmp((const char *)coll, "i;ascii-casemap") != 0) {
+		dav_error(ctx->req, 403, "C:supported-collation", "collations: "
+		    "i;ascii-casemap, i;octet");
+		goto out;
+	}
+	if (neg != NULL && strcmp((const char *)neg, "no") != 0) {
+		dav_error(ctx->req, 403, "C:supported-filter", "a negated UID "
+		    "match is not supported");
+		goto out;
+	}
+	/* Longer than any UID, or empty: no object can hold it. */
+	if (dav_xml_text(tm, text, sizeof(text)) == -1 ||
+	    strlen(text) > EVENT_UID_MAX || text[0] == '\0') {
+		rc = FILTER_NONE;
+		goto out;
+	}
+	memcpy(uid->text, text, strlen(text) + 1);
+	uid->octet = coll != NULL && strcmp((const char *)coll, "i;octet") == 0;
+	rc = FILTER_OK;
+out:
+	xmlFree(coll);
+	xmlFree(neg);
+	return rc;
+}
+
+/* Reads a VEVENT comp-filter: an optional time-range and an optional
+ * UID prop-filter; is-not-defined matches nothing (every object here is
+ * a VEVENT). Other property and nested component filters are refused
+ * (supported-filter) rather than ignored, which would answer objects
+ * that do not match. */
+static enum filter_rc
+vevent_filter(struct dav_ctx *ctx, const xmlNode *cf, struct object_query *q,
+    struct report_uid *uid)
+{
+	const xmlNode	*n;
+	enum filter_rc	 rc;
 
 	for (n = dav_xml_first(cf, NULL, NULL); n != NULL;
 	    n = dav_xml_next(n, NULL, NULL)) {
 		if (dav_xml_is(n, DAV_NS_CALDAV, "is-not-defined"))
 			return FILTER_NONE;
+		if (dav_xml_is(n, DAV_NS_CALDAV, "prop-filter")) {
+			if ((rc = uid_filter(ctx, n, uid)) != FILTER_OK)
+				return rc;
+			continue;
+		}
 		if (dav_xml_is(n, DAV_NS_CALDAV, "time-range")) {
 			if (q->has_range) {
 				dav_error(ctx->req, 403, "C:valid-filter",
@@ -536,7 +646,8 @@ vevent_filter(struct dav_ctx *ctx, const xmlNode *cf, struct object_query *q)
 /* Reads <C:filter> into q. FILTER_NONE: nothing can match (another
  * component type, is-not-defined). */
 static enum filter_rc
-query_filter(struct dav_ctx *ctx, const xmlNode *root, struct object_query *q)
+query_filter(struct dav_ctx *ctx, const xmlNode *root, struct object_query *q,
+    struct report_uid *uid)
 {
 	const xmlNode	*f, *top, *n;
 	int		 vevents = 0;
@@ -555,9 +666,18 @@ query_filter(struct dav_ctx *ctx, const xmlNode *root, struct object_query *q)
 	    n = dav_xml_next(n, NULL, NULL)) {
 		if (dav_xml_is(n, DAV_NS_CALDAV, "is-not-defined"))
 			return FILTER_NONE;
+		/* A UID filter right under VCALENDAR means its event's UID
+		 * (python3-caldav's object_by_uid asks so; strictly no
+		 * VCALENDAR has a UID, and it would find nothing). */
+		if (dav_xml_is(n, DAV_NS_CALDAV, "prop-filter")) {
+			if ((rc = uid_filter(ctx, n, uid)) != FILTER_OK)
+				return rc;
+			continue;
+		}
 		if (!dav_xml_is(n, DAV_NS_CALDAV, "comp-filter")) {
 			dav_error(ctx->req, 403, "C:supported-filter", "only "
-			    "comp-filters are supported inside VCALENDAR");
+			    "comp-filters and a UID prop-filter are supported "
+			    "inside VCALENDAR");
 			return FILTER_ANSWERED;
 		}
 		if (comp_is(n, "VEVENT")) {
@@ -566,7 +686,7 @@ query_filter(struct dav_ctx *ctx, const xmlNode *root, struct object_query *q)
 				    "one VEVENT comp-filter per query");
 				return FILTER_ANSWERED;
 			}
-			if ((rc = vevent_filter(ctx, n, q)) != FILTER_OK)
+			if ((rc = vevent_filter(ctx, n, q, uid)) != FILTER_OK)
 				return rc;
 			continue;
 		}
@@ -584,15 +704,19 @@ report_query(struct dav_ctx *ctx, const xmlNode *root)
 	struct report_props	p;
 	struct report_answer	a;
 	struct object_query	q;
+	struct report_uid	uid;
 	enum filter_rc		rc;
 
 	memset(&a, 0, sizeof(a));
 	memset(&q, 0, sizeof(q));
+	memset(&uid, 0, sizeof(uid));
 	a.token = -1;
 	if (props_parse(ctx, root, &p) == -1)
 		return;
-	if ((rc = query_filter(ctx, root, &q)) == FILTER_ANSWERED)
+	if ((rc = query_filter(ctx, root, &q, &uid)) == FILTER_ANSWERED)
 		return;
+	if (uid.text[0] != '\0')
+		a.uid = &uid;
 	/* Any Depth is taken as 1: on a calendar a query means its objects
 	 * (Radicale does the same; sabre does it for Microsoft's clients,
 	 * which send Depth: 0), and an empty answer would lose them. */

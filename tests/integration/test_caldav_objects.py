@@ -508,6 +508,60 @@ def test_calendar_query_recurrence(stack):
     expect(not got, "VTODO filter: %r" % list(got))
 
 
+def uid_query(stack, a, text, collation=None, negate=False, inner=None, vevent=True):
+    attrs = (' collation="%s"' % collation if collation else "") + \
+        (' negate-condition="yes"' if negate else "")
+    pf = inner or '<C:text-match%s>%s</C:text-match>' % (attrs, text)
+    body = ('<?xml version="1.0" encoding="utf-8"?><C:calendar-query %s><D:prop><D:getetag/>'
+            '<C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR">'
+            '%s<C:prop-filter name="UID">%s</C:prop-filter>%s'
+            "</C:comp-filter></C:filter></C:calendar-query>"
+            % (NS, '<C:comp-filter name="VEVENT">' if vevent else "", pf,
+               "</C:comp-filter>" if vevent else ""))
+    return dav(stack, a, "REPORT", a["cal"], body, dict(XML_TYPE, Depth="1"))
+
+
+def test_calendar_query_uid(stack):
+    """A UID prop-filter (python3-caldav's event_by_uid): a substring under
+    the collation, i;ascii-casemap by default."""
+    a = account(stack)
+    put_ok(stack, a, "u1.ics", ics(uid="Lookup-UID-One@example.com", summary="Found"))
+    put_ok(stack, a, "u2.ics", ics(uid="other-uid", summary="Other"))
+    r = rest(stack, a, "POST", "/api/v1/events", {
+        "title": "Web", "start": "2026-03-20T10:00:00Z", "end": "2026-03-20T11:00:00Z",
+        "time_zone": "UTC", "reminders": []})
+    expect(r.status == 201, "REST create: %s" % r.describe())
+    web_id = r.body["id"]
+
+    def names(r):
+        return {h[len(a["cal"]):] for h in multistatus(r)}
+
+    r = uid_query(stack, a, "Lookup-UID-One@example.com", "i;octet")
+    expect(names(r) == {"u1.ics"}, "exact UID: %r" % names(r))
+    cd = prop_ok(multistatus(r)[a["cal"] + "u1.ics"], "{%s}calendar-data" % C).text
+    expect("SUMMARY:Found" in cd, "calendar-data of the match")
+    expect(names(uid_query(stack, a, "lookup-uid-one")) == {"u1.ics"}, "casemap substring")
+    # Right under VCALENDAR (python3-caldav's object_by_uid): the event's UID.
+    expect(names(uid_query(stack, a, "other-uid", vevent=False)) == {"u2.ics"},
+           "UID filter under VCALENDAR")
+    expect(not names(uid_query(stack, a, "lookup-uid-one", "i;octet")), "octet is case-sensitive")
+    expect(names(uid_query(stack, a, "uid")) == {"u1.ics", "u2.ics"}, "substring of both")
+    expect(not names(uid_query(stack, a, "no-such-uid")), "unknown UID")
+    expect(not names(uid_query(stack, a, "", inner="<C:is-not-defined/>")), "is-not-defined")
+    # An event made through REST is found by the UID of its generated object.
+    r = dav(stack, a, "GET", a["cal"] + web_id + ".ics")
+    m = re.search(r"^UID:(.*?)\r?$", r.raw.decode(), re.M)
+    expect(r.status == 200 and m, "generated object: %d" % r.status)
+    expect(names(uid_query(stack, a, m.group(1), "i;octet")) == {web_id + ".ics"},
+           "REST event by UID")
+    r = uid_query(stack, a, "uid", negate=True)
+    expect(r.status == 403 and "{%s}supported-filter" % C in error_elements(r),
+           "negated match: %d %r" % (r.status, r.raw[:200]))
+    r = uid_query(stack, a, "uid", "i;unicode-casemap")
+    expect(r.status == 403 and "{%s}supported-collation" % C in error_elements(r),
+           "unknown collation: %d" % r.status)
+
+
 def test_sync_collection(stack):
     a = account(stack)
     e1 = put_ok(stack, a, "s1.ics", ics(summary="S1"))
@@ -625,6 +679,7 @@ TESTS = [
     ("valarm_becomes_reminder", test_valarm_becomes_reminder),
     ("multiget", test_multiget),
     ("calendar_query_recurrence", test_calendar_query_recurrence),
+    ("calendar_query_uid", test_calendar_query_uid),
     ("sync_collection", test_sync_collection),
     ("sync_limit", test_sync_limit),
     ("isolation", test_isolation),
