@@ -312,6 +312,8 @@ async function send(method, path, body, token, opts = {}) {
 		clearTimeout(timer);
 		progressEnd();
 	}
+	if (res.ok && opts.blob)
+		return res.blob();
 	let data = null;
 	const text = await res.text().catch(() => '');
 	if (text && (res.headers.get('Content-Type') || '').startsWith('application/json')) {
@@ -327,6 +329,9 @@ async function send(method, path, body, token, opts = {}) {
 		const retryAfter = Number(res.headers.get('Retry-After')) || 0;
 		const e = new ApiError(res.status, code, friendlyMessage(res.status, code, err.message, err.field, retryAfter), err.field);
 		e.retryAfter = retryAfter;
+		// The server's own words, for the screens that know them to be
+		// meant for people (a generic code message replaces them above).
+		e.detail = typeof err.message === 'string' ? err.message : '';
 		throw e;
 	}
 	if (data !== null && typeof data === 'object')
@@ -357,8 +362,9 @@ function sessionOver(started) {
 	return new ApiError(401, 'unauthorized', 'Your session has ended. Please sign in again.', null);
 }
 
-// request(method, path, body?, {auth = true, headers, contentType, timeout})
-// resolves to the parsed JSON body (null for 204), or rejects with ApiError.
+// request(method, path, body?, {auth = true, headers, contentType, timeout,
+// blob}) resolves to the parsed JSON body (null for 204), or with blob set to
+// the body as a Blob (a file to save), or rejects with ApiError.
 export async function request(method, path, body, opts = {}) {
 	const auth = opts.auth !== false;
 	if (!auth)

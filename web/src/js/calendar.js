@@ -1,6 +1,7 @@
 // calendar.js — the main screen: month, week, day and agenda views drawn by
 // FullCalendar in the user's time zone, events loaded window by window from
-// the API, drag to move and resize, and the reminders panel beside it.
+// the API and colored by their calendar, drag to move and resize, and beside
+// it the calendar list (show/hide) and the reminders panel.
 
 import * as api from './api.js';
 import { h, toast, choose, setTitle } from './ui.js';
@@ -9,6 +10,7 @@ import { reminderPanel } from './reminders-panel.js';
 import { toRfc3339, toUtcString, partsIn, zonedToInstant, addDays, daysBetween } from './time.js';
 import { WEEKDAYS } from './rrule.js';
 import { patchCalendarA11y } from './a11y.js';
+import { createCalendarStore, calendarList, validColor, contrastOf } from './calendars.js';
 
 const VIEWS = [
 	['dayGridMonth', 'Month', 'm'],
@@ -27,30 +29,50 @@ function isRecurring(item) {
 	return !!item.occurrence_start && item.occurrence_start !== item.start;
 }
 
-function toFcEvent(item) {
+function toFcEvent(item, store) {
 	const occ = item.occurrence_start || item.start;
 	const recurring = isRecurring(item);
-	return {
+	const cal = store.byId(item.calendar_id || store.defaultId());
+	const color = cal ? validColor(cal.color) : null;
+	const ev = {
 		id: item.id + '@' + occ,
 		title: item.title,
 		start: item.start,
 		end: item.end,
 		allDay: !!item.all_day,
 		classNames: recurring ? ['aurora-recurring'] : [],
-		extendedProps: { eventId: item.id, occurrenceStart: occ, recurring, location: item.location || '' },
+		extendedProps: { eventId: item.id, occurrenceStart: occ, recurring, location: item.location || '',
+			calendarId: item.calendar_id || '' },
 	};
+	// Only when known: FullCalendar would take an undefined color as the
+	// string "undefined" and draw the event with no background.
+	if (color) {
+		ev.color = color;
+		ev.contrastColor = contrastOf(color);
+	}
+	return ev;
 }
 
-async function fetchWindow(from, to) {
+// The events of [from, to) in the calendars shown: all of them when none is
+// hidden, else only the shown ones' (asked by calendar_id, and checked here
+// too, so that a hidden calendar's event never shows).
+async function fetchWindow(from, to, store) {
 	const out = [];
+	const ids = store.visibleIds();
+	if (ids && !ids.length)
+		return out;
+	const only = ids ? new Set(ids) : null;
+	const calQuery = ids ? ids.map((id) => '&calendar_id=' + encodeURIComponent(id)).join('') : '';
 	let cursor = null;
 	for (let page = 0; page < MAX_PAGES; page++) {
-		let q = '?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to) + '&limit=' + PAGE_LIMIT;
+		let q = '?from=' + encodeURIComponent(from) + '&to=' + encodeURIComponent(to) + '&limit=' + PAGE_LIMIT + calQuery;
 		if (cursor)
 			q += '&cursor=' + encodeURIComponent(cursor);
 		const res = await api.request('GET', '/api/v1/events' + q);
-		for (const item of (res && res.items) || [])
-			out.push(toFcEvent(item));
+		for (const item of (res && res.items) || []) {
+			if (!only || only.has(item.calendar_id || store.defaultId()))
+				out.push(toFcEvent(item, store));
+		}
 		cursor = res && res.next_cursor;
 		if (!cursor)
 			break;
@@ -132,12 +154,21 @@ export function renderCalendar(root, ctx) {
 	const tzNote = h('p', { class: 'tz-note' }, 'Times shown in ', h('a', { href: '#/settings', text: tz.replace(/_/g, ' ') }));
 	const main = h('main', { id: 'main', class: 'cal-main', tabindex: '-1', 'aria-labelledby': 'range-title' }, calEl, tzNote);
 	const panel = reminderPanel({ me, openEvent: (id, occ) => openEdit(id, occ) });
-	root.append(header, h('div', { class: 'layout' }, main, panel));
+	const calendars = createCalendarStore(me);
+	const calList = calendarList(calendars);
+	root.append(header, h('div', { class: 'layout' }, main, h('div', { class: 'side' }, calList, panel)));
 
 	if (typeof window.FullCalendar === 'undefined') {
+		calList.stop();
 		calEl.append(h('p', { class: 'form-alert', role: 'alert', text: 'The calendar could not be loaded. Reload the page to try again.' }));
 		return () => {};
 	}
+	// Events wait for the calendars (their colors, which are hidden); events
+	// still show, in the default color, when the list cannot be had.
+	const calendarsReady = calendars.load().catch((e) => {
+		if (e.status !== 401)
+			calList.showError('Calendars could not be loaded: ' + e.message);
+	});
 
 	const phone = window.matchMedia(PHONE).matches;
 	let initialView = localStorage.getItem(VIEW_KEY);
@@ -148,7 +179,7 @@ export function renderCalendar(root, ctx) {
 		calendar.refetchEvents();
 		panel.refresh();
 	};
-	const dialogCtx = { me, refresh };
+	const dialogCtx = { me, refresh, calendars };
 
 	function openEdit(id, occ) {
 		return openEventDialog(dialogCtx, { id, occurrenceStart: occ });
@@ -210,6 +241,8 @@ export function renderCalendar(root, ctx) {
 					title: full.title, description: full.description || '', location: full.location || '',
 					time_zone: etz, reminders: full.reminders || [],
 				};
+				if (full.calendar_id)
+					copy.calendar_id = full.calendar_id;
 				const made = await api.request('POST', '/api/v1/events', Object.assign(copy, times));
 				try {
 					await excludeOccurrence(full, props.occurrenceStart);
@@ -277,7 +310,7 @@ export function renderCalendar(root, ctx) {
 			agenda: { type: 'list', duration: { days: 30 } },
 		},
 		events: (info, ok, fail) => {
-			fetchWindow(toUtcString(info.start), toUtcString(info.end)).then(ok, (e) => {
+			calendarsReady.then(() => fetchWindow(toUtcString(info.start), toUtcString(info.end), calendars)).then(ok, (e) => {
 				// A 401 means the session ended: the sign-in screen says so.
 				if (e.status !== 401)
 					toast('Events could not be loaded: ' + e.message, 'error');
@@ -299,6 +332,8 @@ export function renderCalendar(root, ctx) {
 		},
 		eventDidMount: (info) => {
 			info.el.dataset.eventId = info.event.extendedProps.eventId;
+			if (info.event.extendedProps.calendarId)
+				info.el.dataset.calendarId = info.event.extendedProps.calendarId;
 			if (info.event.extendedProps.recurring)
 				info.el.dataset.recurring = 'true';
 		},
@@ -312,6 +347,10 @@ export function renderCalendar(root, ctx) {
 	});
 	calendar.render();
 	const unpatch = patchCalendarA11y(calEl);
+	const unlisten = calendars.onChange((kind) => {
+		if (kind === 'hidden')
+			calendar.refetchEvents();
+	});
 	window.auroraCalendar = calendar;   // for people poking in the console, and the e2e tests
 
 	todayBtn.addEventListener('click', () => calendar.today());
@@ -364,6 +403,8 @@ export function renderCalendar(root, ctx) {
 
 	return () => {
 		document.removeEventListener('keydown', onKey);
+		unlisten();
+		calList.stop();
 		unpatch();
 		panel.stop();
 		calendar.destroy();

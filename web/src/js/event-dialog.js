@@ -1,10 +1,11 @@
 // event-dialog.js — create, edit and delete an event in a modal dialog:
-// title, start and end, all-day, time zone, location, description, repeat
-// and up to five reminders.
+// title, calendar, start and end, all-day, time zone, location, description,
+// repeat and up to five reminders.
 
 import * as api from './api.js';
 import { h, field, clearErrors, showError, showFieldError, busy, toast, choose, nextId } from './ui.js';
 import { reminderEditor } from './reminder-editor.js';
+import { swatch, validColor } from './calendars.js';
 import * as rrule from './rrule.js';
 import {
 	zones, toLocalInput, parseLocalInput, toRfc3339, isDateOnly, addDays, dateIn, icalLocal, formatDateTime,
@@ -20,11 +21,14 @@ function zoneSelect(value) {
 	return h('select', {}, list.map((z) => h('option', { value: z, text: z.replace(/_/g, ' '), selected: z === value })));
 }
 
-// openEventDialog(ctx, opts): ctx = {me, refresh()}; opts either
-// {start: Date, end: Date, allDay} for a new event, or {id, occurrenceStart}
-// to edit an existing one. Resolves when the dialog closes.
+// openEventDialog(ctx, opts): ctx = {me, refresh(), calendars (the store of
+// calendars.js, optional)}; opts either {start: Date, end: Date, allDay} for
+// a new event, or {id, occurrenceStart} to edit an existing one. Resolves
+// when the dialog closes.
 export async function openEventDialog(ctx, opts) {
 	let event = null;
+	if (ctx.calendars)
+		await ctx.calendars.whenLoaded();
 	if (opts.id) {
 		try {
 			event = await api.request('GET', '/api/v1/events/' + encodeURIComponent(opts.id));
@@ -48,6 +52,7 @@ function build(ctx, opts, event, resolve) {
 	// ---- fields
 	const title = field({ label: 'Title', name: 'title', required: true, value: event ? event.title : '',
 		attrs: { maxlength: 200, placeholder: 'Add a title' } });
+	const calendar = calendarField(ctx.calendars, event);
 	const allDayBox = h('input', { type: 'checkbox', id: nextId('f'), checked: event ? event.all_day : !!opts.allDay });
 	allDayBox.dataset.field = 'all_day';
 	const allDay = h('div', { class: 'field check' }, allDayBox, h('label', { for: allDayBox.id, text: 'All day' }));
@@ -206,6 +211,7 @@ function build(ctx, opts, event, resolve) {
 		h('div', { class: 'dialog-body' },
 			seriesNote,
 			title,
+			calendar,
 			h('div', { class: 'row when' }, start, end),
 			h('div', { class: 'row' }, allDay, tz),
 			h('div', { class: 'row' }, repeat),
@@ -276,6 +282,10 @@ function build(ctx, opts, event, resolve) {
 		// Exceptions belong to the old rule: dropped when the repeat is removed.
 		body.recurrence = line ? [line].concat(otherLines) : otherLines.filter((l) => /^RDATE/i.test(l));
 		body.reminders = reminders.getValue();
+		// A new event goes where the list says; an edit sends the calendar
+		// only when it changes (a PATCH with it moves the event).
+		if (calendar && (isNew || (event.calendar_id && calendar.control.value !== event.calendar_id)))
+			body.calendar_id = calendar.control.value;
 		return body;
 	}
 
@@ -359,6 +369,34 @@ function build(ctx, opts, event, resolve) {
 	document.body.append(dlg);
 	dlg.showModal();
 	title.control.focus();
+}
+
+// The "Calendar" choice: the event's calendar, or for a new one the default
+// calendar (the first shown one when the default is hidden). Null when the
+// calendars are not known (the server then uses the default).
+function calendarField(store, event) {
+	if (!store || !store.items.length)
+		return null;
+	let current = event && event.calendar_id;
+	if (!current || !store.byId(current)) {
+		current = store.defaultId();
+		if (!event && store.isHidden(current)) {
+			const shown = store.items.find((c) => !store.isHidden(c.id));
+			if (shown)
+				current = shown.id;
+		}
+	}
+	const sel = h('select', {}, store.items.map((c) => h('option', { value: c.id, text: c.name, selected: c.id === current })));
+	const mark = swatch(store.byId(current) ? store.byId(current).color : null);
+	sel.addEventListener('change', () => {
+		const c = store.byId(sel.value);
+		mark.style.setProperty('--swatch', validColor(c ? c.color : null));
+	});
+	const f = field({ label: 'Calendar', name: 'calendar_id', control: sel, class: 'calendar-choice' });
+	const row = h('div', { class: 'swatch-select' });
+	sel.replaceWith(row);
+	row.append(mark, sel);
+	return f;
 }
 
 function daysDiff(a, b) {

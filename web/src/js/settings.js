@@ -1,11 +1,13 @@
-// settings.js — name, time zone, default reminders, the private ICS feed
-// address (copy, rotate), ICS import, signing out everywhere and deleting
-// the account.
+// settings.js — name, time zone, default reminders, the calendars, app
+// passwords for calendar apps, the private ICS feed address (copy, rotate),
+// ICS import, signing out everywhere and deleting the account.
 
 import * as api from './api.js';
 import { h, field, clearErrors, showError, busy, toast, confirm, setTitle } from './ui.js';
 import { reminderEditor } from './reminder-editor.js';
 import { zones, browserZone } from './time.js';
+import { calendarSettings } from './settings-calendars.js';
+import { appPasswordSettings } from './app-passwords.js';
 
 const FEED_KEY = 'aurora.feed.';
 
@@ -91,8 +93,12 @@ export function renderSettings(root, ctx) {
 		const has = !!feedInput.value;
 		feedField.hidden = !has;
 		copyBtn.hidden = !has;
-		rotateBtn.textContent = has ? 'Rotate' : 'Create address';
-		rotateBtn.setAttribute('aria-label', has ? 'Rotate the private address' : 'Create the private address');
+		// The accessible name holds the visible words (axe label-content-name-mismatch).
+		rotateBtn.textContent = has ? 'Rotate' : 'Create the private address';
+		if (has)
+			rotateBtn.setAttribute('aria-label', 'Rotate the private address');
+		else
+			rotateBtn.removeAttribute('aria-label');
 	}
 	updateFeed();
 	copyBtn.addEventListener('click', async () => {
@@ -189,9 +195,17 @@ export function renderSettings(root, ctx) {
 		}
 	});
 
+	// ---- calendars, and the apps that sync them
+	const calendars = calendarSettings();
+	const appPasswords = appPasswordSettings(me);
+	calendars.load();
+	appPasswords.load();
+
 	const main = h('main', { id: 'main', class: 'settings', tabindex: '-1', 'aria-labelledby': 'settings-title' },
 		h('h1', { id: 'settings-title', text: 'Settings' }),
 		section('Profile', null, profile),
+		section('Calendars', 'Keep work, family and other events apart. Each calendar has its own color and shows as its own calendar in phone and desktop apps.', calendars),
+		section('Calendar apps', 'Sync your calendars both ways with the calendar on your iPhone, iPad, Mac or Android phone, Thunderbird or GNOME (CalDAV). Each app signs in with your email address and an app password of its own, never your account password.', appPasswords),
 		section('Calendar feed', 'Subscribe to your calendar from Google Calendar, Apple Calendar or Thunderbird with this address. Keep it secret: anyone who has it can see your events.', feedBox),
 		section('Import', 'Add the events of an iCalendar (.ics) file to your calendar.', importForm),
 		section('Account', null, h('div', { class: 'actions left' }, everywhereBtn, deleteBtn)));

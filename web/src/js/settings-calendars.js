@@ -1,0 +1,182 @@
+// settings-calendars.js — the "Calendars" part of the settings: the list
+// with each calendar's color, a new calendar (name and color), and per
+// calendar a dialog to rename, recolor, choose whether alarms set in apps are
+// emailed, and delete it (the last one cannot be: the server says so).
+
+import * as api from './api.js';
+import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId } from './ui.js';
+import { swatch, validColor, PALETTE } from './calendars.js';
+
+const NAME_MAX = 100;
+
+// The server's words for a refusal when they are meant for people (a 409
+// from DELETE says why the calendar stays); else the app's own message.
+function refusal(e) {
+	if (e && e.status === 409 && e.detail) {
+		const m = e.detail.trim();
+		return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? '' : '.');
+	}
+	return e && e.message;
+}
+
+function colorField(label, value) {
+	const input = h('input', { type: 'color', value: validColor(value) });
+	return field({ label, name: 'color', control: input, class: 'color-field' });
+}
+
+// The next palette color no calendar uses yet.
+function freshColor(items) {
+	const used = new Set(items.map((c) => validColor(c.color)));
+	return PALETTE.find((c) => !used.has(c)) || PALETTE[items.length % PALETTE.length];
+}
+
+// calendarSettings() -> element (the section's content) with .load().
+export function calendarSettings() {
+	const list = h('ul', { class: 'settings-list calendar-settings', 'aria-label': 'Your calendars' });
+	const state = h('p', { class: 'panel-state', role: 'status', text: 'Loading calendars…' });
+	let items = [];
+
+	// ---- a new calendar
+	const name = field({ label: 'New calendar name', name: 'name', attrs: { maxlength: NAME_MAX, autocomplete: 'off' } });
+	const color = colorField('Color', PALETTE[1]);
+	const addBtn = h('button', { type: 'submit', class: 'primary', text: 'Add calendar' });
+	const addForm = h('form', { novalidate: true, class: 'add-form' }, name, color, h('div', { class: 'actions' }, addBtn));
+	addForm.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		clearErrors(addForm);
+		const body = { name: name.control.value.trim(), color: color.control.value.toLowerCase() };
+		if (!body.name) {
+			showError(addForm, { message: 'Give the calendar a name.', field: 'name' });
+			return;
+		}
+		try {
+			const made = await busy(addBtn, 'Adding…', () => api.request('POST', '/api/v1/calendars', body));
+			name.control.value = '';
+			toast('Calendar “' + ((made && made.name) || body.name) + '” added.');
+			await load();
+			color.control.value = freshColor(items);
+		} catch (e) {
+			showError(addForm, e);
+		}
+	});
+
+	function render() {
+		clear(list);
+		state.hidden = items.length > 0;
+		state.textContent = items.length ? '' : 'No calendars yet.';
+		for (const c of items) {
+			const edit = h('button', { type: 'button', class: 'secondary small', text: 'Edit',
+				'aria-label': 'Edit calendar ' + c.name, onclick: () => openEdit(c, edit) });
+			const meta = [];
+			if (c.is_default)
+				meta.push('Default for new events');
+			meta.push(c.email_for_app_alarms === false ? 'Alarms set in apps are not emailed' : 'Alarms set in apps are emailed');
+			list.append(h('li', { dataset: { calendarId: c.id } },
+				h('span', { class: 'item-main' }, swatch(c.color),
+					h('span', { class: 'item-name', text: c.name },
+						h('span', { class: 'item-meta', text: meta.join(' · ') }))),
+				edit));
+		}
+	}
+
+	async function load() {
+		try {
+			const res = await api.request('GET', '/api/v1/calendars');
+			items = (res && Array.isArray(res.items)) ? res.items : [];
+			render();
+		} catch (e) {
+			state.hidden = false;
+			state.textContent = 'Calendars could not be loaded: ' + e.message;
+		}
+	}
+
+	// ---- one calendar: rename, recolor, alarms, delete
+	function openEdit(cal, opener) {
+		const titleId = nextId('dlg');
+		const nameF = field({ label: 'Calendar name', name: 'name', value: cal.name, attrs: { maxlength: NAME_MAX, autocomplete: 'off' } });
+		const colorF = colorField('Color', cal.color);
+		const mailBox = h('input', { type: 'checkbox', id: nextId('f'), checked: cal.email_for_app_alarms !== false });
+		mailBox.dataset.field = 'email_for_app_alarms';
+		const hintId = mailBox.id + '-hint';
+		mailBox.setAttribute('aria-describedby', hintId);
+		const mail = h('div', { class: 'field' },
+			h('div', { class: 'field check' }, mailBox, h('label', { for: mailBox.id, text: 'Email me for alarms set in apps' })),
+			h('p', { class: 'hint', id: hintId, text: 'Alarms that a phone or desktop calendar app sets on this calendar’s events also send you a reminder email. Email alarms always do.' }),
+			h('p', { class: 'error', id: mailBox.id + '-err', hidden: true }));
+		const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
+		const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+		const del = h('button', { type: 'button', class: 'danger', text: 'Delete calendar' });
+		const form = h('form', { class: 'event-form', novalidate: true },
+			h('div', { class: 'dialog-head' },
+				h('h2', { id: titleId, text: 'Edit calendar' }),
+				h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close', text: '×',
+					onclick: () => dlg.close() })),
+			h('div', { class: 'dialog-body' }, nameF, colorF, mail),
+			h('div', { class: 'actions' }, del, h('span', { class: 'spacer' }), cancel, save));
+		const dlg = h('dialog', { class: 'dialog calendar-dialog', 'aria-labelledby': titleId }, form);
+		cancel.addEventListener('click', () => dlg.close());
+		dlg.addEventListener('close', () => {
+			dlg.remove();
+			// Back to the row's button (a new one if the list was redrawn).
+			const again = list.querySelector('li[data-calendar-id="' + cal.id + '"] button');
+			(again || (opener.isConnected ? opener : null) || addBtn).focus();
+		});
+
+		form.addEventListener('submit', async (ev) => {
+			ev.preventDefault();
+			clearErrors(form);
+			const body = {};
+			const n = nameF.control.value.trim();
+			if (!n) {
+				showError(form, { message: 'Give the calendar a name.', field: 'name' });
+				return;
+			}
+			if (n !== cal.name)
+				body.name = n;
+			const col = colorF.control.value.toLowerCase();
+			if (col !== validColor(cal.color))
+				body.color = col;
+			if (mailBox.checked !== (cal.email_for_app_alarms !== false))
+				body.email_for_app_alarms = mailBox.checked;
+			if (!Object.keys(body).length) {
+				dlg.close();
+				return;
+			}
+			try {
+				await busy(save, 'Saving…', () => api.request('PATCH', '/api/v1/calendars/' + encodeURIComponent(cal.id), body));
+			} catch (e) {
+				showError(form, e);
+				return;
+			}
+			await load();
+			dlg.close();
+			toast('Calendar saved.');
+		});
+
+		del.addEventListener('click', async () => {
+			clearErrors(form);
+			if (!await confirm('Delete “' + cal.name + '”?',
+				'The calendar and all its events are deleted for good, and their reminders are cancelled. Apps syncing it remove it too. This cannot be undone.',
+				'Delete calendar', 'danger'))
+				return;
+			try {
+				await busy(del, 'Deleting…', () => api.request('DELETE', '/api/v1/calendars/' + encodeURIComponent(cal.id)));
+			} catch (e) {
+				showError(form, { message: refusal(e) });
+				return;
+			}
+			await load();
+			dlg.close();
+			toast('Calendar “' + cal.name + '” deleted.');
+		});
+
+		document.body.append(dlg);
+		dlg.showModal();
+		nameF.control.focus();
+	}
+
+	const box = h('div', { class: 'calendars-settings' }, state, list,
+		h('h3', { class: 'sub', text: 'Add a calendar' }), addForm);
+	box.load = load;
+	return box;
+}
