@@ -69,9 +69,13 @@ static const struct db_stmt st_obj_rev = {
 };
 
 /* What the listings select: the event, its name and revision, its object
- * when asked for ($3) or needed for the time-range test (overrides), and
- * whether it has overrides. */
+ * when asked for ($3) and, for the time-range test, whether it has
+ * overrides (then the object is needed too). Only that test reads the
+ * objects it does not send. */
 #define OBJ_COLUMNS \
+	EVENT_COLUMNS ", e.dav_name, e.dav_revision," \
+	" CASE WHEN $3::boolean THEN e.ical END, false"
+#define OBJ_RANGE_COLUMNS \
 	EVENT_COLUMNS ", e.dav_name, e.dav_revision," \
 	" CASE WHEN $3::boolean OR strpos(e.ical, 'RECURRENCE-ID') > 0" \
 	"  THEN e.ical END," \
@@ -100,14 +104,14 @@ static const struct db_stmt st_obj_names = {
  * whose predicate the second half repeats). */
 static const struct db_stmt st_obj_range = {
 	"obj_range",
-	"SELECT " OBJ_COLUMNS " FROM events e"
+	"SELECT " OBJ_RANGE_COLUMNS " FROM events e"
 	" WHERE e.calendar_id = $1::uuid AND e.user_id = $2::uuid"
 	"  AND e.starts_at < $5::timestamptz"
 	"  AND e.starts_at >= $4::timestamptz - " OBJECT_SHORT_SPAN
 	"  AND e.recurrence = '{}' AND e.ends_at > $4::timestamptz"
 	"  AND e.ends_at - e.starts_at <= " OBJECT_SHORT_SPAN
 	" UNION ALL"
-	" SELECT " OBJ_COLUMNS " FROM events e"
+	" SELECT " OBJ_RANGE_COLUMNS " FROM events e"
 	" WHERE e.user_id = $2::uuid AND e.calendar_id = $1::uuid"
 	"  AND e.series_end > $4::timestamptz"
 	"  AND (e.recurrence <> '{}' OR e.ends_at - e.starts_at > "

@@ -295,11 +295,59 @@ def test_dav_generated_round_trip(stack):
     expect(r.raw.decode().count("BEGIN:VALARM") == 2, "alarms doubled:\n" + r.raw.decode())
 
 
+def query(stack, basic, cal, start, end):
+    body = ('<?xml version="1.0" encoding="utf-8"?><C:calendar-query xmlns:D="DAV:" '
+            'xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/></D:prop>'
+            '<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">'
+            '<C:time-range start="%s" end="%s"/></C:comp-filter></C:comp-filter>'
+            '</C:filter></C:calendar-query>' % (start, end))
+    r = dav(stack, basic, "REPORT", cal, body,
+            {"Content-Type": "application/xml; charset=utf-8", "Depth": "1"})
+    expect(r.status == 207, "REPORT: %s" % r.describe())
+    return sorted(n for n in ("series.ics", "single.ics")
+                  if (cal + n).encode() in r.raw)
+
+
+def test_dav_time_range_overrides(stack):
+    """calendar-query on a weekly series with a moved instance (past the
+    series' last occurrence) and an EXDATE, and on a single event."""
+    u, basic, cal = dav_account(stack)
+    series = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Phone//EN",
+        "BEGIN:VEVENT", "UID:tr-series", "DTSTAMP:20260101T000000Z",
+        "DTSTART;TZID=Europe/Berlin:20260105T100000",
+        "DTEND;TZID=Europe/Berlin:20260105T110000", "RRULE:FREQ=WEEKLY;COUNT=4",
+        "EXDATE;TZID=Europe/Berlin:20260126T100000", "SUMMARY:Weekly", "END:VEVENT",
+        "BEGIN:VEVENT", "UID:tr-series", "DTSTAMP:20260101T000000Z",
+        "RECURRENCE-ID;TZID=Europe/Berlin:20260119T100000",
+        "DTSTART;TZID=Europe/Berlin:20260203T100000",
+        "DTEND;TZID=Europe/Berlin:20260203T110000", "SUMMARY:Moved", "END:VEVENT",
+        "END:VCALENDAR", ""])
+    single = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Phone//EN",
+        "BEGIN:VEVENT", "UID:tr-single", "DTSTAMP:20260101T000000Z",
+        "DTSTART;VALUE=DATE:20260112", "SUMMARY:All day", "END:VEVENT",
+        "END:VCALENDAR", ""])
+    for name, data in (("series.ics", series), ("single.ics", single)):
+        r = dav(stack, basic, "PUT", cal + name, data, {"Content-Type": "text/calendar"})
+        expect(r.status == 201, "PUT %s: %s" % (name, r.describe()))
+    for start, end, want in (
+            ("20260201T000000Z", "20260301T000000Z", ["series.ics"]),
+            ("20260112T000000Z", "20260113T000000Z", ["series.ics", "single.ics"]),
+            ("20260119T000000Z", "20260120T000000Z", []),
+            ("20260126T000000Z", "20260127T000000Z", []),
+            ("20260203T090000Z", "20260203T091000Z", ["series.ics"]),
+            ("20260203T100000Z", "20260204T000000Z", []),
+            ("20260301T000000Z", "20260401T000000Z", [])):
+        got = query(stack, basic, cal, start, end)
+        expect(got == want, "%s..%s: %r, want %r" % (start, end, got, want))
+
+
 TESTS = [(f.__name__, f) for f in (
     test_patch_title_keeps_the_rest, test_patch_reminders_and_times,
     test_patch_without_change_keeps_bytes, test_events_without_object_stay_without,
     test_import_replacing_uid_drops_object, test_dav_override_moves_listing_and_mail,
-    test_dav_generated_round_trip)]
+    test_dav_generated_round_trip, test_dav_time_range_overrides)]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, workers=2))
