@@ -18,7 +18,9 @@ struct ics_line {
 
 struct ics_custom_zone {
 	char		 tzid[256];
-	icaltimezone	*zone;		/* from the file's VTIMEZONE */
+	icaltimezone	*zone;		/* from the file's VTIMEZONE; NULL when
+					 * libical could not read it */
+	long		 line;		/* of its BEGIN:VTIMEZONE */
 	char		 iana[ZONE_NAME_MAX + 1];	/* "" if none */
 	int		 matched;	/* match_zone tried */
 };
@@ -55,13 +57,18 @@ int ics_param(const char *t, const char *name, char *out, size_t outlen);
 
 /* --- time zones (ics_vtimezone.c, ics_windows.c) --- */
 
-/* Reads the VTIMEZONE of lines a..b into r->zones. 0, -1, -3. */
+/* Reads the VTIMEZONE of lines a..b into r->zones; one libical cannot
+ * read is noted without a zone (its events are skipped, not the file).
+ * 0, -1 (over ICS_MAX_ZONES or its size cap), -3. */
 int ics_read_vtimezone(struct ics_reader *r, size_t a, size_t b);
 /* A TZID as an IANA name (iana, "" when none) and a zone to convert
  * with; NULL when nothing in or outside the file defines it. A custom
  * VTIMEZONE is matched to an IANA zone around year (0: not matched). */
 icaltimezone *ics_resolve_zone(struct ics_reader *r, const char *tzid,
     int year, char *iana, size_t ilen);
+/* The line of the VTIMEZONE of tzid that libical could not read, 0 when
+ * there is none: why ics_resolve_zone found no zone. */
+long ics_zone_unreadable(const struct ics_reader *r, const char *tzid);
 /* The IANA name a Windows zone name (Outlook, Exchange) stands for,
  * ignoring case; NULL when it is none. */
 const char *ics_windows_zone(const char *name);

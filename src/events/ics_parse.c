@@ -78,6 +78,22 @@ unusable(struct ics_item *it, long line, const char *fmt, ...)
 	return 1;
 }
 
+/* A TZID no zone was found for, in property prop of line: the event is
+ * unusable, and the reason says whether the file's VTIMEZONE of that
+ * TZID could not be read or there is none. Returns 1. */
+static int
+unknown_zone(const struct ics_reader *r, struct ics_item *it, long line,
+    const char *tzid, const char *prop)
+{
+	long zl = ics_zone_unreadable(r, tzid);
+
+	if (zl != 0)
+		return unusable(it, line, "the VTIMEZONE of \"%.60s\" in %s "
+		    "(line %ld) cannot be read", tzid, prop, zl);
+	return unusable(it, line, "unknown time zone \"%.60s\" in %s (no "
+	    "VTIMEZONE in the file defines it)", tzid, prop);
+}
+
 enum which_time { T_DTSTART, T_DTEND, T_RID };
 
 /* DTSTART, DTEND or RECURRENCE-ID through libical, then the TZID resolved
@@ -110,9 +126,7 @@ read_time(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 	    !out->is_date) {
 		if ((out->z = ics_resolve_zone(r, tzid, out->tt.year, out->iana,
 		    sizeof(out->iana))) == NULL)
-			return unusable(it, l->no, "unknown time zone \"%.60s\" "
-			    "in %s (no VTIMEZONE in the file defines it)", tzid,
-			    names[which]);
+			return unknown_zone(r, it, l->no, tzid, names[which]);
 	}
 	return 0;
 }
@@ -251,8 +265,7 @@ add_dates(struct ics_reader *r, struct ics_item *it, const struct ics_line *l,
 	    (z = ics_resolve_zone(r, tzid, icaltime_from_timet_with_zone(
 	    it->ev.start, 0, icaltimezone_get_utc_timezone()).year, tv.iana,
 	    sizeof(tv.iana))) == NULL) {
-		rc = unusable(it, l->no, "unknown time zone \"%.60s\" in %s "
-		    "(no VTIMEZONE in the file defines it)", tzid, name);
+		rc = unknown_zone(r, it, l->no, tzid, name);
 		goto out;
 	}
 	if (buf_printf(&b, "%s%s:", name,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "events/ics_internal.h"
@@ -15,6 +16,38 @@
 #define ICS_MAX_ZONES	100		/* VTIMEZONEs per file */
 #define ICS_MAX_MATCHED	8		/* custom VTIMEZONEs matched per file */
 #define ICS_MATCH_DAYS	(3 * 365 + 1)	/* days compared when matching */
+
+/* Notes the VTIMEZONE of lines a..b that libical could not read under
+ * its TZID (the first TZID line at its top), so that an event using it is
+ * skipped saying so; without a TZID it names nothing and is ignored. */
+static int
+note_unreadable(struct ics_reader *r, size_t a, size_t b)
+{
+	struct ics_custom_zone	*nz;
+	const char		*t, *v = NULL;
+	size_t			 i, n, depth = 0;
+
+	for (i = a + 1; i < b; i++) {
+		t = r->lines[i].text;
+		if (!strncasecmp(t, "BEGIN:", 6))
+			depth++;
+		else if (!strncasecmp(t, "END:", 4))
+			depth--;
+		else if (depth == 0 && (n = ics_prop_name(t)) != 0 &&
+		    ics_is_name(t, n, "TZID") && (v = ics_value_of(t)) != NULL)
+			break;
+	}
+	if (v == NULL)
+		return 0;
+	if ((nz = reallocarray(r->zones, r->nzones + 1, sizeof(*nz))) == NULL)
+		return -3;
+	r->zones = nz;
+	nz = &r->zones[r->nzones++];
+	memset(nz, 0, sizeof(*nz));
+	snprintf(nz->tzid, sizeof(nz->tzid), "%s", v);
+	nz->line = r->lines[a].no;
+	return 0;
+}
 
 /* Reads one VTIMEZONE (lines a..b) into r->zones. */
 int
@@ -47,8 +80,7 @@ ics_read_vtimezone(struct ics_reader *r, size_t a, size_t b)
 	    (p = icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY)) ==
 	    NULL || (tzid = icalproperty_get_tzid(p)) == NULL ||
 	    icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT) == NULL) {
-		rc = ics_fail(r, r->lines[a].no, "this VTIMEZONE cannot be "
-		    "read");
+		rc = note_unreadable(r, a, b);
 		goto out;
 	}
 	if ((nz = reallocarray(r->zones, r->nzones + 1, sizeof(*nz))) == NULL) {
@@ -59,6 +91,7 @@ ics_read_vtimezone(struct ics_reader *r, size_t a, size_t b)
 	nz = &r->zones[r->nzones];
 	memset(nz, 0, sizeof(*nz));
 	snprintf(nz->tzid, sizeof(nz->tzid), "%s", tzid);
+	nz->line = r->lines[a].no;
 	/* A known IANA name wins over the file's rules, which may cover a
 	 * few years only. */
 	for (p = icalcomponent_get_first_property(c, ICAL_X_PROPERTY);
@@ -74,8 +107,7 @@ ics_read_vtimezone(struct ics_reader *r, size_t a, size_t b)
 	}
 	if (!icaltimezone_set_component(z, c)) {
 		icaltimezone_free(z, 1);
-		rc = ics_fail(r, r->lines[a].no, "this VTIMEZONE cannot be "
-		    "read");
+		rc = note_unreadable(r, a, b);
 		goto out;
 	}
 	c = NULL;	/* z owns it now */
@@ -188,6 +220,8 @@ ics_resolve_zone(struct ics_reader *r, const char *tzid, int year, char *iana,
 	}
 	for (i = 0; i < r->nzones; i++)
 		if (!strcmp(r->zones[i].tzid, tzid)) {
+			if (r->zones[i].zone == NULL)
+				return NULL;	/* unreadable */
 			if (r->zones[i].iana[0] == '\0' &&
 			    !r->zones[i].matched && year != 0) {
 				r->zones[i].matched = 1;
@@ -203,3 +237,14 @@ ics_resolve_zone(struct ics_reader *r, const char *tzid, int year, char *iana,
 	return NULL;
 }
 
+
+long
+ics_zone_unreadable(const struct ics_reader *r, const char *tzid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nzones; i++)
+		if (!strcmp(r->zones[i].tzid, tzid))
+			return r->zones[i].zone == NULL ? r->zones[i].line : 0;
+	return 0;
+}

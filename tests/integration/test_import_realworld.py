@@ -460,6 +460,33 @@ def test_custom_zone_no_iana_zone_agrees(stack):
     expect(r.body["items"][0]["time_zone"] == "UTC", "zone %r" % r.body["items"][0]["time_zone"])
 
 
+# No STANDARD or DAYLIGHT: no rules to read (3 lines).
+BROKEN_VTIMEZONE = "BEGIN:VTIMEZONE\r\nTZID:%s\r\nEND:VTIMEZONE\r\n"
+
+
+def test_unreadable_vtimezone(stack):
+    """A VTIMEZONE libical cannot read is not the file's end: an event
+    whose TZID only it defines is skipped (the reason names the VTIMEZONE's
+    line); one whose TZID is a zone known here (an IANA or Windows name)
+    imports in that zone; the rest of the file imports."""
+    u = user(stack)
+    ics = (HEAD + BROKEN_VTIMEZONE % "Broken/Zone" + BROKEN_VTIMEZONE % "W. Europe Standard Time" +
+           "BEGIN:VEVENT\r\nUID:broken@x\r\nDTSTART;TZID=Broken/Zone:20260310T090000\r\n"
+           "DTEND;TZID=Broken/Zone:20260310T100000\r\nSUMMARY:Broken\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nUID:windows@x\r\nDTSTART;TZID=W. Europe Standard Time:20260311T090000\r\n"
+           "DTEND;TZID=W. Europe Standard Time:20260311T100000\r\nSUMMARY:Windows\r\nEND:VEVENT\r\n"
+           "END:VCALENDAR\r\n")
+    r = stack.request("POST", IMPORT, ics, auth(u, ICS_HDR))
+    expect(r.status == 200, "import: %s" % r.describe())
+    expect((r.body["imported"], r.body["skipped"]) == (1, 1), "counts %r" % r.body)
+    e = r.body["errors"][0]
+    expect(e["line"] == 10 and e["uid"] == "broken@x" and e["message"].startswith("line 12: ") and
+           "VTIMEZONE" in e["message"] and "line 4" in e["message"], "error %r" % e)
+    items = listing(stack, u)
+    expect(starts(items) == [("Windows", "2026-03-11T09:00:00+01:00")], "listing %r" % starts(items))
+    expect(items[0]["time_zone"] == "Europe/Berlin", "zone %r" % items[0]["time_zone"])
+
+
 TESTS = [
     ("empty_text_values", test_empty_text_values),
     ("two_rrules", test_two_rrules),
@@ -480,6 +507,7 @@ TESTS = [
     ("floating_unknown_calendar_zone", test_floating_unknown_calendar_zone),
     ("custom_zone_with_berlin_rules", test_custom_zone_with_berlin_rules),
     ("custom_zone_no_iana_zone_agrees", test_custom_zone_no_iana_zone_agrees),
+    ("unreadable_vtimezone", test_unreadable_vtimezone),
 ] + [("unusable_" + name, unusable_test(body, line, word)) for name, body, line, word in UNUSABLE]
 
 if __name__ == "__main__":
