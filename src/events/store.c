@@ -23,6 +23,9 @@
 #include "events/store_sql.h"
 #include "mail/outbox.h"
 
+/* How late an alarm of an object an app creates may still be mailed. */
+#define STORE_LATE_ALARM	(5L * 60)
+
 /* The account's zone, and the reminders of calendar $2 (NULL: the default
  * one): its own when set, else the account's. No calendar row when $2 is
  * not one of the user's. */
@@ -398,8 +401,12 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	if ((rc = ev_params(c, ev, &s, o, &p)) != EVENT_OK)
 		goto out;
 	rc = EVENT_NOMEM;
-	/* A new event has no mail yet: plan from now. */
-	if (schedule_plan(&sp, &s, c->now, c->now) == -1 ||
+	/* A new event has no mail yet: plan from now; an app's object from
+	 * a little earlier, for an app that syncs an event after its alarm
+	 * went off on the device: that mail goes out late rather than never
+	 * (the sender takes overdue mail at once). */
+	if (schedule_plan(&sp, &s, o != NULL ? c->now - STORE_LATE_ALARM :
+	    c->now, c->now) == -1 ||
 	    plan_arrays(&sp.mails, &occ, &min, &due) == -1)
 		goto out;
 	params[0] = c->user_id;

@@ -343,11 +343,38 @@ def test_dav_time_range_overrides(stack):
         expect(got == want, "%s..%s: %r, want %r" % (start, end, got, want))
 
 
+def test_dav_late_alarm_queued_acknowledged_not(stack):
+    """An app syncs a new event whose alarm went off on the device a
+    minute ago: its mail is still queued; the same with the alarm
+    acknowledged (RFC 9074) is not."""
+    u, basic, cal = dav_account(stack)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0,
+                                                               tzinfo=None)
+    start = now + datetime.timedelta(minutes=2)
+    ids = {}
+    for key, extra in (("late", []), ("acked", ["ACKNOWLEDGED:%sZ" % local(now)])):
+        data = "\r\n".join([
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Phone//EN",
+            "BEGIN:VEVENT", "UID:late-" + key, "DTSTAMP:20260101T000000Z",
+            "DTSTART:%sZ" % local(start), "DURATION:PT30M", "SUMMARY:" + key,
+            "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:x", "TRIGGER:-PT3M"]
+            + extra + ["END:VALARM", "END:VEVENT", "END:VCALENDAR", ""])
+        r = dav(stack, basic, "PUT", cal + key + ".ics", data,
+                {"Content-Type": "text/calendar", "If-None-Match": "*"})
+        expect(r.status == 201, "PUT %s: %s" % (key, r.describe()))
+        ids[key] = sql(stack, "SELECT id FROM events WHERE user_id = '%s' AND"
+                       " uid = 'late-%s'" % (u["user_id"], key))
+    mails = {k: int(sql(stack, "SELECT count(*) FROM mail_outbox WHERE event_id = '%s'"
+                        " AND status <> 'cancelled'" % v)) for k, v in ids.items()}
+    expect(mails == {"late": 1, "acked": 0}, "reminder mail rows: %r" % mails)
+
+
 TESTS = [(f.__name__, f) for f in (
     test_patch_title_keeps_the_rest, test_patch_reminders_and_times,
     test_patch_without_change_keeps_bytes, test_events_without_object_stay_without,
     test_import_replacing_uid_drops_object, test_dav_override_moves_listing_and_mail,
-    test_dav_generated_round_trip, test_dav_time_range_overrides)]
+    test_dav_generated_round_trip, test_dav_time_range_overrides,
+    test_dav_late_alarm_queued_acknowledged_not)]
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, workers=2))
