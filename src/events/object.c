@@ -21,6 +21,7 @@
 #include "events/ics.h"
 #include "events/object.h"
 #include "events/store_sql.h"
+#include "mail/outbox.h"
 
 #define OBJECT_PRODID		"-//Aurora Time//EN"
 #define OBJECT_MAX_OVERRIDES	1000	/* RECURRENCE-IDs read per object */
@@ -236,13 +237,14 @@ our_reminder(icalcomponent *valarm)
  *   (for a single event it becomes minutes before its start);
  * - an alarm acknowledged (ACKNOWLEDGED, X-MOZ-LASTACK) at or after the
  *   time it fires: for a single event that is its only firing, so it is
- *   not mailed. For a series the model has no per-occurrence alarms: an
- *   acknowledgement covers occurrences already past, and later ones are
- *   mailed as usual (a mail still pending for the acknowledged occurrence
- *   is not withdrawn). */
+ *   not mailed. A series keeps the reminder for its later occurrences;
+ *   the acknowledgement is noted in out->acks, and object_put withdraws
+ *   the mail of the occurrences it covers (those whose alarm fired at or
+ *   before it). */
 static int
-map_alarms(icalcomponent *master, struct event *ev, int app_alarms)
+map_alarms(icalcomponent *master, struct object_parsed *out, int app_alarms)
 {
+	struct event	*ev = &out->ev;
 	icalcomponent	*a;
 	icalproperty	*p;
 	icalproperty_action act;
@@ -267,15 +269,19 @@ map_alarms(icalcomponent *master, struct event *ev, int app_alarms)
 		if (ics_alarm_minutes(a, ev->start, ev->end, &m, &abs) == -1 ||
 		    (abs && series) || m < 0 || m > REMINDER_MINUTES_MAX)
 			continue;
-		if (!series && (ack = acknowledged(a)) != 0 &&
-		    ack >= ev->start - (time_t)m * 60)
+		ack = acknowledged(a);
+		if (!series && ack != 0 && ack >= ev->start - (time_t)m * 60)
 			continue;
 		for (j = 0; j < ev->nreminders; j++)
 			if (ev->reminders[j] == (int)m)
 				break;
-		if (j < ev->nreminders || ev->nreminders == REMINDER_MAX)
+		if (j == ev->nreminders && ev->nreminders < REMINDER_MAX)
+			ev->reminders[ev->nreminders++] = (int)m;
+		if (j == ev->nreminders || !series || ack == 0 ||
+		    out->nacks == REMINDER_MAX)
 			continue;
-		ev->reminders[ev->nreminders++] = (int)m;
+		out->acks[out->nacks].minutes = (int)m;
+		out->acks[out->nacks++].ack = ack;
 	}
 	return n;
 }
@@ -588,7 +594,7 @@ object_parse(const char *data, size_t len, const char *default_tz,
 	out->ev = t.ev;
 	memset(&t.ev, 0, sizeof(t.ev));
 	snprintf(out->ev.uid, sizeof(out->ev.uid), "%s", uid);
-	out->nalarms = map_alarms(master, &out->ev, app_alarms);
+	out->nalarms = map_alarms(master, out, app_alarms);
 	nlines = out->ev.nrecurrence;
 	if (out->noverrides > 0 && override_dates(root, &out->ev) == -1) {
 		rc = EVENT_NOMEM;
@@ -682,6 +688,56 @@ name_ok(const char *name)
 	return 1;
 }
 
+/* Withdraws the pending mail of event_id that the acknowledgements of
+ * op cover: its rule's minutes, due at or before the acknowledgement.
+ * Inside the caller's transaction. */
+static enum event_rc
+cancel_acknowledged(struct event_ctx *c, const char *event_id,
+    const struct object_parsed *op)
+{
+	PGresult	*res = NULL;
+	struct buf	 ids;
+	enum db_rc	 drc;
+	enum event_rc	 rc = EVENT_NOMEM;
+	long		 cancelled = 0, m;
+	time_t		 due;
+	size_t		 k, found = 0;
+	int		 i, n;
+
+	buf_init(&ids, 1 << 20);
+	if ((drc = outbox_pending_reminders(c->db, event_id, &res)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if (db_array_open(&ids) == -1)
+		goto out;
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		m = strtol(PQgetvalue(res, i, 2), NULL, 10);
+		due = (time_t)strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		for (k = 0; k < op->nacks; k++)
+			if (op->acks[k].minutes == m && due <= op->acks[k].ack)
+				break;
+		if (k == op->nacks)
+			continue;
+		if (db_array_int(&ids, strtoll(PQgetvalue(res, i, 0), NULL,
+		    10)) == -1)
+			goto out;
+		found++;
+	}
+	if (db_array_close(&ids) == -1)
+		goto out;
+	rc = EVENT_OK;
+	if (found > 0 &&
+	    ((drc = outbox_cancel_ids(c->db, ids.data, &cancelled)) != DB_OK ||
+	    (cancelled > 0 && (drc = outbox_notify(c->db)) != DB_OK)))
+		rc = dberr(c, drc);
+out:
+	PQclear(res);
+	buf_free(&ids);
+	return rc;
+}
+
 enum event_rc
 object_put(struct event_ctx *c, const struct calendar *cal,
     const char *dav_name, const char *data, size_t len,
@@ -771,6 +827,9 @@ object_put(struct event_ctx *c, const struct calendar *cal,
 			    "valid-calendar-object-resource");
 		goto out;
 	}
+	if (op.nacks > 0 &&
+	    (rc = cancel_acknowledged(c, op.ev.id, &op)) != EVENT_OK)
+		goto out;
 	p[0] = op.ev.id;
 	if ((drc = db_exec(c->db, &st_obj_rev, p, &r)) != DB_OK) {
 		rc = dberr(c, drc);

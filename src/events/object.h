@@ -102,6 +102,13 @@ struct object_parsed {
 	int		 noverrides;	/* RECURRENCE-ID components */
 	int		 own_zones;	/* VTIMEZONEs in the object */
 	int		 nalarms;	/* VALARMs of the master */
+	/* Mailed alarms of a series acknowledged on a device: the mail of
+	 * every occurrence whose alarm fired at or before ack is not sent. */
+	struct {
+		int	 minutes;
+		time_t	 ack;
+	}		 acks[REMINDER_MAX];
+	size_t		 nacks;
 };
 
 /* Checks and reads len bytes of data as one calendar object resource.

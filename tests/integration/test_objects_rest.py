@@ -367,6 +367,25 @@ def test_dav_late_alarm_queued_acknowledged_not(stack):
     mails = {k: int(sql(stack, "SELECT count(*) FROM mail_outbox WHERE event_id = '%s'"
                         " AND status <> 'cancelled'" % v)) for k, v in ids.items()}
     expect(mails == {"late": 1, "acked": 0}, "reminder mail rows: %r" % mails)
+    # A daily series acknowledged the same way: no mail for the first
+    # occurrence, the next ones as usual.
+    data = "\r\n".join([
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Phone//EN",
+        "BEGIN:VEVENT", "UID:late-series", "DTSTAMP:20260101T000000Z",
+        "DTSTART:%sZ" % local(start), "DURATION:PT30M", "RRULE:FREQ=DAILY;COUNT=3",
+        "SUMMARY:series", "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:x",
+        "TRIGGER:-PT3M", "ACKNOWLEDGED:%sZ" % local(now), "END:VALARM",
+        "END:VEVENT", "END:VCALENDAR", ""])
+    r = dav(stack, basic, "PUT", cal + "series.ics", data,
+            {"Content-Type": "text/calendar", "If-None-Match": "*"})
+    expect(r.status == 201, "PUT series: %s" % r.describe())
+    occ = sql(stack, "SELECT string_agg(to_char(o.occurrence_start AT TIME ZONE 'UTC',"
+              " 'YYYYMMDD\"T\"HH24MISS'), ',' ORDER BY o.occurrence_start)"
+              " FROM mail_outbox o JOIN events e ON e.id = o.event_id"
+              " WHERE e.user_id = '%s' AND e.uid = 'late-series'"
+              " AND o.status <> 'cancelled'" % u["user_id"])
+    want = ",".join(local(start + datetime.timedelta(days=d)) for d in (1, 2))
+    expect(occ == want, "series mail: %r, want %r" % (occ, want))
 
 
 TESTS = [(f.__name__, f) for f in (

@@ -228,6 +228,9 @@ START_TEST(object_alarm_rules)
 	ck_assert_int_eq(p.ev.nrecurrence, 1);
 	ck_assert_int_eq(p.ev.nreminders, 1);
 	ck_assert_int_eq(p.ev.reminders[0], 10);
+	ck_assert_int_eq(p.nacks, 1);
+	ck_assert_int_eq(p.acks[0].minutes, 10);
+	ck_assert_int_eq(p.acks[0].ack, T("2026-06-10T07:51:00Z"));
 	object_parsed_free(&p);
 }
 END_TEST
