@@ -281,17 +281,26 @@ async function main() {
 			await page.locator('dialog[open]').waitFor({ state: 'detached' });
 			const back = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('aria-label'));
 			expect(back === 'Edit calendar ' + workName + ' (renamed)', 'after Escape focus is on ' + back);
-			// The original name again, and the mail back on.
+			// The original name again, the mail back on, and default reminders
+			// of its own (10 minutes).
 			await page.getByRole('button', { name: 'Edit calendar ' + workName + ' (renamed)', exact: true }).click();
-			await page.getByLabel('Calendar name', { exact: true }).fill(workName);
-			await page.getByLabel('Email me for alarms set in apps', { exact: true }).check();
-			await page.locator('dialog[open]').getByRole('button', { name: 'Save', exact: true }).click();
+			const dlg2 = page.locator('dialog[open]');
+			await dlg2.getByLabel('Calendar name', { exact: true }).fill(workName);
+			await dlg2.getByLabel('Email me for alarms set in apps', { exact: true }).check();
+			const same = dlg2.getByLabel('New events get my default reminders (from Profile)', { exact: true });
+			expect(await same.isChecked(), 'a new calendar does not use the account\'s default reminders');
+			await same.uncheck();
+			await dlg2.getByRole('button', { name: 'Add reminder' }).click();
+			await dlg2.getByLabel('Reminder 1', { exact: true }).fill('10');
+			await dlg2.getByLabel('Reminder 1 unit', { exact: true }).selectOption('minutes');
+			await dlg2.getByRole('button', { name: 'Save', exact: true }).click();
 			await page.locator('dialog[open]').waitFor({ state: 'detached' });
 			c = (await calendars(page)).find((x) => x.id === work.id);
-			expect(c.name === workName && c.email_for_app_alarms === true, 'after the second edit the API has ' + JSON.stringify(c).slice(0, 300));
+			expect(c.name === workName && c.email_for_app_alarms === true &&
+				JSON.stringify(c.default_reminders) === '[10]', 'after the second edit the API has ' + JSON.stringify(c).slice(0, 300));
 		});
 
-		await step('event_in_second_calendar', ['create_calendar_in_settings'], async () => {
+		await step('event_in_second_calendar', ['edit_calendar_dialog'], async () => {
 			await openCalendar(page);
 			await page.getByRole('button', { name: 'Week', exact: true }).click();
 			await page.getByRole('button', { name: 'Today', exact: true }).click();
@@ -309,7 +318,14 @@ async function main() {
 			await dlg.getByLabel('Title', { exact: true }).fill(eventTitle);
 			const sel = dlg.getByLabel('Calendar', { exact: true });
 			expect(await sel.inputValue() === defaultCal.id, 'a new event does not start in the default calendar');
+			expect(await dlg.getByLabel('Reminder 1', { exact: true }).count() === 0,
+				'a new event in the default calendar has reminders the account does not set');
 			await sel.selectOption({ label: workName });
+			// The calendar's own default reminders come with it.
+			await dlg.getByLabel('Reminder 1', { exact: true }).waitFor();
+			expect(await dlg.getByLabel('Reminder 1', { exact: true }).inputValue() === '10' &&
+				await dlg.getByLabel('Reminder 1 unit', { exact: true }).inputValue() === 'minutes',
+				'choosing the calendar did not bring its 10-minute default reminder');
 			await dlg.getByLabel('Start', { exact: true }).fill(day + 'T14:00');
 			await dlg.getByLabel('End', { exact: true }).fill(day + 'T15:00');
 			await shot(page, '03-event-dialog-calendar');
@@ -322,6 +338,8 @@ async function main() {
 			expect(resp.status() === 201, 'POST /api/v1/events answered ' + resp.status() + ' ' + text.slice(0, 300));
 			const ev = JSON.parse(text);
 			expect(ev.calendar_id === work.id, 'the event went to calendar ' + ev.calendar_id + ', not ' + work.id);
+			expect(JSON.stringify((ev.reminders || []).map((r) => r.minutes_before)) === '[10]',
+				'the event was saved with reminders ' + JSON.stringify(ev.reminders));
 			await page.locator('dialog[open]').waitFor({ state: 'detached' });
 			const el = eventEl(page, eventTitle).first();
 			await el.waitFor();

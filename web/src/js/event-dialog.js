@@ -65,8 +65,32 @@ function build(ctx, opts, event, resolve) {
 	const description = field({ label: 'Description', name: 'description',
 		control: h('textarea', { rows: 4, maxlength: 10000 }) });
 	description.control.value = event ? event.description || '' : '';
-	const reminders = reminderEditor('reminders', 'Reminders',
-		event ? event.reminders : (me.default_reminders || []));
+	// A new event starts with its calendar's default reminders (the
+	// account's when the calendar has none); choosing another calendar
+	// swaps them, unless they were changed here.
+	const defaultsFor = (calId) => {
+		const c = calId && ctx.calendars ? ctx.calendars.byId(calId) : null;
+		if (c && Array.isArray(c.default_reminders))
+			return c.default_reminders.map((m) => ({ method: 'email',
+				minutes_before: Number(m && typeof m === 'object' ? m.minutes_before : m) }));
+		return me.default_reminders || [];
+	};
+	let shownDefaults = event ? null : defaultsFor(calendar && calendar.control.value);
+	const reminders = reminderEditor('reminders', 'Reminders', event ? event.reminders : shownDefaults);
+	if (!event && calendar) {
+		calendar.control.addEventListener('change', () => {
+			let now;
+			try {
+				now = JSON.stringify(reminders.getValue().map((r) => r.minutes_before));
+			} catch (e) {
+				return;   // a half-typed row is an edit: left alone
+			}
+			if (now !== JSON.stringify(shownDefaults.map((r) => Number(r.minutes_before))))
+				return;
+			shownDefaults = defaultsFor(calendar.control.value);
+			reminders.setValue(shownDefaults);
+		});
+	}
 
 	// ---- repeat
 	const repeatSel = h('select', {},

@@ -1,11 +1,13 @@
 // settings-calendars.js — the "Calendars" part of the settings: the list
 // with each calendar's color, a new calendar (name and color), and per
-// calendar a dialog to rename, recolor, choose whether alarms set in apps are
-// emailed, and delete it (the last one cannot be: the server says so).
+// calendar a dialog to rename, recolor, set its default reminders, choose
+// whether alarms set in apps are emailed, and delete it (the last one cannot
+// be: the server says so).
 
 import * as api from './api.js';
 import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId } from './ui.js';
 import { swatch, validColor, PALETTE } from './calendars.js';
+import { reminderEditor } from './reminder-editor.js';
 
 const NAME_MAX = 100;
 
@@ -17,6 +19,13 @@ function refusal(e) {
 		return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? '' : '.');
 	}
 	return e && e.message;
+}
+
+// A calendar's default reminders as minutes, or null (the account's apply).
+function minutesOf(list) {
+	if (!Array.isArray(list))
+		return null;
+	return list.map((m) => Number(m && typeof m === 'object' ? m.minutes_before : m));
 }
 
 function colorField(label, value) {
@@ -103,6 +112,16 @@ export function calendarSettings() {
 			h('div', { class: 'field check' }, mailBox, h('label', { for: mailBox.id, text: 'Email me for alarms set in apps' })),
 			h('p', { class: 'hint', id: hintId, text: 'Alarms that a phone or desktop calendar app sets on this calendar’s events also send you a reminder email. Email alarms always do.' }),
 			h('p', { class: 'error', id: mailBox.id + '-err', hidden: true }));
+		const own = minutesOf(cal.default_reminders);
+		const sameBox = h('input', { type: 'checkbox', id: nextId('f'), checked: own === null });
+		const same = h('div', { class: 'field check' }, sameBox,
+			h('label', { for: sameBox.id, text: 'New events get my default reminders (from Profile)' }));
+		const rem = reminderEditor('default_reminders', 'Default reminders for new events in this calendar',
+			(own || []).map((m) => ({ method: 'email', minutes_before: m })));
+		rem.hidden = sameBox.checked;
+		sameBox.addEventListener('change', () => {
+			rem.hidden = sameBox.checked;
+		});
 		const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
 		const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
 		const del = h('button', { type: 'button', class: 'danger', text: 'Delete calendar' });
@@ -111,7 +130,7 @@ export function calendarSettings() {
 				h('h2', { id: titleId, text: 'Edit calendar' }),
 				h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close', text: '×',
 					onclick: () => dlg.close() })),
-			h('div', { class: 'dialog-body' }, nameF, colorF, mail),
+			h('div', { class: 'dialog-body' }, nameF, colorF, same, rem, mail),
 			h('div', { class: 'actions' }, del, h('span', { class: 'spacer' }), cancel, save));
 		const dlg = h('dialog', { class: 'dialog calendar-dialog', 'aria-labelledby': titleId }, form);
 		cancel.addEventListener('click', () => dlg.close());
@@ -138,6 +157,17 @@ export function calendarSettings() {
 				body.color = col;
 			if (mailBox.checked !== (cal.email_for_app_alarms !== false))
 				body.email_for_app_alarms = mailBox.checked;
+			let want = null;
+			if (!sameBox.checked) {
+				try {
+					want = rem.getValue().map((r) => r.minutes_before);
+				} catch (e) {
+					showError(form, e);
+					return;
+				}
+			}
+			if (JSON.stringify(want) !== JSON.stringify(own))
+				body.default_reminders = want;
 			if (!Object.keys(body).length) {
 				dlg.close();
 				return;
