@@ -154,6 +154,13 @@ dav_xml_parse(const char *data, size_t len, char *why, size_t whylen)
 		    err != NULL && err->message != NULL ? err->message : "");
 		goto fail;
 	}
+	/* An unbound prefix would make "p:name" a name of no namespace,
+	 * which no property matches and our answers could not repeat. */
+	if (!pc->nsWellFormed) {
+		snprintf(why, whylen, "XML body is not namespace-well-formed "
+		    "(a prefix without its xmlns declaration?)");
+		goto fail;
+	}
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
 		snprintf(why, whylen, XML_REFUSED_DTD);
 		goto fail;
@@ -260,7 +267,7 @@ dav_xml_esc(struct buf *b, const char *s, size_t len)
 			case '\r': rep = "&#13;"; break;	/* kept as is */
 			case '\t': case '\n': break;
 			default:
-				if (p[i] < 0x20 || p[i] == 0x7f)
+				if (p[i] < 0x20)
 					rep = fffd;
 			}
 		} else if ((n = utf8_decode(p + i, len - i, &cp)) < 0 ||

@@ -12,6 +12,7 @@ every method, guessed hrefs included.
 Run: /usr/bin/python3 tests/integration/test_caldav_protocol.py [NAME...]"""
 
 import base64
+import http.client
 import json
 import os
 import sys
@@ -474,8 +475,9 @@ def test_xml_with_dtd_refused(stack):
         expect(b"root:" not in r.raw and b"aaaaaaaaaaaaaaaaaaaa" not in r.raw,
                "%s: expanded: %r" % (why, r.raw[:200]))
         expect(time.monotonic() - t < 2, "%s: slow" % why)
-    # Not well-formed, and not XML at all.
-    for body in ('<d:propfind xmlns:d="DAV:"><d:prop>', "hello", '<x:propfind xmlns:x="urn:x"/>'):
+    # Not well-formed, not XML, not a propfind, a prefix never declared.
+    for body in ('<d:propfind xmlns:d="DAV:"><d:prop>', "hello", '<x:propfind xmlns:x="urn:x"/>',
+                 '<d:propfind><d:allprop/></d:propfind>'):
         r = dav(stack, "PROPFIND", u["home"], body, u["auth"], {"Depth": "0"})
         expect(r.status == 400, "%r: %s" % (body, r.describe()))
 
@@ -495,6 +497,28 @@ def test_body_caps(stack):
     many = '<d:propfind xmlns:d="DAV:"><d:prop>' + "<d:x/>" * 12000 + '</d:prop></d:propfind>'
     r = dav(stack, "PROPFIND", u["home"], many, u["auth"], {"Depth": "0"})
     expect(r.status == 400, "12000 elements: %s" % r.describe())
+
+
+def test_chunked_body(stack):
+    """A body sent without Content-Length (chunked, as some clients do)
+    is read, not taken for an empty one (which would mean allprop)."""
+    need_dav(stack)
+    u = dav_user(stack)
+    body = propfind_body((C[1:-1], "calendar-home-set")).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", stack.http_port, timeout=10)
+    try:
+        hdrs = dict(u["auth"], **XML)
+        hdrs["Depth"] = "0"
+        conn.request("PROPFIND", u["principal"], body=iter([body[:40], body[40:]]),
+                     headers=hdrs, encode_chunked=True)
+        resp = conn.getresponse()
+        raw = resp.read()
+    finally:
+        conn.close()
+    expect(resp.status == 207, "chunked PROPFIND: %d %r" % (resp.status, raw[:200]))
+    p = one(ET.fromstring(raw), u["principal"], "chunked")
+    expect(list(p["200"]) == [C + "calendar-home-set"],
+           "chunked body not read: %r" % {k: list(v) for k, v in p.items()})
 
 
 def test_unknown_methods_405(stack):
@@ -563,6 +587,7 @@ TESTS = [
     ("mkcalendar_and_delete", test_mkcalendar_and_delete),
     ("xml_with_dtd_refused", test_xml_with_dtd_refused),
     ("body_caps", test_body_caps),
+    ("chunked_body", test_chunked_body),
     ("unknown_methods_405", test_unknown_methods_405),
     ("isolation", test_isolation),
 ]
