@@ -25,6 +25,7 @@
 #include <openssl/pem.h>
 
 #include "auth/account.h"
+#include "auth/apppass.h"
 #include "auth/device.h"
 #include "auth/issuers.h"
 #include "auth/keyset.h"
@@ -1009,6 +1010,40 @@ START_TEST(device_tokens)
 }
 END_TEST
 
+/* App password names: 1-100 characters (not bytes) of UTF-8 without
+ * control characters, and not only spaces. */
+START_TEST(apppass_names)
+{
+	char	long_name[APPPASS_NAME_MAX * 2 + 3];
+	size_t	i;
+
+	ck_assert_int_eq(apppass_name_valid("iPhone"), 1);
+	ck_assert_int_eq(apppass_name_valid("Thunderbird at work \xe2\x98\x8e"),
+	    1);
+	ck_assert_int_eq(apppass_name_valid(""), 0);
+	ck_assert_int_eq(apppass_name_valid("   "), 0);
+	ck_assert_int_eq(apppass_name_valid("a\tb"), 0);
+	ck_assert_int_eq(apppass_name_valid("a\x7f"), 0);
+	ck_assert_int_eq(apppass_name_valid("a\xc2\x85"), 0);	/* C1 NEL */
+	ck_assert_int_eq(apppass_name_valid("\xff"), 0);
+	ck_assert_int_eq(apppass_name_valid("\xc3"), 0);	/* cut off */
+	/* 100 two-byte characters pass, 101 do not. */
+	for (i = 0; i < APPPASS_NAME_MAX; i++) {
+		long_name[2 * i] = (char)0xc3;
+		long_name[2 * i + 1] = (char)0xa9;
+	}
+	long_name[2 * i] = '\0';
+	ck_assert_int_eq(apppass_name_valid(long_name), 1);
+	long_name[2 * i] = 'x';
+	long_name[2 * i + 1] = '\0';
+	ck_assert_int_eq(apppass_name_valid(long_name), 0);
+	/* The shown password: 7 groups of 4 letters, at least 16, 128 bits. */
+	ck_assert_int_eq(APPPASS_LEN, 34);
+	ck_assert_int_ge(APPPASS_LETTERS, 16);
+	ck_assert_int_ge(APPPASS_LETTERS * 4700, 128 * 1000);	/* log2 26 > 4.7 */
+}
+END_TEST
+
 START_TEST(throttle_networks)
 {
 	static const struct { const char *in, *out; } v[] = {
@@ -1531,6 +1566,10 @@ auth_suite(void)
 	tc = tcase_create("abuse_limits");
 	tcase_add_test(tc, device_tokens);
 	tcase_add_test(tc, throttle_networks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("apppass");
+	tcase_add_test(tc, apppass_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
