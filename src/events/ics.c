@@ -486,6 +486,38 @@ find_vtimezone(icalcomponent *root, const char *tzid)
 	return NULL;
 }
 
+/* Marks as a reminder of ours the first alarm of master (DISPLAY, AUDIO
+ * or EMAIL) that fires minutes before the start of old: 1 when one was
+ * found, 0 when none, -1 out of memory. */
+static int
+mark_alarm(icalcomponent *master, const struct event *old, int minutes)
+{
+	icalcomponent		*a;
+	icalproperty		*p;
+	icalproperty_action	 act;
+	long			 m;
+	int			 abs;
+
+	for (a = icalcomponent_get_first_component(master,
+	    ICAL_VALARM_COMPONENT); a != NULL;
+	    a = icalcomponent_get_next_component(master,
+	    ICAL_VALARM_COMPONENT)) {
+		act = (p = icalcomponent_get_first_property(a,
+		    ICAL_ACTION_PROPERTY)) != NULL ? icalproperty_get_action(p) :
+		    ICAL_ACTION_NONE;
+		if ((act != ICAL_ACTION_DISPLAY && act != ICAL_ACTION_AUDIO &&
+		    act != ICAL_ACTION_EMAIL) || ics_alarm_minutes(a,
+		    old->start, old->end, &m, &abs) == -1 || m != minutes)
+			continue;
+		if ((p = icalproperty_new_x("TRUE")) == NULL)
+			return -1;
+		icalproperty_set_x_name(p, ICS_REMINDER_MARK);
+		icalcomponent_add_property(a, p);
+		return 1;
+	}
+	return 0;
+}
+
 /* The alarms of master for reminders old has and ev has not. */
 static void
 drop_alarms(icalcomponent *master, const struct event *old,
@@ -593,7 +625,7 @@ ics_object_merge(const char *ical, const struct event *old,
 	struct icaltimetype	 stamp;
 	char			*text = NULL;
 	size_t			 i;
-	int			 changed = 0, seq;
+	int			 changed = 0, seq, rc;
 
 	if ((root = icalparser_parse_string(ical)) == NULL ||
 	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT)
@@ -666,6 +698,12 @@ ics_object_merge(const char *ical, const struct event *old,
 	drop_alarms(master, old, ev);
 	for (i = 0; i < ev->nreminders; i++) {
 		if (has_minutes(old, ev->reminders[i]))
+			continue;
+		/* An alarm of the app's at that time (one it was not mailed
+		 * for) becomes the reminder, rather than a second alarm. */
+		if ((rc = mark_alarm(master, old, ev->reminders[i])) == -1)
+			goto out;
+		if (rc == 1)
 			continue;
 		if ((a = reminder_alarm(ev, ev->reminders[i])) == NULL)
 			goto out;

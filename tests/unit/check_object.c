@@ -495,6 +495,40 @@ START_TEST(object_overrides_in_model)
 }
 END_TEST
 
+START_TEST(object_merge_marks_app_alarm)
+{
+	struct object_parsed	 old, now, back;
+	struct event_error	 err;
+	char			 pre[64], *m;
+	static const char obj[] = CAL(EV("UID:mark-1\r\n"
+	    "DTSTART:20260610T100000Z\r\nDTEND:20260610T110000Z\r\n"
+	    "SUMMARY:Phone\r\n"
+	    "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\n"
+	    "TRIGGER:-PT20M\r\nX-WR-ALARMUID:APP-20\r\nEND:VALARM\r\n"));
+
+	/* App alarms not mailed here: no reminder; REST adds 20 minutes. */
+	ck_assert_int_eq(parse(obj, 0, &old, pre, &err), EVENT_OK);
+	ck_assert_int_eq(old.ev.nreminders, 0);
+	ck_assert_int_eq(parse(obj, 0, &now, pre, &err), EVENT_OK);
+	now.ev.reminders[0] = 20;
+	now.ev.nreminders = 1;
+	m = ics_object_merge(obj, &old.ev, &now.ev, T("2026-05-01T00:00:00Z"));
+	ck_assert_ptr_nonnull(m);
+	/* The app's alarm is the reminder now: one alarm, marked. */
+	ck_assert_ptr_nonnull(strstr(m, "X-WR-ALARMUID:APP-20"));
+	ck_assert_ptr_nonnull(strstr(m, ICS_REMINDER_MARK ":TRUE"));
+	ck_assert_ptr_null(strstr(strstr(m, "BEGIN:VALARM") + 1,
+	    "BEGIN:VALARM"));
+	ck_assert_int_eq(parse(m, 0, &back, pre, &err), EVENT_OK);
+	ck_assert_int_eq(back.ev.nreminders, 1);
+	ck_assert_int_eq(back.ev.reminders[0], 20);
+	object_parsed_free(&back);
+	free(m);
+	object_parsed_free(&old);
+	object_parsed_free(&now);
+}
+END_TEST
+
 START_TEST(object_etags)
 {
 	ck_assert(object_etag_match("\"12\"", 12));
@@ -523,6 +557,7 @@ object_suite(void)
 	tcase_add_test(tc, object_merge_keeps_unmodelled);
 	tcase_add_test(tc, object_in_feed);
 	tcase_add_test(tc, object_overrides_in_model);
+	tcase_add_test(tc, object_merge_marks_app_alarm);
 	tcase_add_test(tc, object_etags);
 	suite_add_tcase(s, tc);
 	return s;
