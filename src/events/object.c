@@ -348,6 +348,10 @@ check_structure(icalcomponent *root, char *pre, struct event_error *err,
 		case ICAL_VTIMEZONE_COMPONENT:
 			out->own_zones++;
 			continue;
+		case ICAL_X_COMPONENT:
+			/* A writer's own component: kept, not a kind of
+			 * calendar object. */
+			continue;
 		case ICAL_VEVENT_COMPONENT:
 			break;
 		default:

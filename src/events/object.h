@@ -77,7 +77,8 @@ struct object_query {
 };
 
 /* Calls fn for each object of the calendar that q selects (ordered by
- * name; with_data: ical filled, else NULL), until fn returns non-zero.
+ * name, except in a time range; with_data: ical filled, else NULL; both
+ * only valid during the call), until fn returns non-zero.
  * A time range matches any occurrence (overrides, EXDATE, the object's
  * own VTIMEZONE respected); an expansion that hits its cap keeps the
  * object rather than failing the answer. Names of a multiget that do not

@@ -191,6 +191,23 @@ START_TEST(object_reads_app_object)
 }
 END_TEST
 
+START_TEST(object_x_component_kept)
+{
+	struct object_parsed	 p;
+	struct event_error	 err;
+	char			 pre[64];
+	static const char obj[] = CAL(EV("UID:x-1\r\n"
+	    "DTSTART:20260610T100000Z\r\nSUMMARY:With X\r\n")
+	    "BEGIN:X-CALENDARSERVER-PERUSER\r\nUID:x-1\r\n"
+	    "X-CALENDARSERVER-PERUSER-UID:me\r\n"
+	    "END:X-CALENDARSERVER-PERUSER\r\n");
+
+	ck_assert_int_eq(parse(obj, 1, &p, pre, &err), EVENT_OK);
+	ck_assert_str_eq(p.ev.title, "With X");
+	object_parsed_free(&p);
+}
+END_TEST
+
 START_TEST(object_alarm_rules)
 {
 	struct object_parsed	 p;
@@ -553,6 +570,7 @@ object_suite(void)
 	tcase_add_test(tc, object_refusals);
 	tcase_add_test(tc, object_reads_app_object);
 	tcase_add_test(tc, object_alarm_rules);
+	tcase_add_test(tc, object_x_component_kept);
 	tcase_add_test(tc, object_generated);
 	tcase_add_test(tc, object_merge_keeps_unmodelled);
 	tcase_add_test(tc, object_in_feed);
