@@ -245,15 +245,11 @@ def find_calendar(port, auth, base="/"):
 
 def aurora_account(stack):
     """A signed-in user with an app password: dict(email, password (the app
-    password), access_token, user_id). Raises Skip while the app-password
-    route or the DAV layer is missing."""
+    password), access_token, user_id, account_password)."""
     import users
-    from stack import Skip
     u = users.create_user(stack)
     pw = app_password(stack, u["access_token"])
-    if pw is None:
-        raise Skip("POST /api/v1/me/app-passwords is not there yet")
-    if not dav_ready(stack):
-        raise Skip("/.well-known/caldav does not redirect to /dav/ yet")
+    expect(pw is not None, "POST /api/v1/me/app-passwords answered 404")
+    expect(dav_ready(stack), "/.well-known/caldav does not redirect to /dav/")
     return dict(email=u["email"], password=pw, access_token=u["access_token"], user_id=u["user_id"],
                 account_password=u["password"])
