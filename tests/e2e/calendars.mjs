@@ -140,6 +140,17 @@ async function pageHolds(page, secret) {
 		[...document.querySelectorAll('input, textarea')].some((i) => i.value.includes(s)), secret);
 }
 
+async function noHorizontalScroll(page, what) {
+	const m = await page.evaluate(() => ({
+		sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
+		wide: [...document.querySelectorAll('body *')].filter((e) => {
+			const r = e.getBoundingClientRect();
+			return r.width > 0 && r.right > document.documentElement.clientWidth + 1 && getComputedStyle(e).position !== 'fixed';
+		}).slice(0, 3).map((e) => e.tagName.toLowerCase() + '.' + String(e.className).split(' ')[0]),
+	}));
+	expect(m.sw <= m.cw, what + ': the page is ' + m.sw + ' px wide in a ' + m.cw + ' px viewport (' + m.wide.join(', ') + ')');
+}
+
 function eventEl(page, title) {
 	return page.locator('#calendar [data-event-id]').filter({ hasText: title });
 }
@@ -393,6 +404,34 @@ async function main() {
 			expect(!stored.includes(work.id), 'the shown calendar is still stored as hidden: ' + stored);
 		});
 
+		await step('import_into_calendar', ['create_calendar_in_settings'], async () => {
+			await openSettings(page);
+			const into = page.getByLabel('Import into', { exact: true });
+			await into.waitFor();
+			expect(await into.inputValue() === defaultCal.id, 'the import does not go to the default calendar unless asked');
+			await into.selectOption({ label: workName });
+			const day = new Date(Date.now() + 2 * 86400000).toISOString().slice(0, 10).replace(/-/g, '');
+			const ics = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Aurora e2e//EN', 'BEGIN:VEVENT',
+				'UID:e2e-cal-import-' + stamp + '@example.com', 'DTSTAMP:20260101T000000Z',
+				'DTSTART:' + day + 'T120000Z', 'DTEND:' + day + 'T130000Z',
+				'SUMMARY:Imported ' + stamp, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+			const file = path.join(OUT, 'import-' + stamp + '.ics');
+			fs.writeFileSync(file, ics);
+			await page.getByLabel('ICS file', { exact: true }).setInputFiles(file);
+			const [resp] = await Promise.all([
+				page.waitForResponse((r) => r.url().includes('/api/v1/events/import') && r.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Import', exact: true }).click(),
+			]);
+			expect(resp.status() === 200 && resp.url().includes('calendar_id=' + work.id),
+				'the import answered ' + resp.status() + ' at ' + resp.url());
+			await page.getByText(/Import finished: 1 imported/).waitFor();
+			const from = new Date(Date.now()).toISOString().slice(0, 19) + 'Z';
+			const to = new Date(Date.now() + 5 * 86400000).toISOString().slice(0, 19) + 'Z';
+			const ev = await apiFromPage(page, 'GET', '/api/v1/events?from=' + from + '&to=' + to + '&calendar_id=' + work.id);
+			expect(ev.status === 200 && (ev.body.items || []).some((e) => e.title === 'Imported ' + stamp && e.calendar_id === work.id),
+				'the imported event is not in "' + workName + '": ' + JSON.stringify(ev.body).slice(0, 300));
+		});
+
 		await step('app_password_shown_once', ['sign_in'], async () => {
 			await openSettings(page);
 			await page.locator('.app-password-settings .panel-state, .app-passwords li').first().waitFor();
@@ -471,6 +510,31 @@ async function main() {
 			expect(xml.includes('<string>com.apple.caldav.account</string>') && xml.includes('<string>' + EMAIL + '</string>'),
 				'the downloaded profile is not a CalDAV account for ' + EMAIL + ': ' + xml.slice(0, 200));
 			expect(!xml.includes('CalDAVPassword'), 'the profile carries a password');
+		});
+
+		await step('phone_layout', ['create_calendar_in_settings'], async () => {
+			const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, timezoneId: ZONE, locale: 'en-US',
+				isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+			try {
+				phone.setDefaultTimeout(STEP_MS);
+				const p = await phone.newPage();
+				p.on('pageerror', (e) => pageErrors.push(e.message));
+				await p.goto(BASE + '/#/signin');
+				await p.getByLabel('Email', { exact: true }).fill(EMAIL);
+				await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+				await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+				await p.getByRole('checkbox', { name: workName, exact: true }).waitFor({ timeout: 20000 });
+				await noHorizontalScroll(p, 'the calendar with its calendar list at 375 px');
+				await p.goto(BASE + '/#/settings');
+				await p.locator('.calendar-settings li').filter({ hasText: workName }).waitFor();
+				await noHorizontalScroll(p, 'settings at 375 px');
+				await p.getByRole('button', { name: 'Edit calendar ' + workName, exact: true }).click();
+				const box = await p.locator('dialog[open]').boundingBox();
+				expect(box.x >= 0 && box.x + box.width <= 375, 'the calendar dialog is ' + box.width + ' px wide at x ' + box.x);
+				await shot(p, '09-phone-edit-calendar');
+			} finally {
+				await phone.close().catch(() => {});
+			}
 		});
 
 		await step('delete_calendars', ['event_in_second_calendar'], async () => {

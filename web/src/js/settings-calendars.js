@@ -39,8 +39,9 @@ function freshColor(items) {
 	return PALETTE.find((c) => !used.has(c)) || PALETTE[items.length % PALETTE.length];
 }
 
-// calendarSettings() -> element (the section's content) with .load().
-export function calendarSettings() {
+// calendarSettings(onLoad) -> element (the section's content) with .load();
+// onLoad(items) hears every fresh list (the import's calendar choice).
+export function calendarSettings(onLoad) {
 	const list = h('ul', { class: 'settings-list calendar-settings', 'aria-label': 'Your calendars' });
 	const state = h('p', { class: 'panel-state', role: 'status', text: 'Loading calendars…' });
 	let items = [];
@@ -93,6 +94,8 @@ export function calendarSettings() {
 			const res = await api.request('GET', '/api/v1/calendars');
 			items = (res && Array.isArray(res.items)) ? res.items : [];
 			render();
+			if (onLoad)
+				onLoad(items);
 		} catch (e) {
 			state.hidden = false;
 			state.textContent = 'Calendars could not be loaded: ' + e.message;

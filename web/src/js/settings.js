@@ -3,7 +3,7 @@
 // ICS import, signing out everywhere and deleting the account.
 
 import * as api from './api.js';
-import { h, field, clearErrors, showError, busy, toast, confirm, setTitle } from './ui.js';
+import { h, clear, field, clearErrors, showError, busy, toast, confirm, setTitle } from './ui.js';
 import { reminderEditor } from './reminder-editor.js';
 import { zones, browserZone } from './time.js';
 import { calendarSettings } from './settings-calendars.js';
@@ -135,9 +135,24 @@ export function renderSettings(root, ctx) {
 	const fileInput = h('input', { type: 'file', accept: '.ics,text/calendar' });
 	const file = field({ label: 'ICS file', name: 'file', control: fileInput,
 		hint: 'An .ics file exported from another calendar, up to 5 MB. Importing the same file again updates the events instead of duplicating them.' });
+	// Into which calendar: filled when the calendars are loaded; hidden
+	// while there is only one.
+	const importCalSel = h('select', {});
+	const importCal = field({ label: 'Import into', name: 'calendar_id', control: importCalSel });
+	importCal.hidden = true;
+	function importCalendars(items) {
+		const keep = importCalSel.value;
+		clear(importCalSel);
+		for (const c of items)
+			importCalSel.append(h('option', { value: c.id, text: c.name, selected: keep ? c.id === keep : !!c.is_default }));
+		if (keep && !items.some((c) => c.id === keep))
+			importCalSel.value = (items.find((c) => c.is_default) || items[0] || {}).id || '';
+		importCal.hidden = items.length < 2;
+	}
 	const importBtn = h('button', { type: 'submit', class: 'primary', text: 'Import' });
 	const result = h('div', { class: 'import-result', role: 'status' });
-	const importForm = h('form', { novalidate: true, class: 'settings-form' }, file, h('div', { class: 'actions' }, importBtn), result);
+	const importForm = h('form', { novalidate: true, class: 'settings-form' }, file, importCal,
+		h('div', { class: 'actions' }, importBtn), result);
 	importForm.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
 		clearErrors(importForm);
@@ -153,7 +168,8 @@ export function renderSettings(root, ctx) {
 		}
 		try {
 			const text = await f.text();
-			const res = await busy(importBtn, 'Importing…', () => api.request('POST', '/api/v1/events/import', text,
+			const into = !importCal.hidden && importCalSel.value ? '?calendar_id=' + encodeURIComponent(importCalSel.value) : '';
+			const res = await busy(importBtn, 'Importing…', () => api.request('POST', '/api/v1/events/import' + into, text,
 				{ contentType: 'text/calendar; charset=utf-8', timeout: 120000 }));
 			const parts = [];
 			parts.push((res.imported || 0) + ' imported');
@@ -196,7 +212,7 @@ export function renderSettings(root, ctx) {
 	});
 
 	// ---- calendars, and the apps that sync them
-	const calendars = calendarSettings();
+	const calendars = calendarSettings(importCalendars);
 	const appPasswords = appPasswordSettings(me);
 	calendars.load();
 	appPasswords.load();
