@@ -2,9 +2,11 @@
 // app, in headless Chromium against a real stack (issue 14): a second
 // calendar made in the settings, an event put in it through the event
 // dialog and drawn in its color, the calendar hidden (the event goes, and
-// stays gone after a reload) and shown again, its settings changed, an app
-// password shown once and revoked, calendars deleted (the last one cannot
-// be), with an axe-core check of each new screen and no CSP violation.
+// stays gone after a reload) and shown again, its settings changed (name,
+// alarm mail, default reminders), an ICS file imported into it, an app
+// password shown once and revoked, the Apple profile downloaded, the new
+// screens at 375 px, calendars deleted (the last one cannot be), with an
+// axe-core check of each new screen and no CSP violation.
 //
 // Run by tests/integration/test_web_calendars.py (which starts the stack and
 // makes the account): node tests/e2e/calendars.mjs
