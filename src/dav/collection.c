@@ -357,16 +357,19 @@ dav_mkcalendar(struct dav_ctx *ctx)
 		goto out;
 	}
 	if (p == 1) {
+		/* The first refused property says why. */
 		for (i = 0; i < n && ch[i].status == 424; i++)
 			;
-		dav_error(ctx->req, 403, i < n && ch[i].status == 403 &&
-		    dav_xml_is(ch[i].n, DAV_NS_CALDAV,
-		    "supported-calendar-component-set") ?
-		    "C:supported-calendar-component" : NULL,
-		    "property %s cannot be set this way (%s)",
-		    i < n ? (const char *)ch[i].n->name : "?",
-		    i < n && ch[i].status == 409 ? "value refused" :
-		    "only VEVENT calendars are supported");
+		if (i == n)
+			dav_error(ctx->req, 403, NULL, "a property was refused");
+		else if (dav_xml_is(ch[i].n, DAV_NS_CALDAV,
+		    "supported-calendar-component-set"))
+			dav_error(ctx->req, 403, "C:supported-calendar-component",
+			    "only calendars of events (VEVENT) are supported");
+		else
+			dav_error(ctx->req, 403, NULL, "property %s: %s",
+			    (const char *)ch[i].n->name, ch[i].status == 409 ?
+			    "the value is refused" : "it cannot be removed");
 		goto out;
 	}
 	if (!json_object_object_get_ex(patch, "name", &v) &&

@@ -573,6 +573,36 @@ def test_isolation(stack):
     expect(len(calendars_rest(stack, b)) == 1, "a calendar was made in B's home")
 
 
+def test_database_down_503(stack):
+    """With the database gone, signed-in requests answer 503 with
+    Retry-After (never 401: the app would ask the user for a password);
+    what needs no database still answers."""
+    need_dav(stack)
+    u = dav_user(stack)
+    body = propfind_body(("DAV:", "current-user-principal"))
+    stack.pg_stop()
+    try:
+        r = dav(stack, "PROPFIND", u["principal"], body, u["auth"], {"Depth": "0"})
+        expect(r.status == 503, "database down: %s" % r.describe())
+        expect(r.headers.get("Retry-After"), "no Retry-After")
+        expect(r.headers.get("Content-Type", "").startswith("application/xml"),
+               "503 body type %r" % r.headers.get("Content-Type"))
+        r = stack.request("OPTIONS", u["principal"])
+        expect(r.status == 200 and "calendar-access" in (r.headers.get("DAV") or ""),
+               "OPTIONS with the database down: %s" % r.describe())
+        r = stack.request("PROPFIND", "/.well-known/caldav")
+        expect(r.status == 301, "well-known with the database down: %s" % r.describe())
+    finally:
+        stack.pg_start()
+    deadline = time.monotonic() + 20
+    while True:
+        r = dav(stack, "PROPFIND", u["principal"], body, u["auth"], {"Depth": "0"})
+        if r.status == 207 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    multistatus(r, "after the database is back")
+
+
 TESTS = [
     ("wellknown_redirects_any_method", test_wellknown_redirects_any_method),
     ("options_needs_no_auth", test_options_needs_no_auth),
@@ -590,6 +620,7 @@ TESTS = [
     ("chunked_body", test_chunked_body),
     ("unknown_methods_405", test_unknown_methods_405),
     ("isolation", test_isolation),
+    ("database_down_503", test_database_down_503),
 ]
 
 if __name__ == "__main__":

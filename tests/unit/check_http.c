@@ -114,6 +114,66 @@ START_TEST(route_matching)
 }
 END_TEST
 
+/* A ROUTE_PREFIX row (the CalDAV front end) takes every method, known or
+ * not, on its subtree and the path without the last slash. */
+START_TEST(route_prefix_and_dav_methods)
+{
+	static const struct route ptable[] = {
+		{ HTTP_GET, "/api/v1/x", h_a, 0, NULL },
+		{ HTTP_PROPFIND, "/dav/", h_b, ROUTE_PREFIX, NULL },
+	};
+	static const char *const found[] = {
+		"/dav", "/dav/", "/dav/calendars/u/c/o.ics", "/dav//x"
+	};
+	static const int methods[] = { -1, HTTP_GET, HTTP_MKCOL, HTTP_REPORT };
+	static struct http_req	 req;
+	const struct route	*rt;
+	char			 allow[64];
+	size_t			 i, j;
+
+	for (i = 0; i < sizeof(found) / sizeof(found[0]); i++)
+		for (j = 0; j < sizeof(methods) / sizeof(methods[0]); j++) {
+			memset(&req, 0, sizeof(req));
+			req.method = methods[j];
+			strcpy(req.path, found[i]);	/* test-only literal */
+			ck_assert_int_eq(route_match(ptable, 2, &req, &rt,
+			    allow, 64), ROUTE_FOUND);
+			ck_assert_ptr_eq(rt, &ptable[1]);
+			ck_assert_int_eq(req.route_idx, 1);
+		}
+	memset(&req, 0, sizeof(req));
+	req.method = HTTP_GET;
+	strcpy(req.path, "/davx");
+	ck_assert_int_eq(route_match(ptable, 2, &req, &rt, allow, 64),
+	    ROUTE_NOT_FOUND);
+	strcpy(req.path, "/da");
+	ck_assert_int_eq(route_match(ptable, 2, &req, &rt, allow, 64),
+	    ROUTE_NOT_FOUND);
+	/* Other rows keep their methods; an unknown one gets their Allow. */
+	strcpy(req.path, "/api/v1/x");
+	req.method = HTTP_PROPFIND;
+	ck_assert_int_eq(route_match(ptable, 2, &req, &rt, allow, 64),
+	    ROUTE_BAD_METHOD);
+	ck_assert_str_eq(allow, "GET");
+	req.method = -1;
+	ck_assert_int_eq(route_match(ptable, 2, &req, &rt, allow, 64),
+	    ROUTE_BAD_METHOD);
+
+	ck_assert_int_eq(http_method_parse("PROPFIND"), HTTP_PROPFIND);
+	ck_assert_int_eq(http_method_parse("MKCALENDAR"), HTTP_MKCALENDAR);
+	ck_assert_int_eq(http_method_parse("ACL"), HTTP_ACL);
+	ck_assert_int_eq(http_method_parse("propfind"), -1);
+	ck_assert_int_eq(http_method_parse("FROB"), -1);
+	for (i = 0; i < HTTP_METHOD__MAX; i++)
+		ck_assert_int_eq(http_method_parse(http_method_name((int)i)),
+		    (int)i);
+	ck_assert_str_eq(http_reason(207), "Multi-Status");
+	ck_assert_str_eq(http_reason(301), "Moved Permanently");
+	ck_assert_str_eq(http_reason(424), "Failed Dependency");
+	ck_assert_str_eq(http_reason(507), "Insufficient Storage");
+}
+END_TEST
+
 START_TEST(content_length_strict)
 {
 	ck_assert_int_eq(http_parse_length(NULL), -1);
@@ -197,6 +257,7 @@ main(void)
 	tcase_add_test(tc, query_get_and_decode);
 	tcase_add_test(tc, query_allow_list);
 	tcase_add_test(tc, route_matching);
+	tcase_add_test(tc, route_prefix_and_dav_methods);
 	tcase_add_test(tc, content_length_strict);
 	tcase_add_test(tc, json_type_and_parse);
 	suite_add_tcase(s, tc);
