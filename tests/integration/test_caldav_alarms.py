@@ -2,18 +2,17 @@
 """The alarm promise of issue 14, end to end: an object PUT over CalDAV
 (raw http.client, Basic auth with an app password) with a VALARM becomes a
 reminder mail that the stack's own aurora-remind --watch sends to the SES
-emulator — exactly one, within 90 s of the alarm time, the time shown in
-the user's zone, also when the object syncs after its alarm went off on
-the device; an alarm acknowledged there (RFC 9074 ACKNOWLEDGED, at or after
-its trigger time) before its mail went out sends none, while the same
-object unacknowledged does; a recurring event whose
-instance is moved by an override (RECURRENCE-ID) gets its mail at the
-override's time.
+emulator: exactly one, within 90 s of the alarm time, the time shown in
+the user's zone; also when the object syncs after the alarm went off on
+the device. An alarm acknowledged there (RFC 9074 ACKNOWLEDGED, at or
+after its trigger time) before its mail went out sends none, while the
+same object unacknowledged does. A recurring event whose instance an
+override (RECURRENCE-ID) moves gets its mail at the override's time.
 
-The objects are PUT together by the first test, starting 2–3 minutes
-ahead, and each later test waits for its own mail (about 4 minutes in all).
+The objects are PUT together by the first test, starting 2-3 minutes
+ahead, and each later test waits for its own mail (about 5 minutes in all).
 
-    /usr/bin/python3 tests/integration/test_caldav_alarms.py"""
+    /usr/bin/python3 tests/integration/test_caldav_alarms.py [NAME...]"""
 
 import datetime
 import json

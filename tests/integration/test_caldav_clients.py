@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stack import Skip, expect, one_line, run_tests  # noqa: E402
 from caldav_util import (  # noqa: E402
     SYSTEM_PY, Radicale, aurora_account, calendar_query, dav, find_calendar, ics_summary,
-    ics_uids, vcalendar, vevent)
+    ics_uids, multistatus, vcalendar, vevent)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "caldav_client.py")
@@ -385,6 +385,16 @@ def test_python_caldav_discover_and_calendars(target):
     names = srv.calendar_names()
     if names is not None:  # Aurora: CalDAV collections are the REST calendars
         expect(names == [cals[0]["name"]], "REST calendars after the delete %r" % names)
+        # ... and one made over REST is a collection under the home.
+        r = srv._req("POST", "/api/v1/calendars", {"name": "Made over REST", "color": "#336699"})
+        expect(r.status == 201, "REST calendar: %s" % r.describe())
+        path = "/" + home.split("/", 3)[3]
+        ms = multistatus(dav(srv.port, "PROPFIND", path, '<?xml version="1.0"?><D:propfind xmlns:D="DAV:">'
+                             '<D:prop><D:displayname/><D:resourcetype/></D:prop></D:propfind>',
+                             {"Depth": "1"}, (srv.user, srv.password)))
+        shown = sorted(v["props"]["{DAV:}displayname"].text for h, v in ms.items()
+                       if "{DAV:}displayname" in v["props"] and h.rstrip("/") != path.rstrip("/"))
+        expect("Made over REST" in shown, "collections under the home: %r" % shown)
 
 
 def test_python_caldav_objects_and_search(target):
