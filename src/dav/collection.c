@@ -226,8 +226,8 @@ refuse_member(struct change *ch, size_t n, const char *field)
 			ch[i].status = hit ? 424 : 409;
 }
 
-/* The 207 of a PROPPATCH: each property with its status (200 when all
- * were made). */
+/* The 207 of a PROPPATCH on the path's resource: each property with its
+ * status (200 when all were made). */
 static void
 proppatch_answer(struct dav_ctx *ctx, struct change *ch, size_t n)
 {
@@ -239,7 +239,7 @@ proppatch_answer(struct dav_ctx *ctx, struct change *ch, size_t n)
 	buf_init(&href, DAV_HREF_MAX);
 	e = dav_ms_begin(&ms, 0);
 	if (e == BUF_OK)
-		e = dav_href(&href, DAV_CALENDAR, ctx->user_id,
+		e = dav_href(&href, ctx->path.kind, ctx->user_id,
 		    ctx->path.calendar, NULL);
 	if (e == BUF_OK)
 		e = dav_ms_response(&ms, href.data);
@@ -263,7 +263,7 @@ void
 dav_proppatch(struct dav_ctx *ctx)
 {
 	struct change	 ch[CHANGES_MAX];
-	size_t		 n = 0;
+	size_t		 n = 0, i;
 	xmlDoc		*doc = NULL;
 	xmlNode		*root;
 	json_object	*patch = NULL;
@@ -282,6 +282,14 @@ dav_proppatch(struct dav_ctx *ctx)
 	if (collect(root, ch, &n) == -1) {
 		dav_error(ctx->req, 400, NULL, "more than %d properties",
 		    CHANGES_MAX);
+		goto out;
+	}
+	if (ctx->path.kind != DAV_CALENDAR) {
+		/* The home and the principal keep nothing a client may write
+		 * (Apple's default alarms, say): each property 403. */
+		for (i = 0; i < n; i++)
+			ch[i].status = 403;
+		proppatch_answer(ctx, ch, n);
 		goto out;
 	}
 	if ((p = plan(ch, n, 0, &patch)) == -1) {

@@ -18,7 +18,8 @@
 static const struct dav_route dav_routes[] = {
 	{ HTTP_OPTIONS, DAV_ANY_KIND, dav_options, DAV_NOAUTH },
 	{ HTTP_PROPFIND, DAV_ANY_KIND, dav_propfind, 0 },
-	{ HTTP_PROPPATCH, DAV_KIND_BIT(DAV_CALENDAR), dav_proppatch, 0 },
+	{ HTTP_PROPPATCH, DAV_KIND_BIT(DAV_CALENDAR) | DAV_KIND_BIT(DAV_HOME) |
+	    DAV_KIND_BIT(DAV_PRINCIPAL), dav_proppatch, 0 },
 	{ HTTP_MKCALENDAR, DAV_KIND_BIT(DAV_CALENDAR), dav_mkcalendar,
 	    DAV_CREATES },
 	{ HTTP_DELETE, DAV_KIND_BIT(DAV_CALENDAR), dav_calendar_delete, 0 },

@@ -403,6 +403,12 @@ def test_proppatch_shows_in_rest(stack):
     expect(list(p) == ["409"], "empty name: %r" % list(p))
     now = [c for c in calendars_rest(stack, u) if c["id"] == cal["id"]][0]
     expect(now["name"] == "Work & more" and now["color"] == "#00aa11", "changed anyway: %r" % now)
+    # The home and the principal hold nothing a client may write: 403 each.
+    for path in (u["home"], u["principal"]):
+        r = dav(stack, "PROPPATCH", path, proppatch(
+            "<d:displayname>Mine</d:displayname><x:default-alarm>1</x:default-alarm>"), u["auth"])
+        p = one(multistatus(r, "PROPPATCH " + path), path, "PROPPATCH " + path)
+        expect(list(p) == ["403"] and len(p["403"]) == 2, "%s: %r" % (path, list(p)))
 
 
 def test_mkcalendar_and_delete(stack):
