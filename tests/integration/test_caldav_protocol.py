@@ -579,6 +579,115 @@ def test_isolation(stack):
     expect(len(calendars_rest(stack, b)) == 1, "a calendar was made in B's home")
 
 
+def test_ios_like_discovery(stack):
+    """The requests iOS/macOS make when an account is added, in order, with
+    the property lists they send (many of them unknown here, in namespaces
+    of their own): each step answers what the next one needs."""
+    need_dav(stack)
+    u = dav_user(stack)
+    minimal = {"Depth": "0", "Brief": "t", "Prefer": "return=minimal"}
+    body = propfind_body(("DAV:", "current-user-principal"), ("DAV:", "principal-URL"),
+                         ("DAV:", "resourcetype"))
+    r = stack.request("PROPFIND", "/.well-known/caldav", body, dict(XML, **minimal))
+    expect(r.status == 301, "well-known: %s" % r.describe())
+    r = dav(stack, "PROPFIND", "/dav/", body, None, minimal)
+    expect(r.status == 401 and r.headers.get("WWW-Authenticate") == CHALLENGE,
+           "anonymous first: %s" % r.describe())
+    root = multistatus(dav(stack, "PROPFIND", "/dav/", body, u["auth"], minimal), "root")
+    principal = one(root, "/dav/", "root")["200"][D + "current-user-principal"][0].text
+    r = dav(stack, "OPTIONS", principal, None, u["auth"])
+    expect("calendar-access" in (r.headers.get("DAV") or ""), "OPTIONS principal")
+    me = "{http://me.com/_namespace/}"
+    principal_props = (
+        '<A:propfind xmlns:A="DAV:"><A:prop>'
+        '<B:calendar-home-set xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<B:calendar-user-address-set xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<A:current-user-principal/><A:displayname/>'
+        '<C:dropbox-home-URL xmlns:C="http://calendarserver.org/ns/"/>'
+        '<C:email-address-set xmlns:C="http://calendarserver.org/ns/"/>'
+        '<C:notification-URL xmlns:C="http://calendarserver.org/ns/"/>'
+        '<A:principal-collection-set/><A:principal-URL/><A:resource-id/>'
+        '<B:schedule-inbox-URL xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<B:schedule-outbox-URL xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<A:supported-report-set/>'
+        '<D:quota xmlns:D="http://me.com/_namespace/"/>'
+        '</A:prop></A:propfind>')
+    root = multistatus(dav(stack, "PROPFIND", principal, principal_props, u["auth"],
+                           {"Depth": "0"}), "principal")
+    p = one(root, principal, "principal")
+    home = p["200"][C + "calendar-home-set"][0].text
+    expect(home == u["home"], "home %r" % home)
+    expect(me + "quota" in p["404"] and C + "schedule-inbox-URL" in p["404"],
+           "unknown principal properties not 404: %r" % list(p["404"]))
+    calendar_props = (
+        '<A:propfind xmlns:A="DAV:"><A:prop>'
+        '<A:add-member/><C:allowed-sharing-modes xmlns:C="http://calendarserver.org/ns/"/>'
+        '<D:autoprovisioned xmlns:D="http://apple.com/ns/ical/"/>'
+        '<E:bulk-requests xmlns:E="http://me.com/_namespace/"/>'
+        '<D:calendar-color xmlns:D="http://apple.com/ns/ical/"/>'
+        '<B:calendar-description xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<B:calendar-free-busy-set xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<D:calendar-order xmlns:D="http://apple.com/ns/ical/"/>'
+        '<B:calendar-timezone xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<A:current-user-privilege-set/>'
+        '<B:default-alarm-vevent-date xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<B:default-alarm-vevent-datetime xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<A:displayname/><C:getctag xmlns:C="http://calendarserver.org/ns/"/>'
+        '<D:language-code xmlns:D="http://apple.com/ns/ical/"/>'
+        '<D:location-code xmlns:D="http://apple.com/ns/ical/"/>'
+        '<A:owner/><C:pre-publish-url xmlns:C="http://calendarserver.org/ns/"/>'
+        '<C:publish-url xmlns:C="http://calendarserver.org/ns/"/>'
+        '<C:push-transports xmlns:C="http://calendarserver.org/ns/"/>'
+        '<C:pushkey xmlns:C="http://calendarserver.org/ns/"/>'
+        '<A:quota-available-bytes/><A:quota-used-bytes/>'
+        '<D:refreshrate xmlns:D="http://apple.com/ns/ical/"/>'
+        '<A:resource-id/><A:resourcetype/>'
+        '<B:schedule-calendar-transp xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<B:schedule-default-calendar-URL xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<C:source xmlns:C="http://calendarserver.org/ns/"/>'
+        '<C:subscribed-strip-alarms xmlns:C="http://calendarserver.org/ns/"/>'
+        '<B:supported-calendar-component-set xmlns:B="urn:ietf:params:xml:ns:caldav"/>'
+        '<A:supported-report-set/><A:sync-token/>'
+        '</A:prop></A:propfind>')
+    root = multistatus(dav(stack, "PROPFIND", home, calendar_props, u["auth"], {"Depth": "1"}),
+                       "home Depth 1")
+    rs = responses(root)
+    cals = [h for h in rs if h != home]
+    expect(len(cals) == 1, "calendars %r" % cals)
+    c = rs[cals[0]]
+    expect({D + "sync-token", CS + "getctag", A + "calendar-color", D + "displayname",
+            C + "supported-calendar-component-set", D + "current-user-privilege-set"}
+           <= set(c["200"]), "calendar 200s %r" % list(c["200"]))
+    expect(CS + "pushkey" in c["404"] and "{http://me.com/_namespace/}bulk-requests" in c["404"],
+           "calendar 404s %r" % list(c["404"]))
+    reports = {r[0].tag for r in rs[home]["200"][D + "supported-report-set"].iter(D + "report")}
+    expect(D + "sync-collection" in reports, "home reports %r" % reports)
+
+
+def test_credentials_never_logged(stack):
+    """Neither the app password nor the Authorization header (as sent or
+    decoded) reaches a log, for right and wrong credentials alike."""
+    need_dav(stack)
+    u = dav_user(stack)
+    wrong = "wxyz-wxyz-wxyz-wxyz-wxyz-wxyz-wxyz"
+    body = propfind_body(("DAV:", "current-user-principal"))
+    for auth in (u["auth"], basic(u["email"], wrong)):
+        dav(stack, "PROPFIND", "/dav/", body, auth, {"Depth": "0"})
+        dav(stack, "FROB", "/dav/", None, auth)
+    time.sleep(1)  # nginx writes its access log line after the answer
+    secrets = [u["app_password"], wrong, u["auth"]["Authorization"].split()[1],
+               basic(u["email"], wrong)["Authorization"].split()[1]]
+    logdir = os.path.join(stack.var, "log")
+    seen = 0
+    for name in os.listdir(logdir):
+        with open(os.path.join(logdir, name), "rb") as f:
+            data = f.read()
+        seen += len(data)
+        for s in secrets:
+            expect(s.encode() not in data, "%s holds a credential" % name)
+    expect(seen > 0, "no logs to look at in %s" % logdir)
+
+
 def test_database_down_503(stack):
     """With the database gone, signed-in requests answer 503 with
     Retry-After (never 401: the app would ask the user for a password);
@@ -626,6 +735,8 @@ TESTS = [
     ("chunked_body", test_chunked_body),
     ("unknown_methods_405", test_unknown_methods_405),
     ("isolation", test_isolation),
+    ("ios_like_discovery", test_ios_like_discovery),
+    ("credentials_never_logged", test_credentials_never_logged),
     ("database_down_503", test_database_down_503),
 ]
 
