@@ -25,6 +25,7 @@ import tempfile
 import time
 import traceback
 import uuid
+from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -335,6 +336,39 @@ def test_vdirsyncer_khal_journey(target):
         desk.close()
 
 
+def test_vdirsyncer_unicode_href(target):
+    """An object whose client-chosen name holds spaces and non-ASCII
+    (vdirsyncer's own test_dav_unicode_href) syncs down, an edit in khal
+    goes back to that very name, and a delete there removes it."""
+    srv = server_for(target)
+    auth = (srv.user, srv.password)
+    cal = find_calendar(srv.port, auth) if isinstance(srv, AuroraServer) else srv.cal
+    name = "Caf\u00e9 \u2615 \u65e5\u672c #1.ics"
+    href = cal + quote(name)
+    text = vcalendar(vevent("unicode-href@aurora-tests", ":20270310T090000Z", ":20270310T100000Z",
+                            "Unicode name"))
+    r = dav(srv.port, "PUT", href, text, {"Content-Type": "text/calendar", "If-None-Match": "*"}, auth)
+    expect(r.status == 201, "PUT %s: %s" % (href, r.describe()))
+    srv.create("Anchor in February", "2027-02-01T09:00:00Z", "2027-02-01T10:00:00Z")
+    desk = Desk(srv)
+    try:
+        desk.discover()
+        desk.sync()
+        expect(desk.khal_titles("2027-03-01", "2027-03-31") == ["Unicode name"],
+               "khal lists %r" % desk.khal_titles("2027-03-01", "2027-03-31"))
+        desk.khal_edit("Unicode name", "s\nUnicode name edited\nn\n")
+        desk.sync()
+        r = dav(srv.port, "GET", href, auth=auth)
+        expect(r.status == 200 and "SUMMARY:Unicode name edited" in r.text(),
+               "GET %s after the edit: %s" % (href, r.describe()))
+        desk.khal_edit("Unicode name edited", "D\ny\n")
+        desk.sync()
+        r = dav(srv.port, "GET", href, auth=auth)
+        expect(r.status == 404, "GET %s after the delete: %s" % (href, r.describe()))
+    finally:
+        desk.close()
+
+
 def _with_resolution(desk, how):
     path = desk.conf + ".resolve"
     with open(desk.conf) as f:
@@ -533,6 +567,7 @@ def test_time_range_same_as_radicale(stack):
 
 TESTS = [
     ("vdirsyncer_khal_journey", test_vdirsyncer_khal_journey),
+    ("vdirsyncer_unicode_href", test_vdirsyncer_unicode_href),
     ("python_caldav_discover_and_calendars", test_python_caldav_discover_and_calendars),
     ("python_caldav_objects_and_search", test_python_caldav_objects_and_search),
     ("python_caldav_sync_tokens", test_python_caldav_sync_tokens),
