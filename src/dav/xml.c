@@ -270,11 +270,14 @@ dav_xml_esc(struct buf *b, const char *s, size_t len)
 				if (p[i] < 0x20)
 					rep = fffd;
 			}
-		} else if ((n = utf8_decode(p + i, len - i, &cp)) < 0 ||
-		    cp == 0xfffe || cp == 0xffff)
-			rep = fffd;
-		else
+		} else if ((n = utf8_decode(p + i, len - i, &cp)) < 0)
+			rep = fffd;	/* byte by byte */
+		else {
 			step = (size_t)n;
+			/* Well-formed, but not an XML character. */
+			if (cp == 0xfffe || cp == 0xffff)
+				rep = fffd;
+		}
 		if (rep == NULL) {
 			run += step;
 			i += step;
