@@ -152,8 +152,9 @@ int dav_xml_text(const xmlNode *n, char *out, size_t outlen);
 /* --- the XML writer (xml.c) ------------------------------------------- */
 
 /* Appends s (len bytes, UTF-8) escaped for XML text and attribute values;
- * characters XML 1.0 cannot carry (C0 controls other than tab, CR, LF)
- * become U+FFFD. */
+ * CR as &#13; so that it survives, and what XML 1.0 cannot carry (C0
+ * controls other than tab, CR and LF, U+FFFE, U+FFFF, bytes that are not
+ * UTF-8) as U+FFFD. */
 enum buf_err dav_xml_esc(struct buf *b, const char *s, size_t len)
     __attribute__((warn_unused_result));
 /* <qname>text</qname>, text escaped. */
@@ -231,10 +232,9 @@ void dav_proppatch(struct dav_ctx *ctx);
 void dav_mkcalendar(struct dav_ctx *ctx);
 void dav_calendar_delete(struct dav_ctx *ctx);
 
-/* Handlers of resource.c and report.c: each gets its row in dav_routes[]
- * (dav.c) when its file lands (GET and HEAD, PUT, DELETE on
- * DAV_OBJECT; REPORT on DAV_CALENDAR and DAV_HOME). Until then the
- * dispatcher answers those methods 405 with Allow. */
+/* Handlers of resource.c (GET and HEAD, PUT, DELETE on DAV_OBJECT) and
+ * report.c (REPORT on DAV_CALENDAR and DAV_HOME), each a row of
+ * dav_routes[] in dav.c. */
 void dav_object_get(struct dav_ctx *ctx);
 void dav_object_put(struct dav_ctx *ctx);
 void dav_object_delete(struct dav_ctx *ctx);
