@@ -101,7 +101,9 @@ struct ics_error {
 };
 
 /* One VEVENT read from a file. ev is complete (uid set) unless skip is
- * set, in which case why says what was not supported. */
+ * set, in which case why says what was not supported or could not be
+ * read ("line N: ..." when one line is at fault), and ev holds what was
+ * read before (uid first). */
 struct ics_item {
 	struct event	 ev;
 	long		 line;		/* of BEGIN:VEVENT */
