@@ -28,6 +28,9 @@
 #define OBJECT_MAX_NAMES	1000	/* hrefs of one multiget */
 #define OBJECT_NAME_CHARS	255	/* events.dav_name's CHECK */
 #define OBJECT_SHORT_SPAN	"interval '14 days'"
+/* The years an event's times may take (EVENT_YEAR_MIN to EVENT_YEAR_MAX). */
+#define OBJECT_TIME_MIN		(-2208988800LL)	/* 1900-01-01 */
+#define OBJECT_TIME_MAX		7258118400LL	/* 2200-01-01 */
 
 /* The columns after EVENT_COLUMNS in the statements below. */
 enum { OC_NAME = EC__MAX, OC_REV, OC_ICAL, OC_OVERRIDES };
@@ -291,8 +294,8 @@ map_alarms(icalcomponent *master, struct object_parsed *out, int app_alarms)
 struct take {
 	struct event	 ev;
 	int		 have, from_master;
-	const char	*uid;
-	int		 other_uid;
+	char		 uid[EVENT_UID_MAX + 1];	/* the first item's */
+	int		 items, other_uid;
 	char		 why[200];	/* what the reader could not use */
 };
 
@@ -301,7 +304,9 @@ take_item(struct ics_item *it, void *arg)
 {
 	struct take *t = arg;
 
-	if (strcmp(it->ev.uid, t->uid) != 0)
+	if (t->items++ == 0)
+		snprintf(t->uid, sizeof(t->uid), "%s", it->ev.uid);
+	else if (strcmp(it->ev.uid, t->uid) != 0)
 		t->other_uid = 1;
 	if (t->from_master || (t->have && it->has_rid))
 		return 0;
@@ -321,6 +326,83 @@ comp_name(icalcomponent *c)
 	const char *s = icalcomponent_kind_to_string(icalcomponent_isa(c));
 
 	return s != NULL ? s : "an unknown component";
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* 1 when the rules of a and b (in a's zone) give the same series. */
+static int
+same_series(const struct event *a, const struct event *b)
+{
+	struct recur		 ra, rb;
+	struct recur_error	 e;
+	icaltimezone		*z;
+	char			*sa = NULL, *sb = NULL;
+	int			 oka, okb, same = 0;
+
+	if ((z = zone_find(a->time_zone)) == NULL)
+		return 1;	/* refused further on either way */
+	oka = recur_parse(&ra, (const char *const *)a->recurrence,
+	    a->nrecurrence, a->start, a->all_day, z, 0, &e) == RECUR_OK;
+	okb = recur_parse(&rb, (const char *const *)b->recurrence,
+	    b->nrecurrence, b->start, b->all_day, z, 0, &e) == RECUR_OK;
+	if (!oka || !okb) {
+		same = oka == okb;
+		goto out;
+	}
+	if (ra.has_rule != rb.has_rule || ra.nrdate != rb.nrdate ||
+	    ra.nexdate != rb.nexdate || (ra.nrdate > 0 && memcmp(ra.rdate,
+	    rb.rdate, ra.nrdate * sizeof(time_t)) != 0) ||
+	    (ra.nexdate > 0 && memcmp(ra.exdate, rb.exdate,
+	    ra.nexdate * sizeof(time_t)) != 0))
+		goto out;
+	if (ra.has_rule && ((sa = icalrecurrencetype_as_string_r(&ra.rule)) ==
+	    NULL || (sb = icalrecurrencetype_as_string_r(&rb.rule)) == NULL ||
+	    strcmp(sa, sb) != 0))
+		goto out;
+	same = 1;
+out:
+	free(sa);
+	free(sb);
+	if (oka)
+		recur_free(&ra);
+	if (okb)
+		recur_free(&rb);
+	return same;
+}
+
+/* 1 when the reader takes the same event from the object as libical
+ * writes it back (what a REST edit stores) as from the bytes sent. A
+ * malformed line the two read differently (a ':' inside a parameter, say)
+ * would otherwise change meaning, or stop parsing, after the first edit. */
+static int
+reads_alike(icalcomponent *root, const struct event *ev,
+    const char *default_tz)
+{
+	struct take		 t2;
+	struct ics_error	 ierr;
+	char			*text;
+	int			 same = 0;
+
+	memset(&t2, 0, sizeof(t2));
+	if ((text = icalcomponent_as_ical_string_r(root)) == NULL)
+		return -1;
+	if (ics_parse(text, strlen(text), default_tz, take_item, &t2,
+	    &ierr) == 0 && t2.have && !t2.other_uid &&
+	    t2.ev.start == ev->start && t2.ev.end == ev->end &&
+	    t2.ev.all_day == ev->all_day &&
+	    strcmp(t2.ev.time_zone, ev->time_zone) == 0 &&
+	    same_str(t2.ev.title, ev->title) &&
+	    same_str(t2.ev.description, ev->description) &&
+	    same_str(t2.ev.location, ev->location) && same_series(ev, &t2.ev))
+		same = 1;
+	event_clear(&t2.ev);
+	free(text);
+	return same;
 }
 
 /* The structure of a calendar object resource (RFC 4791 4.1): VEVENTs of
@@ -504,7 +586,9 @@ override_dates(icalcomponent *root, struct event *ev)
 			t = r - 1;	/* no RDATE */
 		else if (icaltime_is_null_time(start) ||
 		    start.is_date != ev->all_day || (t = ics_instant(start,
-		    z)) == r)
+		    z)) == r || t < OBJECT_TIME_MIN || t >= OBJECT_TIME_MAX)
+			continue;
+		if (r < OBJECT_TIME_MIN || r >= OBJECT_TIME_MAX)
 			continue;
 		date_value(ev, z, r, val, sizeof(val));
 		if (date_line(ev, &ex, "EXDATE", val) == -1)
@@ -548,7 +632,7 @@ object_parse(const char *data, size_t len, const char *default_tz,
 	const char		*uid;
 	char			*text = NULL;
 	enum event_rc		 rc;
-	int			 prc;
+	int			 prc, alike;
 	size_t			 nlines;
 
 	memset(out, 0, sizeof(*out));
@@ -565,21 +649,11 @@ object_parse(const char *data, size_t len, const char *default_tz,
 		return EVENT_NOMEM;
 	memcpy(text, data, len);
 	text[len] = '\0';
-	if ((root = icalparser_parse_string(text)) == NULL ||
-	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {
-		rc = refuse(precondition, err, "valid-calendar-data",
-		    "not one iCalendar object (BEGIN:VCALENDAR ... "
-		    "END:VCALENDAR)");
-		goto out;
-	}
-	if ((rc = check_structure(root, precondition, err, &master, &uid,
-	    out)) != EVENT_OK)
-		goto out;
 	/* The modelled fields as the importer reads them: its zones
 	 * (custom VTIMEZONEs and Windows names mapped to IANA ones), its
-	 * text rules, its recurrence lines; and its strictness about the
-	 * file's syntax. */
-	t.uid = uid;
+	 * text rules, its recurrence lines; and first its strictness about
+	 * the file's syntax, so that libical (which complains on stderr)
+	 * only meets well-formed structure. */
 	prc = ics_parse(text, len, default_tz, take_item, &t, &ierr);
 	if (prc == -3) {
 		rc = EVENT_NOMEM;
@@ -590,9 +664,29 @@ object_parse(const char *data, size_t len, const char *default_tz,
 		    "line %ld: %s", ierr.line, ierr.msg);
 		goto out;
 	}
-	if (t.other_uid || !t.have) {
+	if ((root = icalparser_parse_string(text)) == NULL ||
+	    icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {
+		rc = refuse(precondition, err, "valid-calendar-data",
+		    "not one iCalendar object (BEGIN:VCALENDAR ... "
+		    "END:VCALENDAR)");
+		goto out;
+	}
+	if ((rc = check_structure(root, precondition, err, &master, &uid,
+	    out)) != EVENT_OK)
+		goto out;
+	if (t.other_uid || !t.have || strcmp(t.uid, uid) != 0) {
 		rc = refuse(precondition, err, "valid-calendar-object-resource",
 		    "more than one UID in one resource");
+		goto out;
+	}
+	if ((alike = reads_alike(root, &t.ev, default_tz)) == -1) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	if (alike == 0) {
+		rc = refuse(precondition, err, "valid-calendar-data",
+		    "a line of the VEVENT reads two ways (a ':' or ';' inside "
+		    "a parameter value should be quoted)");
 		goto out;
 	}
 	out->ev = t.ev;
