@@ -80,16 +80,22 @@ class AuroraServer:
         h.update(extra or {})
         return self.stack.request(method, path, body, h)
 
-    def create(self, title, start, end):
-        r = self._req("POST", "/api/v1/events", {"title": title, "start": start, "end": end,
-                                                  "time_zone": "UTC", "reminders": []})
+    def create(self, title, start, end, rrule=None, alarm_minutes=None):
+        body = {"title": title, "start": start, "end": end, "time_zone": "UTC",
+                "reminders": [{"method": "email", "minutes_before": alarm_minutes}] if alarm_minutes else []}
+        if rrule:
+            body["recurrence"] = ["RRULE:" + rrule]
+        r = self._req("POST", "/api/v1/events", body)
         expect(r.status == 201, "REST create: %s" % r.describe())
         return r.body["id"]
 
-    def items(self, start, end):
+    def listing(self, start, end):
         r = self._req("GET", "/api/v1/events?from=%s&to=%s&limit=200" % (start, end))
         expect(r.status == 200, "REST list: %s" % r.describe())
-        return [(i["title"], i["id"]) for i in r.body["items"]]
+        return r.body["items"]
+
+    def items(self, start, end):
+        return [(i["title"], i["id"]) for i in self.listing(start, end)]
 
     def titles(self, start, end):
         return sorted(t for t, _ in self.items(start, end))
@@ -127,10 +133,14 @@ class RadicaleServer:
     def _ical_time(iso):
         return ":" + iso.replace("-", "").replace(":", "")
 
-    def create(self, title, start, end):
+    def create(self, title, start, end, rrule=None, alarm_minutes=None):
         uid = "srv-%s" % uuid.uuid4().hex
+        extra = ["RRULE:" + rrule] if rrule else []
+        if alarm_minutes:
+            extra += ["BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Reminder",
+                      "TRIGGER:-PT%dM" % alarm_minutes, "END:VALARM"]
         r = dav(self.port, "PUT", self.cal + uid + ".ics",
-                vcalendar(vevent(uid, self._ical_time(start), self._ical_time(end), title)),
+                vcalendar(vevent(uid, self._ical_time(start), self._ical_time(end), title, extra)),
                 {"Content-Type": "text/calendar", "If-None-Match": "*"}, self.rad.auth)
         expect(r.status == 201, "PUT: %s" % r.describe())
         return self.cal + uid + ".ics"
@@ -230,7 +240,8 @@ class Desk:
         return sorted(line for line in out.splitlines() if line.strip())
 
     def khal_edit(self, title, answers):
-        return self.khal("edit", "--show-past", title, input=answers)
+        # khal offers each occurrence it finds in turn: "n" skips the rest.
+        return self.khal("edit", "--show-past", title, input=answers + "n\n" * 10)
 
     def files(self):
         out = {}
@@ -332,6 +343,68 @@ def test_vdirsyncer_khal_journey(target):
         # A last sync has nothing to do.
         rc, out = desk.sync()
         expect(not re.search(r"Copying|Deleting|Updating", out), "an idle sync did work:\n" + out)
+    finally:
+        desk.close()
+
+
+def alarm_triggers(text):
+    return re.findall(r"^TRIGGER[^:]*:(.*?)\r?$", text, re.M)
+
+
+def test_vdirsyncer_khal_series_and_alarms(target):
+    """Weekly series and their alarms both ways: a series made in khal with
+    an alarm is a series with that reminder over REST; one made over REST
+    with a reminder reaches khal as a series with its VALARM; an edit in
+    khal keeps the reminder (one, not two); a delete in khal removes the
+    series."""
+    srv = server_for(target)
+    rest = isinstance(srv, AuroraServer)
+    srv.create("Anchor in February", "2027-02-01T09:00:00Z", "2027-02-01T10:00:00Z")
+    desk = Desk(srv)
+    try:
+        desk.discover()
+        desk.sync()
+        desk.khal("new", "-a", "aurora", "-r", "weekly", "-u", "2027-03-30", "-m", "15m",
+                  "2027-03-01", "10:00", "11:00", "Weekly from khal")
+        desk.sync()
+        if rest:
+            got = [(i["title"], i["start"][:10], [r["minutes_before"] for r in i["reminders"]])
+                   for i in srv.listing(*MARCH)]
+            want = [("Weekly from khal", "2027-03-%02d" % d, [15]) for d in (1, 8, 15, 22, 29)]
+            expect(got == want, "REST lists %r" % got)
+        else:
+            expect(srv.titles(*MARCH) == ["Weekly from khal"], "server holds %r" % srv.titles(*MARCH))
+
+        srv.create("Weekly from the server", "2027-03-03T09:00:00Z", "2027-03-03T10:00:00Z",
+                   rrule="FREQ=WEEKLY;COUNT=3", alarm_minutes=30)
+        desk.sync()
+        titles = desk.khal_titles("2027-03-01", "2027-03-31")
+        expect(titles == sorted(["Weekly from khal"] * 5 + ["Weekly from the server"] * 3),
+               "khal lists %r" % titles)
+        mine = [t for t in desk.files().values() if "SUMMARY:Weekly from the server" in t]
+        expect(len(mine) == 1 and alarm_triggers(mine[0]) == ["-PT30M"],
+               "the server's series reached khal as %r" % mine)
+
+        desk.khal_edit("Weekly from the server", "s\nWeekly renamed in khal\nn\n")
+        desk.sync()
+        if rest:
+            got = [(i["title"], [r["minutes_before"] for r in i["reminders"]]) for i in srv.listing(*MARCH)
+                   if not i["title"].startswith("Weekly from khal")]
+            expect(got == [("Weekly renamed in khal", [30])] * 3, "REST after the khal edit: %r" % got)
+        else:
+            expect("Weekly renamed in khal" in srv.titles(*MARCH), "server %r" % srv.titles(*MARCH))
+        # A second sync changes nothing: what khal wrote back came back alike.
+        rc, out = desk.sync()
+        expect(not re.search(r"Copying|Deleting|Updating", out), "a second sync did work:\n" + out)
+        mine = [t for t in desk.files().values() if "Weekly renamed in khal" in t]
+        expect(len(mine) == 1 and alarm_triggers(mine[0]) == ["-PT30M"],
+               "alarms after the round trip: %r" % [alarm_triggers(t) for t in mine])
+
+        desk.khal_edit("Weekly from khal", "D\ny\n")
+        desk.sync()
+        left = srv.titles(*MARCH)
+        expect("Weekly from khal" not in left and left.count("Weekly renamed in khal") == (3 if rest else 1),
+               "server after the khal delete: %r" % left)
     finally:
         desk.close()
 
@@ -567,6 +640,7 @@ def test_time_range_same_as_radicale(stack):
 
 TESTS = [
     ("vdirsyncer_khal_journey", test_vdirsyncer_khal_journey),
+    ("vdirsyncer_khal_series_and_alarms", test_vdirsyncer_khal_series_and_alarms),
     ("vdirsyncer_unicode_href", test_vdirsyncer_unicode_href),
     ("python_caldav_discover_and_calendars", test_python_caldav_discover_and_calendars),
     ("python_caldav_objects_and_search", test_python_caldav_objects_and_search),
