@@ -1129,6 +1129,12 @@ in_range(struct event_ctx *c, const PGresult *res, int row, time_t from,
 	time_t		*skip = NULL;
 	int		 r, rc = -1, has_over;
 
+	has_over = PQgetvalue(res, row, OC_OVERRIDES)[0] == 't' &&
+	    !PQgetisnull(res, row, OC_ICAL);
+	/* A single event needs no decoding: its span is in the row. */
+	if (!has_over && strcmp(PQgetvalue(res, row, EC_RECUR), "[]") == 0)
+		return strtoll(PQgetvalue(res, row, EC_START), NULL, 10) < to &&
+		    strtoll(PQgetvalue(res, row, EC_END), NULL, 10) > from;
 	if (event_from_row(&ev, res, row) != EVENT_OK)
 		return -1;
 	memset(&o, 0, sizeof(o));
@@ -1137,8 +1143,6 @@ in_range(struct event_ctx *c, const PGresult *res, int row, time_t from,
 	o.to = to;
 	if ((o.z = zone_find(ev.time_zone)) == NULL)
 		o.z = icaltimezone_get_utc_timezone();
-	has_over = PQgetvalue(res, row, OC_OVERRIDES)[0] == 't' &&
-	    !PQgetisnull(res, row, OC_ICAL);
 	if (has_over) {
 		if ((skip = calloc(OBJECT_MAX_OVERRIDES, sizeof(*skip))) ==
 		    NULL)
