@@ -11,6 +11,7 @@
 #include "admin/identity.h"
 #include "auth/account.h"
 #include "auth/keyset.h"
+#include "auth/totp.h"
 #include "db/db.h"
 
 #define ADMIN_KEY_BITS	2048
@@ -102,6 +103,29 @@ admin_keys(const struct conf *c, int argc, char **argv)
 	return 2;
 }
 
+/* user mfa-reset EMAIL: support turns two-step sign-in off for an owner
+ * who lost both the app and the recovery codes (after checking who they
+ * are, out of band); the owner is mailed. */
+static int
+user_mfa_reset(struct db *db, const struct conf *c, const char *email)
+{
+	enum totp_rc	rc;
+	int		was_on = 0;
+
+	rc = totp_reset_email(db, c, email, &was_on);
+	if (rc == TOTP_OK) {
+		printf("%s: two-step sign-in %s\n", email, was_on ?
+		    "turned off (the owner is mailed)" : "was off already");
+		return 0;
+	}
+	if (rc == TOTP_NOT_FOUND)
+		fprintf(stderr, "aurora-admin: no local user with address "
+		    "%s\n", email);
+	else
+		fprintf(stderr, "aurora-admin: database error\n");
+	return 1;
+}
+
 int
 admin_user(const struct conf *c, int argc, char **argv)
 {
@@ -112,7 +136,8 @@ admin_user(const struct conf *c, int argc, char **argv)
 
 	if (!(argc == 2 && strcmp(argv[1], "list") == 0) &&
 	    !(argc == 3 && (strcmp(argv[1], "disable") == 0 ||
-	    strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "delete") == 0)))
+	    strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "delete") == 0 ||
+	    strcmp(argv[1], "mfa-reset") == 0)))
 		return 2;
 	db_options_from_conf(&o, c, c->db_conninfo, "aurora-admin");
 	/* A one-shot command reuses no statement: each goes with its text,
@@ -125,6 +150,10 @@ admin_user(const struct conf *c, int argc, char **argv)
 	if (db_connect(db) != DB_OK) {
 		fprintf(stderr, "aurora-admin: cannot connect with "
 		    "db_conninfo\n");
+		goto out;
+	}
+	if (strcmp(argv[1], "mfa-reset") == 0) {
+		status = user_mfa_reset(db, c, argv[2]);
 		goto out;
 	}
 	if (strcmp(argv[1], "list") == 0)

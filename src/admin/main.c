@@ -24,7 +24,8 @@ usage(void)
 	    "  keys create [BITS] | list | ensure\n"
 	    "                 token signing keys in jwt_key_dir (ensure: create "
 	    "one if none)\n"
-	    "  user list | disable EMAIL | enable EMAIL | delete EMAIL\n");
+	    "  user list | disable EMAIL | enable EMAIL | delete EMAIL |\n"
+	    "       mfa-reset EMAIL\n");
 	exit(2);
 }
 

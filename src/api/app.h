@@ -46,6 +46,7 @@ void api_auth_signup(void *ctx, struct http_req *req);
 void api_auth_confirm(void *ctx, struct http_req *req);
 void api_auth_resend(void *ctx, struct http_req *req);
 void api_auth_login(void *ctx, struct http_req *req);
+void api_auth_mfa(void *ctx, struct http_req *req);
 void api_auth_refresh(void *ctx, struct http_req *req);
 void api_auth_logout(void *ctx, struct http_req *req);
 void api_auth_logout_all(void *ctx, struct http_req *req);
@@ -80,5 +81,15 @@ void api_apppass_create(void *ctx, struct http_req *req);
 void api_apppass_list(void *ctx, struct http_req *req);
 void api_apppass_delete(void *ctx, struct http_req *req);
 void api_apppass_mobileconfig(void *ctx, struct http_req *req);
+void api_mfa_totp_create(void *ctx, struct http_req *req);
+void api_mfa_totp_confirm(void *ctx, struct http_req *req);
+void api_mfa_totp_delete(void *ctx, struct http_req *req);
+
+/* A sensitive change while two-step sign-in is on needs a fresh code
+ * (mfa.c): 0 when it is off or body's "code" is accepted (and spent), -1
+ * after answering (422 missing or wrong, 429, 503). */
+struct json_object;
+int api_mfa_fresh_code(struct app *app, struct http_req *req,
+    struct json_object *body) __attribute__((warn_unused_result));
 
 #endif

@@ -87,7 +87,7 @@ fail:
 void
 api_apppass_create(void *ctx, struct http_req *req)
 {
-	static const char *const fields[] = { "name", NULL };
+	static const char *const fields[] = { "name", "code", NULL };
 	struct app	*app = ctx;
 	json_object	*body = NULL, *o = NULL;
 	const char	*name = NULL;
@@ -105,6 +105,10 @@ api_apppass_create(void *ctx, struct http_req *req)
 		answer_rc(req, APPPASS_INVALID);
 		goto out;
 	}
+	/* With two-step sign-in on, a stolen session alone must not mint a
+	 * password that skips the second step. */
+	if (api_mfa_fresh_code(app, req, body) == -1)
+		goto out;
 	rc = apppass_create(app->db, req->user_id, name, &a, pw);
 	if (rc == APPPASS_NOT_FOUND) {
 		/* Deleted between the token check and now. */

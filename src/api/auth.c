@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "api/app.h"
 #include "api/authform.h"
 #include "auth/account.h"
@@ -13,6 +15,7 @@
 #include "auth/identity.h"
 #include "auth/session.h"
 #include "auth/throttle.h"
+#include "auth/totp.h"
 #include "auth/verify.h"
 #include "core/jsonout.h"
 
@@ -307,6 +310,104 @@ set_device_cookie(struct app *app, struct http_req *req, const char *token)
 	    secure ? "; Secure" : "");
 }
 
+/* A right password with two-step sign-in on: 200 {"challenge": "totp",
+ * "session"} and no tokens (the device token, asked for in the body, goes
+ * with it as with tokens). */
+static void
+send_challenge(struct app *app, struct http_req *req,
+    const struct account_user *u, const char *device)
+{
+	json_object	*o;
+	char		 session[TOTP_CHALLENGE_LEN + 1];
+	enum totp_rc	 rc;
+
+	if ((rc = totp_challenge_new(app->db, u->id, session)) != TOTP_OK) {
+		fail(req, rc == TOTP_UNAVAILABLE ? ACCOUNT_UNAVAILABLE :
+		    ACCOUNT_ERROR);
+		return;
+	}
+	if ((o = json_object_new_object()) == NULL ||
+	    jsonout_string(o, "challenge", "totp") == -1 ||
+	    jsonout_string(o, "session", session) == -1 ||
+	    jsonout_int(o, "expires_in", TOTP_CHALLENGE_TTL) == -1 ||
+	    (device != NULL && *device != '\0' &&
+	    jsonout_string(o, "device_token", device) == -1)) {
+		json_object_put(o);
+		o = NULL;	/* http_json answers 500 */
+	}
+	(void)http_add_header(req, "Cache-Control", "no-store");
+	http_json(req, 200, o);
+}
+
+/* The second step of a sign-in: {"session", "code"} or {"session",
+ * "recovery_code"} → the usual tokens, whose amr says a second factor was
+ * used. Every wrong answer is one 401; the limits answer 429. */
+void
+api_auth_mfa(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = {
+		"session", "code", "recovery_code", NULL
+	};
+	struct app		*app = ctx;
+	struct account_user	 u;
+	struct session_tokens	 t;
+	json_object		*body = NULL;
+	const char		*session = NULL, *recovery = NULL;
+	char			 code[7] = "";
+	long			 retry = 0;
+	int			 has_code;
+	enum totp_rc		 tr;
+	enum account_rc		 rc;
+
+	memset(&t, 0, sizeof(t));
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_string(req, body, "session", 1, TOTP_CHALLENGE_LEN + 64,
+	    &session) == -1)
+		goto out;
+	has_code = json_object_object_get_ex(body, "code", NULL);
+	if (has_code == json_object_object_get_ex(body, "recovery_code",
+	    NULL)) {
+		http_error(req, 422, "validation_failed", "code", "send "
+		    "either code (from the authenticator app) or "
+		    "recovery_code");
+		goto out;
+	}
+	if ((has_code && authform_code(req, body, "code", code) == -1) ||
+	    (!has_code && authform_string(req, body, "recovery_code", 1,
+	    TOTP_RECOVERY_INPUT_MAX, &recovery) == -1))
+		goto out;
+	tr = totp_challenge_answer(app->db, app->identity, session,
+	    has_code ? code : NULL, recovery, time(NULL), &u, &retry);
+	switch (tr) {
+	case TOTP_OK:
+		break;
+	case TOTP_LIMITED:
+		metrics_count(app->metrics, METRICS_LOGIN_LIMITED_ACCOUNT);
+		(void)http_add_header(req, "Retry-After", "%ld", retry);
+		http_error(req, 429, "rate_limited", NULL, "too many wrong "
+		    "codes; retry in %ld seconds", retry);
+		goto out;
+	case TOTP_DENIED:
+		deny(req, "the code is wrong, or the sign-in expired: sign in "
+		    "again");
+		goto out;
+	default:
+		fail(req, tr == TOTP_UNAVAILABLE ? ACCOUNT_UNAVAILABLE :
+		    ACCOUNT_ERROR);
+		goto out;
+	}
+	rc = session_open(app->db, app->identity, &u, SESSION_AMR_MFA,
+	    time(NULL), &t);
+	answer_tokens(req, rc, &t, "the sign-in expired: sign in again",
+	    NULL);
+out:
+	session_tokens_free(&t);
+	json_object_put(body);
+	OPENSSL_cleanse(code, sizeof(code));
+}
+
 /* The device token travels in the aurora_device cookie (browsers: script
  * never sees it) or, for an app that sends a "device_token" member (its
  * stored token, or "" the first time), in the body as well: each sign-in
@@ -327,7 +428,8 @@ api_auth_login(void *ctx, struct http_req *req)
 	char			 vals[ACCOUNT_DEVICES_MAX][DEVICE_TOKEN_MAX + 1];
 	size_t			 pwlen;
 	enum account_rc		 rc;
-	int			 in_body;
+	enum totp_rc		 tr;
+	int			 in_body, on = 0;
 
 	memset(&t, 0, sizeof(t));
 	memset(&cl, 0, sizeof(cl));
@@ -357,11 +459,25 @@ api_auth_login(void *ctx, struct http_req *req)
 		    cl.retry_after);
 		goto out;
 	}
-	/* session_open never denies: a 401 here is about the password. */
-	if (rc == ACCOUNT_OK)
-		rc = session_open(app->db, app->identity, &u, time(NULL), &t);
 	if (rc == ACCOUNT_OK && cl.new_device[0] != '\0')
 		set_device_cookie(app, req, cl.new_device);
+	/* With two-step sign-in on, the password earns a challenge, not
+	 * tokens (POST /api/v1/auth/mfa). */
+	if (rc == ACCOUNT_OK && (tr = totp_status(app->db, u.id, &on)) !=
+	    TOTP_OK) {
+		fail(req, tr == TOTP_UNAVAILABLE ? ACCOUNT_UNAVAILABLE :
+		    ACCOUNT_ERROR);
+		goto out;
+	}
+	if (rc == ACCOUNT_OK && on) {
+		send_challenge(app, req, &u, in_body == 1 ? cl.new_device :
+		    NULL);
+		goto out;
+	}
+	/* session_open never denies: a 401 here is about the password. */
+	if (rc == ACCOUNT_OK)
+		rc = session_open(app->db, app->identity, &u, SESSION_AMR_PWD,
+		    time(NULL), &t);
 	answer_tokens(req, rc, &t, "incorrect email or password",
 	    in_body == 1 ? cl.new_device : NULL);
 out:

@@ -9,7 +9,9 @@
 #include "api/authform.h"
 #include "auth/account.h"
 #include "auth/session.h"
+#include "auth/totp.h"
 #include "auth/verify.h"
+#include "core/jsonout.h"
 
 static void
 answer(struct http_req *req, enum account_rc rc, json_object *o)
@@ -30,6 +32,26 @@ answer(struct http_req *req, enum account_rc rc, json_object *o)
 	}
 }
 
+/* "mfa": {"totp": bool} on the profile o of user_id. ACCOUNT_OK, or the
+ * failure (o unchanged). */
+static enum account_rc
+me_add_mfa(struct app *app, const char *user_id, json_object *o)
+{
+	json_object	*m;
+	enum totp_rc	 rc;
+	int		 on = 0;
+
+	if ((rc = totp_status(app->db, user_id, &on)) != TOTP_OK)
+		return rc == TOTP_UNAVAILABLE ? ACCOUNT_UNAVAILABLE :
+		    ACCOUNT_ERROR;
+	if ((m = json_object_new_object()) == NULL ||
+	    jsonout_bool(m, "totp", on) == -1) {
+		json_object_put(m);
+		return ACCOUNT_ERROR;
+	}
+	return jsonout_add(o, "mfa", m) == 0 ? ACCOUNT_OK : ACCOUNT_ERROR;
+}
+
 void
 api_me_get(void *ctx, struct http_req *req)
 {
@@ -38,6 +60,11 @@ api_me_get(void *ctx, struct http_req *req)
 	enum account_rc	 rc;
 
 	rc = account_get(app->db, req->user_id, &o);
+	if (rc == ACCOUNT_OK &&
+	    (rc = me_add_mfa(app, req->user_id, o)) != ACCOUNT_OK) {
+		json_object_put(o);
+		o = NULL;
+	}
 	answer(req, rc, o);
 }
 

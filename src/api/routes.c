@@ -17,6 +17,7 @@ const struct route app_routes[] = {
 	{ HTTP_POST, "/api/v1/auth/confirm", api_auth_confirm, 0, NULL },
 	{ HTTP_POST, "/api/v1/auth/resend", api_auth_resend, 0, NULL },
 	{ HTTP_POST, "/api/v1/auth/login", api_auth_login, 0, NULL },
+	{ HTTP_POST, "/api/v1/auth/mfa", api_auth_mfa, 0, NULL },
 	{ HTTP_POST, "/api/v1/auth/refresh", api_auth_refresh, 0, NULL },
 	{ HTTP_POST, "/api/v1/auth/logout", api_auth_logout, 0, NULL },
 	{ HTTP_POST, "/api/v1/auth/logout-all", api_auth_logout_all,
@@ -31,6 +32,13 @@ const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/me/sessions", api_me_sessions, ROUTE_AUTH, NULL },
 	{ HTTP_DELETE, "/api/v1/me/sessions/{}", api_me_session_end,
 	    ROUTE_AUTH, NULL },
+	/* Two-step sign-in (src/api/mfa.c). */
+	{ HTTP_POST, "/api/v1/me/mfa/totp", api_mfa_totp_create, ROUTE_AUTH,
+	    NULL },
+	{ HTTP_POST, "/api/v1/me/mfa/totp/confirm", api_mfa_totp_confirm,
+	    ROUTE_AUTH, NULL },
+	{ HTTP_DELETE, "/api/v1/me/mfa/totp", api_mfa_totp_delete, ROUTE_AUTH,
+	    NULL },
 	/* App passwords for calendar apps (src/api/apppass.c). */
 	{ HTTP_POST, "/api/v1/me/app-passwords", api_apppass_create,
 	    ROUTE_AUTH, NULL },

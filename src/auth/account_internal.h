@@ -31,6 +31,12 @@ enum db_rc account_decoy_id(struct db *db, const char *email, char out[37]);
 /* The server's secret as 32 bytes: the key of device tokens. */
 enum db_rc account_device_secret(struct db *db, unsigned char out[32]);
 
+/* --- account_login.c --- */
+
+/* Seconds to wait after n failures, the last since seconds ago: none below
+ * max, then 60 s doubling up to window (sign-in's slow-down). */
+long account_slow_down(long n, double since, int max, int window);
+
 /* --- account_code.c --- */
 
 /* With the user's row locked: ACCOUNT_OK and the code of purpose is used

@@ -108,9 +108,10 @@ email_key(const char *email, char hash[65])
 /* ------------------------------------------------------------ sign-in */
 
 /* Seconds a client must still wait after n failures, the last since
- * seconds ago: none below max, then 60 s doubling up to the window. */
-static long
-slow_down(long n, double since, int max, int window)
+ * seconds ago: none below max, then 60 s doubling up to the window (also
+ * the second step's, auth/totp.c). */
+long
+account_slow_down(long n, double since, int max, int window)
 {
 	double	delay;
 	long	shift;
@@ -191,16 +192,19 @@ account_login(struct db *db, const struct identity *id, const char *email,
 		rc = account_from_db(drc);
 		goto out;
 	}
-	limit_pick(cl, slow_down(account_db_long(PQgetvalue(res, 0, 0)),
+	limit_pick(cl, account_slow_down(
+	    account_db_long(PQgetvalue(res, 0, 0)),
 	    db_double(PQgetvalue(res, 0, 1)), c->login_max_failures,
 	    c->login_failure_window), ACCOUNT_LIMIT_ACCOUNT);
 	if (!cl->trusted)
-		limit_pick(cl, slow_down(account_db_long(PQgetvalue(res, 0, 2)),
+		limit_pick(cl, account_slow_down(
+		    account_db_long(PQgetvalue(res, 0, 2)),
 		    db_double(PQgetvalue(res, 0, 3)),
 		    c->login_max_failures_addr, c->login_failure_window),
 		    ACCOUNT_LIMIT_ADDRESS);
 	else
-		limit_pick(cl, slow_down(account_db_long(PQgetvalue(res, 0, 4)),
+		limit_pick(cl, account_slow_down(
+		    account_db_long(PQgetvalue(res, 0, 4)),
 		    db_double(PQgetvalue(res, 0, 5)),
 		    c->login_max_failures_device, c->login_failure_window),
 		    ACCOUNT_LIMIT_DEVICE);
@@ -293,10 +297,12 @@ account_login_failed(struct db *db, const struct conf *c, const char *email,
 	if ((drc = db_exec(db, &st_fail_counts, p, &res)) != DB_OK)
 		return account_from_db(drc);
 	memset(&cl, 0, sizeof(cl));
-	limit_pick(&cl, slow_down(account_db_long(PQgetvalue(res, 0, 0)),
+	limit_pick(&cl, account_slow_down(
+	    account_db_long(PQgetvalue(res, 0, 0)),
 	    db_double(PQgetvalue(res, 0, 1)), c->login_max_failures,
 	    c->login_failure_window), ACCOUNT_LIMIT_ACCOUNT);
-	limit_pick(&cl, slow_down(account_db_long(PQgetvalue(res, 0, 2)),
+	limit_pick(&cl, account_slow_down(
+	    account_db_long(PQgetvalue(res, 0, 2)),
 	    db_double(PQgetvalue(res, 0, 3)), c->login_max_failures_addr,
 	    c->login_failure_window), ACCOUNT_LIMIT_ADDRESS);
 	PQclear(res);

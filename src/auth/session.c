@@ -32,11 +32,12 @@ static const struct db_stmt st_prune = {
 
 static const struct db_stmt st_open = {
 	"session_open",
-	"INSERT INTO auth_sessions (user_id, auth_time, expires_at) "
+	"INSERT INTO auth_sessions (user_id, auth_time, expires_at, amr) "
 	"VALUES ($1::uuid, to_timestamp($2::bigint), "
-	"        to_timestamp($2::bigint) + make_interval(secs => $3::int)) "
+	"        to_timestamp($2::bigint) + make_interval(secs => $3::int), "
+	"        $4::text[]) "
 	"RETURNING id",
-	3, 0
+	4, 0
 };
 
 static const struct db_stmt st_cap = {
@@ -60,7 +61,8 @@ static const struct db_stmt st_lookup = {
 	"SELECT t.session_id, t.used_at IS NOT NULL, s.user_id, "
 	"       s.revoked_at IS NOT NULL, s.expires_at <= now(), "
 	"       extract(epoch FROM s.auth_time)::bigint, u.email, "
-	"       u.email_verified, u.name, u.disabled "
+	"       u.email_verified, u.name, u.disabled, "
+	"       s.amr = '{pwd,otp,mfa}' "
 	"  FROM auth_refresh_tokens t "
 	"  JOIN auth_sessions s ON s.id = t.session_id "
 	"  JOIN users u ON u.id = s.user_id "
@@ -157,10 +159,30 @@ session_tokens_free(struct session_tokens *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* The "amr" claim (RFC 8176) for how the session's user signed in; NULL
+ * when out of memory. */
+static json_object *
+amr_json(enum session_amr amr)
+{
+	json_object *a;
+
+	if ((a = json_object_new_array()) == NULL)
+		return NULL;
+	if (jsonout_push(a, json_object_new_string("pwd")) == -1 ||
+	    (amr == SESSION_AMR_MFA &&
+	    (jsonout_push(a, json_object_new_string("otp")) == -1 ||
+	    jsonout_push(a, json_object_new_string("mfa")) == -1))) {
+		json_object_put(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* Signs the access and id tokens of session sid for u into out. */
 static int
 mint(const struct identity *id, const struct account_user *u,
-    const char *sid, time_t auth_time, time_t now, struct session_tokens *out)
+    const char *sid, enum session_amr amr, time_t auth_time, time_t now,
+    struct session_tokens *out)
 {
 	const struct keyset_key	*k;
 	json_object		*at = NULL, *it = NULL;
@@ -185,7 +207,8 @@ mint(const struct identity *id, const struct account_user *u,
 	    jsonout_int(at, "iat", now) ||
 	    jsonout_int(at, "exp", now + ttl) ||
 	    jsonout_string(at, "jti", jti) ||
-	    jsonout_string(at, "username", u->id))
+	    jsonout_string(at, "username", u->id) ||
+	    jsonout_add(at, "amr", amr_json(amr)))
 		goto out;
 	if (jsonout_string(it, "iss", id->issuer) ||
 	    jsonout_string(it, "sub", u->id) ||
@@ -198,7 +221,8 @@ mint(const struct identity *id, const struct account_user *u,
 	    jsonout_string(it, "jti", jti2) ||
 	    jsonout_string(it, "email", u->email) ||
 	    jsonout_bool(it, "email_verified", u->email_verified) ||
-	    jsonout_string(it, "name", u->name))
+	    jsonout_string(it, "name", u->name) ||
+	    jsonout_add(it, "amr", amr_json(amr)))
 		goto out;
 	if ((out->access_token = token_sign(k, at)) == NULL ||
 	    (out->id_token = token_sign(k, it)) == NULL)
@@ -215,12 +239,12 @@ out:
  * rotated it; the caller rolls back and frees *out on failure. */
 static enum account_rc
 mint_commit(struct db *db, const struct identity *id,
-    const struct account_user *u, const char *sid, time_t auth_time,
-    time_t now, struct session_tokens *out)
+    const struct account_user *u, const char *sid, enum session_amr amr,
+    time_t auth_time, time_t now, struct session_tokens *out)
 {
 	enum db_rc drc;
 
-	if (mint(id, u, sid, auth_time, now, out) == -1) {
+	if (mint(id, u, sid, amr, auth_time, now, out) == -1) {
 		log_msg(LOG_ERROR, "token_sign", "cannot sign tokens");
 		return ACCOUNT_ERROR;
 	}
@@ -247,10 +271,11 @@ new_refresh(struct session_tokens *out, char hash[65])
 
 enum account_rc
 session_open(struct db *db, const struct identity *id,
-    const struct account_user *u, time_t now, struct session_tokens *out)
+    const struct account_user *u, enum session_amr amr, time_t now,
+    struct session_tokens *out)
 {
 	PGresult	*res = NULL;
-	const char	*p[3];
+	const char	*p[4];
 	char		 ts[32], ttl[16], hash[65], sid[37];
 	enum db_rc	 drc;
 	enum account_rc	 rc = ACCOUNT_ERROR;
@@ -265,6 +290,7 @@ session_open(struct db *db, const struct identity *id,
 		goto dberr;
 	p[1] = ts;
 	p[2] = ttl;
+	p[3] = amr == SESSION_AMR_MFA ? "{pwd,otp,mfa}" : "{pwd}";
 	if ((drc = db_exec(db, &st_open, p, &res)) != DB_OK)
 		goto dberr;
 	if (PQntuples(res) != 1)
@@ -281,7 +307,7 @@ session_open(struct db *db, const struct identity *id,
 	p[1] = SESSION_LIVE_MAX;
 	if ((drc = db_run(db, &st_cap, p, NULL)) != DB_OK)
 		goto dberr;
-	rc = mint_commit(db, id, u, sid, now, now, out);
+	rc = mint_commit(db, id, u, sid, amr, now, now, out);
 	goto out;
 dberr:
 	rc = account_from_db(drc);
@@ -374,7 +400,8 @@ session_refresh(struct db *db, const struct identity *id,
 	p[0] = sid;
 	if ((drc = db_run(db, &st_touch, p, NULL)) != DB_OK)
 		goto dberr;
-	rc = mint_commit(db, id, &u, sid, (time_t)auth_time, now, out);
+	rc = mint_commit(db, id, &u, sid, strcmp(PQgetvalue(res, 0, 10), "t") ==
+	    0 ? SESSION_AMR_MFA : SESSION_AMR_PWD, (time_t)auth_time, now, out);
 	goto out;
 dberr:
 	rc = account_from_db(drc);

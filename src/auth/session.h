@@ -22,11 +22,18 @@ struct session_tokens {
 
 void session_tokens_free(struct session_tokens *t);
 
-/* Starts a session for u (who just proved their password) and mints its
- * first tokens into out. */
+/* How the user of a session proved who they are: the RFC 8176 "amr" of
+ * its tokens, kept on the session so that refreshed tokens say the same. */
+enum session_amr {
+	SESSION_AMR_PWD = 0,	/* ["pwd"] */
+	SESSION_AMR_MFA		/* ["pwd", "otp", "mfa"]: password and a code */
+};
+
+/* Starts a session for u (who just proved their password, and with
+ * SESSION_AMR_MFA a second factor) and mints its first tokens into out. */
 enum account_rc session_open(struct db *db, const struct identity *id,
-    const struct account_user *u, time_t now, struct session_tokens *out)
-    __attribute__((warn_unused_result));
+    const struct account_user *u, enum session_amr amr, time_t now,
+    struct session_tokens *out) __attribute__((warn_unused_result));
 
 /* Rotates refresh: new tokens into out, or ACCOUNT_DENIED for an unknown,
  * expired, revoked or reused token (reuse also revokes the session). */

@@ -241,7 +241,9 @@ outbox_parse(PGresult *r, struct outbox_batch *b)
 		it->attempts = to_int(col(r, i, 1));
 		kind = col(r, i, 2);
 		it->kind = !strcmp(kind, "confirm") ? OUTBOX_CONFIRM :
-		    !strcmp(kind, "reset") ? OUTBOX_RESET : OUTBOX_REMINDER;
+		    !strcmp(kind, "reset") ? OUTBOX_RESET :
+		    !strcmp(kind, "security") ? OUTBOX_SECURITY :
+		    OUTBOX_REMINDER;
 		it->due_at = (time_t)to_ll(col(r, i, 3));
 		it->to_addr = col(r, i, 4);
 		it->subject = col(r, i, 5);

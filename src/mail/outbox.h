@@ -25,7 +25,9 @@
 #define OUTBOX_ERROR_MAX	1000	/* last_error column limit */
 #define OUTBOX_LIST_MAX		1000	/* rows in one API answer */
 
-enum outbox_kind { OUTBOX_REMINDER, OUTBOX_CONFIRM, OUTBOX_RESET };
+/* OUTBOX_SECURITY: notices of account changes (sql/013), no code. */
+enum outbox_kind { OUTBOX_REMINDER, OUTBOX_CONFIRM, OUTBOX_RESET,
+    OUTBOX_SECURITY };
 
 /* One claimed (or, for a dry run, peeked) mail. Strings point into the
  * batch's result and live as long as the batch. */
@@ -148,7 +150,8 @@ enum db_rc outbox_gauges(struct db *db, struct outbox_gauges *out)
     __attribute__((warn_unused_result));
 
 /* Queues one account mail of user_id (kind "confirm" or "reset": codes
- * and notices, rendered by the caller), due now, inside the caller's
+ * and notices; "security": notices of account changes, which a later one
+ * does not supersede; rendered by the caller), due now, inside the caller's
  * transaction, and wakes a watching sender at commit. Strings are the
  * caller's. */
 enum db_rc outbox_queue_account_mail(struct db *db, const char *user_id,

@@ -80,6 +80,21 @@ render_localtime(time_t t, const char *tz, struct tm *out)
 }
 
 int
+render_when(time_t t, const char *tz, char *out, size_t len)
+{
+	struct tm	tm;
+	char		abbr[RENDER_ABBR_MAX];
+	int		n;
+
+	(void)local_time(t, tz, &tm, abbr, sizeof(abbr));
+	n = snprintf(out, len, "%s %d %s %d at %02d:%02d %s",
+	    day_long[tm.tm_wday >= 0 && tm.tm_wday < 7 ? tm.tm_wday : 0],
+	    tm.tm_mday, mon_long[tm.tm_mon >= 0 && tm.tm_mon < 12 ?
+	    tm.tm_mon : 0], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, abbr);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
 render_html_escape(struct buf *out, const char *s)
 {
 	const char	*p, *rep;

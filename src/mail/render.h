@@ -50,6 +50,11 @@ void render_out_free(struct render_out *out);
  * single-threaded callers only. */
 int render_localtime(time_t t, const char *tz, struct tm *out);
 
+/* An instant for the text of a security mail, in the reader's zone tz
+ * (UTC when unknown): "Sunday 6 December 2026 at 14:05 CET". 0, or -1 when
+ * out is too small. */
+int render_when(time_t t, const char *tz, char *out, size_t len)
+    __attribute__((warn_unused_result));
 /* Appends s with & < > " ' escaped (HTML text and attribute values). */
 struct buf;
 int render_html_escape(struct buf *out, const char *s)
