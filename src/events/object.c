@@ -916,11 +916,25 @@ object_put(struct event_ctx *c, const struct calendar *cal,
 	r = NULL;
 	if ((rc = event_put_object_tx(c, &op.ev, &op.rec, dav_name, text)) !=
 	    EVENT_OK) {
-		/* A race with another writer of this UID or name. */
-		if (rc == EVENT_CONFLICT)
-			snprintf(res->precondition, sizeof(res->precondition),
-			    "no-uid-conflict");
-		else if (rc == EVENT_INVALID)
+		/* A race with another writer of this UID (named when it can
+		 * be found after the rollback) or of this name (412: the
+		 * resource changed under the client). */
+		if (rc == EVENT_CONFLICT) {
+			db_rollback(c->db);
+			p[0] = cal->id;
+			p[1] = op.ev.uid;
+			p[2] = dav_name;
+			if (db_exec(c->db, &st_obj_uid, p, &r) == DB_OK &&
+			    PQntuples(r) > 0) {
+				snprintf(res->conflict_name,
+				    sizeof(res->conflict_name), "%s",
+				    PQgetvalue(r, 0, 0));
+				snprintf(res->precondition,
+				    sizeof(res->precondition),
+				    "no-uid-conflict");
+			} else
+				rc = EVENT_STALE;
+		} else if (rc == EVENT_INVALID)
 			snprintf(res->precondition, sizeof(res->precondition),
 			    "valid-calendar-object-resource");
 		goto out;
