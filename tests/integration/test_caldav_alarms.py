@@ -6,7 +6,8 @@ emulator: exactly one, within 90 s of the alarm time, the time shown in
 the user's zone; also when the object syncs after the alarm went off on
 the device. An alarm acknowledged there (RFC 9074 ACKNOWLEDGED, at or
 after its trigger time) before its mail went out sends none, while the
-same object unacknowledged does. A recurring event whose instance an
+same object unacknowledged does. In a calendar with email_for_app_alarms
+off only EMAIL alarms are mailed. A recurring event whose instance an
 override (RECURRENCE-ID) moves gets its mail at the override's time.
 
 The objects are PUT together by the first test, starting 2-3 minutes
@@ -118,8 +119,8 @@ def check_local_time(m, start):
     expect("(%s)" % USER_TZ in m["body"]["text"], "text lacks the zone name:\n%s" % m["body"]["text"])
 
 
-def put(stack, uid, text):
-    r = dav(stack.http_port, "PUT", STATE["calendar"] + uid + ".ics", text,
+def put(stack, uid, text, calendar=None):
+    r = dav(stack.http_port, "PUT", (calendar or STATE["calendar"]) + uid + ".ics", text,
             {"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"},
             (STATE["addr"], STATE["app_pw"]))
     expect(r.status == 201, "PUT %s: %s" % (uid, r.describe()))
@@ -163,9 +164,27 @@ def test_put_alarm_objects(stack):
                 "DTEND:" + ical(moved + datetime.timedelta(minutes=30)), "SUMMARY:Moved standup",
                 "BEGIN:VALARM"] + display + ["END:VALARM"]
     cases["override"] = ("Moved standup", series_start, display, ["RRULE:FREQ=DAILY;COUNT=3"], [override])
+    # A calendar with email_for_app_alarms off (made with MKCALENDAR,
+    # switched over REST): its DISPLAY alarm is not mailed, its EMAIL one is.
+    quiet = STATE["calendar"].rstrip("/").rsplit("/", 1)[0] + "/quiet-alarms/"
+    r = dav(stack.http_port, "MKCALENDAR", quiet,
+            '<?xml version="1.0"?><C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+            '<D:set><D:prop><D:displayname>Quiet alarms</D:displayname></D:prop></D:set></C:mkcalendar>',
+            {"Content-Type": "application/xml"}, (acct["email"], acct["password"]))
+    expect(r.status == 201, "MKCALENDAR: %s" % r.describe())
+    bearer = {"Content-Type": "application/json", "Authorization": "Bearer " + acct["access_token"]}
+    r = stack.request("GET", "/api/v1/calendars", headers=bearer)
+    ids = [c["id"] for c in r.body["items"] if c["name"] == "Quiet alarms"] if r.status == 200 else []
+    expect(len(ids) == 1, "the MKCALENDAR calendar over REST: %s" % r.describe())
+    r = stack.request("PATCH", "/api/v1/calendars/" + ids[0], json.dumps({"email_for_app_alarms": False}),
+                      bearer)
+    expect(r.status == 200 and r.body.get("email_for_app_alarms") is False,
+           "PATCH email_for_app_alarms: %s" % r.describe())
+    cases["quiet_display"] = ("Quiet display alarm", start, display, [], [])
+    cases["quiet_email"] = ("Quiet calendar email alarm", start, cases["email"][2], [], [])
     for key, (title, st, alarm, extra, ovr) in cases.items():
         uid = "alarm-%s@aurora-tests" % key
-        put(stack, uid, obj(uid, title, st, alarm, extra, ovr))
+        put(stack, uid, obj(uid, title, st, alarm, extra, ovr), quiet if key.startswith("quiet") else None)
         occurrence = moved if key == "override" else st
         STATE[key] = dict(title=title, uid=uid, start=occurrence,
                           alarm=occurrence - datetime.timedelta(minutes=1))
@@ -218,6 +237,18 @@ def test_acknowledged_in_advance_not_mailed(stack):
     no_mail(stack, "ahead", "display")
 
 
+def test_quiet_calendar_display_alarm_not_mailed(stack):
+    """email_for_app_alarms off: an app's DISPLAY alarm stays on the phone."""
+    need("quiet_display")
+    no_mail(stack, "quiet_display", "display")
+
+
+def test_quiet_calendar_email_alarm_mailed_once(stack):
+    need("quiet_email")
+    m = wait_for_mail(stack, "quiet_email")
+    check_local_time(m, STATE["quiet_email"]["start"])
+
+
 def test_override_alarm_at_override_time(stack):
     need("override")
     m = wait_for_mail(stack, "override")
@@ -232,5 +263,7 @@ if __name__ == "__main__":
         ("late_synced_alarm_mailed_once", test_late_synced_alarm_mailed_once),
         ("acknowledged_late_alarm_not_mailed", test_acknowledged_late_alarm_not_mailed),
         ("acknowledged_in_advance_not_mailed", test_acknowledged_in_advance_not_mailed),
+        ("quiet_calendar_display_alarm_not_mailed", test_quiet_calendar_display_alarm_not_mailed),
+        ("quiet_calendar_email_alarm_mailed_once", test_quiet_calendar_email_alarm_mailed_once),
         ("override_alarm_at_override_time", test_override_alarm_at_override_time),
     ]))
