@@ -102,6 +102,12 @@ api_me_patch(void *ctx, struct http_req *req)
 		goto out;
 	}
 	rc = account_update(app->db, req->user_id, name, tz, norm, &o);
+	/* The same profile as GET answers. */
+	if (rc == ACCOUNT_OK &&
+	    (rc = me_add_mfa(app, req->user_id, o)) != ACCOUNT_OK) {
+		json_object_put(o);
+		o = NULL;
+	}
 	answer(req, rc, o);
 out:
 	json_object_put(norm);

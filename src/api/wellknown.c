@@ -65,7 +65,7 @@ api_wellknown_openid(void *ctx, struct http_req *req)
 	static const char *const claims[] = {
 		"iss", "sub", "aud", "client_id", "token_use", "exp", "iat",
 		"auth_time", "jti", "origin_jti", "scope", "username", "email",
-		"email_verified", "name", NULL
+		"email_verified", "name", "amr", NULL
 	};
 	struct app	*app = ctx;
 	const char	*base = app->conf->public_url;
