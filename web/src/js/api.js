@@ -404,6 +404,9 @@ export async function request(method, path, body, opts = {}) {
 }
 
 // ---------------------------------------------------------------- auth calls
+// With two-step sign-in on, the answer is {challenge: 'totp', session}
+// and nobody is signed in yet: the caller asks for the second step
+// (signInSecondStep). Otherwise the tokens, saved.
 export async function signIn(email, password) {
 	let tokens;
 	try {
@@ -411,6 +414,28 @@ export async function signIn(email, password) {
 	} catch (e) {
 		if (e.status === 401)
 			throw new ApiError(401, 'unauthorized', 'The email address or password is not right.', 'password');
+		throw e;
+	}
+	if (tokens && tokens.challenge)
+		return tokens;
+	epoch++;
+	saveSession(sessionFromTokens(tokens));
+	notifySession('signin');
+	return tokens;
+}
+
+// The second step of a sign-in: answer is {code} or {recovery_code}.
+export async function signInSecondStep(session, answer) {
+	let tokens;
+	try {
+		tokens = await send('POST', '/api/v1/auth/mfa', Object.assign({ session }, answer), null);
+	} catch (e) {
+		if (e.status === 401)
+			throw new ApiError(401, 'unauthorized', (answer.recovery_code !== undefined ?
+				'That recovery code is not right or was used already' :
+				'That code is not right') + ', or this sign-in has expired (after 5 minutes or 5 wrong tries): ' +
+				'try again, or go back and sign in again.',
+			answer.recovery_code !== undefined ? 'recovery_code' : 'code');
 		throw e;
 	}
 	epoch++;

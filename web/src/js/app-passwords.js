@@ -66,8 +66,13 @@ export function appPasswordSettings(me) {
 	const name = field({ label: 'App name', name: 'name',
 		hint: 'Which app or device will use it, for example “iPhone” or “Thunderbird at work”.',
 		attrs: { maxlength: NAME_MAX, autocomplete: 'off' } });
+	// With two-step sign-in on, a new app password needs a fresh code.
+	const code = field({ label: 'Code from your authenticator app', name: 'code', autocomplete: 'one-time-code',
+		hint: 'Two-step sign-in is on: confirm with the 6-digit code the app shows.',
+		attrs: { inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6 } });
+	code.hidden = !(me.mfa && me.mfa.totp);
 	const createBtn = h('button', { type: 'submit', class: 'primary', text: 'Create app password' });
-	const form = h('form', { novalidate: true, class: 'add-form' }, name, h('div', { class: 'actions' }, createBtn));
+	const form = h('form', { novalidate: true, class: 'add-form' }, name, code, h('div', { class: 'actions' }, createBtn));
 
 	// The new password, once: with the server address and user name.
 	function showOnce(made) {
@@ -104,14 +109,21 @@ export function appPasswordSettings(me) {
 			showError(form, { message: 'Name the app or device that will use it.', field: 'name' });
 			return;
 		}
+		if (me.mfa && me.mfa.totp)
+			code.hidden = false;
+		if (!code.hidden)
+			body.code = code.control.value.trim();
 		let made;
 		try {
 			made = await busy(createBtn, 'Creating…', () => api.request('POST', '/api/v1/me/app-passwords', body));
 		} catch (e) {
+			if (e.field === 'code')
+				code.hidden = false;
 			showError(form, e);
 			return;
 		}
 		name.control.value = '';
+		code.control.value = '';
 		showOnce(made || {});
 		await load();
 	});

@@ -2,7 +2,7 @@
 // code, forgot and reset password. Each renders into the given root.
 
 import * as api from './api.js';
-import { h, field, clearErrors, showError, busy, toast, setTitle } from './ui.js';
+import { h, clear, field, clearErrors, showError, busy, toast, setTitle } from './ui.js';
 import { browserZone } from './time.js';
 
 // The address and password typed during sign-up stay in memory (never
@@ -86,7 +86,12 @@ export function renderSignIn(root, params) {
 		passwordField('Password', 'password', 'current-password'),
 	], 'Sign in', 'Signing in…', async (v) => {
 		flow.email = v.email;
-		await api.signIn(v.email.trim(), v.password);
+		const res = await api.signIn(v.email.trim(), v.password);
+		if (res && res.challenge === 'totp') {
+			clear(root);
+			renderSecondStep(root, res.session);
+			return;
+		}
 		location.hash = '#/calendar';
 	});
 	const msg = params.get('msg');
@@ -100,6 +105,45 @@ export function renderSignIn(root, params) {
 		h('p', { class: 'aside' }, h('a', { href: '#/forgot', text: 'Forgot password?' })),
 		h('p', { class: 'aside' }, 'New to Aurora Time? ', h('a', { href: '#/signup', text: 'Create an account' }))));
 	f.querySelector(params.get('email') ? 'input[type=password]' : 'input').focus();
+}
+
+// The second step of a sign-in with two-step sign-in on: a code from the
+// authenticator app, or one of the recovery codes. The challenge lives 5
+// minutes on the server; after that (or too many wrong codes) the person
+// signs in again.
+function renderSecondStep(root, session) {
+	setTitle('Two-step sign-in');
+	let useRecovery = false;
+	const codeField = field({ label: 'Code from your authenticator app', name: 'code', autocomplete: 'one-time-code',
+		required: true, hint: 'The 6-digit code the app shows for Aurora Time.',
+		attrs: { inputmode: 'numeric', pattern: '[0-9]{6}', maxlength: 6, spellcheck: 'false' } });
+	const recoveryField = field({ label: 'Recovery code', name: 'recovery_code', autocomplete: 'off',
+		hint: 'One of the codes you saved when you turned two-step sign-in on, like abcd-efgh-jkmn-pqrs. Each works once.',
+		attrs: { maxlength: 64, spellcheck: 'false', autocapitalize: 'off' } });
+	recoveryField.hidden = true;
+	recoveryField.control.disabled = true;
+	const f = form([codeField, recoveryField], 'Verify', 'Verifying…', async (v) => {
+		await api.signInSecondStep(session, useRecovery ? { recovery_code: v.recovery_code.trim() } :
+			{ code: v.code.trim() });
+		location.hash = '#/calendar';
+	});
+	const toggle = h('button', { type: 'button', class: 'link', 'aria-pressed': 'false', text: 'Use a recovery code instead' });
+	toggle.addEventListener('click', () => {
+		useRecovery = !useRecovery;
+		clearErrors(f);
+		codeField.hidden = useRecovery;
+		codeField.control.disabled = useRecovery;
+		recoveryField.hidden = !useRecovery;
+		recoveryField.control.disabled = !useRecovery;
+		toggle.textContent = useRecovery ? 'Use a code from the app instead' : 'Use a recovery code instead';
+		toggle.setAttribute('aria-pressed', String(useRecovery));
+		(useRecovery ? recoveryField : codeField).control.focus();
+	});
+	root.append(card('Two-step sign-in', 'Your password is right. Now enter the code from your authenticator app.',
+		f, h('p', { class: 'aside' }, toggle),
+		h('p', { class: 'aside' }, h('a', { href: '#/signin?email=' + encodeURIComponent(flow.email.trim()),
+			text: 'Back to sign in' }))));
+	codeField.control.focus();
 }
 
 export function renderSignUp(root) {

@@ -8,6 +8,7 @@ import { reminderEditor } from './reminder-editor.js';
 import { zones, browserZone } from './time.js';
 import { calendarSettings } from './settings-calendars.js';
 import { appPasswordSettings } from './app-passwords.js';
+import { mfaSettings } from './settings-mfa.js';
 
 const FEED_KEY = 'aurora.feed.';
 
@@ -214,6 +215,7 @@ export function renderSettings(root, ctx) {
 	// ---- calendars, and the apps that sync them
 	const calendars = calendarSettings(importCalendars);
 	const appPasswords = appPasswordSettings(me);
+	const mfa = mfaSettings(me);
 	calendars.load();
 	appPasswords.load();
 
@@ -221,6 +223,7 @@ export function renderSettings(root, ctx) {
 		h('h1', { id: 'settings-title', text: 'Settings' }),
 		section('Profile', null, profile),
 		section('Calendars', 'Keep work, family and other events apart. Each calendar has its own color and shows as its own calendar in phone and desktop apps.', calendars),
+		section('Two-step sign-in', 'Protect your account with a code from an authenticator app on your phone, asked for after your password when you sign in.', mfa),
 		section('Calendar apps', 'Sync your calendars both ways with the calendar on your iPhone, iPad, Mac or Android phone, Thunderbird or GNOME (CalDAV). Each app signs in with your email address and an app password of its own, never your account password.', appPasswords),
 		section('Calendar feed', 'Subscribe to your calendar from Google Calendar, Apple Calendar or Thunderbird with this address. Keep it secret: anyone who has it can see your events.', feedBox),
 		section('Import', 'Add the events of an iCalendar (.ics) file to your calendar.', importForm),

@@ -1,0 +1,392 @@
+// tests/e2e/mfa.mjs — two-step sign-in in the web app, in headless Chromium
+// against a real stack (issue 16): set up in the settings with a code
+// computed here (RFC 6238, node:crypto) from the key the set-up screen shows
+// beside its QR code, the recovery codes shown once, sign out, sign in with
+// the second step, sign in with a recovery code, and turn it off with the
+// password and a code; axe-core on each new screen, no CSP violation, no
+// script error.
+//
+// Run by tests/integration/test_web_mfa.py (which starts the stack and makes
+// the account): node tests/e2e/mfa.mjs
+// Environment: AURORA_E2E_BASE, AURORA_E2E_EMAIL, AURORA_E2E_PASSWORD,
+// AURORA_E2E_OUT (screenshots go to its screenshots/), AURORA_E2E_CHROMIUM.
+// Prints one line per check: PASS name / FAIL name: why.
+// The small helpers repeat those of calendars.mjs, which runs as a script of
+// its own.
+
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(path.join(TOP, 'package.json'));
+const { chromium } = require('playwright-core');
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const BASE = (process.env.AURORA_E2E_BASE || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const EMAIL = process.env.AURORA_E2E_EMAIL || '';
+const PASSWORD = process.env.AURORA_E2E_PASSWORD || '';
+const OUT = process.env.AURORA_E2E_OUT || path.join(TOP, 'var', 'test-output', 'web-mfa');
+const SHOTS = path.join(OUT, 'screenshots');
+const BROWSER = process.env.AURORA_E2E_CHROMIUM || '/usr/bin/chromium';
+const STEP_MS = 15000;
+const RUN_DEADLINE = Date.now() + 240000;
+
+fs.mkdirSync(SHOTS, { recursive: true });
+
+// ---------------------------------------------------------------- reporting
+const results = new Map();
+let failed = 0;
+
+function line(s) {
+	process.stdout.write(s.replace(/\s+/g, ' ').trim() + '\n');
+}
+
+function pass(name) {
+	results.set(name, 'pass');
+	line('PASS ' + name);
+}
+
+function fail(name, why) {
+	results.set(name, 'fail');
+	failed++;
+	line('FAIL ' + name + ': ' + why);
+}
+
+function expect(cond, msg) {
+	if (!cond)
+		throw new Error(msg);
+}
+
+let pageRef = null;
+
+async function shot(page, name) {
+	try {
+		await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true, timeout: 10000 });
+	} catch (e) {
+		line('# screenshot ' + name + ' failed: ' + e.message);
+	}
+}
+
+// step(name, deps, fn): runs fn unless a step it depends on failed (then it
+// fails too, naming the cause).
+async function step(name, deps, fn, timeoutMs = 60000) {
+	for (const d of deps) {
+		if (results.get(d) !== 'pass') {
+			fail(name, 'not run: it needs "' + d + '", which ' + (results.has(d) ? 'failed' : 'did not run'));
+			return false;
+		}
+	}
+	if (Date.now() > RUN_DEADLINE) {
+		fail(name, 'not run: the run passed its 4-minute deadline');
+		return false;
+	}
+	let timer;
+	try {
+		await Promise.race([
+			fn(),
+			new Promise((_, rej) => { timer = setTimeout(() => rej(new Error('timed out after ' + timeoutMs + ' ms')), timeoutMs); }),
+		]);
+		pass(name);
+		return true;
+	} catch (e) {
+		if (pageRef && !pageRef.isClosed()) {
+			await shot(pageRef, 'FAIL-' + name);
+			line('# ' + name + ' failed at ' + pageRef.url() + '; see FAIL-' + name + '.png');
+		}
+		fail(name, (e && e.message ? e.message : String(e)).split('\n').slice(0, 3).join(' '));
+		return false;
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+// The app's own session (tokens in localStorage), to ask the API directly
+// what the UI did.
+async function apiFromPage(page, method, p, body) {
+	return page.evaluate(async ([method, p, body]) => {
+		const s = JSON.parse(localStorage.getItem('aurora.session') || 'null');
+		const res = await fetch(p, {
+			method,
+			headers: Object.assign({ Accept: 'application/json' }, s ? { Authorization: 'Bearer ' + s.access_token } : {},
+				body ? { 'Content-Type': 'application/json' } : {}),
+			body: body ? JSON.stringify(body) : undefined,
+		});
+		const text = await res.text();
+		let data = null;
+		try { data = JSON.parse(text); } catch (e) { data = text; }
+		return { status: res.status, body: data };
+	}, [method, p, body || null]);
+}
+
+async function axeCheck(page, screen) {
+	await page.evaluate(AXE_SOURCE);   // evaluate runs outside the page's CSP
+	const res = await page.evaluate(async () => {
+		// eslint-disable-next-line no-undef
+		const r = await axe.run(document, { resultTypes: ['violations'] });
+		return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+	});
+	fs.writeFileSync(path.join(OUT, 'axe-' + screen + '.json'), JSON.stringify(res, null, 2));
+	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+	expect(!bad.length, screen + ': ' + bad.map((v) => v.impact + ' ' + v.id + ' (' + v.help + ') at ' + v.nodes.join(', ')).join('; '));
+}
+
+// ---------------------------------------------------------------- TOTP
+// RFC 4648 base32 (the key as shown, spaces allowed) and RFC 6238 (SHA-1,
+// 6 digits, 30 s), written here so the test does not trust the server's code.
+function base32(s) {
+	const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = 0, value = 0;
+	const out = [];
+	for (const ch of s.replace(/[\s=]/g, '').toUpperCase()) {
+		const i = abc.indexOf(ch);
+		expect(i >= 0, 'the key holds ' + JSON.stringify(ch));
+		value = (value << 5) | i;
+		bits += 5;
+		if (bits >= 8) {
+			out.push((value >>> (bits - 8)) & 255);
+			bits -= 8;
+		}
+	}
+	return Buffer.from(out);
+}
+
+function totp(key, t) {
+	const msg = Buffer.alloc(8);
+	msg.writeBigUInt64BE(BigInt(Math.floor(t / 30)));
+	const mac = crypto.createHmac('sha1', key).update(msg).digest();
+	const off = mac[mac.length - 1] & 15;
+	return String((mac.readUInt32BE(off) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+// A code of a step no earlier code used: waits for the next step when
+// `after` (seconds) is in the current one, and for a fresh one when fewer
+// than 6 seconds are left in it.
+async function freshCode(key, after) {
+	for (;;) {
+		const now = Date.now() / 1000;
+		const step = Math.floor(now / 30);
+		if (step > Math.floor(after / 30) && now - step * 30 < 24)
+			return { code: totp(key, now), at: now };
+		await new Promise((r) => setTimeout(r, ((step + 1) * 30 - now) * 1000 + 300));
+	}
+}
+
+function claims(token) {
+	return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+}
+
+async function session(page) {
+	return page.evaluate(() => JSON.parse(localStorage.getItem('aurora.session') || 'null'));
+}
+
+async function openSettings(page) {
+	await page.goto(BASE + '/#/settings');
+	await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+	await page.getByRole('heading', { name: 'Two-step sign-in', level: 2 }).waitFor();
+}
+
+async function signOut(page) {
+	await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+	await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+}
+
+async function passwordStep(page) {
+	await page.getByLabel('Email', { exact: true }).fill(EMAIL);
+	await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+	await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+	await page.getByRole('heading', { name: 'Two-step sign-in', level: 1 }).waitFor();
+	expect(!(await session(page)), 'tokens were kept after the password alone');
+}
+
+// ---------------------------------------------------------------- the run
+async function main() {
+	expect(EMAIL && PASSWORD, 'AURORA_E2E_EMAIL and AURORA_E2E_PASSWORD must name a confirmed account');
+	const browser = await chromium.launch({
+		executablePath: BROWSER,
+		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		timeout: 30000,
+	});
+	const cspViolations = [];
+	const pageErrors = [];
+	try {
+		const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+		context.setDefaultTimeout(STEP_MS);
+		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+		await context.addInitScript(() => {
+			document.addEventListener('securitypolicyviolation', (e) => {
+				console.error('CSP-VIOLATION ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber);
+			});
+		});
+		const page = await context.newPage();
+		pageRef = page;
+		page.on('console', (m) => {
+			const t = m.text();
+			if (t.startsWith('CSP-VIOLATION') || /Content Security Policy/i.test(t))
+				cspViolations.push(t);
+		});
+		page.on('pageerror', (e) => pageErrors.push(e.message));
+
+		let key = null;
+		let lastUsed = 0;
+		let recovery = [];
+
+		await step('sign_in', [], async () => {
+			await page.goto(BASE + '/#/signin', { waitUntil: 'load', timeout: 30000 });
+			await page.getByLabel('Email', { exact: true }).fill(EMAIL);
+			await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+			await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+			const s = await session(page);
+			expect(JSON.stringify(claims(s.access_token).amr) === '["pwd"]', 'amr before ' + JSON.stringify(claims(s.access_token).amr));
+		});
+
+		await step('setup_screen', ['sign_in'], async () => {
+			await openSettings(page);
+			expect(await page.getByText('Off. Signing in needs only your password.').isVisible(), 'the section does not say it is off');
+			const [resp] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/totp') && r.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Set up two-step sign-in', exact: true }).click(),
+			]);
+			expect(resp.status() === 200, 'POST /api/v1/me/mfa/totp answered ' + resp.status());
+			const setup = await resp.json();
+			const qr = page.getByRole('img', { name: 'QR code to scan with your authenticator app' });
+			await qr.waitFor();
+			const box = await qr.boundingBox();
+			expect(box && box.width >= 150 && box.height >= 150, 'the QR code is ' + JSON.stringify(box));
+			// The drawn modules are those npm "qrcode" (run here in Node, not
+			// the page's bundle) makes of the otpauth URI the API answered.
+			const d = await page.locator('svg.qr-code path').getAttribute('d');
+			const want = require('qrcode').create(setup.otpauth_uri, { errorCorrectionLevel: 'M' }).modules;
+			const drawn = new Set((d || '').split('M').filter(Boolean).map((m) => m.split('h')[0]));
+			let dark = 0, wrong = 0;
+			for (let r = 0; r < want.size; r++)
+				for (let c = 0; c < want.size; c++) {
+					const on = !!want.get(r, c);
+					dark += on;
+					wrong += on !== drawn.has((c + 4) + ' ' + (r + 4));
+				}
+			expect(dark > 200 && wrong === 0 && drawn.size === dark,
+				'the QR code differs from the URI\'s in ' + wrong + ' modules (' + drawn.size + ' drawn, ' + dark + ' expected)');
+			const shown = await page.getByLabel('Key', { exact: true }).inputValue();
+			expect(/^([A-Z2-7]{4} ){7}[A-Z2-7]{4}$/.test(shown), 'the key reads ' + JSON.stringify(shown));
+			key = base32(shown);
+			expect(key.length === 20, 'the key is ' + key.length + ' bytes');
+			expect(shown.replace(/ /g, '') === setup.secret && setup.otpauth_uri.includes('secret=' + setup.secret),
+				'the key shown is not the secret of the URI');
+			await shot(page, 'mfa-setup');
+			await axeCheck(page, 'mfa-setup');
+		});
+
+		await step('setup_wrong_code', ['setup_screen'], async () => {
+			const { code } = await freshCode(key, 0);
+			const wrong = String((Number(code) + 1) % 1000000).padStart(6, '0');
+			await page.getByLabel('Code from the app', { exact: true }).fill(wrong);
+			await page.getByRole('button', { name: 'Turn on', exact: true }).click();
+			const err = page.locator('.mfa-setup p.error:not([hidden]), .mfa-setup .form-alert:not([hidden])').first();
+			await err.waitFor();
+			await axeCheck(page, 'mfa-setup-error');
+		});
+
+		await step('setup_confirm', ['setup_wrong_code'], async () => {
+			const { code, at } = await freshCode(key, 0);
+			await page.getByLabel('Code from the app', { exact: true }).fill(code);
+			await page.getByRole('button', { name: 'Turn on', exact: true }).click();
+			await page.getByRole('heading', { name: 'Two-step sign-in is on: save your recovery codes' }).waitFor();
+			lastUsed = at;
+			recovery = await page.locator('.recovery-codes code').allTextContents();
+			expect(recovery.length === 10 && recovery.every((c) => /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/.test(c)),
+				'recovery codes ' + JSON.stringify(recovery));
+			await shot(page, 'mfa-recovery-codes');
+			await axeCheck(page, 'mfa-recovery-codes');
+			await page.getByRole('button', { name: 'I have saved them', exact: true }).click();
+			await page.getByText('On. Signing in asks for a code', { exact: false }).waitFor();
+			expect(!(await page.locator('.recovery-codes').count()), 'the recovery codes stay on screen');
+			await axeCheck(page, 'mfa-on');
+		});
+
+		await step('sign_in_second_step', ['setup_confirm'], async () => {
+			await signOut(page);
+			await passwordStep(page);
+			await shot(page, 'mfa-second-step');
+			await axeCheck(page, 'mfa-second-step');
+			const { code, at } = await freshCode(key, lastUsed);
+			await page.getByLabel('Code from your authenticator app', { exact: true }).fill(code);
+			await page.getByRole('button', { name: 'Verify', exact: true }).click();
+			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+			lastUsed = at;
+			const s = await session(page);
+			expect(JSON.stringify(claims(s.access_token).amr) === '["pwd","otp","mfa"]',
+				'amr after the second step ' + JSON.stringify(claims(s.access_token).amr));
+		});
+
+		await step('second_step_wrong_code', ['sign_in_second_step'], async () => {
+			await signOut(page);
+			await passwordStep(page);
+			const wrong = String((Number(totp(key, Date.now() / 1000)) + 3) % 1000000).padStart(6, '0');
+			await page.getByLabel('Code from your authenticator app', { exact: true }).fill(wrong);
+			await page.getByRole('button', { name: 'Verify', exact: true }).click();
+			await page.getByText('That code is not right', { exact: false }).waitFor();
+			expect(!(await session(page)), 'signed in with a wrong code');
+			await axeCheck(page, 'mfa-second-step-error');
+		});
+
+		await step('sign_in_recovery_code', ['second_step_wrong_code'], async () => {
+			await page.getByRole('button', { name: 'Use a recovery code instead', exact: true }).click();
+			const input = page.getByLabel('Recovery code', { exact: true });
+			await input.waitFor();
+			expect(!(await page.getByLabel('Code from your authenticator app', { exact: true }).isVisible()),
+				'the code field stays visible');
+			await axeCheck(page, 'mfa-recovery-entry');
+			await input.fill(recovery[0].toUpperCase());
+			await page.getByRole('button', { name: 'Verify', exact: true }).click();
+			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+			// Used once: the same code is refused the next time.
+			await signOut(page);
+			await passwordStep(page);
+			await page.getByRole('button', { name: 'Use a recovery code instead', exact: true }).click();
+			await page.getByLabel('Recovery code', { exact: true }).fill(recovery[0]);
+			await page.getByRole('button', { name: 'Verify', exact: true }).click();
+			await page.getByText('That recovery code is not right or was used already', { exact: false }).waitFor();
+			await page.getByLabel('Recovery code', { exact: true }).fill(recovery[1]);
+			await page.getByRole('button', { name: 'Verify', exact: true }).click();
+			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+		});
+
+		await step('turn_off', ['sign_in_recovery_code'], async () => {
+			await openSettings(page);
+			await page.getByText('On. Signing in asks for a code', { exact: false }).waitFor();
+			const { code } = await freshCode(key, lastUsed);
+			await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+			await page.getByLabel('Code from the app', { exact: true }).fill(code);
+			await page.getByRole('button', { name: 'Turn off two-step sign-in', exact: true }).click();
+			await page.getByText('Off. Signing in needs only your password.').waitFor();
+			await axeCheck(page, 'mfa-off');
+			await signOut(page);
+			await page.getByLabel('Email', { exact: true }).fill(EMAIL);
+			await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+			await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
+		});
+
+		await step('no_csp_violations', ['sign_in'], async () => {
+			expect(!cspViolations.length, cspViolations.length + ' CSP violation(s): ' + cspViolations.slice(0, 3).join(' | '));
+		});
+
+		await step('no_script_errors', ['sign_in'], async () => {
+			expect(!pageErrors.length, pageErrors.length + ' uncaught error(s): ' + pageErrors.slice(0, 3).join(' | '));
+		});
+	} finally {
+		await browser.close().catch(() => {});
+	}
+	line('# screenshots in ' + SHOTS);
+}
+
+main().then(() => process.exit(failed ? 1 : 0), (e) => {
+	fail('e2e_run', e && e.stack ? e.stack.split('\n').slice(0, 3).join(' ') : String(e));
+	process.exit(1);
+});
