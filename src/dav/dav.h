@@ -42,7 +42,11 @@
 #define DAV_NS_ICAL		"http://apple.com/ns/ical/"	/* A: */
 #define DAV_NS_AURORA		"https://aurora-time.invalid/ns/" /* AT: */
 
-/* A sync token (= getctag) is this prefix and the calendar's revision. */
+/* A sync token (= getctag) is this prefix, the calendar's id and its
+ * revision: "<prefix><calendar uuid>/<revision>". Naming the calendar
+ * keeps a token of one calendar (or of a deleted calendar whose name was
+ * taken again) from being read as a revision of another, which would
+ * silently skip changes. */
 #define DAV_SYNC_TOKEN_PREFIX	"http://aurora-time.invalid/sync/"
 
 /* --- paths (path.c) --------------------------------------------------- */
@@ -239,5 +243,14 @@ void dav_object_get(struct dav_ctx *ctx);
 void dav_object_put(struct dav_ctx *ctx);
 void dav_object_delete(struct dav_ctx *ctx);
 void dav_report(struct dav_ctx *ctx);
+
+/* Sync tokens (report.c): appends cal's token at revision to b (text
+ * that needs no XML escaping); reads token s back, 0 with *revision
+ * when it is one of cal's, -1 for anything else (another calendar's, a
+ * deleted one's, not ours). */
+enum buf_err dav_sync_token(struct buf *b, const struct calendar *cal,
+    long long revision) __attribute__((warn_unused_result));
+int dav_sync_token_parse(const char *s, const struct calendar *cal,
+    long long *revision) __attribute__((warn_unused_result));
 
 #endif

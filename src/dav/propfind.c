@@ -325,18 +325,29 @@ p_calendar_data(struct pf *pf, const struct res *r, struct buf *b)
 	    "</C:supported-calendar-data>"));
 }
 
+/* <qname>token</qname>: getctag and sync-token are the same token. */
+static int
+token_prop(struct pf *pf, const struct res *r, struct buf *b,
+    const char *qname)
+{
+	enum buf_err	e;
+
+	if ((e = buf_printf(b, "<%s>", qname)) == BUF_OK &&
+	    (e = dav_sync_token(b, r->cal, r->cal->revision)) == BUF_OK)
+		e = buf_printf(b, "</%s>", qname);
+	return wrote(pf, e);
+}
+
 static int
 p_ctag(struct pf *pf, const struct res *r, struct buf *b)
 {
-	return wrote(pf, buf_printf(b, "<CS:getctag>" DAV_SYNC_TOKEN_PREFIX
-	    "%lld</CS:getctag>", r->cal->revision));
+	return token_prop(pf, r, b, "CS:getctag");
 }
 
 static int
 p_sync_token(struct pf *pf, const struct res *r, struct buf *b)
 {
-	return wrote(pf, buf_printf(b, "<D:sync-token>" DAV_SYNC_TOKEN_PREFIX
-	    "%lld</D:sync-token>", r->cal->revision));
+	return token_prop(pf, r, b, "D:sync-token");
 }
 
 static int

@@ -355,8 +355,9 @@ answer(struct dav_ctx *ctx, const struct report_props *p,
 		    (e = dav_ms_status(&ms, o.href.data, 507)) != BUF_OK)
 			goto send;
 	}
-	if (a->token >= 0 && (e = buf_printf(&ms.out, "<D:sync-token>"
-	    DAV_SYNC_TOKEN_PREFIX "%lld</D:sync-token>", a->token)) != BUF_OK)
+	if (a->token >= 0 && ((e = buf_addstr(&ms.out, "<D:sync-token>")) !=
+	    BUF_OK || (e = dav_sync_token(&ms.out, ctx->cal, a->token)) !=
+	    BUF_OK || (e = buf_addstr(&ms.out, "</D:sync-token>")) != BUF_OK))
 		goto send;
 	e = dav_ms_end(&ms);
 send:
@@ -727,22 +728,34 @@ report_query(struct dav_ctx *ctx, const xmlNode *root)
 
 /* --- sync-collection -------------------------------------------------- */
 
-/* A token we gave out: the prefix and a revision. 0 with *rev, -1. */
-static int
-token_parse(const char *s, long long *rev)
+enum buf_err
+dav_sync_token(struct buf *b, const struct calendar *cal, long long revision)
 {
-	size_t		n = strlen(DAV_SYNC_TOKEN_PREFIX), digits;
+	return buf_printf(b, DAV_SYNC_TOKEN_PREFIX "%s/%lld", cal->id,
+	    revision);
+}
+
+int
+dav_sync_token_parse(const char *s, const struct calendar *cal,
+    long long *revision)
+{
+	size_t		n = strlen(DAV_SYNC_TOKEN_PREFIX), idlen, digits;
 	long long	v = 0;
 
 	if (strncmp(s, DAV_SYNC_TOKEN_PREFIX, n) != 0)
 		return -1;
 	s += n;
+	/* The id as we wrote it (lower-case), so a plain compare. */
+	idlen = strlen(cal->id);
+	if (idlen == 0 || strncmp(s, cal->id, idlen) != 0 || s[idlen] != '/')
+		return -1;
+	s += idlen + 1;
 	digits = strspn(s, "0123456789");
 	if (digits == 0 || digits > 18 || s[digits] != '\0')
 		return -1;
 	for (; *s != '\0'; s++)
 		v = v * 10 + (*s - '0');
-	*rev = v;
+	*revision = v;
 	return 0;
 }
 
@@ -880,9 +893,9 @@ report_sync(struct dav_ctx *ctx, const xmlNode *root)
 		answer(ctx, &p, &a);
 		return;
 	}
-	if (token_parse(s, &since) == -1) {
+	if (dav_sync_token_parse(s, ctx->cal, &since) == -1) {
 		dav_error(ctx->req, 403, "D:valid-sync-token", "this sync "
-		    "token is not one of ours");
+		    "token is not one of this calendar's");
 		return;
 	}
 	sync_changes(ctx, &p, since, limit);

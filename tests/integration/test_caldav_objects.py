@@ -606,15 +606,59 @@ def test_sync_collection(stack):
     ms = multistatus(sync(stack, a))
     expect(a["cal"] + "s2.ics" not in ms, "a deleted object in a fresh listing")
     # Stale, unknown and malformed tokens: 403 valid-sync-token.
-    n = int(t2[len(TOKEN_PREFIX):])
-    for bad in (TOKEN_PREFIX + str(n + 1000), "http://elsewhere.invalid/sync/1", "garbage",
-                TOKEN_PREFIX + "-1", TOKEN_PREFIX + "1x", TOKEN_PREFIX + "9" * 30):
+    base, n = t2.rsplit("/", 1)
+    n = int(n)
+    for bad in (base + "/" + str(n + 1000), "http://elsewhere.invalid/sync/1", "garbage",
+                base + "/-1", base + "/1x", base + "/" + "9" * 30, TOKEN_PREFIX + str(n),
+                base.upper() + "/" + str(n), base + "//" + str(n)):
         r = sync(stack, a, bad)
         expect(r.status == 403, "token %r: %d" % (bad, r.status))
         expect("{%s}valid-sync-token" % D in error_elements(r), "token %r: %r" % (bad, r.raw))
     # The calendar home does not take it: a clear refusal, not a 207.
     r = sync(stack, a, "", path=a["home"])
     expect(r.status in (403, 501), "sync-collection on the home: %d" % r.status)
+
+
+def mkcalendar(stack, a, name):
+    r = dav(stack, a, "MKCALENDAR", a["home"] + name + "/")
+    expect(r.status == 201, "MKCALENDAR %s: HTTP %d %r" % (name, r.status, r.raw[:300]))
+    return a["home"] + name + "/"
+
+
+def test_sync_token_names_its_calendar(stack):
+    """A token of one calendar is refused on another, and on a calendar
+    deleted and made again under the same name: read as a revision of the
+    wrong journal it would skip changes."""
+    a = account(stack)
+    put_ok(stack, a, "a1.ics", ics(summary="A1"))
+    ta = sync_token(sync(stack, a))
+    expect(ta == cal_sync_token(stack, a), "report token vs property")
+    other = mkcalendar(stack, a, "other")
+    for i in range(3):
+        r = put(stack, a, "b%d.ics" % i, ics(summary="B%d" % i), cal=other)
+        expect(r.status == 201, "PUT into other: %d" % r.status)
+    tb = sync_token(sync(stack, a, path=other))
+    expect(tb != ta, "two calendars, one token %r" % ta)
+    for token, path in ((ta, other), (tb, a["cal"])):
+        r = sync(stack, a, token, path=path)
+        expect(r.status == 403 and "{%s}valid-sync-token" % D in error_elements(r),
+               "token %r on %s: HTTP %d %r" % (token, path, r.status, r.raw[:300]))
+    # Each calendar still takes its own.
+    expect(not multistatus(sync(stack, a, tb, path=other)), "other from its newest token")
+    expect(not multistatus(sync(stack, a, ta)), "default from its newest token")
+    # Deleted and made again under the same name: a new journal.
+    t_old = sync_token(sync(stack, a, path=other))
+    r = dav(stack, a, "DELETE", other)
+    expect(r.status == 204, "DELETE other: %d" % r.status)
+    again = mkcalendar(stack, a, "other")
+    for i in range(5):
+        r = put(stack, a, "c%d.ics" % i, ics(summary="C%d" % i), cal=again)
+        expect(r.status == 201, "PUT into the new other: %d" % r.status)
+    r = sync(stack, a, t_old, path=again)
+    expect(r.status == 403 and "{%s}valid-sync-token" % D in error_elements(r),
+           "the deleted calendar's token on its successor: HTTP %d %r" % (r.status, r.raw[:300]))
+    ms = multistatus(sync(stack, a, path=again))
+    expect({again + "c%d.ics" % i for i in range(5)} <= set(ms), "a fresh sync lists all")
 
 
 def test_sync_limit(stack):
@@ -681,6 +725,7 @@ TESTS = [
     ("calendar_query_recurrence", test_calendar_query_recurrence),
     ("calendar_query_uid", test_calendar_query_uid),
     ("sync_collection", test_sync_collection),
+    ("sync_token_names_its_calendar", test_sync_token_names_its_calendar),
     ("sync_limit", test_sync_limit),
     ("isolation", test_isolation),
 ]
