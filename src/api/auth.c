@@ -350,6 +350,7 @@ api_auth_mfa(void *ctx, struct http_req *req)
 	};
 	struct app		*app = ctx;
 	struct account_user	 u;
+	struct session_client	 sc;
 	struct session_tokens	 t;
 	json_object		*body = NULL;
 	const char		*session = NULL, *recovery = NULL;
@@ -398,8 +399,10 @@ api_auth_mfa(void *ctx, struct http_req *req)
 		    ACCOUNT_ERROR);
 		goto out;
 	}
-	rc = session_open(app->db, app->identity, &u, SESSION_AMR_MFA,
-	    time(NULL), &t);
+	sc.user_agent = http_header_in(req, "HTTP_USER_AGENT");
+	sc.addr = req->remote_addr;
+	rc = session_open_client(app->db, app->identity, &u, SESSION_AMR_MFA,
+	    time(NULL), &sc, &t);
 	answer_tokens(req, rc, &t, "the sign-in expired: sign in again",
 	    NULL);
 out:
@@ -421,6 +424,7 @@ api_auth_login(void *ctx, struct http_req *req)
 	struct app		*app = ctx;
 	struct account_user	 u;
 	struct account_client	 cl;
+	struct session_client	 sc;
 	struct session_tokens	 t;
 	json_object		*body = NULL;
 	const char		*pw, *dt = NULL;
@@ -475,9 +479,12 @@ api_auth_login(void *ctx, struct http_req *req)
 		goto out;
 	}
 	/* session_open never denies: a 401 here is about the password. */
-	if (rc == ACCOUNT_OK)
-		rc = session_open(app->db, app->identity, &u, SESSION_AMR_PWD,
-		    time(NULL), &t);
+	if (rc == ACCOUNT_OK) {
+		sc.user_agent = http_header_in(req, "HTTP_USER_AGENT");
+		sc.addr = req->remote_addr;
+		rc = session_open_client(app->db, app->identity, &u,
+		    SESSION_AMR_PWD, time(NULL), &sc, &t);
+	}
 	answer_tokens(req, rc, &t, "incorrect email or password",
 	    in_body == 1 ? cl.new_device : NULL);
 out:
@@ -505,6 +512,7 @@ void
 api_auth_refresh(void *ctx, struct http_req *req)
 {
 	struct app		*app = ctx;
+	struct session_client	 sc;
 	struct session_tokens	 t;
 	json_object		*body = NULL;
 	const char		*refresh;
@@ -513,7 +521,10 @@ api_auth_refresh(void *ctx, struct http_req *req)
 	memset(&t, 0, sizeof(t));
 	if (refresh_body(req, &body, &refresh) == -1)
 		goto out;
-	rc = session_refresh(app->db, app->identity, refresh, time(NULL), &t);
+	sc.user_agent = http_header_in(req, "HTTP_USER_AGENT");
+	sc.addr = req->remote_addr;
+	rc = session_refresh_client(app->db, app->identity, refresh, time(NULL),
+	    &sc, &t);
 	answer_tokens(req, rc, &t, "the refresh token is not valid", NULL);
 out:
 	session_tokens_free(&t);

@@ -1,6 +1,7 @@
-/* me.c — GET, PATCH and DELETE /api/v1/me: the signed-in user's profile;
- * GET /api/v1/me/sessions and DELETE /api/v1/me/sessions/{id}: where they
- * are signed in, and signing one of those out. */
+/* me.c — GET, PATCH and DELETE /api/v1/me: the signed-in user's profile
+ * (a new address through POST /api/v1/me/email/confirm with the code mailed
+ * to it); GET /api/v1/me/sessions and DELETE /api/v1/me/sessions/{id}:
+ * where they are signed in, and signing one of those out. */
 #include "config.h"
 
 #include <string.h>
@@ -72,13 +73,14 @@ void
 api_me_patch(void *ctx, struct http_req *req)
 {
 	static const char *const fields[] = {
-		"name", "time_zone", "default_reminders", NULL
+		"name", "time_zone", "default_reminders", "email", NULL
 	};
 	struct app	*app = ctx;
 	json_object	*body = NULL, *rem = NULL, *norm = NULL, *o = NULL;
 	const char	*name = NULL, *tz = NULL;
-	char		 field[96], why[128];
+	char		 field[96], why[128], email[ACCOUNT_EMAIL_MAX + 1];
 	enum account_rc	 rc;
+	int		 new_email;
 
 	if (http_json_body(req, &body) == -1)
 		return;
@@ -101,16 +103,80 @@ api_me_patch(void *ctx, struct http_req *req)
 		    field, why);
 		goto out;
 	}
+	new_email = json_object_object_get_ex(body, "email", NULL);
+	if (new_email && authform_email(req, body, "email", email) == -1)
+		goto out;
 	rc = account_update(app->db, req->user_id, name, tz, norm, &o);
+	if (rc == ACCOUNT_OK && new_email) {
+		json_object_put(o);
+		o = NULL;
+		/* The address changes only with the code mailed to the new
+		 * one: 202 and the profile with its pending_email, whether or
+		 * not the address has an account (account.h). */
+		rc = account_email_change(app->db, app->identity, req->user_id,
+		    email);
+		if (rc == ACCOUNT_DENIED) {
+			http_error(req, 422, "validation_failed", "email",
+			    "email is already the address of this account, or "
+			    "the account's address is managed by another "
+			    "identity provider");
+			goto out;
+		}
+		if (rc == ACCOUNT_LIMITED) {
+			(void)http_add_header(req, "Retry-After", "86400");
+			http_error(req, 429, "rate_limited", NULL, "too many "
+			    "codes were mailed for this account today; try "
+			    "again tomorrow");
+			goto out;
+		}
+		if (rc == ACCOUNT_OK)
+			rc = account_get(app->db, req->user_id, &o);
+	}
 	/* The same profile as GET answers. */
 	if (rc == ACCOUNT_OK &&
 	    (rc = me_add_mfa(app, req->user_id, o)) != ACCOUNT_OK) {
 		json_object_put(o);
 		o = NULL;
 	}
-	answer(req, rc, o);
+	if (rc == ACCOUNT_OK && new_email)
+		http_json(req, 202, o);
+	else
+		answer(req, rc, o);
 out:
 	json_object_put(norm);
+	json_object_put(body);
+}
+
+void
+api_me_email_confirm(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = { "code", NULL };
+	struct app	*app = ctx;
+	json_object	*body = NULL, *o = NULL;
+	char		 code[7];
+	enum account_rc	 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_code(req, body, "code", code) == -1)
+		goto out;
+	rc = account_email_confirm(app->db, app->identity, req->user_id, code,
+	    &o);
+	/* The same profile as GET answers. */
+	if (rc == ACCOUNT_OK &&
+	    (rc = me_add_mfa(app, req->user_id, o)) != ACCOUNT_OK) {
+		json_object_put(o);
+		o = NULL;
+	}
+	if (rc == ACCOUNT_DENIED)
+		http_error(req, 422, "validation_failed", "code",
+		    "the code is wrong, used or expired, no change of address "
+		    "is pending, or too many wrong codes were tried today: ask "
+		    "for a new one, or try again tomorrow");
+	else
+		answer(req, rc, o);
+out:
 	json_object_put(body);
 }
 

@@ -14,6 +14,7 @@
 #include "auth/identity.h"
 #include "db/db.h"
 #include "mail/reminder.h"
+#include "mail/render.h"
 
 #define ACCOUNT_EMAIL_MAX	254
 #define ACCOUNT_NAME_MAX	200	/* code points */
@@ -151,6 +152,45 @@ enum account_rc account_update(struct db *db, const char *user_id,
     json_object **out) __attribute__((warn_unused_result));
 /* Deletes the account and, by cascade, everything it owns. */
 enum account_rc account_delete(struct db *db, const char *user_id)
+    __attribute__((warn_unused_result));
+
+/* aurora-remind's pass: deletes at most max_rows local accounts that were
+ * never confirmed and were made more than days ago (0 or less: none), and
+ * with them, through the foreign keys, their mail rows, calendars and
+ * codes; *purged gets how many. Its own statement, through the SECURITY
+ * DEFINER function of sql/014 (aurora_remind may not delete users). */
+#define ACCOUNT_PURGE_BATCH	500	/* accounts per pass */
+enum db_rc account_purge_unconfirmed(struct db *db, int days, int max_rows,
+    long long *purged) __attribute__((warn_unused_result));
+
+/* Queues a security notice (mail/render.h: password reset or changed, a
+ * new app password, a new address, two-step sign-in on or off) to user_id,
+ * at to (NULL: the account's address), written in the account's zone,
+ * inside the caller's transaction; detail as render_security takes it.
+ * Account mail of kind "security", never superseded by a later one. */
+enum db_rc account_security_mail(struct db *db, const struct conf *c,
+    const char *user_id, const char *to, enum render_security what,
+    const char *detail) __attribute__((warn_unused_result));
+
+/* Change of address (PATCH /api/v1/me {"email"}): mails a code to email
+ * and keeps it as the pending address; the account's address stays until
+ * account_email_confirm. When email belongs to another account the same
+ * things are done, except that the code is mailed to nobody and that
+ * account's owner is told instead (account_mail_taken), so the answer
+ * never says whether an address has an account. ACCOUNT_OK; ACCOUNT_DENIED
+ * when the account is not a local one or email is its address already;
+ * ACCOUNT_LIMITED when the day's ACCOUNT_CODE_SENDS are spent (nothing
+ * changed); ACCOUNT_NOT_FOUND when the account is gone. */
+enum account_rc account_email_change(struct db *db, const struct identity *id,
+    const char *user_id, const char *email)
+    __attribute__((warn_unused_result));
+/* Confirms the pending address with its code: the account's address
+ * becomes it (confirmed), the old address is told, and *out is the
+ * profile as account_get gives it (caller puts it). ACCOUNT_DENIED for no pending address,
+ * a wrong, used, expired or locked code, a spent daily guess budget, or an
+ * address taken meanwhile (the change is dropped then). */
+enum account_rc account_email_confirm(struct db *db, const struct identity *id,
+    const char *user_id, const char *code, json_object **out)
     __attribute__((warn_unused_result));
 
 /* Operator commands (aurora-admin user ...). */

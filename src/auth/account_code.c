@@ -1,12 +1,14 @@
 /* account_code.c — the one-time codes mailed to an account's address
- * (confirmation, password reset) and the notice to an address's owner:
- * six random digits kept as a hash, a day's cap on mails and on wrong
- * guesses (account_internal.h). */
+ * (confirmation, password reset, a new address) and the notices to an
+ * address's owner (someone used it; security notices): six random digits
+ * kept as a hash, a day's cap on mails and on wrong guesses
+ * (account_internal.h). */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -15,6 +17,7 @@
 #include "core/log.h"
 #include "core/sha256.h"
 #include "mail/outbox.h"
+#include "mail/render.h"
 
 #define ACCOUNT_MAIL_MAX	4096
 
@@ -183,11 +186,21 @@ enum db_rc
 account_mail_code(struct db *db, const struct identity *id, const char *user_id,
     const char *to, const char *purpose)
 {
+	int sent;
+
+	return account_mail_code_sent(db, id, user_id, to, purpose, &sent);
+}
+
+enum db_rc
+account_mail_code_sent(struct db *db, const struct identity *id,
+    const char *user_id, const char *to, const char *purpose, int *sent)
+{
 	char		 code[7], body[ACCOUNT_MAIL_MAX];
-	const char	*subject;
+	const char	*subject, *kind = purpose;
 	enum db_rc	 rc;
 	int		 send;
 
+	*sent = 0;
 	if (code_new(code) == -1)
 		return DB_ERROR;
 	if ((rc = code_issue(db, user_id, purpose, code, &send)) != DB_OK)
@@ -197,7 +210,23 @@ account_mail_code(struct db *db, const struct identity *id, const char *user_id,
 		    "today", user_id, purpose);
 		return DB_OK;
 	}
-	if (strcmp(purpose, "confirm") == 0) {
+	*sent = 1;
+	if (strcmp(purpose, "email_change") == 0) {
+		/* An outbox kind of codes: a newer one supersedes it (009). */
+		kind = "confirm";
+		subject = "Confirm your new Aurora Time address";
+		snprintf(body, sizeof(body),
+		    "Hello,\n\n"
+		    "to make this the address of your Aurora Time account, "
+		    "your code is:\n\n"
+		    "    %s\n\n"
+		    "Enter it in Settings at %s/. The code works once and "
+		    "expires in 24 hours; until then the account keeps its old "
+		    "address.\n\n"
+		    "If you did not ask for this, ignore this mail: nothing "
+		    "changes without the code.\n",
+		    code, id->conf->public_url);
+	} else if (strcmp(purpose, "confirm") == 0) {
 		subject = "Your Aurora Time confirmation code";
 		snprintf(body, sizeof(body),
 		    "Hello,\n\n"
@@ -222,8 +251,7 @@ account_mail_code(struct db *db, const struct identity *id, const char *user_id,
 		    code, id->conf->public_url);
 	}
 	OPENSSL_cleanse(code, sizeof(code));
-	rc = outbox_queue_account_mail(db, user_id, purpose, to, subject,
-	    body);
+	rc = outbox_queue_account_mail(db, user_id, kind, to, subject, body);
 	OPENSSL_cleanse(body, sizeof(body));
 	return rc;
 }
@@ -249,6 +277,88 @@ account_mail_notice(struct db *db, const struct identity *id,
 	    id->conf->public_url);
 	return outbox_queue_account_mail(db, user_id, "confirm",
 	    to, "Sign-up attempt with your Aurora Time address", body);
+}
+
+enum db_rc
+account_code_blind(struct db *db, const char *user_id, const char *purpose,
+    int *sent)
+{
+	char		code[7];
+	enum db_rc	rc;
+
+	*sent = 0;
+	if (code_new(code) == -1)
+		return DB_ERROR;
+	rc = code_issue(db, user_id, purpose, code, sent);
+	OPENSSL_cleanse(code, sizeof(code));
+	return rc;
+}
+
+/* Someone asked to move another account to an address that has one: tell
+ * the address's owner (capped like the sign-up notice), never the asker. */
+enum db_rc
+account_mail_taken(struct db *db, const struct identity *id,
+    const char *user_id, const char *to)
+{
+	char		body[ACCOUNT_MAIL_MAX];
+	enum db_rc	rc;
+	int		send;
+
+	if ((rc = code_issue(db, user_id, "notice", NULL, &send)) != DB_OK ||
+	    !send)
+		return rc;
+	snprintf(body, sizeof(body),
+	    "Hello,\n\n"
+	    "someone, perhaps you, asked to move another Aurora Time account to "
+	    "this address, which already has an account of its own. Nothing "
+	    "was changed, and they were not told that this address has an "
+	    "account.\n\n"
+	    "If it was you: sign in at %s/ with this address, or give the other "
+	    "account a different one.\n",
+	    id->conf->public_url);
+	return outbox_queue_account_mail(db, user_id, "security", to,
+	    "Someone tried to use your Aurora Time address", body);
+}
+
+static const struct db_stmt st_security_user = {
+	"account_security_user",
+	"SELECT email, time_zone FROM users WHERE id = $1::uuid",
+	1, 0
+};
+
+enum db_rc
+account_security_mail(struct db *db, const struct conf *c,
+    const char *user_id, const char *to, enum render_security what,
+    const char *detail)
+{
+	PGresult		*res = NULL;
+	struct render_notice	 n;
+	struct render_out	 out;
+	const char		*p[1] = { user_id };
+	enum db_rc		 rc;
+
+	memset(&out, 0, sizeof(out));
+	if ((rc = db_exec(db, &st_security_user, p, &res)) != DB_OK)
+		return rc;
+	if (PQntuples(res) != 1)
+		goto out;	/* gone: nobody to tell */
+	memset(&n, 0, sizeof(n));
+	n.what = what;
+	n.at = time(NULL);
+	n.user_tz = PQgetvalue(res, 0, 1);
+	n.email = PQgetvalue(res, 0, 0);
+	n.detail = detail;
+	n.public_url = c->public_url;
+	if (render_security(&n, &out) == -1) {
+		rc = DB_ERROR;
+		goto out;
+	}
+	rc = outbox_queue_account_mail(db, user_id, "security",
+	    to != NULL ? to : n.email, out.subject, out.text);
+out:
+	render_out_free(&out);
+	PQclear(res);
+	return rc;
 }
 
 enum account_rc

@@ -52,6 +52,19 @@ enum db_rc account_mail_code(struct db *db, const struct identity *id,
  * not, so the answer never tells. */
 enum account_rc account_code_offer(struct db *db, const struct identity *id,
     const char *email, const char *purpose, int unconfirmed_only);
+/* account_mail_code, and *sent: 1 if the code went out, 0 if the user
+ * had ACCOUNT_CODE_SENDS such mails today (then the old code stays). */
+enum db_rc account_mail_code_sent(struct db *db, const struct identity *id,
+    const char *user_id, const char *to, const char *purpose, int *sent);
+/* Makes a live code of purpose that is mailed to nobody, counted like a
+ * mailed one (*sent as for account_mail_code_sent): the path of a request
+ * that must not be told apart from a real one. */
+enum db_rc account_code_blind(struct db *db, const char *user_id,
+    const char *purpose, int *sent);
+/* Tells the owner of an address that someone asked to move another
+ * account to it (the change of address of account_me.c). */
+enum db_rc account_mail_taken(struct db *db, const struct identity *id,
+    const char *user_id, const char *to);
 /* Tells the owner of a confirmed address that someone signed up with it. */
 enum db_rc account_mail_notice(struct db *db, const struct identity *id,
     const char *user_id, const char *to);

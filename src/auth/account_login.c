@@ -351,7 +351,9 @@ account_reset(struct db *db, const struct identity *id, const char *email,
 		p[1] = hash;
 		if ((drc = db_run(db, &st_reset_password, p, NULL)) != DB_OK ||
 		    (drc = account_offers_done(db, u.id)) != DB_OK ||
-		    (drc = session_revoke_all_tx(db, u.id, "reset")) != DB_OK)
+		    (drc = session_revoke_all_tx(db, u.id, "reset")) != DB_OK ||
+		    (drc = account_security_mail(db, id->conf, u.id, NULL,
+		    RENDER_SEC_PASSWORD_RESET, NULL)) != DB_OK)
 			goto dberr;
 		/* A new password lifts the slow-down of the old one. */
 		if (email_key(u.email, key) == 0) {

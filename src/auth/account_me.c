@@ -1,18 +1,22 @@
 /* account_me.c — the signed-in user's own profile (/me): read, change
- * (name, zone, default reminders) and delete (see account.h). */
+ * (name, zone, default reminders; the address through a code mailed to the
+ * new one) and delete (see account.h). */
 #include "config.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "auth/account_internal.h"
 #include "core/jsonout.h"
+#include "mail/render.h"
 
 #define ME_COLS "id, email, email_verified, name, time_zone, " \
 	"default_reminders::text, issuer, " \
 	"to_char(created_at AT TIME ZONE 'UTC', " \
 	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
 	"to_char(updated_at AT TIME ZONE 'UTC', " \
-	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"pending_email"
 
 static const struct db_stmt st_me_get = {
 	"account_me_get",
@@ -62,6 +66,9 @@ me_json(PGresult *res)
 	    jsonout_string(o, "created_at", PQgetvalue(res, 0, 7)) == -1 ||
 	    jsonout_string(o, "updated_at", PQgetvalue(res, 0, 8)) == -1)
 		goto fail;
+	if ((PQgetisnull(res, 0, 9) ? jsonout_null(o, "pending_email") :
+	    jsonout_string(o, "pending_email", PQgetvalue(res, 0, 9))) == -1)
+		goto fail;
 	return o;
 fail:
 	json_object_put(rem);
@@ -110,6 +117,177 @@ account_update(struct db *db, const char *user_id, const char *name,
 	p[3] = reminders != NULL ? json_object_to_json_string_ext(reminders,
 	    JSON_C_TO_STRING_PLAIN) : NULL;
 	return me_answer(db, &st_me_update, p, out);
+}
+
+/* ------------------------------------------------- change of address */
+
+static const struct db_stmt st_email_lock = {
+	"account_email_lock",
+	"SELECT email, issuer = 'local', COALESCE(pending_email, '') "
+	"  FROM users WHERE id = $1::uuid FOR UPDATE",
+	1, 0
+};
+
+/* Another local account with the address, confirmed or not: either holds
+ * it (users_email_key). */
+static const struct db_stmt st_email_holder = {
+	"account_email_holder",
+	"SELECT id, email FROM users "
+	" WHERE lower(email) = lower($1) AND issuer = 'local' "
+	"   AND id <> $2::uuid",
+	2, 0
+};
+
+static const struct db_stmt st_email_pending = {
+	"account_email_pending",
+	"UPDATE users SET pending_email = $2, updated_at = now() "
+	" WHERE id = $1::uuid",
+	2, 0
+};
+
+static const struct db_stmt st_email_switch = {
+	"account_email_switch",
+	"UPDATE users SET email = pending_email, pending_email = NULL, "
+	"       email_verified = true, updated_at = now() "
+	" WHERE id = $1::uuid AND pending_email IS NOT NULL",
+	1, 0
+};
+
+static const struct db_stmt st_email_drop = {
+	"account_email_drop",
+	"UPDATE users SET pending_email = NULL, updated_at = now() "
+	" WHERE id = $1::uuid",
+	1, 0
+};
+
+enum account_rc
+account_email_change(struct db *db, const struct identity *id,
+    const char *user_id, const char *email)
+{
+	PGresult	*res = NULL, *holder = NULL;
+	const char	*p[2];
+	enum db_rc	 drc;
+	enum account_rc	 rc = ACCOUNT_ERROR;
+	int		 sent = 0;
+
+	if ((drc = db_begin(db)) != DB_OK)
+		return account_from_db(drc);
+	p[0] = user_id;
+	if ((drc = db_exec(db, &st_email_lock, p, &res)) != DB_OK)
+		goto dberr;
+	if (PQntuples(res) != 1) {
+		rc = ACCOUNT_NOT_FOUND;
+		goto fail;
+	}
+	/* An external issuer's account changes its address there. */
+	if (strcmp(PQgetvalue(res, 0, 1), "t") != 0 ||
+	    strcasecmp(PQgetvalue(res, 0, 0), email) == 0) {
+		rc = ACCOUNT_DENIED;
+		goto fail;
+	}
+	p[0] = email;
+	p[1] = user_id;
+	if ((drc = db_exec(db, &st_email_holder, p, &holder)) != DB_OK)
+		goto dberr;
+	/* Both paths issue a code and count a mail against the same daily
+	 * cap, so neither the answer nor its limits tell them apart. */
+	if (PQntuples(holder) == 0)
+		drc = account_mail_code_sent(db, id, user_id, email,
+		    "email_change", &sent);
+	else if ((drc = account_code_blind(db, user_id, "email_change",
+	    &sent)) == DB_OK && sent)
+		drc = account_mail_taken(db, id, PQgetvalue(holder, 0, 0),
+		    PQgetvalue(holder, 0, 1));
+	if (drc != DB_OK)
+		goto dberr;
+	if (!sent) {
+		/* The old code stays live for the old pending address. */
+		rc = ACCOUNT_LIMITED;
+		goto fail;
+	}
+	p[0] = user_id;
+	p[1] = email;
+	if ((drc = db_run(db, &st_email_pending, p, NULL)) != DB_OK ||
+	    (drc = db_commit(db)) != DB_OK)
+		goto dberr;
+	rc = ACCOUNT_OK;
+	goto out;
+dberr:
+	rc = account_from_db(drc);
+fail:
+	db_rollback(db);
+out:
+	PQclear(holder);
+	PQclear(res);
+	return rc;
+}
+
+enum account_rc
+account_email_confirm(struct db *db, const struct identity *id,
+    const char *user_id, const char *code, json_object **out)
+{
+	PGresult	*res = NULL;
+	const char	*p[1];
+	char		 old[ACCOUNT_EMAIL_MAX + 1], neu[ACCOUNT_EMAIL_MAX + 1];
+	enum db_rc	 drc;
+	enum account_rc	 rc = ACCOUNT_ERROR;
+	long		 n = 0;
+
+	*out = NULL;
+	if ((drc = db_begin(db)) != DB_OK)
+		return account_from_db(drc);
+	p[0] = user_id;
+	if ((drc = db_exec(db, &st_email_lock, p, &res)) != DB_OK)
+		goto dberr;
+	if (PQntuples(res) != 1) {
+		rc = ACCOUNT_NOT_FOUND;
+		goto fail;
+	}
+	if (PQgetvalue(res, 0, 2)[0] == '\0') {
+		rc = ACCOUNT_DENIED;
+		goto fail;
+	}
+	snprintf(old, sizeof(old), "%s", PQgetvalue(res, 0, 0));
+	snprintf(neu, sizeof(neu), "%s", PQgetvalue(res, 0, 2));
+	rc = account_code_check(db, user_id, "email_change", code);
+	if (rc == ACCOUNT_DENIED) {
+		/* The wrong guess is counted: keep it. */
+		if ((drc = db_commit(db)) != DB_OK)
+			goto dberr;
+		goto out;
+	}
+	if (rc != ACCOUNT_OK)
+		goto fail;
+	drc = db_run(db, &st_email_switch, p, &n);
+	if (drc == DB_CONFLICT) {
+		/* Someone signed up with it since: the code is spent and
+		 * the change dropped, which the user sees in /me. */
+		db_rollback(db);
+		drc = db_run(db, &st_email_drop, p, NULL);
+		rc = drc == DB_OK ? ACCOUNT_DENIED : account_from_db(drc);
+		goto out;
+	}
+	if (drc != DB_OK)
+		goto dberr;
+	if (n != 1) {
+		rc = ACCOUNT_ERROR;
+		goto fail;
+	}
+	if ((drc = account_security_mail(db, id->conf, user_id, old,
+	    RENDER_SEC_EMAIL_CHANGED, neu)) != DB_OK ||
+	    (drc = db_commit(db)) != DB_OK)
+		goto dberr;
+	PQclear(res);
+	res = NULL;
+	rc = account_get(db, user_id, out);
+	goto out;
+dberr:
+	rc = account_from_db(drc);
+fail:
+	db_rollback(db);
+out:
+	PQclear(res);
+	return rc;
 }
 
 enum account_rc

@@ -231,6 +231,11 @@ apppass_create(struct db *db, const char *user_id, const char *name,
 		db_rollback(db);
 		goto out;
 	}
+	/* The owner hears of every new key to their calendars (issue 16),
+	 * queued with it so that neither exists without the other. */
+	if ((drc = account_security_mail(db, limits(), user_id, NULL,
+	    RENDER_SEC_APP_PASSWORD, PQgetvalue(res, 0, 1))) != DB_OK)
+		goto dberr;
 	if ((drc = db_commit(db)) != DB_OK)
 		goto dberr;
 	snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));

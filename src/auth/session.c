@@ -14,7 +14,9 @@
 #include "auth/apppass.h"
 #include "auth/keyset.h"
 #include "auth/session.h"
+#include "auth/throttle.h"
 #include "auth/token.h"
+#include "auth/useragent.h"
 #include "core/b64url.h"
 #include "core/jsonout.h"
 #include "core/log.h"
@@ -22,6 +24,7 @@
 
 #define SESSION_SCOPE	"openid email profile"
 #define SESSION_LIVE_MAX	"100"	/* live sessions per user; older end */
+#define SESSION_TOUCH_SECS	"60"	/* last_used_at granularity */
 
 static const struct db_stmt st_prune = {
 	"session_prune",
@@ -32,12 +35,13 @@ static const struct db_stmt st_prune = {
 
 static const struct db_stmt st_open = {
 	"session_open",
-	"INSERT INTO auth_sessions (user_id, auth_time, expires_at, amr) "
+	"INSERT INTO auth_sessions (user_id, auth_time, expires_at, amr, "
+	"                           device_name, ip_network) "
 	"VALUES ($1::uuid, to_timestamp($2::bigint), "
 	"        to_timestamp($2::bigint) + make_interval(secs => $3::int), "
-	"        $4::text[]) "
+	"        $4::text[], $5, $6) "
 	"RETURNING id",
-	4, 0
+	6, 0
 };
 
 static const struct db_stmt st_cap = {
@@ -78,10 +82,16 @@ static const struct db_stmt st_use_token = {
 	1, 0
 };
 
+/* Last use moves at most once a minute (SESSION_TOUCH_SECS), or when the
+ * client's network changed: a busy client writes no row per refresh. */
 static const struct db_stmt st_touch = {
 	"session_touch",
-	"UPDATE auth_sessions SET last_used_at = now() WHERE id = $1::uuid",
-	1, 0
+	"UPDATE auth_sessions SET last_used_at = now(), "
+	"       ip_network = COALESCE(NULLIF($2, ''), ip_network) "
+	" WHERE id = $1::uuid "
+	"   AND (last_used_at <= now() - make_interval(secs => $3::int) "
+	"        OR ($2 <> '' AND ip_network <> $2))",
+	3, 0
 };
 
 static const struct db_stmt st_revoke = {
@@ -113,7 +123,8 @@ static const struct db_stmt st_signout_user = {
 static const struct db_stmt st_list = {
 	"session_list",
 	"SELECT id, " SESSION_TS("auth_time") ", " SESSION_TS("last_used_at")
-	", " SESSION_TS("expires_at") " FROM auth_sessions"
+	", " SESSION_TS("expires_at") ", device_name, ip_network"
+	"  FROM auth_sessions"
 	" WHERE user_id = $1::uuid AND revoked_at IS NULL"
 	"   AND expires_at > now()"
 	" ORDER BY last_used_at DESC, id LIMIT 1000",
@@ -269,20 +280,42 @@ new_refresh(struct session_tokens *out, char hash[65])
 	    hash);
 }
 
+/* The device name and masked network of cl (NULL: none known). */
+static void
+client_describe(const struct session_client *cl,
+    char device[USERAGENT_NAME_MAX], char net[THROTTLE_NET_MAX])
+{
+	useragent_name(cl != NULL ? cl->user_agent : NULL, device);
+	if (cl == NULL || cl->addr == NULL || *cl->addr == '\0')
+		net[0] = '\0';
+	else
+		throttle_network(cl->addr, net);
+}
+
 enum account_rc
 session_open(struct db *db, const struct identity *id,
     const struct account_user *u, enum session_amr amr, time_t now,
     struct session_tokens *out)
 {
+	return session_open_client(db, id, u, amr, now, NULL, out);
+}
+
+enum account_rc
+session_open_client(struct db *db, const struct identity *id,
+    const struct account_user *u, enum session_amr amr, time_t now,
+    const struct session_client *cl, struct session_tokens *out)
+{
 	PGresult	*res = NULL;
-	const char	*p[4];
+	const char	*p[6];
 	char		 ts[32], ttl[16], hash[65], sid[37];
+	char		 device[USERAGENT_NAME_MAX], net[THROTTLE_NET_MAX];
 	enum db_rc	 drc;
 	enum account_rc	 rc = ACCOUNT_ERROR;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(ts, sizeof(ts), "%lld", (long long)now);
 	snprintf(ttl, sizeof(ttl), "%d", id->conf->refresh_token_ttl);
+	client_describe(cl, device, net);
 	if ((drc = db_begin(db)) != DB_OK)
 		return account_from_db(drc);
 	p[0] = u->id;
@@ -291,6 +324,8 @@ session_open(struct db *db, const struct identity *id,
 	p[1] = ts;
 	p[2] = ttl;
 	p[3] = amr == SESSION_AMR_MFA ? "{pwd,otp,mfa}" : "{pwd}";
+	p[4] = device;
+	p[5] = net;
 	if ((drc = db_exec(db, &st_open, p, &res)) != DB_OK)
 		goto dberr;
 	if (PQntuples(res) != 1)
@@ -335,10 +370,19 @@ enum account_rc
 session_refresh(struct db *db, const struct identity *id,
     const char *refresh, time_t now, struct session_tokens *out)
 {
+	return session_refresh_client(db, id, refresh, now, NULL, out);
+}
+
+enum account_rc
+session_refresh_client(struct db *db, const struct identity *id,
+    const char *refresh, time_t now, const struct session_client *cl,
+    struct session_tokens *out)
+{
 	PGresult		*res = NULL;
 	struct account_user	 u;
-	const char		*p[2];
+	const char		*p[3];
 	char			 hash[65], newhash[65], sid[37], *end;
+	char			 device[USERAGENT_NAME_MAX], net[THROTTLE_NET_MAX];
 	long long		 auth_time;
 	long			 n;
 	enum db_rc		 drc;
@@ -397,7 +441,10 @@ session_refresh(struct db *db, const struct identity *id,
 	p[1] = sid;
 	if ((drc = db_run(db, &st_insert_token, p, NULL)) != DB_OK)
 		goto dberr;
+	client_describe(cl, device, net);
 	p[0] = sid;
+	p[1] = net;
+	p[2] = SESSION_TOUCH_SECS;
 	if ((drc = db_run(db, &st_touch, p, NULL)) != DB_OK)
 		goto dberr;
 	rc = mint_commit(db, id, &u, sid, strcmp(PQgetvalue(res, 0, 10), "t") ==
@@ -465,6 +512,8 @@ add_session(json_object *items, PGresult *res, int i, const char *current)
 	    jsonout_string(o, "signed_in_at", PQgetvalue(res, i, 1)) == -1 ||
 	    jsonout_string(o, "last_used_at", PQgetvalue(res, i, 2)) == -1 ||
 	    jsonout_string(o, "expires_at", PQgetvalue(res, i, 3)) == -1 ||
+	    jsonout_string(o, "device_name", PQgetvalue(res, i, 4)) == -1 ||
+	    jsonout_string(o, "network", PQgetvalue(res, i, 5)) == -1 ||
 	    jsonout_bool(o, "current",
 	    strcmp(PQgetvalue(res, i, 0), current) == 0) == -1) {
 		json_object_put(o);

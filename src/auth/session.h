@@ -29,16 +29,36 @@ enum session_amr {
 	SESSION_AMR_MFA		/* ["pwd", "otp", "mfa"]: password and a code */
 };
 
+/* The client of a sign-in or refresh, as the sessions page shows it: the
+ * User-Agent header (named by auth/useragent.h) and the client address
+ * (kept masked to its /24 or /64, throttle_network). Either may be NULL. */
+struct session_client {
+	const char	*user_agent;
+	const char	*addr;
+};
+
 /* Starts a session for u (who just proved their password, and with
- * SESSION_AMR_MFA a second factor) and mints its first tokens into out. */
+ * SESSION_AMR_MFA a second factor) and mints its first tokens into out.
+ * session_open_client also records the device name and network of cl
+ * (NULL: unknown); session_open is it with NULL. */
 enum account_rc session_open(struct db *db, const struct identity *id,
     const struct account_user *u, enum session_amr amr, time_t now,
     struct session_tokens *out) __attribute__((warn_unused_result));
+enum account_rc session_open_client(struct db *db, const struct identity *id,
+    const struct account_user *u, enum session_amr amr, time_t now,
+    const struct session_client *cl,
+    struct session_tokens *out) __attribute__((warn_unused_result));
 
 /* Rotates refresh: new tokens into out, or ACCOUNT_DENIED for an unknown,
- * expired, revoked or reused token (reuse also revokes the session). */
+ * expired, revoked or reused token (reuse also revokes the session). The
+ * session's last use moves at most once a minute, or when cl's network
+ * differs from the one recorded (session_refresh: cl NULL). */
 enum account_rc session_refresh(struct db *db, const struct identity *id,
     const char *refresh, time_t now, struct session_tokens *out)
+    __attribute__((warn_unused_result));
+enum account_rc session_refresh_client(struct db *db,
+    const struct identity *id, const char *refresh, time_t now,
+    const struct session_client *cl, struct session_tokens *out)
     __attribute__((warn_unused_result));
 
 /* Revokes the session of refresh (and so its access tokens). ACCOUNT_OK
@@ -48,8 +68,9 @@ enum account_rc session_logout(struct db *db, const char *refresh)
 
 /* The user's open sessions (signed in, not revoked, not expired), most
  * recently used first: *out is {"items": [{"id", "signed_in_at",
- * "last_used_at", "expires_at", "current"}]}, current for current_id (the
- * session of the token asking; may be ""). */
+ * "last_used_at", "expires_at", "device_name", "network", "current"}]},
+ * current for current_id (the session of the token asking; may be "");
+ * device_name and network are "" for sessions older than sql/014. */
 enum account_rc session_list(struct db *db, const char *user_id,
     const char *current_id, json_object **out)
     __attribute__((warn_unused_result));

@@ -188,6 +188,11 @@ static const struct conf_key conf_keys[] = {
 	{ K(account_mail_global_daily), CONF_SEC_IDENTITY, CT_INT, 0, 100000000,
 	    "10000", .active = 1, .doc =
 	    "the same for the whole service per UTC day; 0: no cap" },
+	{ K(unconfirmed_account_days), CONF_SEC_IDENTITY, CT_INT, 0, 3650, "7",
+	    .active = 1, .doc =
+	    "accounts whose address was never confirmed are deleted this many "
+	    "days after sign-up, with their mail, by `aurora-remind` (up to 500 "
+	    "per pass); a confirmed account is never touched; 0 keeps them" },
 
 	/* ---- mail: aurora-remind */
 	{ K(mail_transport), CONF_SEC_MAIL, CT_STR, 0, 0, "ses", .active = 1,

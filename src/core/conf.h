@@ -47,6 +47,7 @@ struct conf {
 	int	account_mail_network_hourly;	/* per /24 or /64, 0: no cap */
 	int	account_mail_global_hourly;	/* whole service, 0: no cap */
 	int	account_mail_global_daily;	/* whole service, 0: no cap */
+	int	unconfirmed_account_days;	/* then deleted, 0: kept */
 	/* mail: aurora-remind */
 	char	mail_transport[16];		/* ses, smtp or file */
 	char	mail_from[CONF_STR_MAX];	/* "Name <addr>" or addr */

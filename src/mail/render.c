@@ -365,3 +365,73 @@ out:
 	buf_free(&html);
 	return rc;
 }
+
+/* The subject, what happened (the detail, or "", goes between its two
+ * halves) and what to do if it was not the reader (the service's address
+ * goes between its halves) of each security notice. */
+static const struct {
+	const char	*subject;
+	const char	*what[2];
+	const char	*not_you[2];
+} sec_texts[] = {
+	[RENDER_SEC_PASSWORD_RESET] = {
+	    "Your Aurora Time password was reset",
+	    { "the password of your Aurora Time account was reset with a code "
+	    "mailed to this address", ", and every device was signed out." },
+	    { "ask for a new reset code at ", "/ and set a password of your "
+	    "own right away: whoever reset it could read this mailbox, so "
+	    "secure your mail account first." } },
+	[RENDER_SEC_PASSWORD_CHANGED] = {
+	    "Your Aurora Time password was changed",
+	    { "the password of your Aurora Time account was changed", "." },
+	    { "reset your password at ", "/ (\"Forgot your password?\"): that "
+	    "signs out every device, and nobody can sign in with the old or "
+	    "the new one any more." } },
+	[RENDER_SEC_APP_PASSWORD] = {
+	    "A new app password for your Aurora Time account",
+	    { "an app password named \"", "\" was made for your Aurora Time "
+	    "account. A calendar app can read and change your calendars with "
+	    "it." },
+	    { "delete it in Settings, Calendar apps at ", "/, then reset your "
+	    "password and sign out everywhere (Settings, Sessions)." } },
+	[RENDER_SEC_EMAIL_CHANGED] = {
+	    "The address of your Aurora Time account was changed",
+	    { "your Aurora Time account was moved to the address ", ": it "
+	    "signs in with that address now, and this one gets no more mail "
+	    "from it." },
+	    { "write to the operator of this service at once (", "/): whoever "
+	    "changed it knew your password and can read the new mailbox." } },
+};
+
+int
+render_security(const struct render_notice *n, struct render_out *out)
+{
+	struct buf	 text;
+	char		 when[96];
+	int		 rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)n->what >= sizeof(sec_texts) / sizeof(sec_texts[0]))
+		return -1;
+	buf_init(&text, RENDER_MAX);
+	if (render_when(n->at, n->user_tz, when, sizeof(when)) == -1)
+		goto out;
+	if (buf_printf(&text, "Hello,\n\non %s, %s%s%s\n\n"
+	    "If this was you, there is nothing to do.\n\n"
+	    "If it was not you: %s%s%s\n\n"
+	    "-- \nAurora Time writes to %s whenever the sign-in of its account "
+	    "changes.\n", when,
+	    sec_texts[n->what].what[0], n->detail != NULL ? n->detail : "",
+	    sec_texts[n->what].what[1], sec_texts[n->what].not_you[0],
+	    n->public_url, sec_texts[n->what].not_you[1], n->email) != BUF_OK)
+		goto out;
+	if ((out->subject = strdup(sec_texts[n->what].subject)) == NULL ||
+	    (out->text = buf_detach(&text)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		render_out_free(out);
+	buf_free(&text);
+	return rc;
+}

@@ -41,6 +41,32 @@ int render_reminder(const struct render_event *ev, struct render_out *out)
 int render_account(const char *subject, const char *text,
     struct render_out *out) __attribute__((warn_unused_result));
 
+/* Security notices (issue 16): what happened to the account, when, in the
+ * reader's zone (render_when), and what to do if it was not them. Two-step
+ * sign-in's own notices are written by auth/totp.c. */
+enum render_security {
+	RENDER_SEC_PASSWORD_RESET,	/* a reset code set a new password */
+	RENDER_SEC_PASSWORD_CHANGED,	/* changed while signed in */
+	RENDER_SEC_APP_PASSWORD,	/* detail: the app password's name */
+	RENDER_SEC_EMAIL_CHANGED	/* to the old address; detail: new */
+};
+
+struct render_notice {
+	enum render_security	 what;
+	time_t			 at;		/* when it happened */
+	const char		*user_tz;	/* the reader's zone */
+	const char		*email;		/* the account's address */
+	const char		*detail;	/* see above; "" or NULL */
+	const char		*public_url;	/* no trailing slash */
+};
+
+/* The subject and text of a security notice, queued as account mail (the
+ * sender adds the HTML twin with render_account): out->subject and
+ * out->text newly allocated, out->html NULL; free with render_out_free.
+ * Returns 0, or -1 (out of memory) with out emptied. */
+int render_security(const struct render_notice *n, struct render_out *out)
+    __attribute__((warn_unused_result));
+
 void render_out_free(struct render_out *out);
 
 /* Breaks t down in zone tz (an IANA name such as "Europe/Berlin") with

@@ -1,9 +1,10 @@
 /* main.c — aurora-remind: sends the mail in the outbox (reminders, account
  * codes). Run by cron with --once, or as a service with --watch. The
  * sending rules live in mail/sender.c; this front end reads the options,
- * opens the database and the transport, and hands the sender the events
- * module's work of a pass: the schedule extension and the pruning of the
- * calendars' journal (mail may not call events itself). */
+ * opens the database and the transport, and hands the sender the other
+ * domains' work of a pass: the schedule extension and the pruning of the
+ * calendars' journal (events), the removal of accounts never confirmed
+ * (auth); mail may call neither itself. */
 #include "config.h"
 
 #include <getopt.h>
@@ -14,6 +15,7 @@
 
 #include "core/conf.h"
 #include "core/log.h"
+#include "auth/account.h"
 #include "db/db.h"
 #include "events/calendar.h"
 #include "events/schedule.h"
@@ -34,6 +36,10 @@ enum remind_mode { REMIND_ONCE, REMIND_WATCH, REMIND_DRY_RUN, REMIND_QUOTA };
  * returns when it sees it. */
 static volatile sig_atomic_t remind_stop;
 
+/* The configuration of the run, for the pass hook (which the sender calls
+ * with the database and the time only). */
+static const struct conf *remind_conf;
+
 static void
 usage(void)
 {
@@ -49,16 +55,17 @@ on_signal(int sig)
 	remind_stop = 1;
 }
 
-/* The events domain's part of a sender's pass (sender_extend_fn): the
- * reminder schedule extended, then, at most every REMIND_PRUNE_INTERVAL,
- * the calendars' old tombstones pruned. A failed prune is logged and
- * waits for the next interval; it does not hold up the mail. */
+/* The domains' part of a sender's pass (sender_extend_fn): the reminder
+ * schedule extended (events), then, at most every REMIND_PRUNE_INTERVAL,
+ * the calendars' old tombstones pruned (events) and the accounts never
+ * confirmed removed with their mail (auth). A failed prune or purge is
+ * logged and waits for the next interval; it does not hold up the mail. */
 static enum db_rc
 remind_events_pass(struct db *db, time_t now, long *inserted)
 {
 	static time_t	 last_prune;
-	long long	 pruned;
-	enum db_rc	 rc;
+	long long	 pruned, purged;
+	enum db_rc	 rc, arc;
 
 	if ((rc = schedule_extend(db, now, inserted)) != DB_OK)
 		return rc;
@@ -73,7 +80,17 @@ remind_events_pass(struct db *db, time_t now, long *inserted)
 	else if (pruned > 0)
 		log_msg(LOG_INFO, "journal", "pruned %lld tombstones older "
 		    "than %d days", pruned, CALENDAR_TOMBSTONE_DAYS);
-	return rc == DB_UNAVAILABLE ? rc : DB_OK;
+	if ((arc = account_purge_unconfirmed(db,
+	    remind_conf->unconfirmed_account_days, ACCOUNT_PURGE_BATCH,
+	    &purged)) != DB_OK)
+		log_msg(LOG_ERROR, "accounts", "removing accounts never "
+		    "confirmed failed");
+	else if (purged > 0)
+		log_msg(LOG_INFO, "accounts", "removed %lld accounts never "
+		    "confirmed in %d days", purged,
+		    remind_conf->unconfirmed_account_days);
+	return rc == DB_UNAVAILABLE || arc == DB_UNAVAILABLE ?
+	    DB_UNAVAILABLE : DB_OK;
 }
 
 /* Runs mode with configuration c; verbose makes --dry-run print whole
@@ -89,6 +106,7 @@ remind_run(const struct conf *c, enum remind_mode mode, int verbose)
 	char			 err[TRANSPORT_ERR_MAX];
 	int			 status = REMIND_EXIT_OK;
 
+	remind_conf = c;
 	if ((s = sender_new(c, &remind_stop)) == NULL)
 		return REMIND_EXIT_TROUBLE;
 	if (mode != REMIND_DRY_RUN &&

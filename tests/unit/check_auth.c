@@ -31,6 +31,7 @@
 #include "auth/keyset.h"
 #include "auth/passwd.h"
 #include "auth/throttle.h"
+#include "auth/useragent.h"
 #include "auth/verify.h"
 #include "core/b64url.h"
 
@@ -1519,6 +1520,81 @@ START_TEST(account_zones_every_zone_file)
 }
 END_TEST
 
+/* Device names of the sessions page: real headers of each family, the
+ * imitators before the imitated, and caps on what is read. */
+START_TEST(useragent_names)
+{
+	static const struct {
+		const char *ua, *name;
+	} cases[] = {
+		{ "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 "
+		  "Firefox/128.0", "Firefox on Linux" },
+		{ "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:127.0) "
+		  "Gecko/20100101 Firefox/127.0", "Firefox on Ubuntu" },
+		{ "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
+		  "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+		  "Mobile/15E148 Safari/604.1", "Safari on iPhone" },
+		{ "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) "
+		  "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 "
+		  "Safari/605.1.15", "Safari on macOS" },
+		{ "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+		  "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+		  "Chrome on Windows" },
+		{ "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+		  "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 "
+		  "Edg/126.0.0.0", "Edge on Windows" },
+		{ "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+		  "(KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+		  "Chrome on Android" },
+		{ "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 "
+		  "(KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 "
+		  "Mobile Safari/537.36", "Samsung Internet on Android" },
+		{ "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) "
+		  "AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0 "
+		  "Mobile/15E148 Safari/604.1", "Chrome on iPhone" },
+		{ "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+		  "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 "
+		  "OPR/111.0.0.0", "Opera on Windows" },
+		{ "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 "
+		  "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36",
+		  "Chrome on ChromeOS" },
+		{ "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) "
+		  "AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+		  "Browser on iPad" },
+		{ "curl/7.88.1", "curl" },
+		{ "python-requests/2.31.0", "Python script" },
+		{ "AuroraTime/1.0 (iPhone; iOS 17.5)", "Aurora app on iPhone" },
+		{ "DAVx5/4.4 (2024/05/01; dav4jvm; okhttp/4.12.0) Android/14",
+		  "DAVx5 on Android" },
+		{ "Mozilla/5.0 (Windows NT 10.0)", "Windows device" },
+		{ "", "Unknown device" },
+		{ "<script>alert(1)</script>", "Unknown device" },
+	};
+	char	 out[USERAGENT_NAME_MAX], *big;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		useragent_name(cases[i].ua, out);
+		ck_assert_msg(strcmp(out, cases[i].name) == 0, "%s: %s, not %s",
+		    cases[i].ua, out, cases[i].name);
+	}
+	useragent_name(NULL, out);
+	ck_assert_str_eq(out, "Unknown device");
+	/* A marker past the first USERAGENT_SCAN bytes is not seen. */
+	big = malloc(USERAGENT_SCAN + 64);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', USERAGENT_SCAN + 63);
+	memcpy(big + USERAGENT_SCAN + 20, "Firefox/1", 9);
+	big[USERAGENT_SCAN + 63] = '\0';
+	useragent_name(big, out);
+	ck_assert_str_eq(out, "Unknown device");
+	memcpy(big + 10, "Firefox/1", 9);
+	useragent_name(big, out);
+	ck_assert_str_eq(out, "Firefox");
+	free(big);
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -1570,6 +1646,10 @@ auth_suite(void)
 
 	tc = tcase_create("apppass");
 	tcase_add_test(tc, apppass_names);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sessions");
+	tcase_add_test(tc, useragent_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,6 +1,7 @@
-// settings.js — name, time zone, default reminders, the calendars, app
-// passwords for calendar apps, the private ICS feed address (copy, rotate),
-// ICS import, signing out everywhere and deleting the account.
+// settings.js — name, time zone, default reminders, the email address, the
+// calendars, app passwords for calendar apps, the private ICS feed address
+// (copy, rotate), ICS import, the signed-in sessions (sign out one or
+// everywhere) and deleting the account.
 
 import * as api from './api.js';
 import { h, clear, field, clearErrors, showError, busy, toast, confirm, setTitle } from './ui.js';
@@ -9,6 +10,8 @@ import { zones, browserZone } from './time.js';
 import { calendarSettings } from './settings-calendars.js';
 import { appPasswordSettings } from './app-passwords.js';
 import { mfaSettings } from './settings-mfa.js';
+import { sessionSettings } from './settings-sessions.js';
+import { emailSettings } from './settings-email.js';
 
 const FEED_KEY = 'aurora.feed.';
 
@@ -188,18 +191,16 @@ export function renderSettings(root, ctx) {
 		}
 	});
 
-	// ---- account
-	const everywhereBtn = h('button', { type: 'button', class: 'secondary', text: 'Sign out everywhere' });
-	everywhereBtn.addEventListener('click', async () => {
-		if (!await confirm('Sign out everywhere?', 'Every browser and app signed in to your account, this one included, will need to sign in again.', 'Sign out everywhere'))
-			return;
-		try {
-			await busy(everywhereBtn, 'Signing out…', () => api.signOutEverywhere());
-			// The session listener has shown the sign-in screen.
-		} catch (e) {
-			toast(e.message, 'error');
-		}
+	// ---- the address, and where the account is signed in
+	const whoEl = header.querySelector('.who');
+	const emailBox = emailSettings(me, () => {
+		if (whoEl)
+			whoEl.textContent = me.email || '';
 	});
+	const sessions = sessionSettings(me);
+	sessions.load();
+
+	// ---- account
 	const deleteBtn = h('button', { type: 'button', class: 'danger', text: 'Delete account' });
 	deleteBtn.addEventListener('click', async () => {
 		if (!await confirm('Delete your account?', 'Your account, every event and every reminder are deleted for good. This cannot be undone.', 'Delete account', 'danger'))
@@ -222,12 +223,14 @@ export function renderSettings(root, ctx) {
 	const main = h('main', { id: 'main', class: 'settings', tabindex: '-1', 'aria-labelledby': 'settings-title' },
 		h('h1', { id: 'settings-title', text: 'Settings' }),
 		section('Profile', null, profile),
+		section('Email address', null, emailBox),
 		section('Calendars', 'Keep work, family and other events apart. Each calendar has its own color and shows as its own calendar in phone and desktop apps.', calendars),
 		section('Two-step sign-in', 'Protect your account with a code from an authenticator app on your phone, asked for after your password when you sign in.', mfa),
 		section('Calendar apps', 'Sync your calendars both ways with the calendar on your iPhone, iPad, Mac or Android phone, Thunderbird or GNOME (CalDAV). Each app signs in with your email address and an app password of its own, never your account password.', appPasswords),
 		section('Calendar feed', 'Subscribe to your calendar from Google Calendar, Apple Calendar or Thunderbird with this address. Keep it secret: anyone who has it can see your events.', feedBox),
 		section('Import', 'Add the events of an iCalendar (.ics) file to your calendar.', importForm),
-		section('Account', null, h('div', { class: 'actions left' }, everywhereBtn, deleteBtn)));
+		section('Sessions', 'Where your account is signed in. Sign out a browser or app you do not recognise, then reset your password.', sessions),
+		section('Account', null, h('div', { class: 'actions left' }, deleteBtn)));
 	root.append(header, main);
 	return () => {};
 }
