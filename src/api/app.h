@@ -59,6 +59,7 @@ void api_me_delete(void *ctx, struct http_req *req);
 void api_me_sessions(void *ctx, struct http_req *req);
 void api_me_session_end(void *ctx, struct http_req *req);
 void api_me_email_confirm(void *ctx, struct http_req *req);
+void api_me_password(void *ctx, struct http_req *req);
 void api_wellknown_jwks(void *ctx, struct http_req *req);
 void api_wellknown_openid(void *ctx, struct http_req *req);
 void api_reminders_list(void *ctx, struct http_req *req);

@@ -73,7 +73,7 @@ void
 api_me_patch(void *ctx, struct http_req *req)
 {
 	static const char *const fields[] = {
-		"name", "time_zone", "default_reminders", "email", NULL
+		"name", "time_zone", "default_reminders", "email", "code", NULL
 	};
 	struct app	*app = ctx;
 	json_object	*body = NULL, *rem = NULL, *norm = NULL, *o = NULL;
@@ -105,6 +105,15 @@ api_me_patch(void *ctx, struct http_req *req)
 	}
 	new_email = json_object_object_get_ex(body, "email", NULL);
 	if (new_email && authform_email(req, body, "email", email) == -1)
+		goto out;
+	if (!new_email && json_object_object_get_ex(body, "code", NULL)) {
+		http_error(req, 422, "validation_failed", "code",
+		    "code goes with a new email only");
+		goto out;
+	}
+	/* A new address can reset the password: with two-step sign-in on,
+	 * a session alone must not be enough to move the account. */
+	if (new_email && api_mfa_fresh_code(app, req, body) == -1)
 		goto out;
 	rc = account_update(app->db, req->user_id, name, tz, norm, &o);
 	if (rc == ACCOUNT_OK && new_email) {
@@ -176,6 +185,58 @@ api_me_email_confirm(void *ctx, struct http_req *req)
 		    "for a new one, or try again tomorrow");
 	else
 		answer(req, rc, o);
+out:
+	json_object_put(body);
+}
+
+/* {"password", "new_password", "code"?}: the code of the authenticator
+ * app while two-step sign-in is on (api_mfa_fresh_code). 204; a wrong
+ * current password is 422 on "password", so that a client does not take
+ * it for its own token going bad (401). */
+void
+api_me_password(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = {
+		"password", "new_password", "code", NULL
+	};
+	struct app	*app = ctx;
+	json_object	*body = NULL;
+	const char	*pw, *npw;
+	size_t		 pwlen, npwlen;
+	long		 retry = 0;
+	enum account_rc	 rc;
+
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_password(req, body, "password", &pw, &pwlen) == -1 ||
+	    authform_password(req, body, "new_password", &npw, &npwlen) == -1)
+		goto out;
+	if (api_mfa_fresh_code(app, req, body) == -1)
+		goto out;
+	rc = account_password_change(app->db, app->identity, req->user_id,
+	    req->session_id, req->remote_addr, pw, pwlen, npw, npwlen, &retry);
+	switch (rc) {
+	case ACCOUNT_OK:
+		http_no_content(req);
+		break;
+	case ACCOUNT_DENIED:
+		http_error(req, 422, "validation_failed", "password",
+		    "the current password is not right");
+		break;
+	case ACCOUNT_LIMITED:
+		(void)http_add_header(req, "Retry-After", "%ld", retry);
+		http_error(req, 429, "rate_limited", NULL, "too many wrong "
+		    "passwords; retry in %ld seconds", retry);
+		break;
+	case ACCOUNT_NOT_FOUND:
+		http_error(req, 422, "validation_failed", "password",
+		    "this account signs in with another identity provider, "
+		    "which keeps its password");
+		break;
+	default:
+		answer(req, rc, NULL);
+	}
 out:
 	json_object_put(body);
 }

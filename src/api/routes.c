@@ -31,6 +31,8 @@ const struct route app_routes[] = {
 	{ HTTP_DELETE, "/api/v1/me", api_me_delete, ROUTE_AUTH, NULL },
 	{ HTTP_POST, "/api/v1/me/email/confirm", api_me_email_confirm,
 	    ROUTE_AUTH, NULL },
+	{ HTTP_POST, "/api/v1/me/password", api_me_password, ROUTE_AUTH,
+	    NULL },
 	{ HTTP_GET, "/api/v1/me/sessions", api_me_sessions, ROUTE_AUTH, NULL },
 	{ HTTP_DELETE, "/api/v1/me/sessions/{}", api_me_session_end,
 	    ROUTE_AUTH, NULL },

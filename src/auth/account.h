@@ -142,6 +142,18 @@ enum account_rc account_reset(struct db *db, const struct identity *id,
     const char *email, const char *code, const char *password, size_t pwlen)
     __attribute__((warn_unused_result));
 
+/* Changes the password of the signed-in user_id: password must be the
+ * current one, checked like a sign-in from addr (its failures counted and
+ * limited the same way: ACCOUNT_LIMITED with *retry_after seconds;
+ * ACCOUNT_DENIED when wrong). The user's other sessions are signed out
+ * (keep_session, the caller's, stays), app passwords stay, and a security
+ * notice is mailed. ACCOUNT_NOT_FOUND for an external issuer's account. */
+enum account_rc account_password_change(struct db *db,
+    const struct identity *id, const char *user_id, const char *keep_session,
+    const char *addr, const char *password, size_t pwlen,
+    const char *new_password, size_t newlen, long *retry_after)
+    __attribute__((warn_unused_result));
+
 /* The profile as the API shows it; caller puts *out. */
 enum account_rc account_get(struct db *db, const char *user_id,
     json_object **out) __attribute__((warn_unused_result));

@@ -1,7 +1,7 @@
 /* account_login.c — signing in with a password, its throttling (per
  * account, per client address, per device token, doubling delays; shared
- * with HTTP Basic through account_login_failed) and the password reset by
- * mailed code (see account.h). */
+ * with HTTP Basic through account_login_failed), the password reset by
+ * mailed code and the change of password while signed in (see account.h). */
 #include "config.h"
 
 #include <ctype.h>
@@ -77,6 +77,19 @@ static const struct db_stmt st_reset_password = {
 	"account_reset_password",
 	"UPDATE users SET password_hash = $2, email_verified = true, "
 	"       updated_at = now() WHERE id = $1::uuid",
+	2, 0
+};
+
+static const struct db_stmt st_user_email = {
+	"account_user_email",
+	"SELECT email FROM users WHERE id = $1::uuid AND issuer = 'local'",
+	1, 1
+};
+
+static const struct db_stmt st_change_password = {
+	"account_change_password",
+	"UPDATE users SET password_hash = $2, updated_at = now() "
+	" WHERE id = $1::uuid AND issuer = 'local'",
 	2, 0
 };
 
@@ -374,6 +387,73 @@ dberr:
 	db_rollback(db);
 out:
 	PQclear(res);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return rc;
+}
+
+/* ------------------------------------------------------------ change */
+
+enum account_rc
+account_password_change(struct db *db, const struct identity *id,
+    const char *user_id, const char *keep_session, const char *addr,
+    const char *password, size_t pwlen, const char *new_password,
+    size_t newlen, long *retry_after)
+{
+	struct account_client	 cl;
+	struct account_user	 u;
+	PGresult		*res = NULL;
+	const char		*p[2];
+	char			 email[ACCOUNT_EMAIL_MAX + 1];
+	char			 hash[PASSWD_HASH_MAX + 1];
+	enum db_rc		 drc;
+	enum account_rc		 rc;
+
+	*retry_after = 0;
+	p[0] = user_id;
+	if ((drc = db_exec(db, &st_user_email, p, &res)) != DB_OK)
+		return account_from_db(drc);
+	if (PQntuples(res) != 1) {
+		/* An external issuer's account has no password here. */
+		PQclear(res);
+		return ACCOUNT_NOT_FOUND;
+	}
+	snprintf(email, sizeof(email), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	/* The current password is checked as a sign-in is, with its
+	 * failure limits: a stolen session must not be a guessing oracle. */
+	memset(&cl, 0, sizeof(cl));
+	cl.addr = addr;
+	rc = account_login(db, id, email, password, pwlen, &cl, &u);
+	OPENSSL_cleanse(cl.new_device, sizeof(cl.new_device));
+	if (rc == ACCOUNT_LIMITED)
+		*retry_after = cl.retry_after;
+	if (rc != ACCOUNT_OK)
+		return rc;
+	if (strcmp(u.id, user_id) != 0)
+		return ACCOUNT_DENIED;
+	if (passwd_hash(&id->pw, new_password, newlen, hash, sizeof(hash)) ==
+	    -1)
+		return ACCOUNT_ERROR;
+	if ((drc = db_begin(db)) != DB_OK) {
+		rc = account_from_db(drc);
+		goto out;
+	}
+	p[0] = user_id;
+	p[1] = hash;
+	/* Whoever else held the old password is signed out; this session
+	 * and the app passwords (secrets of their own) stay. */
+	if ((drc = db_run(db, &st_change_password, p, NULL)) != DB_OK ||
+	    (drc = session_revoke_others_tx(db, user_id, keep_session,
+	    "logout_all")) != DB_OK ||
+	    (drc = account_security_mail(db, id->conf, user_id, NULL,
+	    RENDER_SEC_PASSWORD_CHANGED, NULL)) != DB_OK ||
+	    (drc = db_commit(db)) != DB_OK) {
+		db_rollback(db);
+		rc = account_from_db(drc);
+		goto out;
+	}
+	rc = ACCOUNT_OK;
+out:
 	OPENSSL_cleanse(hash, sizeof(hash));
 	return rc;
 }

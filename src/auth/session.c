@@ -139,6 +139,13 @@ static const struct db_stmt st_end = {
 	2, 0
 };
 
+static const struct db_stmt st_revoke_others = {
+	"session_revoke_others",
+	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $3 "
+	" WHERE user_id = $1::uuid AND id <> $2::uuid AND revoked_at IS NULL",
+	3, 0
+};
+
 static const struct db_stmt st_revoke_user = {
 	"session_revoke_user",
 	"UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 "
@@ -500,6 +507,18 @@ session_revoke_all_tx(struct db *db, const char *user_id, const char *reason)
 		return rc;
 	/* App passwords go with the sessions, as Apple's do. */
 	return apppass_revoke_all_tx(db, user_id);
+}
+
+enum db_rc
+session_revoke_others_tx(struct db *db, const char *user_id,
+    const char *keep_id, const char *reason)
+{
+	const char *p[3] = { user_id, keep_id, reason };
+
+	/* "" keeps none; an id that is no uuid never matches a row. */
+	if (keep_id == NULL || *keep_id == '\0')
+		p[1] = "00000000-0000-0000-0000-000000000000";
+	return db_run(db, &st_revoke_others, p, NULL);
 }
 
 static int

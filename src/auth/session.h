@@ -93,6 +93,14 @@ enum account_rc session_logout_all(struct db *db, const char *user_id)
 enum db_rc session_revoke_all_tx(struct db *db, const char *user_id,
     const char *reason) __attribute__((warn_unused_result));
 
+/* Inside the caller's transaction: every open session of the user but
+ * keep_id (the caller's; "" or NULL: none kept) is revoked with reason.
+ * Unlike session_revoke_all_tx, users.signed_out_at and app passwords stay,
+ * so the kept session's tokens go on working. */
+enum db_rc session_revoke_others_tx(struct db *db, const char *user_id,
+    const char *keep_id, const char *reason)
+    __attribute__((warn_unused_result));
+
 /* A random (version 4) UUID into out[37]. */
 int session_uuid(char out[37]);
 

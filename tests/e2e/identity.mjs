@@ -3,7 +3,8 @@
 // signed-in devices with their names ("Firefox on Linux"), where from and
 // when, this browser marked; signing another device out; changing the
 // address with the code mailed to the new one (read from the SES emulator)
-// while the old one stays in force; signing out everywhere; with an
+// while the old one stays in force; changing the password (this browser
+// stays signed in); signing out everywhere; with an
 // axe-core check of each new screen and no CSP violation or script error.
 //
 // Run by tests/integration/test_web_identity.py (which starts the stack,
@@ -247,6 +248,23 @@ async function main() {
 			expect(me.body.email === NEW_EMAIL && me.body.pending_email === null, 'after the code: ' + JSON.stringify(me.body).slice(0, 200));
 			expect((await page.locator('.topbar .who').innerText()).trim() === NEW_EMAIL, 'the header still shows the old address');
 			await axeCheck(page, 'settings-email');
+		});
+
+		await step('change_password', ['sign_in'], async () => {
+			const sec = page.locator('section[aria-labelledby="sec-password"]');
+			await sec.getByLabel('Current password', { exact: true }).fill(PASSWORD);
+			await sec.getByLabel('New password', { exact: true }).fill('changed-' + PASSWORD);
+			expect(!(await sec.getByLabel('Code from your authenticator app', { exact: true }).isVisible()),
+				'a code is asked for while two-step sign-in is off');
+			const [resp] = await Promise.all([
+				page.waitForResponse((r) => r.url().endsWith('/api/v1/me/password')),
+				sec.getByRole('button', { name: 'Change password', exact: true }).click(),
+			]);
+			expect(resp.status() === 204, 'POST /api/v1/me/password answered ' + resp.status());
+			await page.getByText('Your password was changed.').waitFor();
+			const me = await apiFromPage(page, 'GET', '/api/v1/me');
+			expect(me.status === 200, 'this browser was signed out by its own change');
+			await axeCheck(page, 'settings-password');
 		});
 
 		await step('sign_out_everywhere', ['sessions_page'], async () => {

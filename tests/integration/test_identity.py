@@ -324,6 +324,70 @@ def test_mail_app_password(stack):
     expect("Settings, Calendar apps" in t, "what to do: %r" % t)
 
 
+# ------------------------------------------------------- change of password
+
+def test_password_change(stack):
+    u = users.create_user(stack)
+    fx = login_as(stack, u, FIREFOX_LINUX)
+    r = _send(stack, "POST", "/api/v1/me/password",
+              {"password": "wrong-" + u["password"], "new_password": "brand-new-pw-1"},
+              u["access_token"])
+    expect(r.status == 422 and r.body["error"]["field"] == "password", "wrong current: %s" % r.describe())
+    r = _send(stack, "POST", "/api/v1/me/password",
+              {"password": u["password"], "new_password": "short"}, u["access_token"])
+    expect(r.status == 422 and r.body["error"]["field"] == "new_password", "short new: %s" % r.describe())
+    r = _send(stack, "POST", "/api/v1/me/password",
+              {"password": u["password"], "new_password": "brand-new-pw-1"}, u["access_token"])
+    expect(r.status == 204, "change: %s" % r.describe())
+    # This session goes on; the other one is signed out.
+    r = users.request(stack, "GET", "/api/v1/me", headers=users.bearer(u["access_token"]))
+    expect(r.status == 200, "the changing session goes on: %s" % r.describe())
+    r = users.post(stack, "/api/v1/auth/refresh", {"refresh_token": fx["refresh_token"]})
+    expect(r.status == 401, "the other session is signed out: %s" % r.describe())
+    r = users.request(stack, "GET", "/api/v1/me", headers=users.bearer(fx["access_token"]))
+    expect(r.status == 401, "its access token too: %s" % r.describe())
+    expect(users.login(stack, u["email"], u["password"]).status == 401, "old password refused")
+    expect(users.login(stack, u["email"], "brand-new-pw-1").status == 200, "new password signs in")
+    mails = ses_wait(stack, lambda m: u["email"].lower() in to_of(m)
+                     and m.get("subject") == "Your Aurora Time password was changed",
+                     "password changed notice")
+    t = text_of(mails[-1])
+    expect("was changed" in t and "If it was not you" in t and "UTC" in t, "text %r" % t)
+
+
+def test_password_change_limited(stack):
+    u = users.create_user(stack)
+    for i in range(5):
+        r = _send(stack, "POST", "/api/v1/me/password",
+                  {"password": "guess-%d-xxxx" % i, "new_password": "brand-new-pw-1"},
+                  u["access_token"])
+        expect(r.status == 422, "guess %d: %s" % (i, r.describe()))
+    r = _send(stack, "POST", "/api/v1/me/password",
+              {"password": u["password"], "new_password": "brand-new-pw-1"}, u["access_token"])
+    expect(r.status == 429 and r.headers.get("Retry-After"), "limited like sign-in: %s" % r.describe())
+    expect(users.login(stack, u["email"], "brand-new-pw-1").status in (401, 429), "not changed")
+
+
+def test_mfa_guards_email_and_password(stack):
+    """With two-step sign-in on, a session alone cannot move the account
+    to another address or change its password."""
+    import test_totp as mfa
+    u = users.create_user(stack)
+    secret, _ = mfa.enrol(stack, u)
+    enrolled_at = time.time()
+    new = users.unique_email("mfa")
+    r = _send(stack, "PATCH", "/api/v1/me", {"email": new}, u["access_token"])
+    expect(r.status == 422 and r.body["error"]["field"] == "code", "no code: %s" % r.describe())
+    r = _send(stack, "POST", "/api/v1/me/password",
+              {"password": u["password"], "new_password": "brand-new-pw-2"}, u["access_token"])
+    expect(r.status == 422 and r.body["error"]["field"] == "code", "no code: %s" % r.describe())
+    mfa.wait_next_step(enrolled_at)
+    mfa.early_in_step()
+    r = _send(stack, "PATCH", "/api/v1/me", {"email": new, "code": mfa.code_at(secret, time.time())},
+              u["access_token"])
+    expect(r.status == 202 and r.body["pending_email"] == new, "with a code: %s" % r.describe())
+
+
 TESTS = [
     ("session_fields", test_session_fields),
     ("last_use_moves_on_refresh", test_last_use_moves_on_refresh),
@@ -336,6 +400,9 @@ TESTS = [
     ("remind_cannot_delete_users", test_remind_cannot_delete_users),
     ("mail_password_reset", test_mail_password_reset),
     ("mail_app_password", test_mail_app_password),
+    ("password_change", test_password_change),
+    ("password_change_limited", test_password_change_limited),
+    ("mfa_guards_email_and_password", test_mfa_guards_email_and_password),
 ]
 
 if __name__ == "__main__":

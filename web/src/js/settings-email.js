@@ -14,8 +14,12 @@ export function emailSettings(me, onChanged) {
 	const addr = field({ label: 'New email address', name: 'email', type: 'email', autocomplete: 'email',
 		hint: 'We mail a code to the new address. Your current address stays in use until you enter it.',
 		attrs: { maxlength: 254, spellcheck: 'false' } });
+	// Two-step sign-in on: a new address (which could reset the password)
+	// needs a code from the authenticator app too.
+	const otp = field({ label: 'Code from your authenticator app', name: 'code', autocomplete: 'one-time-code',
+		attrs: { inputmode: 'numeric', maxlength: 6, spellcheck: 'false' } });
 	const sendBtn = h('button', { type: 'submit', class: 'primary', text: 'Send code' });
-	const askForm = h('form', { novalidate: true, class: 'settings-form' }, addr, h('div', { class: 'actions' }, sendBtn));
+	const askForm = h('form', { novalidate: true, class: 'settings-form' }, addr, otp, h('div', { class: 'actions' }, sendBtn));
 
 	const sent = h('p', { role: 'status' });
 	const code = field({ label: 'Code from the mail', name: 'code', autocomplete: 'one-time-code',
@@ -27,6 +31,7 @@ export function emailSettings(me, onChanged) {
 
 	function show() {
 		current.textContent = 'Your email address is ' + (me.email || '') + '.';
+		otp.hidden = !(me.mfa && me.mfa.totp);
 		const pending = me.pending_email || '';
 		codeForm.hidden = !pending;
 		askForm.hidden = !!pending;
@@ -42,8 +47,11 @@ export function emailSettings(me, onChanged) {
 			showError(askForm, { message: 'Enter an email address such as name@example.com.', field: 'email' });
 			return;
 		}
+		const body = { email };
+		if (!otp.hidden)
+			body.code = otp.control.value.trim();
 		try {
-			const res = await busy(sendBtn, 'Sending…', () => api.request('PATCH', '/api/v1/me', { email }));
+			const res = await busy(sendBtn, 'Sending…', () => api.request('PATCH', '/api/v1/me', body));
 			Object.assign(me, res && typeof res === 'object' ? res : { pending_email: email });
 			if (!me.pending_email)
 				me.pending_email = email;
@@ -52,6 +60,7 @@ export function emailSettings(me, onChanged) {
 			return;
 		}
 		addr.control.value = '';
+		otp.control.value = '';
 		code.control.value = '';
 		show();
 		code.control.focus();
@@ -88,6 +97,10 @@ export function emailSettings(me, onChanged) {
 		addr.control.focus();
 	});
 
+	// Two-step sign-in may have been turned on since the page was drawn.
+	askForm.addEventListener('focusin', () => {
+		otp.hidden = !(me.mfa && me.mfa.totp);
+	});
 	show();
 	return h('div', { class: 'email-settings' }, current, askForm, codeForm);
 }

@@ -1,7 +1,7 @@
-// settings.js — name, time zone, default reminders, the email address, the
-// calendars, app passwords for calendar apps, the private ICS feed address
-// (copy, rotate), ICS import, the signed-in sessions (sign out one or
-// everywhere) and deleting the account.
+// settings.js — name, time zone, default reminders, the email address and
+// password, the calendars, app passwords for calendar apps, the private ICS
+// feed address (copy, rotate), ICS import, the signed-in sessions (sign out
+// one or everywhere) and deleting the account.
 
 import * as api from './api.js';
 import { h, clear, field, clearErrors, showError, busy, toast, confirm, setTitle } from './ui.js';
@@ -12,6 +12,7 @@ import { appPasswordSettings } from './app-passwords.js';
 import { mfaSettings } from './settings-mfa.js';
 import { sessionSettings } from './settings-sessions.js';
 import { emailSettings } from './settings-email.js';
+import { passwordSettings } from './settings-password.js';
 
 const FEED_KEY = 'aurora.feed.';
 
@@ -199,6 +200,7 @@ export function renderSettings(root, ctx) {
 	});
 	const sessions = sessionSettings(me);
 	sessions.load();
+	const passwordBox = passwordSettings(me, () => sessions.load());
 
 	// ---- account
 	const deleteBtn = h('button', { type: 'button', class: 'danger', text: 'Delete account' });
@@ -224,6 +226,7 @@ export function renderSettings(root, ctx) {
 		h('h1', { id: 'settings-title', text: 'Settings' }),
 		section('Profile', null, profile),
 		section('Email address', null, emailBox),
+		section('Password', null, passwordBox),
 		section('Calendars', 'Keep work, family and other events apart. Each calendar has its own color and shows as its own calendar in phone and desktop apps.', calendars),
 		section('Two-step sign-in', 'Protect your account with a code from an authenticator app on your phone, asked for after your password when you sign in.', mfa),
 		section('Calendar apps', 'Sync your calendars both ways with the calendar on your iPhone, iPad, Mac or Android phone, Thunderbird or GNOME (CalDAV). Each app signs in with your email address and an app password of its own, never your account password.', appPasswords),
