@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "db/array.h"
 #include "events/calendar.h"
+#include "events/object.h"
 #include "mail/outbox.h"
 
 #define CAL_COLUMNS \
@@ -639,12 +640,20 @@ out:
 	return rc;
 }
 
+/* A change of email_for_app_alarms re-reads the alarms of the stored
+ * objects (object_remap_alarms_tx) in the same transaction, before the
+ * calendar's row is written: the events are locked first, as every event
+ * writer locks them. The old setting is read without a lock: two changes
+ * of it at the same moment may leave the objects mapped as the first one
+ * says (the next change maps them again). */
 enum event_rc
 calendar_update(struct event_ctx *c, struct calendar *cal)
 {
+	struct calendar	*old = NULL;
 	const char	*p[8];
 	char		 order[16], rem[96];
 	enum event_rc	 rc;
+	enum db_rc	 drc;
 
 	if (!event_id_ok(cal->id))
 		return EVENT_NOT_FOUND;
@@ -653,7 +662,26 @@ calendar_update(struct event_ctx *c, struct calendar *cal)
 	if ((rc = cal_params(cal, order, sizeof(order), rem, sizeof(rem),
 	    p)) != EVENT_OK)
 		return rc;
-	return one_row(c, &st_update, p, cal);
+	if ((old = malloc(sizeof(*old))) == NULL)
+		return EVENT_NOMEM;
+	if ((drc = db_begin(c->db)) != DB_OK) {
+		rc = dberr(c, drc);
+		goto out;
+	}
+	if ((rc = one_row(c, &st_get, p, old)) != EVENT_OK)
+		goto out;
+	if (old->email_for_app_alarms != cal->email_for_app_alarms &&
+	    (rc = object_remap_alarms_tx(c, cal)) != EVENT_OK)
+		goto out;
+	if ((rc = one_row(c, &st_update, p, cal)) != EVENT_OK)
+		goto out;
+	if ((drc = db_commit(c->db)) != DB_OK)
+		rc = dberr(c, drc);
+out:
+	if (rc != EVENT_OK)
+		db_rollback(c->db);
+	free(old);
+	return rc;
 }
 
 /* The ids of the calendar's events, locked, as an array literal in ids. */

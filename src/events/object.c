@@ -124,6 +124,25 @@ static const struct db_stmt st_obj_range = {
 	5, 1
 };
 
+/* object_remap_alarms: the calendar's stored objects that hold a VALARM,
+ * locked before the calendar's row (the order every event writer takes),
+ * at most OBJECT_REMAP_MAX + 1 of them; then each one's row and object. */
+static const struct db_stmt st_remap_lock = {
+	"obj_remap_lock",
+	"SELECT e.id FROM events e"
+	" WHERE e.calendar_id = $1::uuid AND e.user_id = $2::uuid"
+	"  AND e.ical IS NOT NULL AND e.ical ILIKE '%BEGIN:VALARM%'"
+	" ORDER BY e.id LIMIT $3::int FOR UPDATE",
+	3, 0
+};
+
+static const struct db_stmt st_remap_get = {
+	"obj_remap_get",
+	"SELECT " EVENT_COLUMNS ", e.dav_name, e.dav_revision, e.ical"
+	" FROM events e WHERE e.id = $1::uuid AND e.user_id = $2::uuid",
+	2, 1
+};
+
 static enum event_rc
 dberr(struct event_ctx *c, enum db_rc rc)
 {
@@ -965,6 +984,101 @@ out:
 	PQclear(r);
 	free(text);
 	object_parsed_free(&op);
+	return rc;
+}
+
+/* Re-reads the alarms of one locked stored object (event id) as the
+ * calendar now maps them, and writes the event back through the store
+ * when its mailed reminders change. */
+static enum event_rc
+remap_one(struct event_ctx *c, const struct calendar *cal, const char *id,
+    const char *default_tz)
+{
+	struct object_parsed	 op;
+	struct event		 old;
+	PGresult		*r = NULL;
+	const char		*p[2], *ical;
+	char			 pre[64];
+	struct event_error	 err;
+	enum event_rc		 rc;
+	enum db_rc		 drc;
+
+	memset(&op, 0, sizeof(op));
+	memset(&old, 0, sizeof(old));
+	p[0] = id;
+	p[1] = c->user_id;
+	if ((drc = db_exec(c->db, &st_remap_get, p, &r)) != DB_OK)
+		return dberr(c, drc);
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, OC_ICAL)) {
+		rc = EVENT_OK;	/* gone or no longer an app's object */
+		goto out;
+	}
+	if ((rc = event_from_row(&old, r, 0)) != EVENT_OK)
+		goto out;
+	ical = PQgetvalue(r, 0, OC_ICAL);
+	rc = object_parse(ical, strlen(ical), default_tz,
+	    cal->email_for_app_alarms, &op, pre, &err);
+	if (rc == EVENT_INVALID) {
+		/* Accepted when stored, unreadable now (zone data changed):
+		 * its reminders stay as they were rather than failing the
+		 * calendar's update. */
+		log_msg(LOG_WARN, "object_remap", "event %s: %s", id, err.msg);
+		rc = EVENT_OK;
+		goto out;
+	}
+	if (rc != EVENT_OK)
+		goto out;
+	if (op.ev.nreminders == old.nreminders &&
+	    memcmp(op.ev.reminders, old.reminders,
+	    old.nreminders * sizeof(old.reminders[0])) == 0)
+		goto out;
+	snprintf(op.ev.id, sizeof(op.ev.id), "%s", old.id);
+	snprintf(op.ev.calendar_id, sizeof(op.ev.calendar_id), "%s", cal->id);
+	if ((rc = event_put_object_tx(c, &op.ev, &op.rec,
+	    PQgetvalue(r, 0, OC_NAME), ical)) != EVENT_OK)
+		goto out;
+	if (op.nacks > 0)
+		rc = cancel_acknowledged(c, op.ev.id, &op);
+out:
+	PQclear(r);
+	event_clear(&old);
+	object_parsed_free(&op);
+	return rc;
+}
+
+enum event_rc
+object_remap_alarms_tx(struct event_ctx *c, const struct calendar *cal)
+{
+	struct event_defaults	 def;
+	PGresult		*r = NULL;
+	const char		*p[3];
+	char			 lim[16];
+	enum event_rc		 rc;
+	enum db_rc		 drc;
+	int			 i, n;
+
+	if ((rc = event_user_defaults(c, &def)) != EVENT_OK)
+		return rc;
+	snprintf(lim, sizeof(lim), "%d", OBJECT_REMAP_MAX + 1);
+	p[0] = cal->id;
+	p[1] = c->user_id;
+	p[2] = lim;
+	if ((drc = db_exec(c->db, &st_remap_lock, p, &r)) != DB_OK)
+		return dberr(c, drc);
+	if ((n = PQntuples(r)) > OBJECT_REMAP_MAX) {
+		snprintf(c->err.field, sizeof(c->err.field),
+		    "email_for_app_alarms");
+		snprintf(c->err.msg, sizeof(c->err.msg), "this calendar has "
+		    "more than %d events with alarms from apps; the setting "
+		    "can change only on a smaller calendar", OBJECT_REMAP_MAX);
+		rc = EVENT_INVALID;
+		goto out;
+	}
+	rc = EVENT_OK;
+	for (i = 0; i < n && rc == EVENT_OK; i++)
+		rc = remap_one(c, cal, PQgetvalue(r, i, 0), def.time_zone);
+out:
+	PQclear(r);
 	return rc;
 }
 

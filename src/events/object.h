@@ -88,6 +88,21 @@ enum event_rc object_list(struct event_ctx *c, const char *calendar_id,
     int (*fn)(const struct object_data *d, void *arg), void *arg)
     __attribute__((warn_unused_result));
 
+/* The most stored objects with alarms object_remap_alarms_tx re-reads in
+ * one call (each is parsed and, when its reminders change, rewritten with
+ * its mail rescheduled, all in the caller's transaction). */
+#define OBJECT_REMAP_MAX	5000
+
+/* Inside the caller's transaction, before it writes the calendar's row:
+ * re-reads the VALARMs of every stored object of calendar cal as
+ * cal->email_for_app_alarms now says (DISPLAY and AUDIO alarms mailed or
+ * not) and writes the reminders that change, rescheduling their mail
+ * through the store. EVENT_INVALID (c->err on email_for_app_alarms) when
+ * the calendar holds more than OBJECT_REMAP_MAX objects with alarms:
+ * nothing is changed then. Used by calendar_update. */
+enum event_rc object_remap_alarms_tx(struct event_ctx *c,
+    const struct calendar *cal) __attribute__((warn_unused_result));
+
 /* --- the pure parts, without a database (unit tests, the store) --- */
 
 /* 1 when an If-Match header value (a list of quoted ETags, W/ ones never

@@ -404,6 +404,56 @@ def test_valarm_becomes_reminder(stack):
     expect(mins == [15], "reminders %r" % items[0]["reminders"])
 
 
+def test_app_alarms_setting_remaps(stack):
+    """Switching a calendar's email_for_app_alarms re-reads the alarms of
+    its stored objects: a DISPLAY alarm's pending mail is cancelled and
+    its reminder leaves the REST view; switched on again, both return. An
+    EMAIL alarm and a REST event's reminder are mailed throughout."""
+    import datetime
+    a = account(stack)
+    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) \
+        + datetime.timedelta(hours=3)
+    fmt = lambda t: t.strftime("%Y%m%dT%H%M%SZ")  # noqa: E731
+    alarms = ["BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Soon", "TRIGGER:-PT15M",
+              "END:VALARM", "BEGIN:VALARM", "ACTION:EMAIL", "DESCRIPTION:Mail",
+              "SUMMARY:Mail", "ATTENDEE:mailto:x@example.com", "TRIGGER:-PT1H", "END:VALARM"]
+    data = ics(summary="Remapped", start=fmt(start),
+               end=fmt(start + datetime.timedelta(hours=1)), extra=alarms)
+    put_ok(stack, a, "remap.ics", data)
+    r = rest(stack, a, "POST", "/api/v1/events", {
+        "title": "From REST", "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end": (start + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time_zone": "UTC", "reminders": [{"minutes_before": 30}]})
+    expect(r.status == 201, "REST event: %s" % r.describe())
+    rest_id = r.body["id"]
+    eid = stack.psql("SELECT id FROM events WHERE dav_name = 'remap.ics' AND user_id = '%s'"
+                     % a["user"]["user_id"]).strip()
+    cal_id = stack.psql("SELECT calendar_id FROM events WHERE id = '%s'" % eid).strip()
+
+    def state(want, why):
+        r = rest(stack, a, "GET", "/api/v1/events/" + eid)
+        expect(r.status == 200, "GET event: %s" % r.describe())
+        mins = sorted(x["minutes_before"] for x in r.body["reminders"])
+        pending = sorted(int(x) for x in stack.psql(
+            "SELECT minutes_before FROM mail_outbox WHERE event_id = '%s'"
+            " AND status = 'pending'" % eid).split())
+        expect(mins == want and pending == want,
+               "%s: reminders %r, pending mail %r, want %r" % (why, mins, pending, want))
+        other = stack.psql("SELECT minutes_before FROM mail_outbox WHERE event_id = '%s'"
+                           " AND status = 'pending'" % rest_id).split()
+        expect(other == ["30"], "%s: the REST event's mail %r" % (why, other))
+        got = dav(stack, a, "GET", a["cal"] + "remap.ics")
+        expect(got.status == 200 and got.raw == data, "%s: the stored object changed" % why)
+
+    state([15, 60], "on")
+    for value, want in ((False, [60]), (True, [15, 60])):
+        r = rest(stack, a, "PATCH", "/api/v1/calendars/" + cal_id,
+                 {"email_for_app_alarms": value})
+        expect(r.status == 200 and r.body["email_for_app_alarms"] is value,
+               "PATCH email_for_app_alarms %r: %s" % (value, r.describe()))
+        state(want, "switched to %r" % value)
+
+
 # -- reports ----------------------------------------------------------------
 
 def multiget(stack, a, hrefs, data=True, path=None):
@@ -721,6 +771,7 @@ TESTS = [
     ("uid_conflict_names_href", test_uid_conflict_names_href),
     ("rest_view_and_patch", test_rest_view_and_patch),
     ("valarm_becomes_reminder", test_valarm_becomes_reminder),
+    ("app_alarms_setting_remaps", test_app_alarms_setting_remaps),
     ("multiget", test_multiget),
     ("calendar_query_recurrence", test_calendar_query_recurrence),
     ("calendar_query_uid", test_calendar_query_uid),
