@@ -85,6 +85,7 @@ void api_apppass_delete(void *ctx, struct http_req *req);
 void api_apppass_mobileconfig(void *ctx, struct http_req *req);
 void api_mfa_totp_create(void *ctx, struct http_req *req);
 void api_mfa_totp_confirm(void *ctx, struct http_req *req);
+void api_mfa_recovery_renew(void *ctx, struct http_req *req);
 void api_mfa_totp_delete(void *ctx, struct http_req *req);
 
 /* A sensitive change while two-step sign-in is on needs a fresh code

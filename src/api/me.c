@@ -33,20 +33,22 @@ answer(struct http_req *req, enum account_rc rc, json_object *o)
 	}
 }
 
-/* "mfa": {"totp": bool} on the profile o of user_id. ACCOUNT_OK, or the
- * failure (o unchanged). */
+/* "mfa": {"totp": bool, "recovery_codes_left": n} on the profile o of
+ * user_id. ACCOUNT_OK, or the failure (o unchanged). */
 static enum account_rc
 me_add_mfa(struct app *app, const char *user_id, json_object *o)
 {
 	json_object	*m;
 	enum totp_rc	 rc;
-	int		 on = 0;
+	int		 on = 0, left = 0;
 
-	if ((rc = totp_status(app->db, user_id, &on)) != TOTP_OK)
+	if ((rc = totp_status(app->db, user_id, &on)) != TOTP_OK ||
+	    (rc = totp_recovery_left(app->db, user_id, &left)) != TOTP_OK)
 		return rc == TOTP_UNAVAILABLE ? ACCOUNT_UNAVAILABLE :
 		    ACCOUNT_ERROR;
 	if ((m = json_object_new_object()) == NULL ||
-	    jsonout_bool(m, "totp", on) == -1) {
+	    jsonout_bool(m, "totp", on) == -1 ||
+	    jsonout_int(m, "recovery_codes_left", on ? left : 0) == -1) {
 		json_object_put(m);
 		return ACCOUNT_ERROR;
 	}

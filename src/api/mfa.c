@@ -1,7 +1,8 @@
 /* mfa.c — /api/v1/me/mfa/totp: setting up two-step sign-in with an
  * authenticator app (POST), confirming it with a first code (POST
- * .../confirm, which hands out the recovery codes once) and turning it off
- * with the password and a code (DELETE). The rules live in auth/totp.c. */
+ * .../confirm, which hands out the recovery codes once), new recovery codes
+ * for a code (POST .../recovery-codes) and turning it off with the password
+ * and a code (DELETE). The rules live in auth/totp.c. */
 #include "config.h"
 
 #include <string.h>
@@ -71,16 +72,40 @@ api_mfa_totp_create(void *ctx, struct http_req *req)
 	OPENSSL_cleanse(uri, sizeof(uri));
 }
 
+/* 200 {"recovery_codes": [...]}, or 500. */
+static void
+send_codes(struct http_req *req,
+    char codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1])
+{
+	json_object	*o, *list;
+	size_t		 i;
+
+	if ((o = json_object_new_object()) == NULL)
+		goto fail;
+	/* o owns list once added (jsonout_add puts it on failure). */
+	list = json_object_new_array();
+	if (jsonout_add(o, "recovery_codes", list) == -1)
+		goto fail;
+	for (i = 0; i < TOTP_RECOVERY_CODES; i++)
+		if (jsonout_push(list, json_object_new_string(codes[i])) == -1)
+			goto fail;
+	/* Shown once: the answer is no-store like every answer. */
+	http_json(req, 200, o);
+	return;
+fail:
+	json_object_put(o);
+	http_error(req, 500, "internal", NULL, "internal error");
+}
+
 void
 api_mfa_totp_confirm(void *ctx, struct http_req *req)
 {
 	static const char *const fields[] = { "code", NULL };
 	struct app	*app = ctx;
-	json_object	*body = NULL, *o = NULL, *list;
+	json_object	*body = NULL;
 	char		 code[7] = "";
 	char		 codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1];
 	long		 retry = 0;
-	size_t		 i;
 	enum totp_rc	 rc;
 
 	memset(codes, 0, sizeof(codes));
@@ -100,22 +125,42 @@ api_mfa_totp_confirm(void *ctx, struct http_req *req)
 		answer_rc(req, rc, retry);
 		goto out;
 	}
-	if ((o = json_object_new_object()) == NULL)
-		goto fail;
-	/* o owns list once added (jsonout_add puts it on failure). */
-	list = json_object_new_array();
-	if (jsonout_add(o, "recovery_codes", list) == -1)
-		goto fail;
-	for (i = 0; i < TOTP_RECOVERY_CODES; i++)
-		if (jsonout_push(list, json_object_new_string(codes[i])) == -1)
-			goto fail;
-	http_json(req, 200, o);
-	o = NULL;
-	goto out;
-fail:
-	http_error(req, 500, "internal", NULL, "internal error");
+	send_codes(req, codes);
 out:
-	json_object_put(o);
+	json_object_put(body);
+	OPENSSL_cleanse(codes, sizeof(codes));
+	OPENSSL_cleanse(code, sizeof(code));
+}
+
+/* New recovery codes (the old ones stop working) for a current code, as
+ * GitHub offers when they run low or may have been seen. */
+void
+api_mfa_recovery_renew(void *ctx, struct http_req *req)
+{
+	static const char *const fields[] = { "code", NULL };
+	struct app	*app = ctx;
+	json_object	*body = NULL;
+	char		 code[7] = "";
+	char		 codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1];
+	long		 retry = 0;
+	enum totp_rc	 rc;
+
+	memset(codes, 0, sizeof(codes));
+	if (http_json_body(req, &body) == -1)
+		return;
+	if (authform_only(req, body, fields) == -1 ||
+	    authform_code(req, body, "code", code) == -1)
+		goto out;
+	rc = totp_recovery_renew(app->db, app->identity, req->user_id, code,
+	    time(NULL), codes, &retry);
+	if (rc == TOTP_NOT_FOUND)
+		http_error(req, 409, "conflict", NULL, "two-step sign-in is "
+		    "off");
+	else if (rc != TOTP_OK)
+		answer_rc(req, rc, retry);
+	else
+		send_codes(req, codes);
+out:
 	json_object_put(body);
 	OPENSSL_cleanse(codes, sizeof(codes));
 	OPENSSL_cleanse(code, sizeof(code));

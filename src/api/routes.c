@@ -41,6 +41,8 @@ const struct route app_routes[] = {
 	    NULL },
 	{ HTTP_POST, "/api/v1/me/mfa/totp/confirm", api_mfa_totp_confirm,
 	    ROUTE_AUTH, NULL },
+	{ HTTP_POST, "/api/v1/me/mfa/totp/recovery-codes",
+	    api_mfa_recovery_renew, ROUTE_AUTH, NULL },
 	{ HTTP_DELETE, "/api/v1/me/mfa/totp", api_mfa_totp_delete, ROUTE_AUTH,
 	    NULL },
 	/* App passwords for calendar apps (src/api/apppass.c). */

@@ -63,6 +63,13 @@ static const struct db_stmt st_status = {
 	1, 1
 };
 
+static const struct db_stmt st_recovery_left = {
+	"totp_recovery_left",
+	"SELECT count(*) FROM auth_recovery_codes "
+	" WHERE user_id = $1::uuid AND used_at IS NULL",
+	1, 1
+};
+
 static const struct db_stmt st_fail = {
 	"totp_fail",
 	"UPDATE auth_totp SET failures = CASE WHEN failed_at IS NULL OR "
@@ -117,7 +124,7 @@ static const struct db_stmt st_challenges_clear = {
 static const struct db_stmt st_challenge_new = {
 	"totp_challenge_new",
 	"WITH old AS (DELETE FROM auth_mfa_challenges "
-	"              WHERE user_id = $1::uuid AND expires_at < now()) "
+	"              WHERE expires_at < now()) "
 	"INSERT INTO auth_mfa_challenges (id_hash, user_id, expires_at) "
 	"VALUES (decode($2, 'hex'), $1::uuid, "
 	"        now() + make_interval(secs => $3::int))",
@@ -563,6 +570,31 @@ recovery_new(char out[TOTP_RECOVERY_LEN + 1])
 	return 0;
 }
 
+/* Inside the caller's transaction: replaces user_id's recovery codes with
+ * TOTP_RECOVERY_CODES new ones, into codes (their hashes into the table). */
+static enum totp_rc
+recovery_issue(struct db *db, const char *user_id,
+    char codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1])
+{
+	const char	*p[2];
+	char		 hash[65];
+	size_t		 i;
+	enum db_rc	 drc;
+
+	p[0] = user_id;
+	if ((drc = db_run(db, &st_recovery_clear, p, NULL)) != DB_OK)
+		return from_db(drc);
+	for (i = 0; i < TOTP_RECOVERY_CODES; i++) {
+		if (recovery_new(codes[i]) == -1 ||
+		    recovery_hash(codes[i], hash) == -1)
+			return TOTP_ERROR;
+		p[1] = hash;
+		if ((drc = db_run(db, &st_recovery_add, p, NULL)) != DB_OK)
+			return from_db(drc);
+	}
+	return TOTP_OK;
+}
+
 /* Tells the owner that two-step sign-in was turned on or off (by support
  * when support is set), in their time zone, inside the caller's
  * transaction. */
@@ -680,10 +712,7 @@ totp_confirm(struct db *db, const struct identity *id, const char *user_id,
     char codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1], long *retry_after)
 {
 	struct totp_state	 st;
-	const char		*p[2];
-	char			 hash[65];
 	uint64_t		 step;
-	size_t			 i;
 	int			 ok;
 	enum db_rc		 drc;
 	enum totp_rc		 rc;
@@ -715,20 +744,10 @@ totp_confirm(struct db *db, const struct identity *id, const char *user_id,
 		rc = TOTP_DENIED;
 		goto out;
 	}
-	p[0] = user_id;
-	if ((drc = accept_step(db, user_id, step)) != DB_OK ||
-	    (drc = db_run(db, &st_recovery_clear, p, NULL)) != DB_OK)
+	if ((drc = accept_step(db, user_id, step)) != DB_OK)
 		goto dberr;
-	for (i = 0; i < TOTP_RECOVERY_CODES; i++) {
-		if (recovery_new(codes[i]) == -1 ||
-		    recovery_hash(codes[i], hash) == -1) {
-			rc = TOTP_ERROR;
-			goto rollback;
-		}
-		p[1] = hash;
-		if ((drc = db_run(db, &st_recovery_add, p, NULL)) != DB_OK)
-			goto dberr;
-	}
+	if ((rc = recovery_issue(db, user_id, codes)) != TOTP_OK)
+		goto rollback;
 	if ((drc = mail_change(db, id->conf, user_id, 1, 0, now)) != DB_OK ||
 	    (drc = db_commit(db)) != DB_OK)
 		goto dberr;
@@ -757,6 +776,22 @@ totp_status(struct db *db, const char *user_id, int *on)
 	if ((drc = db_exec(db, &st_status, p, &res)) != DB_OK)
 		return from_db(drc);
 	*on = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return TOTP_OK;
+}
+
+enum totp_rc
+totp_recovery_left(struct db *db, const char *user_id, int *left)
+{
+	PGresult	*res = NULL;
+	const char	*p[1] = { user_id };
+	enum db_rc	 drc;
+
+	*left = 0;
+	if ((drc = db_exec(db, &st_recovery_left, p, &res)) != DB_OK)
+		return from_db(drc);
+	if (PQntuples(res) == 1)
+		*left = (int)account_db_long(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return TOTP_OK;
 }
@@ -817,6 +852,32 @@ totp_verify(struct db *db, const struct identity *id, const char *user_id,
 	    (drc = db_commit(db)) != DB_OK)
 		rc = from_db(drc);
 	db_rollback(db);
+	return rc;
+}
+
+enum totp_rc
+totp_recovery_renew(struct db *db, const struct identity *id,
+    const char *user_id, const char *code, time_t now,
+    char codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1], long *retry_after)
+{
+	enum db_rc	drc;
+	enum totp_rc	rc;
+
+	*retry_after = 0;
+	memset(codes, 0, TOTP_RECOVERY_CODES * (TOTP_RECOVERY_LEN + 1));
+	if ((drc = db_begin(db)) != DB_OK)
+		return from_db(drc);
+	rc = verify_tx(db, id->conf, user_id, code, now, retry_after);
+	if (rc == TOTP_OK)
+		rc = recovery_issue(db, user_id, codes);
+	/* A wrong code is counted: that must stick too. */
+	if ((rc == TOTP_OK || rc == TOTP_DENIED) &&
+	    (drc = db_commit(db)) != DB_OK)
+		rc = from_db(drc);
+	db_rollback(db);
+	if (rc != TOTP_OK)
+		OPENSSL_cleanse(codes, TOTP_RECOVERY_CODES *
+		    (TOTP_RECOVERY_LEN + 1));
 	return rc;
 }
 

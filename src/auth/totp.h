@@ -103,6 +103,18 @@ enum totp_rc totp_confirm(struct db *db, const struct identity *id,
 enum totp_rc totp_status(struct db *db, const char *user_id, int *on)
     __attribute__((warn_unused_result));
 
+/* *left: the user's recovery codes not used yet (0 when it is off). */
+enum totp_rc totp_recovery_left(struct db *db, const char *user_id, int *left)
+    __attribute__((warn_unused_result));
+
+/* New recovery codes for a fresh code (the old ones stop working), into
+ * codes as totp_confirm. TOTP_DENIED, TOTP_LIMITED, TOTP_NOT_FOUND when
+ * two-step sign-in is off. */
+enum totp_rc totp_recovery_renew(struct db *db, const struct identity *id,
+    const char *user_id, const char *code, time_t now,
+    char codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1],
+    long *retry_after) __attribute__((warn_unused_result));
+
 /* A fresh code for a sensitive change (a new app password): TOTP_OK once
  * accepted (it cannot be used again), TOTP_DENIED, TOTP_LIMITED with
  * *retry_after, TOTP_NOT_FOUND when two-step sign-in is off. */
@@ -130,7 +142,8 @@ enum totp_rc totp_reset_email(struct db *db, const struct conf *c,
 
 /* After a right password for u: a challenge for the second step into
  * session (TOTP_CHALLENGE_LEN characters and a NUL), valid for
- * TOTP_CHALLENGE_TTL seconds. */
+ * TOTP_CHALLENGE_TTL seconds. Expired challenges (anyone's: abandoned
+ * sign-ins leave them) go at the same time. */
 enum totp_rc totp_challenge_new(struct db *db, const char *user_id,
     char session[TOTP_CHALLENGE_LEN + 1]) __attribute__((warn_unused_result));
 

@@ -151,7 +151,8 @@ def test_setup_and_confirm(stack):
     u = users.create_user(stack)
     tok = u["access_token"]
     r = json_req(stack, "GET", "/api/v1/me", tok)
-    expect(r.status == 200 and r.body.get("mfa") == {"totp": False}, "/me before: %r" % r.body)
+    expect(r.status == 200 and r.body.get("mfa") == {"totp": False, "recovery_codes_left": 0},
+           "/me before: %r" % r.body)
     r = json_req(stack, "POST", TOTP, tok)
     expect(r.status == 200, "set-up: %s" % r.describe())
     secret, uri = r.body["secret"], r.body["otpauth_uri"]
@@ -182,7 +183,7 @@ def test_setup_and_confirm(stack):
     expect(len(codes) == 10 and len(set(codes)) == 10
            and all(RECOVERY_RE.match(c) for c in codes), "recovery codes %r" % codes)
     r = json_req(stack, "GET", "/api/v1/me", tok)
-    expect(r.body.get("mfa") == {"totp": True}, "/me after: %r" % r.body)
+    expect(r.body.get("mfa") == {"totp": True, "recovery_codes_left": 10}, "/me after: %r" % r.body)
     # On already: a second set-up is refused, the secret stays.
     r = json_req(stack, "POST", TOTP, tok)
     check_json_error(r, 409, "conflict")
@@ -355,6 +356,36 @@ def test_recovery_code_single_use(stack):
     check_json_error(second(stack, s), 422, "validation_failed")
 
 
+def test_recovery_codes_renewed(stack):
+    u = mfa_user(stack)
+    tok = u["access_token"]
+    r = second(stack, challenge(stack, u), recovery=u["recovery"][0])
+    expect(r.status == 200, "recovery code: %s" % r.describe())
+    r = json_req(stack, "GET", "/api/v1/me", tok)
+    expect(r.body["mfa"] == {"totp": True, "recovery_codes_left": 9}, "/me after one used: %r" % r.body)
+    path = TOTP + "/recovery-codes"
+    check_json_error(json_req(stack, "POST", path, tok, {}), 422, "validation_failed")
+    wait_next_step(time.time())
+    early_in_step()
+    good = code_at(u["secret"], time.time())
+    r = json_req(stack, "POST", path, tok, {"code": "%06d" % ((int(good) + 9) % 1000000)})
+    check_json_error(r, 422, "validation_failed")
+    r = json_req(stack, "POST", path, tok, {"code": good})
+    expect(r.status == 200, "renew: %s" % r.describe())
+    new = r.body["recovery_codes"]
+    expect(len(set(new)) == 10 and all(RECOVERY_RE.match(c) for c in new)
+           and not set(new) & set(u["recovery"]), "new codes %r" % new)
+    # The code is spent, the old recovery codes are gone, the new ones work.
+    check_json_error(json_req(stack, "POST", path, tok, {"code": good}), 422, "validation_failed")
+    check_json_error(second(stack, challenge(stack, u), recovery=u["recovery"][1]), 401, "unauthorized")
+    r = second(stack, challenge(stack, u), recovery=new[0])
+    expect(r.status == 200, "new recovery code: %s" % r.describe())
+    r = json_req(stack, "GET", "/api/v1/me", tok)
+    expect(r.body["mfa"]["recovery_codes_left"] == 9, "/me after renewal: %r" % r.body)
+    plain = users.create_user(stack)
+    check_json_error(json_req(stack, "POST", path, plain["access_token"], {"code": "123456"}), 409, "conflict")
+
+
 def test_expired_challenge(stack):
     u = mfa_user(stack)
     s = challenge(stack, u)
@@ -389,7 +420,7 @@ def test_disable_needs_password_and_code(stack):
     r = json_req(stack, "DELETE", TOTP, tok, {"password": u["password"], "code": good})
     expect(r.status == 204, "turn off: %s" % r.describe())
     r = json_req(stack, "GET", "/api/v1/me", tok)
-    expect(r.body.get("mfa") == {"totp": False}, "/me after off: %r" % r.body)
+    expect(r.body.get("mfa") == {"totp": False, "recovery_codes_left": 0}, "/me after off: %r" % r.body)
     r = login(stack, u)
     expect("access_token" in r.body and claims(r.body["access_token"])["amr"] == ["pwd"],
            "login after off: %r" % r.body)
@@ -474,7 +505,8 @@ def test_app_password_needs_fresh_code(stack):
 
 
 def test_routes_need_a_token(stack):
-    for method, path in (("POST", TOTP), ("POST", TOTP + "/confirm"), ("DELETE", TOTP)):
+    for method, path in (("POST", TOTP), ("POST", TOTP + "/confirm"),
+                         ("POST", TOTP + "/recovery-codes"), ("DELETE", TOTP)):
         r = stack.request(method, path, json.dumps({"code": "123456"}),
                           {"Content-Type": "application/json"})
         check_json_error(r, 401, "unauthorized")
@@ -491,6 +523,7 @@ if __name__ == "__main__":
         ("guesses_limited_per_challenge", test_guesses_limited_per_challenge),
         ("guesses_limited_per_account", test_guesses_limited_per_account),
         ("recovery_code_single_use", test_recovery_code_single_use),
+        ("recovery_codes_renewed", test_recovery_codes_renewed),
         ("expired_challenge", test_expired_challenge),
         ("disable_needs_password_and_code", test_disable_needs_password_and_code),
         ("on_and_off_mails", test_on_and_off_mails),
