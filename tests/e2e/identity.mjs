@@ -251,7 +251,7 @@ async function main() {
 		});
 
 		await step('change_password', ['sign_in'], async () => {
-			const sec = page.locator('section[aria-labelledby="sec-password"]');
+			const sec = page.locator('section[aria-labelledby="sec-change-password"]');
 			await sec.getByLabel('Current password', { exact: true }).fill(PASSWORD);
 			await sec.getByLabel('New password', { exact: true }).fill('changed-' + PASSWORD);
 			expect(!(await sec.getByLabel('Code from your authenticator app', { exact: true }).isVisible()),

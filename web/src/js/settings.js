@@ -226,7 +226,7 @@ export function renderSettings(root, ctx) {
 		h('h1', { id: 'settings-title', text: 'Settings' }),
 		section('Profile', null, profile),
 		section('Email address', null, emailBox),
-		section('Password', null, passwordBox),
+		section('Change password', null, passwordBox),
 		section('Calendars', 'Keep work, family and other events apart. Each calendar has its own color and shows as its own calendar in phone and desktop apps.', calendars),
 		section('Two-step sign-in', 'Protect your account with a code from an authenticator app on your phone, asked for after your password when you sign in.', mfa),
 		section('Calendar apps', 'Sync your calendars both ways with the calendar on your iPhone, iPad, Mac or Android phone, Thunderbird or GNOME (CalDAV). Each app signs in with your email address and an app password of its own, never your account password.', appPasswords),
