@@ -3,7 +3,7 @@
 // computed here (RFC 6238, node:crypto) from the key the set-up screen shows
 // beside its QR code, the recovery codes shown once, sign out, sign in with
 // the second step, sign in with a recovery code, and turn it off with the
-// password and a code; axe-core on each new screen, no CSP violation, no
+// password and a code (after new recovery codes); axe-core on each new screen, no CSP violation, no
 // script error.
 //
 // Run by tests/integration/test_web_mfa.py (which starts the stack and makes
@@ -285,7 +285,7 @@ async function main() {
 		await step('setup_wrong_code', ['setup_screen'], async () => {
 			const { code } = await freshCode(key, 0);
 			const wrong = String((Number(code) + 1) % 1000000).padStart(6, '0');
-			await page.getByLabel('Code from the app', { exact: true }).fill(wrong);
+			await page.locator('.mfa-settings').getByLabel('Code from the app', { exact: true }).fill(wrong);
 			await page.getByRole('button', { name: 'Turn on', exact: true }).click();
 			const err = page.locator('.mfa-setup p.error:not([hidden]), .mfa-setup .form-alert:not([hidden])').first();
 			await err.waitFor();
@@ -294,7 +294,7 @@ async function main() {
 
 		await step('setup_confirm', ['setup_wrong_code'], async () => {
 			const { code, at } = await freshCode(key, 0);
-			await page.getByLabel('Code from the app', { exact: true }).fill(code);
+			await page.locator('.mfa-settings').getByLabel('Code from the app', { exact: true }).fill(code);
 			await page.getByRole('button', { name: 'Turn on', exact: true }).click();
 			await page.getByRole('heading', { name: 'Two-step sign-in is on: save your recovery codes' }).waitFor();
 			lastUsed = at;
@@ -357,13 +357,32 @@ async function main() {
 			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
 		});
 
-		await step('turn_off', ['sign_in_recovery_code'], async () => {
+		await step('new_recovery_codes', ['sign_in_recovery_code'], async () => {
+			await openSettings(page);
+			await page.getByText('On. Signing in asks for a code', { exact: false }).waitFor();
+			await page.getByText('8 recovery codes left.', { exact: true }).waitFor();
+			await axeCheck(page, 'mfa-on-settings');
+			const { code, at } = await freshCode(key, lastUsed);
+			await page.getByLabel('Code for new recovery codes', { exact: true }).fill(code);
+			await page.getByRole('button', { name: 'Get new recovery codes', exact: true }).click();
+			await page.getByRole('heading', { name: 'New recovery codes: save them' }).waitFor();
+			lastUsed = at;
+			const fresh = await page.locator('.recovery-codes code').allTextContents();
+			expect(fresh.length === 10 && !fresh.some((c) => recovery.includes(c)), 'new codes ' + JSON.stringify(fresh));
+			recovery = fresh;
+			await page.getByRole('button', { name: 'I have saved them', exact: true }).click();
+			await page.getByText('10 recovery codes left.', { exact: true }).waitFor();
+		});
+
+		await step('turn_off', ['new_recovery_codes'], async () => {
 			await openSettings(page);
 			await page.getByText('On. Signing in asks for a code', { exact: false }).waitFor();
 			const { code } = await freshCode(key, lastUsed);
-			await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-			await page.getByLabel('Code from the app', { exact: true }).fill(code);
-			await page.getByRole('button', { name: 'Turn off two-step sign-in', exact: true }).click();
+			// Within the section: other settings have password fields too.
+			const mfa = page.locator('.mfa-settings');
+			await mfa.getByLabel('Password', { exact: true }).fill(PASSWORD);
+			await mfa.getByLabel('Code from the app', { exact: true }).fill(code);
+			await mfa.getByRole('button', { name: 'Turn off two-step sign-in', exact: true }).click();
 			await page.getByText('Off. Signing in needs only your password.').waitFor();
 			await axeCheck(page, 'mfa-off');
 			await signOut(page);

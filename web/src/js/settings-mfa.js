@@ -2,7 +2,8 @@
 // an authenticator app (a QR code of the otpauth URI, drawn with the DOM
 // from the bundled npm "qrcode" library, and the key to type instead),
 // confirming it with a first code, the recovery codes shown once, and
-// turning it off with the password and a current code.
+// new recovery codes for a current code, and turning it off with the
+// password and a current code.
 
 import * as api from './api.js';
 import { h, clear, field, clearErrors, showError, busy, toast, nextId } from './ui.js';
@@ -51,6 +52,7 @@ function grouped(secret) {
 export function mfaSettings(me) {
 	const box = h('div', { class: 'mfa-settings' });
 	let on = !!(me.mfa && me.mfa.totp);
+	let left = (me.mfa && me.mfa.recovery_codes_left) || 0;
 
 	function status(text) {
 		return h('p', { class: 'mfa-status', role: 'status', text });
@@ -100,6 +102,7 @@ export function mfaSettings(me) {
 			}
 			on = true;
 			me.mfa = { totp: true };	// the app-password form asks for a code now
+			left = (done.recovery_codes || []).length;
 			renderCodes(done.recovery_codes || []);
 		});
 		cancel.addEventListener('click', () => renderOff());
@@ -117,7 +120,7 @@ export function mfaSettings(me) {
 		setup.querySelector('h3').focus();
 	}
 
-	function renderCodes(codes) {
+	function renderCodes(codes, title) {
 		clear(box);
 		const headId = nextId('h');
 		const text = codes.join('\n') + '\n';
@@ -142,13 +145,40 @@ export function mfaSettings(me) {
 		const done = h('button', { type: 'button', class: 'primary', text: 'I have saved them' });
 		done.addEventListener('click', () => renderOn());
 		const section = h('section', { class: 'secret-box', 'aria-labelledby': headId },
-			h('h3', { id: headId, tabindex: '-1', text: 'Two-step sign-in is on: save your recovery codes' }),
+			h('h3', { id: headId, tabindex: '-1', text: title || 'Two-step sign-in is on: save your recovery codes' }),
 			h('p', { text: 'If you lose your phone, each of these codes signs you in once instead of a code from the app. They are shown only this once: keep them somewhere safe, such as a password manager.' }),
 			h('ul', { class: 'recovery-codes', 'aria-label': 'Recovery codes' },
 				codes.map((c) => h('li', {}, h('code', { text: c })))),
 			h('div', { class: 'actions left' }, copy, save, done));
 		box.append(section);
 		section.querySelector('h3').focus();
+	}
+
+	// New recovery codes for a current code: the old ones stop working.
+	function renewForm() {
+		const code = codeField('Code for new recovery codes', 'A current code from your authenticator app. Your old recovery codes stop working.');
+		const renew = h('button', { type: 'submit', class: 'secondary', text: 'Get new recovery codes' });
+		const form = h('form', { novalidate: true, class: 'settings-form' }, code, h('div', { class: 'actions left' }, renew));
+		form.addEventListener('submit', async (ev) => {
+			ev.preventDefault();
+			clearErrors(form);
+			const v = code.control.value.trim();
+			if (!/^[0-9]{6}$/.test(v)) {
+				showError(form, { message: 'Enter the 6 digits the app shows.', field: 'code' });
+				return;
+			}
+			let done;
+			try {
+				done = await busy(renew, 'Checking…', () =>
+					api.request('POST', '/api/v1/me/mfa/totp/recovery-codes', { code: v }));
+			} catch (e) {
+				showError(form, e, 'code');
+				return;
+			}
+			left = (done.recovery_codes || []).length;
+			renderCodes(done.recovery_codes || [], 'New recovery codes: save them');
+		});
+		return form;
 	}
 
 	function renderOn() {
@@ -185,6 +215,9 @@ export function mfaSettings(me) {
 			box.querySelector('button').focus();
 		});
 		box.append(status('On. Signing in asks for a code from your authenticator app after your password.'),
+			h('h3', { class: 'sub', text: 'Recovery codes' }),
+			h('p', { class: 'hint', text: left === 1 ? '1 recovery code left.' : left + ' recovery codes left.' }),
+			renewForm(),
 			h('h3', { class: 'sub', text: 'Turn off' }), form);
 	}
 
