@@ -504,6 +504,20 @@ def test_app_password_needs_fresh_code(stack):
     check_json_error(r, 422, "validation_failed")
 
 
+def test_nginx_rate_limits(stack):
+    """nginx limits the second step and the /me/mfa/ calls per client like
+    sign-in (10 r/s, burst 20): a fast run of 45 meets its own 429."""
+    body = json.dumps({"session": "A" * 43, "code": "123456"})
+    for path, source in (("/api/v1/auth/mfa", "127.0.0.77"), (TOTP + "/confirm", "127.0.0.78")):
+        limited = 0
+        for _ in range(45):
+            r = stack.request("POST", path, body, {"Content-Type": "application/json"}, source=source)
+            if r.status == 429 and isinstance(r.body, dict) and \
+                    r.body.get("error", {}).get("message") == users.NGINX_429:
+                limited += 1
+        expect(limited >= 5, "%s: %d of 45 fast requests limited by nginx" % (path, limited))
+
+
 def test_routes_need_a_token(stack):
     for method, path in (("POST", TOTP), ("POST", TOTP + "/confirm"),
                          ("POST", TOTP + "/recovery-codes"), ("DELETE", TOTP)):
@@ -530,5 +544,6 @@ if __name__ == "__main__":
         ("mail_in_user_zone", test_mail_in_user_zone),
         ("admin_mfa_reset", test_admin_mfa_reset),
         ("app_password_needs_fresh_code", test_app_password_needs_fresh_code),
+        ("nginx_rate_limits", test_nginx_rate_limits),
         ("routes_need_a_token", test_routes_need_a_token),
     ]))
