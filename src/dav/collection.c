@@ -1,5 +1,6 @@
 /* collection.c — calendars as collections: PROPPATCH of their names,
- * descriptions, colors and order (RFC 4918 section 9.2), MKCALENDAR
+ * descriptions, colors and order and of dead properties (RFC 4918
+ * section 9.2), MKCALENDAR
  * (RFC 4791 section 5.3.1) and DELETE. The calendars themselves are the
  * events domain's (events/calendar.h), the same ones REST lists. */
 #include "config.h"
@@ -24,7 +25,49 @@ struct change {
 	int		 status;	/* 0 while fine; else its propstat */
 	const char	*member;	/* calendar_from_json's, or NULL:
 					 * accepted but not stored */
+	int		 dead;		/* kept as a dead property */
+	char		*xml;		/* dead and set: the element (free) */
+	char		 name[CALENDAR_PROP_NAME_MAX + 1];	/* dead */
 };
+
+static void
+changes_free(struct change *ch, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ch[i].xml);
+		ch[i].xml = NULL;
+	}
+}
+
+/* The dead properties among the changes, for the events domain; *np of
+ * them. */
+static void
+dead_list(const struct change *ch, size_t n, struct calendar_prop *out,
+    size_t *np)
+{
+	size_t i;
+
+	*np = 0;
+	for (i = 0; i < n; i++)
+		if (ch[i].dead) {
+			out[*np].name = ch[i].name;
+			out[*np].value = ch[i].remove ? NULL : ch[i].xml;
+			(*np)++;
+		}
+}
+
+/* After the domain refused the dead properties past its caps: those set
+ * get 507 (RFC 4918 section 9.2.1), the others 424. */
+static void
+refuse_dead(struct change *ch, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ch[i].status = ch[i].dead && !ch[i].remove ? 507 : 424;
+}
 
 /* "#RRGGBB" or "#RRGGBBAA" (Apple's form) into "#rrggbb"; -1 otherwise. */
 static int
@@ -128,11 +171,13 @@ add_member(json_object *o, const char *key, json_object *v)
 
 /* Checks each change and turns the writable ones into a calendar_from_json
  * patch in *patch (later ones win). A change that cannot be made gets its
- * status (403: protected or unknown; 409: a value we refuse) and the
- * others 424. mkcalendar: the creation properties a client sends along
- * (time zone, component set, resource type) are accepted; calendars keep
- * no dead properties, so others are left out rather than failing the
- * creation. Returns 0 (all fine), 1 (some refused), -1 out of memory. */
+ * status (403: protected; 409: a value we refuse; 507: a dead property
+ * larger than the events domain keeps) and the others 424. Properties
+ * Aurora does not model (calendar-timezone among them) are kept as dead
+ * properties, as sabre/dav and Radicale keep them. mkcalendar: protected
+ * ones a client sends along (resource type, say) are left out rather
+ * than failing the creation. Returns 0 (all fine), 1 (some refused), -1
+ * out of memory. */
 static int
 plan(struct change *ch, size_t n, int mkcalendar, json_object **patch)
 {
@@ -195,8 +240,21 @@ plan(struct change *ch, size_t n, int mkcalendar, json_object **patch)
 		    "supported-calendar-component-set")) {
 			if (!components_have_vevent(p))
 				ch[i].status = 403;
-		} else if (!mkcalendar)
+		} else if (dav_prop_protected(p)) {
+			if (!mkcalendar)
+				ch[i].status = 403;
+		} else if (dav_xml_clark(p, ch[i].name,
+		    sizeof(ch[i].name)) == -1)
 			ch[i].status = 403;
+		else {
+			ch[i].dead = 1;
+			if (ch[i].remove)
+				continue;
+			if ((ch[i].xml = dav_xml_dump(p)) == NULL)
+				return -1;
+			if (strlen(ch[i].xml) > CALENDAR_PROP_BYTES)
+				ch[i].status = 507;
+		}
 	}
 	for (i = 0; i < n; i++)
 		failed |= ch[i].status != 0;
@@ -268,6 +326,8 @@ dav_proppatch(struct dav_ctx *ctx)
 	xmlNode		*root;
 	json_object	*patch = NULL;
 	struct calendar	 cal;
+	struct calendar_prop dead[CHANGES_MAX];
+	size_t		 ndead;
 	enum event_rc	 rc;
 	int		 p;
 
@@ -299,20 +359,23 @@ dav_proppatch(struct dav_ctx *ctx)
 	if (p == 0 && n > 0) {
 		/* All or nothing (RFC 4918): one update of the calendar. */
 		cal = *ctx->cal;
+		dead_list(ch, n, dead, &ndead);
 		rc = calendar_from_json(&cal, patch, 1, &ctx->ev.err);
-		if (rc == EVENT_INVALID)
+		if (rc == EVENT_OK)
+			rc = calendar_update_props(&ctx->ev, &cal, dead, ndead);
+		if (rc == EVENT_INVALID &&
+		    strcmp(ctx->ev.err.field, "dav_props") == 0)
+			refuse_dead(ch, n);
+		else if (rc == EVENT_INVALID)
 			refuse_member(ch, n, ctx->ev.err.field);
-		else if (rc == EVENT_OK &&
-		    (rc = calendar_update(&ctx->ev, &cal)) != EVENT_OK) {
-			dav_answer_rc(ctx, rc);
-			goto out;
-		} else if (rc != EVENT_OK) {
+		else if (rc != EVENT_OK) {
 			dav_answer_rc(ctx, rc);
 			goto out;
 		}
 	}
 	proppatch_answer(ctx, ch, n);
 out:
+	changes_free(ch, n);
 	json_object_put(patch);
 	xmlFreeDoc(doc);
 }
@@ -336,6 +399,8 @@ dav_mkcalendar(struct dav_ctx *ctx)
 	xmlNode		*root;
 	json_object	*patch = NULL, *v;
 	struct calendar	*cal = NULL;
+	struct calendar_prop dead[CHANGES_MAX];
+	size_t		 ndead;
 	enum event_rc	 rc;
 	long		 chars;
 	int		 p;
@@ -370,6 +435,10 @@ dav_mkcalendar(struct dav_ctx *ctx)
 			;
 		if (i == n)
 			dav_error(ctx->req, 403, NULL, "a property was refused");
+		else if (ch[i].status == 507)
+			dav_error(ctx->req, 507, NULL, "property %s is larger "
+			    "than %d bytes", (const char *)ch[i].n->name,
+			    CALENDAR_PROP_BYTES);
 		else if (dav_xml_is(ch[i].n, DAV_NS_CALDAV,
 		    "supported-calendar-component-set"))
 			dav_error(ctx->req, 403, "C:supported-calendar-component",
@@ -402,7 +471,8 @@ dav_mkcalendar(struct dav_ctx *ctx)
 	/* Kept exactly as the client wrote it in the URL. */
 	memcpy(cal->dav_name, ctx->path.calendar,
 	    strlen(ctx->path.calendar) + 1);
-	switch ((rc = calendar_create(&ctx->ev, cal))) {
+	dead_list(ch, n, dead, &ndead);
+	switch ((rc = calendar_create_props(&ctx->ev, cal, dead, ndead))) {
 	case EVENT_OK:
 		http_send(ctx->req, 201, NULL, NULL, 0);
 		break;
@@ -412,12 +482,14 @@ dav_mkcalendar(struct dav_ctx *ctx)
 		    "calendar of that name exists already");
 		break;
 	case EVENT_INVALID:
-		dav_error(ctx->req, 403, NULL, "%s", ctx->ev.err.msg);
+		dav_error(ctx->req, strcmp(ctx->ev.err.field, "dav_props") ==
+		    0 ? 507 : 403, NULL, "%s", ctx->ev.err.msg);
 		break;
 	default:
 		dav_answer_rc(ctx, rc);
 	}
 out:
+	changes_free(ch, n);
 	free(cal);
 	json_object_put(patch);
 	xmlFreeDoc(doc);

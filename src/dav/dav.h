@@ -169,6 +169,17 @@ enum buf_err dav_xml_elem(struct buf *b, const char *qname, const char *text)
 enum buf_err dav_xml_elem_like(struct buf *b, const xmlNode *n)
     __attribute__((warn_unused_result));
 
+/* Dead properties (kept by the events domain as text): the element's
+ * name as "{namespace}local-name" into out (-1 when it does not fit);
+ * an empty element named by such a name (for propname; "" for a name
+ * that is not one); the element as self-contained XML text (its
+ * namespace declarations on it, so it can be written into any answer
+ * as it is), malloc'd, NULL when out of memory. */
+int dav_xml_clark(const xmlNode *n, char *out, size_t outlen);
+enum buf_err dav_xml_elem_clark(struct buf *b, const char *clark)
+    __attribute__((warn_unused_result));
+char *dav_xml_dump(const xmlNode *n);
+
 /* A 207 Multi-Status answer. Each response's properties are written into
  * the buffer of their status (dav_ms_prop), and written out as one
  * propstat per status when the response ends. */
@@ -228,6 +239,11 @@ void dav_allow(struct http_req *req, enum dav_kind kind);
 
 /* The aurora-api route handler for /dav/ and /.well-known/caldav. */
 void dav_handle(void *ctx, struct http_req *req);
+
+/* 1 when n names a live property a client may not write (PROPPATCH
+ * answers 403 for it); the others a calendar keeps as dead properties
+ * (propfind.c). */
+int dav_prop_protected(const xmlNode *n);
 
 /* Handlers (dav.c, propfind.c, collection.c). */
 void dav_options(struct dav_ctx *ctx);

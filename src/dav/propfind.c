@@ -29,6 +29,8 @@ struct pf {
 	xmlNode		*props;		/* <D:prop>, or allprop's include */
 	json_object	*profile;	/* account_get's, read when needed */
 	char		*timezone;	/* calendar-timezone text, when read */
+	json_object	*dead;		/* dead properties of dead_of */
+	char		 dead_of[37];	/* a calendar id, "" */
 };
 
 /* The resource a response describes. */
@@ -416,6 +418,106 @@ static const struct prop props[] = {
 #undef K
 #define NPROPS	(sizeof(props) / sizeof(props[0]))
 
+/* Live properties no client writes (RFC 4918 section 15, RFC 4791
+ * section 5.2, RFC 6578): every DAV: one but displayname, and those of
+ * the other namespaces this server computes. The rest a PROPPATCH keeps
+ * as a dead property. */
+int
+dav_prop_protected(const xmlNode *n)
+{
+	static const char *const caldav[] = {
+		"calendar-home-set", "calendar-user-address-set",
+		"supported-calendar-component-set", "supported-calendar-data",
+		"supported-collation-set", "max-resource-size",
+		"min-date-time", "max-date-time", "max-instances",
+		"max-attendees-per-instance", "calendar-data",
+		"schedule-inbox-URL", "schedule-outbox-URL",
+	};
+	size_t i;
+
+	if (dav_xml_is(n, DAV_NS_DAV, "displayname"))
+		return 0;
+	if (strcmp(dav_xml_ns(n), DAV_NS_DAV) == 0 ||
+	    dav_xml_is(n, DAV_NS_CS, "getctag"))
+		return 1;
+	for (i = 0; i < sizeof(caldav) / sizeof(caldav[0]); i++)
+		if (dav_xml_is(n, DAV_NS_CALDAV, caldav[i]))
+			return 1;
+	return 0;
+}
+
+/* The dead properties of cal (read once per calendar of the answer), or
+ * NULL after answering (pf->failed). */
+static json_object *
+dead_props(struct pf *pf, const struct calendar *cal)
+{
+	enum event_rc rc;
+
+	if (pf->dead != NULL && strcmp(pf->dead_of, cal->id) == 0)
+		return pf->dead;
+	json_object_put(pf->dead);
+	pf->dead = NULL;
+	pf->dead_of[0] = '\0';
+	if ((rc = calendar_props(&pf->ctx->ev, cal->id, &pf->dead)) !=
+	    EVENT_OK) {
+		dav_answer_rc(pf->ctx, rc);
+		pf->failed = 1;
+		return NULL;
+	}
+	snprintf(pf->dead_of, sizeof(pf->dead_of), "%s", cal->id);
+	return pf->dead;
+}
+
+/* A dead property of the calendar r by the element asked for: 1 written
+ * (200), 0 not there, -1. */
+static int
+dead_prop(struct pf *pf, const struct res *r, const xmlNode *n)
+{
+	json_object	*d, *v;
+	struct buf	*b;
+	char		 name[CALENDAR_PROP_NAME_MAX + 1];
+
+	if (r->kind != DAV_CALENDAR ||
+	    dav_xml_clark(n, name, sizeof(name)) == -1)
+		return 0;
+	if ((d = dead_props(pf, r->cal)) == NULL)
+		return -1;
+	if (!json_object_object_get_ex(d, name, &v))
+		return 0;
+	if ((b = dav_ms_prop(&pf->ms, 200)) == NULL)
+		return wrote(pf, BUF_NOMEM);
+	return wrote(pf, buf_addstr(b, json_object_get_string(v))) == -1 ?
+	    -1 : 1;
+}
+
+/* allprop and propname: every dead property of the calendar r, whole or
+ * by name. The live calendar-timezone is named in the table already. */
+static int
+dead_all(struct pf *pf, const struct res *r)
+{
+	json_object	*d;
+	struct buf	*b;
+
+	if (r->kind != DAV_CALENDAR)
+		return 0;
+	if ((d = dead_props(pf, r->cal)) == NULL)
+		return -1;
+	if ((b = dav_ms_prop(&pf->ms, 200)) == NULL)
+		return wrote(pf, BUF_NOMEM);
+	json_object_object_foreach(d, k, v) {
+		if (pf->mode == PF_PROPNAME) {
+			if (strcmp(k, "{" DAV_NS_CALDAV "}calendar-timezone") ==
+			    0)
+				continue;
+			if (wrote(pf, dav_xml_elem_clark(b, k)) == -1)
+				return -1;
+		} else if (wrote(pf, buf_addstr(b,
+		    json_object_get_string(v))) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* Takes back what a property that turned out absent began to write. */
 static void
 truncate_to(struct buf *b, size_t mark)
@@ -446,6 +548,13 @@ one_prop(struct pf *pf, const struct res *r, const xmlNode *n)
 	size_t			 mark;
 	int			 rc = PROP_ABSENT;
 
+	/* A dead property first: the calendar-timezone a client gave
+	 * wins over the one made from the account's zone. */
+	if (p == NULL || p->fn == p_timezone) {
+		if ((rc = dead_prop(pf, r, n)) != 0)
+			return rc == -1 ? -1 : 0;
+		rc = PROP_ABSENT;
+	}
 	if (p != NULL) {
 		if ((b = dav_ms_prop(&pf->ms, 200)) == NULL)
 			return wrote(pf, BUF_NOMEM);
@@ -499,6 +608,8 @@ response(struct pf *pf, const struct res *r, const char *href)
 			if (rc == PROP_ABSENT)
 				truncate_to(b, mark);
 		}
+		if (dead_all(pf, r) == -1)
+			return -1;
 		/* allprop's <D:include>: more properties by name. */
 		for (n = dav_xml_first(pf->props, NULL, NULL); n != NULL;
 		    n = dav_xml_next(n, NULL, NULL))
@@ -713,6 +824,7 @@ dav_propfind(struct dav_ctx *ctx)
 out:
 	dav_ms_free(&pf.ms);
 	json_object_put(pf.profile);
+	json_object_put(pf.dead);
 	free(pf.timezone);
 	xmlFreeDoc(doc);
 }

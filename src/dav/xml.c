@@ -5,6 +5,8 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -318,6 +320,65 @@ dav_xml_elem_like(struct buf *b, const xmlNode *n)
 	    BUF_OK || (e = dav_xml_esc(b, ns, strlen(ns))) != BUF_OK)
 		return e;
 	return buf_addstr(b, "\"/>");
+}
+
+int
+dav_xml_clark(const xmlNode *n, char *out, size_t outlen)
+{
+	int len;
+
+	len = snprintf(out, outlen, "{%s}%s", dav_xml_ns(n),
+	    (const char *)n->name);
+	return len < 0 || (size_t)len >= outlen ? -1 : 0;
+}
+
+enum buf_err
+dav_xml_elem_clark(struct buf *b, const char *clark)
+{
+	const char	*end;
+	enum buf_err	 e;
+
+	if (clark[0] != '{' || (end = strchr(clark, '}')) == NULL)
+		return BUF_OK;	/* not a name we wrote: left out */
+	if (end == clark + 1)
+		return buf_printf(b, "<%s/>", end + 1);
+	if ((e = buf_printf(b, "<x:%s xmlns:x=\"", end + 1)) != BUF_OK ||
+	    (e = dav_xml_esc(b, clark + 1, (size_t)(end - clark - 1))) !=
+	    BUF_OK)
+		return e;
+	return buf_addstr(b, "\"/>");
+}
+
+char *
+dav_xml_dump(const xmlNode *n)
+{
+	xmlDoc		*doc = NULL;
+	xmlNode		*copy;
+	xmlBuffer	*xb = NULL;
+	char		*out = NULL;
+	size_t		 len;
+
+	/* A copy in a document of its own carries the declarations of the
+	 * namespaces it uses (libxml2 adds those declared on ancestors to
+	 * the copy's root), so the text stands on its own in any answer. */
+	if ((doc = xmlNewDoc((const xmlChar *)"1.0")) == NULL ||
+	    (copy = xmlDocCopyNode((xmlNode *)n, doc, 1)) == NULL)
+		goto out;
+	(void)xmlDocSetRootElement(doc, copy);
+	if ((xb = xmlBufferCreate()) == NULL ||
+	    xmlNodeDump(xb, doc, copy, 0, 0) < 0)
+		goto out;
+	len = (size_t)xmlBufferLength(xb);
+	if ((out = malloc(len + 1)) == NULL)
+		goto out;
+	memcpy(out, xmlBufferContent(xb), len);
+	out[len] = '\0';
+out:
+	if (xb != NULL)
+		xmlBufferFree(xb);
+	if (doc != NULL)
+		xmlFreeDoc(doc);
+	return out;
 }
 
 enum buf_err

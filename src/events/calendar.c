@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/jsonout.h"
 #include "db/array.h"
 #include "events/calendar.h"
 #include "events/object.h"
@@ -89,6 +90,20 @@ static const struct db_stmt st_update = {
 	" WHERE c.id = $1::uuid AND c.user_id = $2::uuid"
 	" RETURNING " CAL_COLUMNS,
 	8, 0
+};
+
+static const struct db_stmt st_props_get = {
+	"cal_props_get",
+	"SELECT dav_props::text FROM calendars"
+	" WHERE id = $1::uuid AND user_id = $2::uuid",
+	2, 1
+};
+
+static const struct db_stmt st_props_set = {
+	"cal_props_set",
+	"UPDATE calendars SET dav_props = $3::jsonb"
+	" WHERE id = $1::uuid AND user_id = $2::uuid",
+	3, 0
 };
 
 /* The events of a calendar, locked: taken before the calendar rows, in
@@ -569,6 +584,113 @@ calendar_to_json(const struct calendar *cal)
 	return o;
 }
 
+/* --- dead properties --- */
+
+/* The stored properties of calendar id as a JSON object, or NULL with
+ * *rc set. */
+static json_object *
+props_read(struct event_ctx *c, const char *id, enum event_rc *rc)
+{
+	const char	*p[2] = { id, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	json_object	*o = NULL;
+
+	if (!event_id_ok(id)) {
+		*rc = EVENT_NOT_FOUND;
+		return NULL;
+	}
+	if ((drc = db_exec(c->db, &st_props_get, p, &res)) != DB_OK) {
+		*rc = dberr(c, drc);
+		return NULL;
+	}
+	*rc = EVENT_NOT_FOUND;
+	if (PQntuples(res) == 1) {
+		o = json_tokener_parse(PQgetvalue(res, 0, 0));
+		*rc = EVENT_NOMEM;
+		if (o != NULL && !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			o = NULL;
+			*rc = dberr(c, DB_ERROR);
+		}
+	}
+	PQclear(res);
+	return o;
+}
+
+enum event_rc
+calendar_props(struct event_ctx *c, const char *id, json_object **out)
+{
+	enum event_rc rc = EVENT_OK;
+
+	*out = props_read(c, id, &rc);
+	return *out != NULL ? EVENT_OK : rc;
+}
+
+/* Applies props to the stored ones of calendar id, inside the caller's
+ * transaction (the calendar's row is locked by then), within the caps. */
+static enum event_rc
+props_write(struct event_ctx *c, const char *id,
+    const struct calendar_prop *props, size_t n)
+{
+	json_object	*o;
+	const char	*p[3], *text;
+	enum event_rc	 rc = EVENT_OK;
+	enum db_rc	 drc;
+	size_t		 i, total = 0;
+
+	if ((o = props_read(c, id, &rc)) == NULL)
+		return rc;
+	rc = EVENT_OK;
+	for (i = 0; i < n; i++) {
+		if (props[i].name == NULL || props[i].name[0] != '{' ||
+		    strlen(props[i].name) > CALENDAR_PROP_NAME_MAX) {
+			rc = invalid(&c->err, "dav_props", "a property name is at most %d "
+			    "bytes", CALENDAR_PROP_NAME_MAX);
+			goto out;
+		}
+		if (props[i].value == NULL) {
+			json_object_object_del(o, props[i].name);
+			continue;
+		}
+		if (strlen(props[i].value) > CALENDAR_PROP_BYTES) {
+			rc = invalid(&c->err, "dav_props", "property %.200s is larger than %d "
+			    "bytes", props[i].name, CALENDAR_PROP_BYTES);
+			goto out;
+		}
+		if (jsonout_add(o, props[i].name,
+		    json_object_new_string(props[i].value)) == -1) {
+			rc = EVENT_NOMEM;
+			goto out;
+		}
+	}
+	if (json_object_object_length(o) > CALENDAR_PROPS_MAX) {
+		rc = invalid(&c->err, "dav_props", "a calendar keeps at most %d properties "
+		    "of clients", CALENDAR_PROPS_MAX);
+		goto out;
+	}
+	json_object_object_foreach(o, k, v)
+		total += strlen(k) + (size_t)json_object_get_string_len(v);
+	if (total > CALENDAR_PROPS_BYTES) {
+		rc = invalid(&c->err, "dav_props", "the properties of clients on a calendar "
+		    "take at most %d bytes", CALENDAR_PROPS_BYTES);
+		goto out;
+	}
+	if ((text = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN)) == NULL) {
+		rc = EVENT_NOMEM;
+		goto out;
+	}
+	p[0] = id;
+	p[1] = c->user_id;
+	p[2] = text;
+	if ((drc = db_run(c->db, &st_props_set, p, NULL)) != DB_OK)
+		rc = dberr(c, drc);
+out:
+	json_object_put(o);
+	return rc;
+}
+
 /* --- writes --- */
 
 /* The columns create and update share, as params[2..7]. */
@@ -591,6 +713,13 @@ cal_params(const struct calendar *cal, char *order, size_t orderlen,
 
 enum event_rc
 calendar_create(struct event_ctx *c, struct calendar *cal)
+{
+	return calendar_create_props(c, cal, NULL, 0);
+}
+
+enum event_rc
+calendar_create_props(struct event_ctx *c, struct calendar *cal,
+    const struct calendar_prop *props, size_t nprops)
 {
 	const char	*p[9], *lp[1] = { c->user_id };
 	char		 order[16], rem[96], max[16];
@@ -628,6 +757,9 @@ calendar_create(struct event_ctx *c, struct calendar *cal)
 		goto out;
 	}
 	from_row(cal, res, 0);
+	if (nprops > 0 && (rc = props_write(c, cal->id, props, nprops)) !=
+	    EVENT_OK)
+		goto out;
 	if ((drc = db_commit(c->db)) != DB_OK) {
 		rc = dberr(c, drc);
 		goto out;
@@ -648,6 +780,13 @@ out:
  * says (the next change maps them again). */
 enum event_rc
 calendar_update(struct event_ctx *c, struct calendar *cal)
+{
+	return calendar_update_props(c, cal, NULL, 0);
+}
+
+enum event_rc
+calendar_update_props(struct event_ctx *c, struct calendar *cal,
+    const struct calendar_prop *props, size_t nprops)
 {
 	struct calendar	*old = NULL;
 	const char	*p[8];
@@ -674,6 +813,9 @@ calendar_update(struct event_ctx *c, struct calendar *cal)
 	    (rc = object_remap_alarms_tx(c, cal)) != EVENT_OK)
 		goto out;
 	if ((rc = one_row(c, &st_update, p, cal)) != EVENT_OK)
+		goto out;
+	if (nprops > 0 && (rc = props_write(c, cal->id, props, nprops)) !=
+	    EVENT_OK)
 		goto out;
 	if ((drc = db_commit(c->db)) != DB_OK)
 		rc = dberr(c, drc);

@@ -75,9 +75,44 @@ enum event_rc calendar_create(struct event_ctx *c, struct calendar *cal)
 
 /* Writes name, color, description, sort_order, default reminders and
  * email_for_app_alarms of calendar cal->id; fills the rest (updated_at,
- * revision, ...) from the row. EVENT_NOT_FOUND when not the user's. */
+ * revision, ...) from the row. EVENT_NOT_FOUND when not the user's. A
+ * change of email_for_app_alarms re-reads the alarms of the calendar's
+ * stored objects in the same transaction (object_remap_alarms_tx; its
+ * EVENT_INVALID past OBJECT_REMAP_MAX). */
 enum event_rc calendar_update(struct event_ctx *c, struct calendar *cal)
     __attribute__((warn_unused_result));
+
+/* Dead properties (RFC 4918 section 4.1): what a CalDAV client stores
+ * on a calendar that Aurora does not model, each as its name
+ * "{namespace}local-name" and its element as XML text, kept exactly.
+ * The dav layer makes and reads the XML; here it is only text. */
+#define CALENDAR_PROPS_MAX	32	/* dead properties per calendar */
+#define CALENDAR_PROP_NAME_MAX	512	/* bytes of a "{ns}name" */
+#define CALENDAR_PROP_BYTES	4096	/* bytes of one property's XML */
+#define CALENDAR_PROPS_BYTES	65536	/* names and values, all of them */
+
+struct calendar_prop {
+	const char	*name;		/* "{namespace}local-name" */
+	const char	*value;		/* the element as XML; NULL: remove */
+};
+
+/* calendar_create and calendar_update that also set or remove the dead
+ * properties props[0..n) in the same transaction (later ones win;
+ * removing one that is not there is fine). Past a cap: EVENT_INVALID
+ * with c->err.field "dav_props", c->err.msg saying which, and nothing
+ * written. */
+enum event_rc calendar_create_props(struct event_ctx *c,
+    struct calendar *cal, const struct calendar_prop *props, size_t n)
+    __attribute__((warn_unused_result));
+enum event_rc calendar_update_props(struct event_ctx *c,
+    struct calendar *cal, const struct calendar_prop *props, size_t n)
+    __attribute__((warn_unused_result));
+
+/* The dead properties of one of the user's calendars: *out a JSON object
+ * name -> XML text (json_object_put it). EVENT_NOT_FOUND when not the
+ * user's. */
+enum event_rc calendar_props(struct event_ctx *c, const char *id,
+    json_object **out) __attribute__((warn_unused_result));
 
 /* Deletes one of the user's calendars with its events (their pending
  * reminder mail cancelled first; the journal records the deletions). A

@@ -381,11 +381,11 @@ def test_proppatch_shows_in_rest(stack):
     expect([c for c in calendars_rest(stack, u) if c["id"] == cal["id"]][0]["color"] == "#00aa11",
            "color not set")
 
-    # All or nothing: an unknown property fails (403), the rest 424, nothing changes.
+    # All or nothing: a protected property fails (403), the rest 424, nothing changes.
     r = dav(stack, "PROPPATCH", href, proppatch(
-        "<d:displayname>Not kept</d:displayname><x:whatever>1</x:whatever>"), u["auth"])
-    p = one(multistatus(r, "PROPPATCH unknown"), urllib.parse.unquote(href), "unknown")
-    expect(set(p) == {"403", "424"} and "{urn:x}whatever" in p["403"] and
+        "<d:displayname>Not kept</d:displayname><d:resourcetype/>"), u["auth"])
+    p = one(multistatus(r, "PROPPATCH protected"), urllib.parse.unquote(href), "protected")
+    expect(set(p) == {"403", "424"} and D + "resourcetype" in p["403"] and
            D + "displayname" in p["424"], "propstats %r" % {k: list(v) for k, v in p.items()})
     # A protected property: 403.
     r = dav(stack, "PROPPATCH", href, proppatch("<d:getetag>\"1\"</d:getetag>"), u["auth"])
@@ -409,6 +409,142 @@ def test_proppatch_shows_in_rest(stack):
             "<d:displayname>Mine</d:displayname><x:default-alarm>1</x:default-alarm>"), u["auth"])
         p = one(multistatus(r, "PROPPATCH " + path), path, "PROPPATCH " + path)
         expect(list(p) == ["403"] and len(p["403"]) == 2, "%s: %r" % (path, list(p)))
+
+
+def prop_statuses(r, href, why):
+    p = one(multistatus(r, why), urllib.parse.unquote(href), why)
+    return {tag: code for code, props in p.items() for tag in props}
+
+
+def test_dead_properties(stack):
+    """Properties Aurora does not model are kept as dead properties of the
+    calendar (Apple's among them), given back by PROPFIND, allprop and
+    propname, removable; protected ones stay 403; past the caps 507."""
+    need_dav(stack)
+    u = dav_user(stack)
+    href, cal = default_calendar_href(stack, u)
+    alarm = "BEGIN:VALARM&#13;\nACTION:AUDIO&#13;\nTRIGGER:-PT15M&#13;\nEND:VALARM&#13;\n"
+    sets = ("<a:calendar-enabled>1</a:calendar-enabled>"
+            "<a:default-alarm-vevent-datetime>%s</a:default-alarm-vevent-datetime>"
+            # Prefixes declared on the request's root, attributes, nesting.
+            '<x:nested k="v &amp; w"><x:a>t &lt; u</x:a><y:b xmlns:y="urn:y" y:at="1"/>'
+            "</x:nested>"
+            "<c:schedule-calendar-transp><c:opaque/></c:schedule-calendar-transp>"
+            "<plain>no namespace é</plain>" % alarm)
+    r = dav(stack, "PROPPATCH", href, proppatch(sets), u["auth"])
+    st = prop_statuses(r, href, "PROPPATCH dead")
+    want = {A + "calendar-enabled", A + "default-alarm-vevent-datetime", "{urn:x}nested",
+            C + "schedule-calendar-transp", "plain"}
+    expect(set(st) == want and set(st.values()) == {"200"}, "PROPPATCH dead: %r" % st)
+
+    def found(body, depth="0"):
+        r = dav(stack, "PROPFIND", href, body, u["auth"], {"Depth": depth})
+        return one(multistatus(r, "PROPFIND dead"), urllib.parse.unquote(href), "PROPFIND")
+
+    asked = ('<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" xmlns:a="%s" '
+             'xmlns:c="%s" xmlns:z="urn:x"><d:prop><a:calendar-enabled/>'
+             '<a:default-alarm-vevent-datetime/><z:nested/><c:schedule-calendar-transp/><plain/>'
+             '<z:never-set/><d:displayname/></d:prop></d:propfind>' % (A[1:-1], C[1:-1]))
+    p = found(asked)
+    ok = p.get("200", {})
+    expect(want <= set(ok) and "{urn:x}never-set" in p.get("404", {}),
+           "PROPFIND dead: %r" % {k: list(v) for k, v in p.items()})
+    expect(ok[A + "calendar-enabled"].text == "1", "calendar-enabled %r"
+           % ok[A + "calendar-enabled"].text)
+    expect(ok[A + "default-alarm-vevent-datetime"].text ==
+           "BEGIN:VALARM\r\nACTION:AUDIO\r\nTRIGGER:-PT15M\r\nEND:VALARM\r\n",
+           "default alarm %r" % ok[A + "default-alarm-vevent-datetime"].text)
+    n = ok["{urn:x}nested"]
+    expect(n.get("k") == "v & w" and n.find("{urn:x}a").text == "t < u" and
+           n.find("{urn:y}b").get("{urn:y}at") == "1", "nested %r" % ET.tostring(n))
+    expect(ok[C + "schedule-calendar-transp"].find(C + "opaque") is not None, "transp")
+    expect(ok["plain"].text == "no namespace é", "plain %r" % ok["plain"].text)
+    # allprop gives them too; propname names them.
+    p = found(None)
+    expect(want <= set(p.get("200", {})), "allprop: %r" % list(p.get("200", {})))
+    p = found('<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:propname/></d:propfind>')
+    expect(want <= set(p.get("200", {})), "propname: %r" % list(p.get("200", {})))
+    # Depth 1 on the home: each calendar its own.
+    r = dav(stack, "PROPFIND", u["home"], asked, u["auth"], {"Depth": "1"})
+    rs = responses(multistatus(r, "home Depth 1"))
+    expect(A + "calendar-enabled" in rs[urllib.parse.unquote(href)].get("200", {}), "home listing")
+    # Protected live properties: 403, and the dead one beside it 424, not stored.
+    for prop in ("<d:getetag>\"1\"</d:getetag>", "<d:resourcetype/>",
+                 "<d:sync-token>x</d:sync-token>", "<cs:getctag xmlns:cs=\"%s\">1</cs:getctag>"
+                 % CS[1:-1], "<d:current-user-privilege-set/>", "<d:owner/>",
+                 "<d:supported-report-set/>", "<c:supported-calendar-component-set/>"):
+        r = dav(stack, "PROPPATCH", href, proppatch(prop + "<x:later>1</x:later>"), u["auth"])
+        st = prop_statuses(r, href, "protected " + prop)
+        expect(sorted(st.values()) == ["403", "424"] and st["{urn:x}later"] == "424",
+               "protected %s: %r" % (prop, st))
+    expect("{urn:x}later" in found(
+        '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:x="urn:x"><d:prop><x:later/>'
+        "</d:prop></d:propfind>").get("404", {}), "a refused PROPPATCH stored its dead property")
+    # Remove: gone, others kept.
+    r = dav(stack, "PROPPATCH", href, proppatch("", "<a:calendar-enabled/><x:nested/>"), u["auth"])
+    st = prop_statuses(r, href, "remove")
+    expect(set(st.values()) == {"200"}, "remove: %r" % st)
+    p = found(asked)
+    expect(A + "calendar-enabled" in p.get("404", {}) and "{urn:x}nested" in p.get("404", {}) and
+           A + "default-alarm-vevent-datetime" in p.get("200", {}), "after remove: %r"
+           % {k: list(v) for k, v in p.items()})
+    # Caps: one value over 4 KiB; more than 32; more than 64 KiB in all.
+    big = "<x:big>%s</x:big>" % ("b" * 5000)
+    st = prop_statuses(dav(stack, "PROPPATCH", href, proppatch(big + "<x:small>1</x:small>"),
+                           u["auth"]), href, "big")
+    expect(st == {"{urn:x}big": "507", "{urn:x}small": "424"}, "big: %r" % st)
+    many = "".join("<x:m%d>%d</x:m%d>" % (i, i, i) for i in range(40))
+    st = prop_statuses(dav(stack, "PROPPATCH", href, proppatch(many), u["auth"]), href, "many")
+    expect(set(st.values()) == {"507"}, "40 properties: %r" % set(st.values()))
+    wide = "".join("<x:w%d>%s</x:w%d>" % (i, "w" * 3900, i) for i in range(20))
+    st = prop_statuses(dav(stack, "PROPPATCH", href, proppatch(wide), u["auth"]), href, "wide")
+    expect(set(st.values()) == {"507"}, "78 KB of properties: %r" % set(st.values()))
+    p = found(asked)
+    expect(A + "default-alarm-vevent-datetime" in p.get("200", {}), "kept after refusals")
+    # REST is not disturbed by them.
+    expect([c for c in calendars_rest(stack, u) if c["id"] == cal["id"]], "REST lists it")
+
+
+def test_mkcalendar_keeps_timezone(stack):
+    """MKCALENDAR keeps calendar-timezone (as a dead property, given back
+    as sent instead of the account's zone) and properties of its own."""
+    need_dav(stack)
+    u = dav_user(stack)
+    href = u["home"] + "tz/"
+    tz = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Vienna\r\n"
+          "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\n"
+          "TZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n")
+    body = ('<?xml version="1.0" encoding="utf-8"?>'
+            '<c:mkcalendar xmlns:d="DAV:" xmlns:c="%s" xmlns:a="%s"><d:set><d:prop>'
+            '<d:displayname>Zoned</d:displayname>'
+            '<c:calendar-timezone>%s</c:calendar-timezone>'
+            '<a:calendar-enabled>1</a:calendar-enabled>'
+            '</d:prop></d:set></c:mkcalendar>' % (C[1:-1], A[1:-1], tz.replace("\r", "&#13;")))
+    r = dav(stack, "MKCALENDAR", href, body, u["auth"])
+    expect(r.status == 201, "MKCALENDAR: %s" % r.describe())
+    r = dav(stack, "PROPFIND", href, propfind_body((C[1:-1], "calendar-timezone"),
+                                                   (A[1:-1], "calendar-enabled")),
+            u["auth"], {"Depth": "0"})
+    ok = one(multistatus(r, "PROPFIND"), href, "PROPFIND").get("200", {})
+    expect(C + "calendar-timezone" in ok and ok[C + "calendar-timezone"].text == tz,
+           "calendar-timezone %r" % (ok.get(C + "calendar-timezone") is not None and
+                                     ok[C + "calendar-timezone"].text))
+    expect(A + "calendar-enabled" in ok and ok[A + "calendar-enabled"].text == "1",
+           "calendar-enabled %r" % list(ok))
+    # PROPPATCH changes it; removed, the account's zone is given again.
+    r = dav(stack, "PROPPATCH", href, proppatch("", "<c:calendar-timezone/>"), u["auth"])
+    expect(set(prop_statuses(r, href, "remove tz").values()) == {"200"}, "remove tz")
+    r = dav(stack, "PROPFIND", href, propfind_body((C[1:-1], "calendar-timezone")),
+            u["auth"], {"Depth": "0"})
+    ok = one(multistatus(r, "PROPFIND"), href, "PROPFIND").get("200", {})
+    expect(C + "calendar-timezone" in ok and "Vienna" not in ok[C + "calendar-timezone"].text,
+           "the account's zone after remove")
+    # Past the caps at creation: 507, nothing made.
+    big = body.replace("<a:calendar-enabled>1</a:calendar-enabled>",
+                       "<a:calendar-enabled>%s</a:calendar-enabled>" % ("1" * 5000))
+    r = dav(stack, "MKCALENDAR", u["home"] + "big/", big, u["auth"])
+    expect(r.status == 507, "MKCALENDAR with 5000 bytes: %s" % r.describe())
+    expect(not [c for c in calendars_rest(stack, u) if c["dav_name"] == "big"], "made anyway")
 
 
 def test_mkcalendar_and_delete(stack):
@@ -729,6 +865,8 @@ TESTS = [
     ("allprop_and_propname", test_allprop_and_propname),
     ("depth_infinity_refused", test_depth_infinity_refused),
     ("proppatch_shows_in_rest", test_proppatch_shows_in_rest),
+    ("dead_properties", test_dead_properties),
+    ("mkcalendar_keeps_timezone", test_mkcalendar_keeps_timezone),
     ("mkcalendar_and_delete", test_mkcalendar_and_delete),
     ("xml_with_dtd_refused", test_xml_with_dtd_refused),
     ("body_caps", test_body_caps),

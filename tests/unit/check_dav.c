@@ -237,6 +237,56 @@ START_TEST(xml_writer)
 }
 END_TEST
 
+/* Dead properties: an element dumped with the declarations of the
+ * namespaces it uses (declared on an ancestor in the request), its
+ * attributes and children kept; names in Clark notation and back. */
+START_TEST(xml_dead_props)
+{
+	xmlDoc		*doc, *again;
+	xmlNode		*prop, *n;
+	struct buf	 b;
+	char		 why[200], name[64], *x;
+
+	doc = parse("<d:propertyupdate xmlns:d=\"DAV:\" xmlns:x=\"urn:x\" "
+	    "xmlns:y=\"urn:y\"><d:set><d:prop><x:nested k=\"v &amp; w\">"
+	    "<x:a>t &lt; u \xc3\xa9</x:a><y:b y:at=\"1\"/></x:nested><plain>p"
+	    "</plain></d:prop></d:set></d:propertyupdate>", why, sizeof(why));
+	ck_assert_ptr_nonnull(doc);
+	prop = dav_xml_first(dav_xml_first(xmlDocGetRootElement(doc),
+	    DAV_NS_DAV, "set"), DAV_NS_DAV, "prop");
+	n = dav_xml_first(prop, NULL, NULL);
+	ck_assert_int_eq(dav_xml_clark(n, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "{urn:x}nested");
+	ck_assert_int_eq(dav_xml_clark(n, name, 8), -1);
+	x = dav_xml_dump(n);
+	ck_assert_ptr_nonnull(x);
+	/* It parses on its own, to the same names. */
+	again = parse(x, why, sizeof(why));
+	ck_assert_msg(again != NULL, "%s: %s", x, why);
+	n = xmlDocGetRootElement(again);
+	ck_assert(dav_xml_is(n, "urn:x", "nested"));
+	ck_assert_ptr_nonnull(dav_xml_first(n, "urn:x", "a"));
+	ck_assert_ptr_nonnull(dav_xml_first(n, "urn:y", "b"));
+	ck_assert_ptr_nonnull(strstr(x, "k=\"v &amp; w\""));
+	xmlFreeDoc(again);
+	free(x);
+	n = dav_xml_next(dav_xml_first(prop, NULL, NULL), NULL, NULL);
+	ck_assert_int_eq(dav_xml_clark(n, name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "{}plain");
+	x = dav_xml_dump(n);
+	ck_assert_str_eq(x, "<plain>p</plain>");
+	free(x);
+	buf_init(&b, 1024);
+	ck_assert_int_eq(dav_xml_elem_clark(&b, "{urn:x&y}n"), BUF_OK);
+	ck_assert_str_eq(b.data, "<x:n xmlns:x=\"urn:x&amp;y\"/>");
+	buf_reset(&b);
+	ck_assert_int_eq(dav_xml_elem_clark(&b, "{}plain"), BUF_OK);
+	ck_assert_str_eq(b.data, "<plain/>");
+	buf_free(&b);
+	xmlFreeDoc(doc);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -249,6 +299,7 @@ main(void)
 	tcase_add_test(tc, hrefs);
 	tcase_add_test(tc, xml_refusals);
 	tcase_add_test(tc, xml_writer);
+	tcase_add_test(tc, xml_dead_props);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
