@@ -637,6 +637,56 @@ START_TEST(render_account_html)
 }
 END_TEST
 
+/* Security notices (issue 16): the instant in the reader's zone on either
+ * side of a DST change, the detail in place, what to do if it was not
+ * them; an unknown zone falls back to UTC. */
+START_TEST(render_security_notices)
+{
+	struct render_notice	n;
+	struct render_out	o;
+
+	memset(&n, 0, sizeof(n));
+	n.what = RENDER_SEC_APP_PASSWORD;
+	n.at = 1798804800;	/* 2027-01-01T12:00:00Z */
+	n.user_tz = "Europe/Berlin";
+	n.email = "ada@example.org";
+	n.detail = "Ada's iPhone";
+	n.public_url = "https://cal.example.org";
+	ck_assert_int_eq(render_security(&n, &o), 0);
+	ck_assert_str_eq(o.subject,
+	    "A new app password for your Aurora Time account");
+	ck_assert_ptr_null(o.html);
+	ck_assert_msg(strstr(o.text, "on Friday 1 January 2027 at 13:00 CET, "
+	    "an app password named \"Ada's iPhone\" was made") != NULL,
+	    "%s", o.text);
+	ck_assert_ptr_nonnull(strstr(o.text, "If it was not you: delete it "
+	    "in Settings, Calendar apps at https://cal.example.org/, then"));
+	ck_assert_ptr_nonnull(strstr(o.text, "writes to ada@example.org"));
+	render_out_free(&o);
+
+	n.what = RENDER_SEC_EMAIL_CHANGED;
+	n.at = 1782907200;	/* 2026-07-01T12:00:00Z */
+	n.detail = "new@example.org";
+	ck_assert_int_eq(render_security(&n, &o), 0);
+	ck_assert_msg(strstr(o.text, "on Wednesday 1 July 2026 at 14:00 CEST, "
+	    "your Aurora Time account was moved to the address "
+	    "new@example.org") != NULL, "%s", o.text);
+	render_out_free(&o);
+
+	n.what = RENDER_SEC_PASSWORD_RESET;
+	n.user_tz = "Not/A_Zone";
+	n.detail = NULL;
+	ck_assert_int_eq(render_security(&n, &o), 0);
+	ck_assert_msg(strstr(o.text, "at 12:00 UTC, the password of your "
+	    "Aurora Time account was reset") != NULL, "%s", o.text);
+	render_out_free(&o);
+
+	n.what = (enum render_security)99;
+	ck_assert_int_eq(render_security(&n, &o), -1);
+	ck_assert_ptr_null(o.subject);
+}
+END_TEST
+
 /* --- backoff and pacing ---------------------------------------------------- */
 
 START_TEST(backoff_grows_with_jitter_and_cap)
@@ -820,6 +870,7 @@ mail_suite(void)
 	tcase_add_test(tc, render_localtime_is_zone_local);
 	tcase_add_test(tc, render_all_day);
 	tcase_add_test(tc, render_account_html);
+	tcase_add_test(tc, render_security_notices);
 	tcase_add_test(tc, backoff_grows_with_jitter_and_cap);
 	tcase_add_test(tc, tbucket_paces);
 	tcase_add_test(tc, ses_classification);
