@@ -10,13 +10,20 @@
 #include "core/jsonout.h"
 #include "mail/render.h"
 
+/* pending_email shows while its code is live: once it expired or was used
+ * there is nothing to confirm, and the user starts again. */
 #define ME_COLS "id, email, email_verified, name, time_zone, " \
 	"default_reminders::text, issuer, " \
 	"to_char(created_at AT TIME ZONE 'UTC', " \
 	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
 	"to_char(updated_at AT TIME ZONE 'UTC', " \
 	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"pending_email"
+	"CASE WHEN EXISTS (SELECT 1 FROM auth_codes c " \
+	"                   WHERE c.user_id = users.id " \
+	"                     AND c.purpose = 'email_change' " \
+	"                     AND c.code_hash IS NOT NULL " \
+	"                     AND c.expires_at > now()) " \
+	"     THEN pending_email END"
 
 static const struct db_stmt st_me_get = {
 	"account_me_get",

@@ -231,6 +231,11 @@ def test_email_wrong_codes_limited(stack):
     expect(r.status == 422, "the right code after 5 wrong ones is refused: %s" % r.describe())
     r = users.request(stack, "GET", "/api/v1/me", headers=users.bearer(u["access_token"]))
     expect(r.body["email"] == u["email"], "address unchanged")
+    expect(r.body["pending_email"] == new, "still pending while the code lives: %r" % r.body)
+    stack.psql("UPDATE auth_codes SET expires_at = now() - interval '1 minute' "
+               "WHERE user_id = '%s' AND purpose = 'email_change'" % u["user_id"])
+    r = users.request(stack, "GET", "/api/v1/me", headers=users.bearer(u["access_token"]))
+    expect(r.body["pending_email"] is None, "nothing pending once the code expired: %r" % r.body)
 
 
 def test_email_change_refusals(stack):
