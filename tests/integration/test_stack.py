@@ -207,12 +207,28 @@ def test_database_restart_under_load(stack):
            "workers changed (a worker died): before %s, after %s" % (sorted(workers_before), sorted(workers_after)))
 
 
+def _dead(pid):
+    """True when pid has exited (gone, or a zombie its master has not reaped)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
 def test_worker_killed_is_replaced(stack):
     master = stack.api_master_pid()
     before = stack.worker_pids(master)
     expect(len(before) == WORKERS, "expected %d workers, found %r" % (WORKERS, before))
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
+    # SIGKILL lands when the victim is next scheduled: on a loaded machine
+    # it may still take a connection out of accept() in between and die
+    # holding it (nginx: 502, connection reset). Wait until it is dead.
+    gone_by = time.monotonic() + 5
+    while time.monotonic() < gone_by and not _dead(victim):
+        time.sleep(0.01)
+    expect(_dead(victim), "worker %d did not die within 5 s of SIGKILL" % victim)
     # The other workers keep answering at once.
     for i in range(10):
         r = stack.request("GET", "/api/v1/health", timeout=5)
