@@ -16,6 +16,7 @@
 #include "auth/apppass.h"
 #include "auth/session.h"
 #include "core/buf.h"
+#include "core/jsonout.h"
 
 #define MOBILECONFIG_MAX	16384	/* bytes of a profile */
 
@@ -43,41 +44,22 @@ answer_rc(struct http_req *req, enum apppass_rc rc)
 	}
 }
 
-/* Adds s as member name of o; -1 when json-c cannot. */
-static int
-add_string(json_object *o, const char *name, const char *s)
-{
-	json_object *v;
-
-	if ((v = json_object_new_string(s)) == NULL)
-		return -1;
-	if (json_object_object_add(o, name, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 /* {"id", "name", "created_at", "last_used_at"} (null when never used);
  * NULL when out of memory. */
 static json_object *
 item_json(const struct apppass *a)
 {
-	json_object	*o, *last = NULL;
+	json_object	*o;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	if (add_string(o, "id", a->id) == -1 ||
-	    add_string(o, "name", a->name) == -1 ||
-	    add_string(o, "created_at", a->created_at) == -1)
+	if (jsonout_string(o, "id", a->id) == -1 ||
+	    jsonout_string(o, "name", a->name) == -1 ||
+	    jsonout_string(o, "created_at", a->created_at) == -1)
 		goto fail;
-	if (a->last_used_at[0] != '\0' &&
-	    (last = json_object_new_string(a->last_used_at)) == NULL)
+	if ((a->last_used_at[0] != '\0' ? jsonout_string(o, "last_used_at",
+	    a->last_used_at) : jsonout_null(o, "last_used_at")) == -1)
 		goto fail;
-	if (json_object_object_add(o, "last_used_at", last) != 0) {
-		json_object_put(last);
-		goto fail;
-	}
 	return o;
 fail:
 	json_object_put(o);
@@ -120,10 +102,10 @@ api_apppass_create(void *ctx, struct http_req *req)
 		goto out;
 	}
 	if ((o = json_object_new_object()) == NULL ||
-	    add_string(o, "id", a.id) == -1 ||
-	    add_string(o, "name", a.name) == -1 ||
-	    add_string(o, "password", pw) == -1 ||
-	    add_string(o, "created_at", a.created_at) == -1) {
+	    jsonout_string(o, "id", a.id) == -1 ||
+	    jsonout_string(o, "name", a.name) == -1 ||
+	    jsonout_string(o, "password", pw) == -1 ||
+	    jsonout_string(o, "created_at", a.created_at) == -1) {
 		http_error(req, 500, "internal", NULL, "internal error");
 		goto out;
 	}
@@ -142,7 +124,7 @@ api_apppass_list(void *ctx, struct http_req *req)
 {
 	struct app	*app = ctx;
 	struct apppass	*a = NULL;
-	json_object	*root = NULL, *items = NULL, *it;
+	json_object	*root = NULL, *items = NULL;
 	size_t		 i, n = 0;
 	enum apppass_rc	 rc;
 
@@ -153,18 +135,11 @@ api_apppass_list(void *ctx, struct http_req *req)
 	if ((root = json_object_new_object()) == NULL ||
 	    (items = json_object_new_array()) == NULL)
 		goto fail;
-	if (json_object_object_add(root, "items", items) != 0) {
-		json_object_put(items);
+	if (jsonout_add(root, "items", items) == -1)
 		goto fail;
-	}
-	for (i = 0; i < n; i++) {
-		if ((it = item_json(&a[i])) == NULL)
+	for (i = 0; i < n; i++)
+		if (jsonout_push(items, item_json(&a[i])) == -1)
 			goto fail;
-		if (json_object_array_add(items, it) != 0) {
-			json_object_put(it);
-			goto fail;
-		}
-	}
 	free(a);
 	http_json(req, 200, root);
 	return;

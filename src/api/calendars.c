@@ -8,6 +8,7 @@
 
 #include "api/app.h"
 #include "api/events.h"
+#include "core/jsonout.h"
 #include "events/calendar.h"
 
 static void
@@ -47,7 +48,7 @@ api_calendars_list(void *ctx, struct http_req *req)
 {
 	struct event_ctx	 c;
 	struct calendar		*cals = NULL;
-	json_object		*root = NULL, *items, *o;
+	json_object		*root = NULL, *items;
 	enum event_rc		 rc;
 	size_t			 i, n;
 
@@ -59,16 +60,11 @@ api_calendars_list(void *ctx, struct http_req *req)
 	if ((root = json_object_new_object()) == NULL ||
 	    (items = json_object_new_array()) == NULL)
 		goto nomem;
-	if (json_object_object_add(root, "items", items) != 0) {
-		json_object_put(items);
+	if (jsonout_add(root, "items", items) == -1)
 		goto nomem;
-	}
 	for (i = 0; i < n; i++)
-		if ((o = calendar_to_json(&cals[i])) == NULL ||
-		    json_object_array_add(items, o) != 0) {
-			json_object_put(o);
+		if (jsonout_push(items, calendar_to_json(&cals[i])) == -1)
 			goto nomem;
-		}
 	free(cals);
 	http_json(req, 200, root);
 	return;

@@ -9,6 +9,7 @@
 
 #include "api/app.h"
 #include "api/events.h"
+#include "core/jsonout.h"
 #include "events/calendar.h"
 #include "events/ics.h"
 
@@ -82,17 +83,17 @@ api_events_import(void *ctx, struct http_req *req)
 	/* The standard error, plus the line that failed; a file over
 	 * ICS_MAX_EVENTS or the import's time budget is too large (413). */
 	if ((o = json_object_new_object()) == NULL ||
-	    (e = json_object_new_object()) == NULL) {
+	    (e = json_object_new_object()) == NULL ||
+	    jsonout_add(o, "error", e) == -1 ||
+	    jsonout_string(e, "code", err.too_costly ? "payload_too_large" :
+	    "validation_failed") == -1 ||
+	    jsonout_string(e, "message", err.msg[0] ? err.msg :
+	    "the calendar cannot be read") == -1 ||
+	    jsonout_string(e, "field", "body") == -1 ||
+	    jsonout_int(e, "line", err.line) == -1) {
 		json_object_put(o);
 		http_error(req, 500, "internal", NULL, "internal error");
 		return;
 	}
-	json_object_object_add(e, "code", json_object_new_string(
-	    err.too_costly ? "payload_too_large" : "validation_failed"));
-	json_object_object_add(e, "message", json_object_new_string(
-	    err.msg[0] ? err.msg : "the calendar cannot be read"));
-	json_object_object_add(e, "field", json_object_new_string("body"));
-	json_object_object_add(e, "line", json_object_new_int64(err.line));
-	json_object_object_add(o, "error", e);
 	http_json(req, err.too_costly ? 413 : 422, o);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/jsonout.h"
 #include "log.h"
 
 /* Set once by log_init() before workers fork; read-only afterwards. */
@@ -48,11 +49,15 @@ log_header(enum log_level lv, const char *event)
 	    tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000) % 1000);
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	json_object_object_add(o, "ts", json_object_new_string(ts));
-	json_object_object_add(o, "level", json_object_new_string(log_names[lv]));
-	json_object_object_add(o, "prog", json_object_new_string(log_prog));
-	json_object_object_add(o, "pid", json_object_new_int((int)getpid()));
-	json_object_object_add(o, "event", json_object_new_string(event));
+	if (jsonout_string(o, "ts", ts) == -1 ||
+	    jsonout_string(o, "level", log_names[lv]) == -1 ||
+	    jsonout_string(o, "prog", log_prog) == -1 ||
+	    jsonout_int(o, "pid", (int64_t)getpid()) == -1 ||
+	    jsonout_string(o, "event", event) == -1) {
+		/* Out of memory: no line rather than half of one. */
+		json_object_put(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -63,8 +68,9 @@ log_write(json_object *o)
 	char		 line[8192];
 	size_t		 n;
 
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	if ((s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE)) == NULL)
+		return;
 	n = strlen(s);
 	/* One write per line keeps lines from several workers whole. */
 	if (n + 1 <= sizeof(line)) {
@@ -91,8 +97,8 @@ log_msg(enum log_level lv, const char *event, const char *fmt, ...)
 	va_end(ap);
 	if ((o = log_header(lv, event)) == NULL)
 		return;
-	json_object_object_add(o, "msg", json_object_new_string(msg));
-	log_write(o);
+	if (jsonout_string(o, "msg", msg) == 0)
+		log_write(o);
 	json_object_put(o);
 }
 
@@ -104,7 +110,10 @@ log_fields(enum log_level lv, const char *event, json_object *fields)
 	if (!log_enabled(lv) || (o = log_header(lv, event)) == NULL)
 		return;
 	json_object_object_foreach(fields, k, v)
-		json_object_object_add(o, k, json_object_get(v));
+		if ((v == NULL ? jsonout_null(o, k) :
+		    jsonout_add(o, k, json_object_get(v))) == -1)
+			goto out;
 	log_write(o);
+out:
 	json_object_put(o);
 }

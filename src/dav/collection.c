@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonout.h"
 #include "core/utf8.h"
 #include "dav/dav.h"
 #include "events/calendar.h"
@@ -157,18 +158,6 @@ collect(const xmlNode *root, struct change *ch, size_t *n)
 	return 0;
 }
 
-static int
-add_member(json_object *o, const char *key, json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 /* Checks each change and turns the writable ones into a calendar_from_json
  * patch in *patch (later ones win). A change that cannot be made gets its
  * status (403: protected; 409: a value we refuse; 507: a dead property
@@ -196,7 +185,7 @@ plan(struct change *ch, size_t n, int mkcalendar, json_object **patch)
 				ch[i].status = 403;
 			else if (dav_xml_text(p, value, sizeof(value)) == -1)
 				ch[i].status = 409;
-			else if (add_member(*patch, "name",
+			else if (jsonout_add(*patch, "name",
 			    json_object_new_string(value)) == -1)
 				return -1;
 		} else if (dav_xml_is(p, DAV_NS_CALDAV,
@@ -208,7 +197,7 @@ plan(struct change *ch, size_t n, int mkcalendar, json_object **patch)
 				ch[i].status = 409;
 				continue;
 			}
-			if (add_member(*patch, "description",
+			if (jsonout_add(*patch, "description",
 			    json_object_new_string(value)) == -1)
 				return -1;
 		} else if (dav_xml_is(p, DAV_NS_ICAL, "calendar-color")) {
@@ -221,7 +210,7 @@ plan(struct change *ch, size_t n, int mkcalendar, json_object **patch)
 				ch[i].status = 409;
 				continue;
 			}
-			if (add_member(*patch, "color",
+			if (jsonout_add(*patch, "color",
 			    json_object_new_string(color)) == -1)
 				return -1;
 		} else if (dav_xml_is(p, DAV_NS_ICAL, "calendar-order")) {
@@ -233,7 +222,7 @@ plan(struct change *ch, size_t n, int mkcalendar, json_object **patch)
 				ch[i].status = 409;
 				continue;
 			}
-			if (add_member(*patch, "sort_order",
+			if (jsonout_add(*patch, "sort_order",
 			    json_object_new_int(order)) == -1)
 				return -1;
 		} else if (mkcalendar && dav_xml_is(p, DAV_NS_CALDAV,
@@ -450,7 +439,7 @@ dav_mkcalendar(struct dav_ctx *ctx)
 		goto out;
 	}
 	if (!json_object_object_get_ex(patch, "name", &v) &&
-	    add_member(patch, "name", json_object_new_string(default_name(
+	    jsonout_add(patch, "name", json_object_new_string(default_name(
 	    ctx->path.calendar))) == -1) {
 		dav_error(ctx->req, 500, NULL, "internal error");
 		goto out;

@@ -4,7 +4,6 @@
  * (through mail/outbox.h, which owns mail_outbox). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,28 +188,6 @@ dberr(struct event_ctx *c, enum db_rc rc)
 	return EVENT_DB;
 }
 
-/* "{10,30}" as PostgreSQL writes an int[]. */
-static void
-parse_minutes(const char *s, int *out, size_t max, size_t *n)
-{
-	char	*end;
-	long	 v;
-
-	*n = 0;
-	if (s == NULL || *s++ != '{')
-		return;
-	while (*s != '\0' && *s != '}' && *n < max) {
-		while (*s == ',' || *s == ' ')
-			s++;
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (end == s || errno != 0)
-			return;
-		out[(*n)++] = (int)v;
-		s = end;
-	}
-}
-
 static void
 from_row(struct calendar *cal, const PGresult *res, int row)
 {
@@ -230,7 +207,7 @@ from_row(struct calendar *cal, const PGresult *res, int row)
 	    't';
 	cal->is_default = PQgetvalue(res, row, CC_DEFAULT)[0] == 't';
 	cal->has_default_reminders = PQgetvalue(res, row, CC_HASREM)[0] == 't';
-	parse_minutes(PQgetvalue(res, row, CC_REM), cal->default_reminders,
+	event_row_ints(PQgetvalue(res, row, CC_REM), cal->default_reminders,
 	    REMINDER_MAX, &cal->ndefault_reminders);
 	cal->revision = strtoll(PQgetvalue(res, row, CC_REV), NULL, 10);
 	cal->min_revision = strtoll(PQgetvalue(res, row, CC_MINREV), NULL, 10);
@@ -527,56 +504,37 @@ calendar_from_json(struct calendar *cal, json_object *body, int patch,
 	return EVENT_OK;
 }
 
-static int
-add(json_object *o, const char *key, json_object *v)
-{
-	if (v == NULL)
-		return -1;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return -1;
-	}
-	return 0;
-}
-
 json_object *
 calendar_to_json(const struct calendar *cal)
 {
-	json_object	*o, *a = NULL;
+	json_object	*o, *a;
 	size_t		 i;
 	int		 bad = 0;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	bad |= add(o, "id", json_object_new_string(cal->id));
-	bad |= add(o, "name", json_object_new_string(cal->name));
-	bad |= add(o, "color", json_object_new_string(cal->color));
-	bad |= add(o, "description", json_object_new_string(
-	    cal->description));
-	bad |= add(o, "sort_order", json_object_new_int(cal->sort_order));
+	bad |= jsonout_string(o, "id", cal->id);
+	bad |= jsonout_string(o, "name", cal->name);
+	bad |= jsonout_string(o, "color", cal->color);
+	bad |= jsonout_string(o, "description", cal->description);
+	bad |= jsonout_int(o, "sort_order", cal->sort_order);
 	if (cal->has_default_reminders) {
-		if ((a = json_object_new_array()) == NULL)
-			bad = 1;
-		for (i = 0; a != NULL && i < cal->ndefault_reminders; i++) {
-			json_object *n = json_object_new_int(
-			    cal->default_reminders[i]);
-
-			if (n == NULL || json_object_array_add(a, n) != 0) {
-				json_object_put(n);
+		a = json_object_new_array();
+		for (i = 0; a != NULL && i < cal->ndefault_reminders; i++)
+			if (jsonout_push(a, json_object_new_int(
+			    cal->default_reminders[i])) == -1) {
 				bad = 1;
 				break;
 			}
-		}
-		if (a != NULL)
-			bad |= add(o, "default_reminders", a);
-	} else if (json_object_object_add(o, "default_reminders", NULL) != 0)
-		bad = 1;
-	bad |= add(o, "email_for_app_alarms", json_object_new_boolean(
-	    cal->email_for_app_alarms));
-	bad |= add(o, "is_default", json_object_new_boolean(cal->is_default));
-	bad |= add(o, "dav_name", json_object_new_string(cal->dav_name));
-	bad |= add(o, "created_at", json_object_new_string(cal->created_at));
-	bad |= add(o, "updated_at", json_object_new_string(cal->updated_at));
+		bad |= jsonout_add(o, "default_reminders", a);
+	} else
+		bad |= jsonout_null(o, "default_reminders");
+	bad |= jsonout_bool(o, "email_for_app_alarms",
+	    cal->email_for_app_alarms);
+	bad |= jsonout_bool(o, "is_default", cal->is_default);
+	bad |= jsonout_string(o, "dav_name", cal->dav_name);
+	bad |= jsonout_string(o, "created_at", cal->created_at);
+	bad |= jsonout_string(o, "updated_at", cal->updated_at);
 	if (bad) {
 		json_object_put(o);
 		return NULL;
@@ -645,8 +603,8 @@ props_write(struct event_ctx *c, const char *id,
 	for (i = 0; i < n; i++) {
 		if (props[i].name == NULL || props[i].name[0] != '{' ||
 		    strlen(props[i].name) > CALENDAR_PROP_NAME_MAX) {
-			rc = invalid(&c->err, "dav_props", "a property name is at most %d "
-			    "bytes", CALENDAR_PROP_NAME_MAX);
+			rc = invalid(&c->err, "dav_props", "a property name "
+			    "is at most %d bytes", CALENDAR_PROP_NAME_MAX);
 			goto out;
 		}
 		if (props[i].value == NULL) {
@@ -654,8 +612,9 @@ props_write(struct event_ctx *c, const char *id,
 			continue;
 		}
 		if (strlen(props[i].value) > CALENDAR_PROP_BYTES) {
-			rc = invalid(&c->err, "dav_props", "property %.200s is larger than %d "
-			    "bytes", props[i].name, CALENDAR_PROP_BYTES);
+			rc = invalid(&c->err, "dav_props", "property %.200s "
+			    "is larger than %d bytes", props[i].name,
+			    CALENDAR_PROP_BYTES);
 			goto out;
 		}
 		if (jsonout_add(o, props[i].name,
@@ -665,15 +624,16 @@ props_write(struct event_ctx *c, const char *id,
 		}
 	}
 	if (json_object_object_length(o) > CALENDAR_PROPS_MAX) {
-		rc = invalid(&c->err, "dav_props", "a calendar keeps at most %d properties "
-		    "of clients", CALENDAR_PROPS_MAX);
+		rc = invalid(&c->err, "dav_props", "a calendar keeps at "
+		    "most %d properties of clients", CALENDAR_PROPS_MAX);
 		goto out;
 	}
 	json_object_object_foreach(o, k, v)
 		total += strlen(k) + (size_t)json_object_get_string_len(v);
 	if (total > CALENDAR_PROPS_BYTES) {
-		rc = invalid(&c->err, "dav_props", "the properties of clients on a calendar "
-		    "take at most %d bytes", CALENDAR_PROPS_BYTES);
+		rc = invalid(&c->err, "dav_props", "the properties of "
+		    "clients on a calendar take at most %d bytes",
+		    CALENDAR_PROPS_BYTES);
 		goto out;
 	}
 	if ((text = json_object_to_json_string_ext(o,

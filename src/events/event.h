@@ -235,6 +235,10 @@ enum event_rc event_each(struct event_ctx *c,
     int (*fn)(const struct event *ev, const char *ical, void *arg),
     void *arg) __attribute__((warn_unused_result));
 
+/* "{1,2}", an integer array as PostgreSQL writes it, into out: at most
+ * max values, *n of them (what does not read as a number ends it). */
+void event_row_ints(const char *s, int *out, size_t max, size_t *n);
+
 /* Loads the row at (res, row) of a query selecting EVENT_COLUMNS. */
 enum event_rc event_from_row(struct event *ev, const PGresult *res, int row);
 

@@ -11,6 +11,7 @@
 
 #include "core/b64url.h"
 #include "core/buf.h"
+#include "core/jsonout.h"
 #include "core/log.h"
 #include "db/array.h"
 #include "events/event.h"
@@ -402,7 +403,7 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 	struct collect	 c;
 	struct event	*evs = NULL;
 	PGresult	*res = NULL;
-	json_object	*root = NULL, *items, *it;
+	json_object	*root = NULL, *items;
 	const char	*p[7], *op[2] = { ctx->user_id, NULL };
 	struct buf	 cals;
 	char		 from[RFC3339_MAX], to[RFC3339_MAX], cs[RFC3339_MAX];
@@ -508,24 +509,22 @@ event_list(struct event_ctx *ctx, const struct event_query *q,
 	if ((root = json_object_new_object()) == NULL ||
 	    (items = json_object_new_array_ext((int)shown)) == NULL)
 		goto nomem;
-	json_object_object_add(root, "items", items);
-	for (k = 0; k < shown; k++) {
-		if ((it = event_to_json(&evs[c.items[k].ev], c.items[k].start,
-		    1)) == NULL || json_object_array_add(items, it) != 0) {
-			json_object_put(it);
+	if (jsonout_add(root, "items", items) == -1)
+		goto nomem;
+	for (k = 0; k < shown; k++)
+		if (jsonout_push(items, event_to_json(&evs[c.items[k].ev],
+		    c.items[k].start, 1)) == -1)
 			goto nomem;
-		}
-	}
 	if (more) {
 		const struct item *last = &c.items[shown - 1];
 
 		if (cursor_encode(last->start, evs[last->ev].id, last->index,
 		    cursor, sizeof(cursor)) == -1)
 			goto nomem;
-		json_object_object_add(root, "next_cursor",
-		    json_object_new_string(cursor));
-	} else
-		json_object_object_add(root, "next_cursor", NULL);
+		if (jsonout_string(root, "next_cursor", cursor) == -1)
+			goto nomem;
+	} else if (jsonout_null(root, "next_cursor") == -1)
+		goto nomem;
 	*out = root;
 	root = NULL;
 	rc = EVENT_OK;

@@ -12,9 +12,8 @@
 #include "events/event.h"
 #include "events/store_sql.h"
 
-/* "{1,2}": an integer array as PostgreSQL writes it. */
-static void
-parse_ints(const char *s, int *out, size_t max, size_t *n)
+void
+event_row_ints(const char *s, int *out, size_t max, size_t *n)
 {
 	char	*end;
 	long	 v;
@@ -87,7 +86,7 @@ event_from_row(struct event *ev, const PGresult *res, int row)
 			ev->nrecurrence = i + 1;
 		}
 	}
-	parse_ints(PQgetvalue(res, row, EC_REMINDERS), ev->reminders,
+	event_row_ints(PQgetvalue(res, row, EC_REMINDERS), ev->reminders,
 	    EVENT_MAX_REMINDERS, &ev->nreminders);
 	ev->version = (int)strtol(PQgetvalue(res, row, EC_VERSION), NULL, 10);
 	snprintf(ev->created_at, sizeof(ev->created_at), "%s",

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/jsonout.h"
 #include "db/array.h"
 #include "events/event.h"
 #include "events/ics.h"
@@ -346,8 +347,8 @@ ev_params(struct event_ctx *c, const struct event *ev,
 	if ((p->rj = json_object_new_array()) == NULL)
 		return EVENT_NOMEM;
 	for (i = 0; i < ev->nrecurrence; i++)
-		if (json_object_array_add(p->rj,
-		    json_object_new_string(ev->recurrence[i])) != 0)
+		if (jsonout_push(p->rj,
+		    json_object_new_string(ev->recurrence[i])) == -1)
 			return EVENT_NOMEM;
 	p->recurrence = json_object_to_json_string_ext(p->rj,
 	    JSON_C_TO_STRING_PLAIN);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonout.h"
 #include "core/utf8.h"
 #include "events/event.h"
 
@@ -488,17 +489,6 @@ event_format_time(const struct event *ev, icaltimezone *z, time_t t,
 	return rfc3339_format(t, zone_offset(z, t), out, outlen);
 }
 
-/* Adds a string member; returns -1 when out of memory. */
-static int
-add_str(json_object *o, const char *key, const char *val)
-{
-	json_object *s = json_object_new_string(val ? val : "");
-
-	if (s == NULL)
-		return -1;
-	return json_object_object_add(o, key, s) == 0 ? 0 : -1;
-}
-
 time_t
 event_occurrence_end(const struct event *ev, icaltimezone *z, time_t occ)
 {
@@ -537,45 +527,39 @@ event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
 	}
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
-	bad |= add_str(o, "id", ev->id);
-	bad |= ev->calendar_id[0] ? add_str(o, "calendar_id", ev->calendar_id) :
-	    json_object_object_add(o, "calendar_id", NULL);
-	bad |= add_str(o, "title", ev->title);
-	bad |= add_str(o, "description", ev->description);
-	bad |= add_str(o, "location", ev->location);
+	bad |= jsonout_string(o, "id", ev->id);
+	bad |= ev->calendar_id[0] ? jsonout_string(o, "calendar_id",
+	    ev->calendar_id) : jsonout_null(o, "calendar_id");
+	bad |= jsonout_string(o, "title", ev->title ? ev->title : "");
+	bad |= jsonout_string(o, "description", ev->description ?
+	    ev->description : "");
+	bad |= jsonout_string(o, "location", ev->location ?
+	    ev->location : "");
 	bad |= event_format_time(ev, z, start, buf, sizeof(buf)) ||
-	    add_str(o, "start", buf);
+	    jsonout_string(o, "start", buf);
 	bad |= event_format_time(ev, z, end, buf, sizeof(buf)) ||
-	    add_str(o, "end", buf);
-	bad |= add_str(o, "time_zone", ev->time_zone);
-	bad |= json_object_object_add(o, "all_day",
-	    json_object_new_boolean(ev->all_day));
-	if ((a = json_object_new_array()) == NULL)
-		bad = 1;
-	for (i = 0; a != NULL && i < ev->nrecurrence; i++)
-		bad |= json_object_array_add(a,
-		    json_object_new_string(ev->recurrence[i]));
-	bad |= json_object_object_add(o, "recurrence", a);
-	if ((a = json_object_new_array()) == NULL)
-		bad = 1;
-	for (i = 0; a != NULL && i < ev->nreminders; i++) {
-		if ((r = json_object_new_object()) == NULL) {
-			bad = 1;
-			break;
-		}
-		bad |= add_str(r, "method", "email");
-		bad |= json_object_object_add(r, "minutes_before",
-		    json_object_new_int(ev->reminders[i]));
-		bad |= json_object_array_add(a, r);
+	    jsonout_string(o, "end", buf);
+	bad |= jsonout_string(o, "time_zone", ev->time_zone);
+	bad |= jsonout_bool(o, "all_day", ev->all_day);
+	a = json_object_new_array();
+	for (i = 0; a != NULL && i < ev->nrecurrence && !bad; i++)
+		bad |= jsonout_push(a, json_object_new_string(
+		    ev->recurrence[i]));
+	bad |= jsonout_add(o, "recurrence", a);
+	a = json_object_new_array();
+	for (i = 0; a != NULL && i < ev->nreminders && !bad; i++) {
+		r = json_object_new_object();
+		bad |= jsonout_push(a, r);
+		bad |= bad || jsonout_string(r, "method", "email") ||
+		    jsonout_int(r, "minutes_before", ev->reminders[i]);
 	}
-	bad |= json_object_object_add(o, "reminders", a);
-	bad |= add_str(o, "created_at", ev->created_at);
-	bad |= add_str(o, "updated_at", ev->updated_at);
-	bad |= json_object_object_add(o, "version",
-	    json_object_new_int(ev->version));
+	bad |= jsonout_add(o, "reminders", a);
+	bad |= jsonout_string(o, "created_at", ev->created_at);
+	bad |= jsonout_string(o, "updated_at", ev->updated_at);
+	bad |= jsonout_int(o, "version", ev->version);
 	if (with_occurrence) {
 		bad |= event_format_time(ev, z, occurrence, buf, sizeof(buf)) ||
-		    add_str(o, "occurrence_start", buf);
+		    jsonout_string(o, "occurrence_start", buf);
 	}
 	if (bad) {
 		json_object_put(o);
