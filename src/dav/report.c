@@ -405,20 +405,40 @@ href_object(struct dav_ctx *ctx, const char *href, char *name, size_t len)
 	return 0;
 }
 
+/* Answers the objects named in a->names (sorted here) and the hrefs of
+ * a->gone as 404s: what multiget and sync-collection share. */
+static void
+answer_named(struct dav_ctx *ctx, const struct report_props *p,
+    struct report_answer *a)
+{
+	struct object_query	 q;
+	const char		**list;
+
+	a->nnames = names_sort(a->names, a->nnames);
+	if ((list = names_list(a->names, a->nnames)) == NULL) {
+		dav_error(ctx->req, 500, NULL, "internal error");
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.names = list;
+	q.nnames = a->nnames;
+	a->q = a->nnames > 0 ? &q : NULL;
+	answer(ctx, p, a);
+	a->q = NULL;
+	free(list);
+}
+
 static void
 report_multiget(struct dav_ctx *ctx, const xmlNode *root)
 {
 	struct report_props	 p;
 	struct report_answer	 a;
-	struct object_query	 q;
 	const xmlNode		*n;
-	const char		**list = NULL;
 	char			*href = NULL, *s, name[DAV_NAME_MAX + 1];
 	size_t			 count = 0;
 	struct report_name	*nm;
 
 	memset(&a, 0, sizeof(a));
-	memset(&q, 0, sizeof(q));
 	a.token = -1;
 	if (props_parse(ctx, root, &p) == -1)
 		return;
@@ -455,20 +475,13 @@ report_multiget(struct dav_ctx *ctx, const xmlNode *root)
 		if ((nm->href = strdup(s)) == NULL)
 			goto nomem;
 	}
-	a.nnames = names_sort(a.names, a.nnames);
-	if ((list = names_list(a.names, a.nnames)) == NULL)
-		goto nomem;
-	q.names = list;
-	q.nnames = a.nnames;
-	a.q = a.nnames > 0 ? &q : NULL;
-	answer(ctx, &p, &a);
+	answer_named(ctx, &p, &a);
 	goto out;
 nomem:
 	dav_error(ctx->req, 500, NULL, "internal error");
 out:
 	names_free(a.names, a.nnames);
 	names_free(a.gone, a.ngone);
-	free(list);
 	free(href);
 }
 
@@ -799,13 +812,10 @@ sync_changes(struct dav_ctx *ctx, const struct report_props *p,
 {
 	struct calendar_change	*ch = NULL;
 	struct report_answer	 a;
-	struct object_query	 q;
-	const char		**list = NULL;
 	size_t			 n = 0, i;
 	enum event_rc		 rc;
 
 	memset(&a, 0, sizeof(a));
-	memset(&q, 0, sizeof(q));
 	rc = calendar_changes(&ctx->ev, ctx->cal->id, since, &ch, &n,
 	    &a.token);
 	if (rc == EVENT_STALE) {
@@ -832,20 +842,13 @@ sync_changes(struct dav_ctx *ctx, const struct report_props *p,
 		else
 			a.names[a.nnames++].name = ch[i].dav_name;
 	}
-	a.nnames = names_sort(a.names, a.nnames);
-	if ((list = names_list(a.names, a.nnames)) == NULL)
-		goto nomem;
-	q.names = list;
-	q.nnames = a.nnames;
-	a.q = a.nnames > 0 ? &q : NULL;
-	answer(ctx, p, &a);
+	answer_named(ctx, p, &a);
 	goto out;
 nomem:
 	dav_error(ctx->req, 500, NULL, "internal error");
 out:
 	names_free(a.names, a.nnames);
 	names_free(a.gone, a.ngone);
-	free(list);
 	free(ch);
 }
 

@@ -83,6 +83,12 @@ struct event_ctx {
 /* Frees the strings and lines of ev (not ev itself); ev is left zeroed. */
 void event_clear(struct event *ev);
 
+struct buf;
+/* Moves the text built in b (EXDATE or RDATE values) into ev as one more
+ * recurrence line; b is left empty. 0, or -1 when out of memory. */
+int event_add_line(struct event *ev, struct buf *b)
+    __attribute__((warn_unused_result));
+
 /* 1 when s is a canonical lower- or upper-case UUID. */
 int event_id_ok(const char *s);
 

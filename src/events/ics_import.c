@@ -167,21 +167,6 @@ note_event(struct ics_item *it, void *arg)
 	return 0;
 }
 
-static int
-add_line(struct event *ev, struct buf *b)
-{
-	char **nl;
-
-	if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
-	    sizeof(*nl))) == NULL)
-		return -1;
-	ev->recurrence = nl;
-	if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
-		return -1;
-	ev->nrecurrence++;
-	return 0;
-}
-
 /* Takes the file's changed instances of series ev out of it: EXDATE lines
  * of at most RECUR_MAX_LINE bytes. -1 when out of memory. */
 static int
@@ -205,7 +190,7 @@ exclude_changed(const struct import_state *s, struct event *ev)
 		    (strlen(n->rid) == 8) != ev->all_day)
 			continue;
 		if (b.len + 1 + strlen(n->rid) >= RECUR_MAX_LINE &&
-		    add_line(ev, &b) == -1)
+		    event_add_line(ev, &b) == -1)
 			goto out;
 		if (b.len == 0 && buf_addstr(&b, ev->all_day ?
 		    "EXDATE;VALUE=DATE:" : "EXDATE:") != BUF_OK)
@@ -214,7 +199,7 @@ exclude_changed(const struct import_state *s, struct event *ev)
 		    ",", n->rid) != BUF_OK)
 			goto out;
 	}
-	if (b.len > 0 && add_line(ev, &b) == -1)
+	if (b.len > 0 && event_add_line(ev, &b) == -1)
 		goto out;
 	rc = 0;
 out:

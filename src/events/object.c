@@ -519,6 +519,13 @@ date_value(const struct event *ev, icaltimezone *z, time_t t, char *out,
 	    tt.day, tt.hour, tt.minute, tt.second);
 }
 
+/* Ends the line being built in b as one more recurrence line of ev. */
+static int
+date_flush(struct event *ev, struct buf *b)
+{
+	return b->len == 0 ? 0 : event_add_line(ev, b);
+}
+
 /* Appends value to the line being built in b ("EXDATE:..." or
  * "RDATE:..."), moving a full line into ev's recurrence first. 0 or -1
  * (memory). */
@@ -526,39 +533,14 @@ static int
 date_line(struct event *ev, struct buf *b, const char *name,
     const char *value)
 {
-	char	**nl;
-
-	if (b->len > 0 && b->len + 1 + strlen(value) >= RECUR_MAX_LINE - 1) {
-		if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
-		    sizeof(*nl))) == NULL)
-			return -1;
-		ev->recurrence = nl;
-		if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
-			return -1;
-		ev->nrecurrence++;
-	}
+	if (b->len > 0 && b->len + 1 + strlen(value) >= RECUR_MAX_LINE - 1 &&
+	    date_flush(ev, b) == -1)
+		return -1;
 	if (b->len == 0 && buf_printf(b, "%s%s:", name, ev->all_day ?
 	    ";VALUE=DATE" : "") != BUF_OK)
 		return -1;
 	return buf_printf(b, "%s%s", b->data[b->len - 1] == ':' ? "" : ",",
 	    value) == BUF_OK ? 0 : -1;
-}
-
-static int
-date_flush(struct event *ev, struct buf *b)
-{
-	char	**nl;
-
-	if (b->len == 0)
-		return 0;
-	if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
-	    sizeof(*nl))) == NULL)
-		return -1;
-	ev->recurrence = nl;
-	if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
-		return -1;
-	ev->nrecurrence++;
-	return 0;
 }
 
 /* The overrides (RECURRENCE-ID components) of a series in its modelled

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/jsonout.h"
 #include "core/utf8.h"
 #include "events/event.h"
@@ -42,6 +43,21 @@ event_clear(struct event *ev)
 		free(ev->recurrence[i]);
 	free(ev->recurrence);
 	memset(ev, 0, sizeof(*ev));
+}
+
+int
+event_add_line(struct event *ev, struct buf *b)
+{
+	char **nl;
+
+	if ((nl = reallocarray(ev->recurrence, ev->nrecurrence + 1,
+	    sizeof(*nl))) == NULL)
+		return -1;
+	ev->recurrence = nl;
+	if ((nl[ev->nrecurrence] = buf_detach(b)) == NULL)
+		return -1;
+	ev->nrecurrence++;
+	return 0;
 }
 
 int
