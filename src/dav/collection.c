@@ -26,6 +26,7 @@ struct change {
 	int		 status;	/* 0 while fine; else its propstat */
 	const char	*member;	/* calendar_from_json's, or NULL:
 					 * accepted but not stored */
+	int		 protected;	/* 403 cannot-modify-protected-... */
 	int		 dead;		/* kept as a dead property */
 	char		*xml;		/* dead and set: the element (free) */
 	char		 name[CALENDAR_PROP_NAME_MAX + 1];	/* dead */
@@ -230,8 +231,10 @@ plan(struct change *ch, size_t n, int mkcalendar, json_object **patch)
 			if (!components_have_vevent(p))
 				ch[i].status = 403;
 		} else if (dav_prop_protected(p)) {
-			if (!mkcalendar)
+			if (!mkcalendar) {
 				ch[i].status = 403;
+				ch[i].protected = 1;
+			}
 		} else if (dav_xml_clark(p, ch[i].name,
 		    sizeof(ch[i].name)) == -1)
 			ch[i].status = 403;
@@ -291,8 +294,9 @@ proppatch_answer(struct dav_ctx *ctx, struct change *ch, size_t n)
 	if (e == BUF_OK)
 		e = dav_ms_response(&ms, href.data);
 	for (i = 0; i < n && e == BUF_OK; i++) {
-		if ((b = dav_ms_prop(&ms, ch[i].status ? ch[i].status : 200)) ==
-		    NULL)
+		if ((b = dav_ms_prop_error(&ms, ch[i].status ? ch[i].status :
+		    200, ch[i].protected ? "D:cannot-modify-protected-property" :
+		    NULL)) == NULL)
 			e = BUF_NOMEM;
 		else
 			e = dav_xml_elem_like(b, ch[i].n);

@@ -183,12 +183,13 @@ char *dav_xml_dump(const xmlNode *n);
 /* A 207 Multi-Status answer. Each response's properties are written into
  * the buffer of their status (dav_ms_prop), and written out as one
  * propstat per status when the response ends. */
-#define DAV_MS_GROUPS	6
+#define DAV_MS_GROUPS	8
 struct dav_ms {
 	struct buf	 out;
 	int		 minimal;	/* leave out 404 propstats */
 	int		 in_response;
 	int		 status[DAV_MS_GROUPS];
+	const char	*cond[DAV_MS_GROUPS];	/* the propstat's error */
 	struct buf	 group[DAV_MS_GROUPS];
 	int		 ngroups;
 };
@@ -204,6 +205,11 @@ enum buf_err dav_ms_response(struct dav_ms *ms, const char *href)
 /* The buffer to write one property element into, for status; NULL when
  * out of memory or past DAV_MS_GROUPS statuses. */
 struct buf *dav_ms_prop(struct dav_ms *ms, int status);
+/* The same for properties refused with a precondition: their propstat
+ * carries <D:error><cond/></D:error> (cond a qualified name, a static
+ * string: "D:cannot-modify-protected-property"). */
+struct buf *dav_ms_prop_error(struct dav_ms *ms, int status,
+    const char *cond);
 /* Ends the response: a propstat per status that holds properties, in the
  * order first used; one left with none gets an empty 200 propstat (the
  * schema wants one). */

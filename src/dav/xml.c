@@ -409,15 +409,24 @@ dav_ms_response(struct dav_ms *ms, const char *href)
 struct buf *
 dav_ms_prop(struct dav_ms *ms, int status)
 {
+	return dav_ms_prop_error(ms, status, NULL);
+}
+
+struct buf *
+dav_ms_prop_error(struct dav_ms *ms, int status, const char *cond)
+{
 	int i;
 
 	for (i = 0; i < ms->ngroups; i++)
-		if (ms->status[i] == status)
+		if (ms->status[i] == status && (ms->cond[i] == cond ||
+		    (ms->cond[i] != NULL && cond != NULL &&
+		    strcmp(ms->cond[i], cond) == 0)))
 			return &ms->group[i];
 	if (ms->ngroups == DAV_MS_GROUPS)
 		return NULL;
 	i = ms->ngroups++;
 	ms->status[i] = status;
+	ms->cond[i] = cond;
 	/* Reused across responses: only the first use initialises. */
 	if (ms->group[i].cap == 0)
 		buf_init(&ms->group[i], DAV_ANSWER_MAX);
@@ -426,16 +435,21 @@ dav_ms_prop(struct dav_ms *ms, int status)
 }
 
 static enum buf_err
-propstat(struct dav_ms *ms, const struct buf *props, int status)
+propstat(struct dav_ms *ms, const struct buf *props, int status,
+    const char *cond)
 {
 	enum buf_err e;
 
 	if ((e = buf_addstr(&ms->out, "<D:propstat><D:prop>")) != BUF_OK ||
 	    (props != NULL && props->len > 0 &&
-	    (e = buf_add(&ms->out, props->data, props->len)) != BUF_OK))
+	    (e = buf_add(&ms->out, props->data, props->len)) != BUF_OK) ||
+	    (e = buf_printf(&ms->out, "</D:prop><D:status>HTTP/1.1 %d %s"
+	    "</D:status>", status, http_reason(status))) != BUF_OK)
 		return e;
-	return buf_printf(&ms->out, "</D:prop><D:status>HTTP/1.1 %d %s"
-	    "</D:status></D:propstat>", status, http_reason(status));
+	if (cond != NULL && (e = buf_printf(&ms->out, "<D:error><%s/>"
+	    "</D:error>", cond)) != BUF_OK)
+		return e;
+	return buf_addstr(&ms->out, "</D:propstat>");
 }
 
 enum buf_err
@@ -448,11 +462,12 @@ dav_ms_response_end(struct dav_ms *ms)
 		if (ms->group[i].len == 0 ||
 		    (ms->minimal && ms->status[i] == 404))
 			continue;
-		if ((e = propstat(ms, &ms->group[i], ms->status[i])) != BUF_OK)
+		if ((e = propstat(ms, &ms->group[i], ms->status[i],
+		    ms->cond[i])) != BUF_OK)
 			return e;
 		written = 1;
 	}
-	if (!written && (e = propstat(ms, NULL, 200)) != BUF_OK)
+	if (!written && (e = propstat(ms, NULL, 200, NULL)) != BUF_OK)
 		return e;
 	ms->in_response = 0;
 	ms->ngroups = 0;

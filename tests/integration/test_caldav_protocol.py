@@ -477,6 +477,11 @@ def test_dead_properties(stack):
         st = prop_statuses(r, href, "protected " + prop)
         expect(sorted(st.values()) == ["403", "424"] and st["{urn:x}later"] == "424",
                "protected %s: %r" % (prop, st))
+        refused = [ps for ps in ET.fromstring(r.raw).iter(D + "propstat")
+                   if " 403 " in ps.find(D + "status").text]
+        expect(len(refused) == 1 and refused[0].find(
+            D + "error/" + D + "cannot-modify-protected-property") is not None,
+            "protected %s: no cannot-modify-protected-property: %r" % (prop, r.raw[:600]))
     expect("{urn:x}later" in found(
         '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:x="urn:x"><d:prop><x:later/>'
         "</d:prop></d:propfind>").get("404", {}), "a refused PROPPATCH stored its dead property")
