@@ -20,10 +20,6 @@
 #define EVENT_TITLE_MAX		200	/* characters */
 #define EVENT_DESC_MAX		10000
 #define EVENT_LOCATION_MAX	500
-/* Old names of the reminder limits (mail/reminder.h), kept only until
- * store.c and row.c use REMINDER_MAX and REMINDER_MINUTES_MAX. */
-#define EVENT_MAX_REMINDERS	REMINDER_MAX
-#define EVENT_MINUTES_MAX	REMINDER_MINUTES_MAX
 #define EVENT_YEAR_MIN		1900
 #define EVENT_YEAR_MAX		2199
 #define EVENT_WINDOW_MAX	(366L * 86400)	/* longest listing window */

@@ -87,7 +87,7 @@ event_from_row(struct event *ev, const PGresult *res, int row)
 		}
 	}
 	event_row_ints(PQgetvalue(res, row, EC_REMINDERS), ev->reminders,
-	    EVENT_MAX_REMINDERS, &ev->nreminders);
+	    REMINDER_MAX, &ev->nreminders);
 	ev->version = (int)strtol(PQgetvalue(res, row, EC_VERSION), NULL, 10);
 	snprintf(ev->created_at, sizeof(ev->created_at), "%s",
 	    PQgetvalue(res, row, EC_CREATED));

@@ -190,7 +190,7 @@ parse_defaults(const char *text, struct event_defaults *def)
 	if (!json_object_is_type(a, json_type_array))
 		goto out;
 	n = json_object_array_length(a);
-	for (i = 0; i < n && def->nreminders < EVENT_MAX_REMINDERS; i++) {
+	for (i = 0; i < n && def->nreminders < REMINDER_MAX; i++) {
 		e = json_object_array_get_idx(a, i);
 		m = e;
 		if (json_object_is_type(e, json_type_object) &&
@@ -199,7 +199,7 @@ parse_defaults(const char *text, struct event_defaults *def)
 		if (!json_object_is_type(m, json_type_int))
 			continue;
 		v = json_object_get_int64(m);
-		if (v >= 0 && v <= EVENT_MINUTES_MAX)
+		if (v >= 0 && v <= REMINDER_MINUTES_MAX)
 			def->reminders[def->nreminders++] = (int)v;
 	}
 out:
