@@ -83,8 +83,11 @@ def enrol(stack, u):
     expect(r.status == 200, "set-up: %s" % r.describe())
     secret = r.body["secret"]
     early_in_step()
+    # The previous step's code (inside the one-step window): the step in
+    # force now stays unused, so a test signs in with it at once instead of
+    # waiting up to 30 s for a fresh code.
     r = json_req(stack, "POST", TOTP + "/confirm", u["access_token"],
-                 {"code": code_at(secret, time.time())})
+                 {"code": code_at(secret, time.time() - 30)})
     expect(r.status == 200, "confirm: %s" % r.describe())
     return secret, r.body["recovery_codes"]
 
@@ -227,7 +230,6 @@ def test_login_challenge_then_tokens_with_amr(stack):
     expect(not any(k in r.body for k in ("access_token", "id_token", "refresh_token")),
            "tokens before the second step: %r" % r.body)
     expect(len(r.body["session"]) >= 32, "session %r" % r.body["session"])
-    wait_next_step(time.time())  # the confirmation's step is spent
     early_in_step()
     r2 = second(stack, r.body["session"], code_at(u["secret"], time.time()))
     expect(r2.status == 200, "second step: %s" % r2.describe())
@@ -259,7 +261,6 @@ def test_wrong_password_gets_no_challenge(stack):
 
 def test_replay_refused(stack):
     u = mfa_user(stack)
-    wait_next_step(time.time())
     early_in_step()
     now = time.time()
     code = code_at(u["secret"], now)
@@ -273,24 +274,30 @@ def test_replay_refused(stack):
 
 
 def test_window_one_step_either_side(stack):
-    u = mfa_user(stack)
-    # Two steps past the confirmation's: the step before now is unused.
-    wait_next_step(time.time())
-    wait_next_step(time.time())
+    """Codes of one step either side pass, two steps off do not: judged
+    while confirming (two off first, so neither is refused as a replay),
+    then at sign-in one step ahead of the confirmation's step."""
+    u = users.create_user(stack)
+    r = json_req(stack, "POST", TOTP, u["access_token"])
+    expect(r.status == 200, "set-up: %s" % r.describe())
+    secret = r.body["secret"]
     early_in_step(12)
     now = time.time()
     for d in (-2, 2):
-        r = second(stack, challenge(stack, u), code_at(u["secret"], now + d * 30))
-        check_json_error(r, 401, "unauthorized")
-    r = second(stack, challenge(stack, u), code_at(u["secret"], now - 30))
+        r = json_req(stack, "POST", TOTP + "/confirm", u["access_token"],
+                     {"code": code_at(secret, now + d * 30)})
+        check_json_error(r, 422, "validation_failed")
+    r = json_req(stack, "POST", TOTP + "/confirm", u["access_token"],
+                 {"code": code_at(secret, now - 30)})
     expect(r.status == 200, "one step back: %s" % r.describe())
-    r = second(stack, challenge(stack, u), code_at(u["secret"], now + 30))
+    r = second(stack, challenge(stack, u), code_at(secret, now + 30))
     expect(r.status == 200, "one step ahead: %s" % r.describe())
+    r = second(stack, challenge(stack, u), code_at(secret, now + 60))
+    check_json_error(r, 401, "unauthorized")
 
 
 def test_guesses_limited_per_challenge(stack):
     u = mfa_user(stack)
-    wait_next_step(time.time())
     early_in_step(15)
     s = challenge(stack, u)
     good = code_at(u["secret"], time.time())
@@ -307,7 +314,6 @@ def test_guesses_limited_per_challenge(stack):
 
 def test_guesses_limited_per_account(stack):
     u = mfa_user(stack)
-    wait_next_step(time.time())
     early_in_step(15)
     good = code_at(u["secret"], time.time())
     bad = "%06d" % ((int(good) + 500000) % 1000000)
@@ -365,7 +371,6 @@ def test_recovery_codes_renewed(stack):
     expect(r.body["mfa"] == {"totp": True, "recovery_codes_left": 9}, "/me after one used: %r" % r.body)
     path = TOTP + "/recovery-codes"
     check_json_error(json_req(stack, "POST", path, tok, {}), 422, "validation_failed")
-    wait_next_step(time.time())
     early_in_step()
     good = code_at(u["secret"], time.time())
     r = json_req(stack, "POST", path, tok, {"code": "%06d" % ((int(good) + 9) % 1000000)})
@@ -394,7 +399,6 @@ def test_expired_challenge(stack):
     expect(ttl == "300", "challenge lives %s s" % ttl)
     stack.psql("UPDATE auth_mfa_challenges SET expires_at = now() - interval '1 second'"
                " WHERE user_id = %s" % lit(u["user_id"]))
-    wait_next_step(time.time())
     early_in_step()
     r = second(stack, s, code_at(u["secret"], time.time()))
     check_json_error(r, 401, "unauthorized")
@@ -407,7 +411,6 @@ def test_expired_challenge(stack):
 def test_disable_needs_password_and_code(stack):
     u = mfa_user(stack)
     tok = u["access_token"]
-    wait_next_step(time.time())
     early_in_step()
     good = code_at(u["secret"], time.time())
     bad = "%06d" % ((int(good) + 1) % 1000000)
@@ -440,7 +443,6 @@ def test_on_and_off_mails(stack):
     expect("turned on" in text and "If it was not you" in text and "reset it" in text,
            "turned-on text %r" % text)
     expect(re.search(r"\d{2}:\d{2} UTC", text), "no time in the user's zone: %r" % text)
-    wait_next_step(time.time())
     early_in_step()
     r = json_req(stack, "DELETE", TOTP, u["access_token"],
                  {"password": u["password"], "code": code_at(u["secret"], time.time())})
@@ -493,7 +495,6 @@ def test_app_password_needs_fresh_code(stack):
     r = json_req(stack, "POST", path, tok, {"name": "Phone"})
     check_json_error(r, 422, "validation_failed")
     expect(r.body["error"].get("field") == "code", "field %r" % r.body)
-    wait_next_step(time.time())
     early_in_step()
     good = code_at(u["secret"], time.time())
     r = json_req(stack, "POST", path, tok, {"name": "Phone", "code": "%06d" % ((int(good) + 7) % 1000000)})
