@@ -11,63 +11,25 @@
 // to its screenshots/), AURORA_E2E_CHROMIUM (default /usr/bin/chromium).
 // Prints one line per check: PASS name / FAIL name: why / SKIP name: why.
 
+// The set-up, reporting and small helpers shared with the other browser
+// tests are in harness.mjs.
+
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import {
+	BASE, OUT, STEP_MS, apiFromPage, axeCheck as harnessAxeCheck, calendarIdle, chooseInDialog, cleanRunSteps,
+	eventEl, expect, finish, launch, line, newContext, own, setFailureShots, shot, start, step, watch,
+} from './harness.mjs';
 
-const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(path.join(TOP, 'package.json'));
-const { chromium } = require('playwright-core');
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-const BASE = (process.env.AURORA_E2E_BASE || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const SES = (process.env.AURORA_E2E_SES || 'http://127.0.0.1:8005').replace(/\/$/, '');
-const OUT = process.env.AURORA_E2E_OUT || path.join(TOP, 'var', 'test-output', 'web');
-const SHOTS = path.join(OUT, 'screenshots');
-const BROWSER = process.env.AURORA_E2E_CHROMIUM || '/usr/bin/chromium';
 const ZONE = 'America/St_Johns';      // -03:30/-02:30: a half-hour offset catches sloppy conversions
-const STEP_MS = 15000;                // default bound on every wait
-const RUN_DEADLINE = Date.now() + 240000;
 
-fs.mkdirSync(SHOTS, { recursive: true });
+start('web', 240000);
 
-// ---------------------------------------------------------------- reporting
-const results = new Map();
-let failed = 0;
-
-function line(s) {
-	process.stdout.write(s.replace(/\s+/g, ' ').trim() + '\n');
-}
-
-function pass(name) {
-	results.set(name, 'pass');
-	line('PASS ' + name);
-}
-
-function fail(name, why) {
-	results.set(name, 'fail');
-	failed++;
-	line('FAIL ' + name + ': ' + why);
-}
-
-function expect(cond, msg) {
-	if (!cond)
-		throw new Error(msg);
-}
-
-// step(name, deps, fn): runs fn unless a step it depends on failed (then it
-// fails too, naming the cause: nothing is silently skipped). When fn fails,
-// every open page is saved as FAIL-<name>-<n>.png (with its address and
-// heading on a # line) before the pages and contexts the step opened with
-// own() are closed.
+// When a step fails, every open page is saved as FAIL-<name>-<n>.png (with
+// its address and heading on a # line) before the pages and contexts the
+// step opened with own() are closed.
 let browserRef = null;
-let scratch = [];
-
-function own(x) {
-	scratch.push(x);
-	return x;
-}
 
 async function failureShots(name) {
 	if (!browserRef)
@@ -96,46 +58,9 @@ async function failureShots(name) {
 	}
 }
 
-async function step(name, deps, fn, timeoutMs = 60000) {
-	for (const d of deps) {
-		if (results.get(d) !== 'pass') {
-			fail(name, 'not run: it needs "' + d + '", which ' + (results.has(d) ? 'failed' : 'did not run'));
-			return false;
-		}
-	}
-	if (Date.now() > RUN_DEADLINE) {
-		fail(name, 'not run: the e2e run passed its 4-minute deadline');
-		return false;
-	}
-	let timer;
-	const mine = scratch = [];
-	try {
-		await Promise.race([
-			fn(),
-			new Promise((_, rej) => { timer = setTimeout(() => rej(new Error('timed out after ' + timeoutMs + ' ms')), timeoutMs); }),
-		]);
-		pass(name);
-		return true;
-	} catch (e) {
-		await failureShots(name);
-		fail(name, (e && e.message ? e.message : String(e)).split('\n').slice(0, 3).join(' '));
-		return false;
-	} finally {
-		clearTimeout(timer);
-		for (const x of mine.reverse())
-			await x.close().catch(() => {});
-	}
-}
+setFailureShots(failureShots);
 
 // ---------------------------------------------------------------- helpers
-async function shot(page, name) {
-	try {
-		await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true, timeout: 10000 });
-	} catch (e) {
-		line('# screenshot ' + name + ' failed: ' + e.message);
-	}
-}
-
 async function httpJson(url, opts = {}) {
 	const ctl = new AbortController();
 	const t = setTimeout(() => ctl.abort(), 10000);
@@ -186,24 +111,6 @@ async function waitForNewCode(addr, seen, what) {
 			' in the SES emulator within 30 s (is aurora-remind --watch delivering the outbox?)');
 		await new Promise((r) => setTimeout(r, 500));
 	}
-}
-
-// The app's own session (tokens in localStorage), to ask the API directly
-// what the UI did.
-async function apiFromPage(page, method, p, body) {
-	return page.evaluate(async ([method, p, body]) => {
-		const s = JSON.parse(localStorage.getItem('aurora.session') || 'null');
-		const res = await fetch(p, {
-			method,
-			headers: Object.assign({ Accept: 'application/json' }, s ? { Authorization: 'Bearer ' + s.access_token } : {},
-				body ? { 'Content-Type': 'application/json' } : {}),
-			body: body ? JSON.stringify(body) : undefined,
-		});
-		const text = await res.text();
-		let data = null;
-		try { data = JSON.parse(text); } catch (e) { data = text; }
-		return { status: res.status, body: data };
-	}, [method, p, body || null]);
 }
 
 async function eventsInWindow(page, fromIso, toIso) {
@@ -257,28 +164,9 @@ function weekdayCode(dateStr) {
 // scroller must be reachable with the keyboard).
 const AXE_ENFORCED = ['scrollable-region-focusable'];
 
-// mustApply: rule ids that must have found something to check on this screen
-// (a rule with nothing to look at passes without proving anything).
+// mustApply: rule ids that must have found something to check on this screen.
 async function axeCheck(page, screen, mustApply = []) {
-	await page.evaluate(AXE_SOURCE);   // evaluate runs outside the page's CSP
-	const res = await page.evaluate(async (enforced) => {
-		const rules = {};
-		for (const id of enforced)
-			rules[id] = { enabled: true };
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { resultTypes: ['violations'], rules });
-		return {
-			violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-				nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })),
-			applied: r.passes.concat(r.violations).map((v) => v.id),
-		};
-	}, AXE_ENFORCED);
-	const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical' ||
-		AXE_ENFORCED.includes(v.id));
-	fs.writeFileSync(path.join(OUT, 'axe-' + screen + '.json'), JSON.stringify(res.violations, null, 2));
-	expect(!bad.length, bad.map((v) => v.impact + ' ' + v.id + ' (' + v.help + ') at ' + v.nodes.join(', ')).join('; '));
-	for (const id of mustApply)
-		expect(res.applied.includes(id), screen + ': axe found nothing for ' + id + ' to check');
+	await harnessAxeCheck(page, screen, { mustApply, enforced: AXE_ENFORCED });
 }
 
 async function noHorizontalScroll(page, what) {
@@ -307,20 +195,6 @@ async function errorFor(page, label) {
 	return { text, invalid: await input.getAttribute('aria-invalid') };
 }
 
-// Opens the first rendered event whose text includes title.
-function eventEl(page, title) {
-	return page.locator('#calendar [data-event-id]').filter({ hasText: title });
-}
-
-// The calendar is aria-busy while it loads events and while a drag or resize
-// is saved, until it has reloaded after it: then what it draws is final.
-async function calendarIdle(page) {
-	await page.waitForFunction(() => {
-		const cal = document.getElementById('calendar');
-		return cal && cal.getAttribute('aria-busy') === 'false';
-	}, null, { timeout: STEP_MS });
-}
-
 // Waits until the view button labelled label is the pressed one and the
 // calendar has finished loading that view's events.
 async function waitForView(page, label) {
@@ -331,39 +205,13 @@ async function waitForView(page, label) {
 	}, label, { timeout: STEP_MS });
 }
 
-async function chooseInDialog(page, label) {
-	const dlg = page.locator('dialog[open]').last();
-	await dlg.getByRole('button', { name: label, exact: true }).click({ timeout: STEP_MS });
-}
-
 // ---------------------------------------------------------------- the run
 async function main() {
-	const browser = await chromium.launch({
-		executablePath: BROWSER,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		timeout: 30000,
-	});
+	const browser = await launch();
 	browserRef = browser;
-	const cspViolations = [];
-	const pageErrors = [];
 	try {
-		const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: ZONE,
+		const context = await newContext(browser, { viewport: { width: 1280, height: 860 }, timezoneId: ZONE,
 			locale: 'en-US' });
-		context.setDefaultTimeout(STEP_MS);
-		await context.addInitScript(() => {
-			document.addEventListener('securitypolicyviolation', (e) => {
-				console.error('CSP-VIOLATION ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber);
-			});
-		});
-		const watch = (page) => {
-			page.on('console', (m) => {
-				const t = m.text();
-				if (t.startsWith('CSP-VIOLATION') || /Content Security Policy/i.test(t))
-					cspViolations.push(t);
-			});
-			page.on('pageerror', (e) => pageErrors.push(e.message));
-		};
 		const page = await context.newPage();
 		watch(page);
 
@@ -1044,20 +892,10 @@ async function main() {
 			expect(r.status === 401, 'the old refresh token still answers ' + r.status + ' after signing out everywhere');
 		});
 
-		await step('no_csp_violations', ['page_loads'], async () => {
-			expect(!cspViolations.length, cspViolations.length + ' CSP violation(s): ' + cspViolations.slice(0, 3).join(' | '));
-		});
-
-		await step('no_script_errors', ['page_loads'], async () => {
-			expect(!pageErrors.length, pageErrors.length + ' uncaught error(s): ' + pageErrors.slice(0, 3).join(' | '));
-		});
+		await cleanRunSteps('page_loads');
 	} finally {
 		await browser.close().catch(() => {});
 	}
-	line('# screenshots in ' + SHOTS);
 }
 
-main().then(() => process.exit(failed ? 1 : 0), (e) => {
-	fail('e2e_run', e && e.stack ? e.stack.split('\n').slice(0, 3).join(' ') : String(e));
-	process.exit(1);
-});
+finish(main);

@@ -11,37 +11,21 @@ AURORA_KEEP_STACK=1 keeps the stack for inspection."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from stack import SECURITY_HEADERS, Stack, StackError, TOP, check_security_headers, expect, one_line  # noqa: E402
+# NODE, CHROMIUM, relay and test_build are also taken from here by the other
+# browser test wrappers written before web_util.
+from web_util import CHROMIUM, NODE, Report, build_web, out_dir, relay, run_e2e  # noqa: E402,F401
 
-E2E = os.path.join(TOP, "tests", "e2e", "web.mjs")
-# The Node.js package.json pins (playwright-core 1.65 needs 20 or later;
-# Debian 12's nodejs is 18), else whatever node is on PATH.
-NODE = os.path.join(TOP, "node_modules", ".bin", "node")
-if not os.access(NODE, os.X_OK):
-    NODE = shutil.which("node") or "node"
-BUILD_WEB = os.path.join(TOP, "tools", "build-web")
-CHROMIUM = os.environ.get("AURORA_E2E_CHROMIUM", "/usr/bin/chromium")
-OUT = os.path.join(os.environ.get("AURORA_TEST_OUT") or os.path.join(TOP, "var", "test-output"), "web")
 E2E_TIMEOUT = 420
 
-failed = 0
-
-
-def report(name, err=None):
-    global failed
-    if err is None:
-        print("PASS %s" % name, flush=True)
-    else:
-        failed += 1
-        print("FAIL %s: %s" % (name, one_line(err, 500)), flush=True)
+report = Report()
+test_build = build_web
 
 
 def run_check(name, fn, *args):
@@ -55,13 +39,6 @@ def run_check(name, fn, *args):
 
 
 # ------------------------------------------------------------ static checks
-def test_build(_stack=None):
-    r = subprocess.run([BUILD_WEB], cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       universal_newlines=True, timeout=120)
-    expect(r.returncode == 0, "tools/build-web failed: " + r.stdout)
-    expect(os.path.isfile(os.path.join(TOP, "web", "index.html")), "web/index.html was not written")
-
-
 def index_html(stack):
     r = stack.request("GET", "/")
     expect(r.status == 200, "GET / answered %d" % r.status)
@@ -114,68 +91,6 @@ def test_assets_hashed_and_cached(stack):
                 expect(r.status == 200, "%s imports %s, which answers %d" % (ref, imp, r.status))
 
 
-# ------------------------------------------------------------ e2e
-def relay(stream, sink):
-    for raw in iter(stream.readline, ""):
-        line = raw.rstrip("\n")
-        sink.append(line)
-        if line.startswith(("PASS ", "FAIL ", "SKIP ")):
-            print(line, flush=True)
-        else:
-            print(line if line.startswith("#") else "# " + line, file=sys.stderr, flush=True)
-
-
-def run_e2e(stack):
-    global failed
-    missing = []
-    if not os.access(NODE, os.X_OK):
-        missing.append("node (npm ci installs the pinned one)")
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append("%s (apt-get install chromium)" % CHROMIUM)
-    for pkg in ("playwright-core", "axe-core"):
-        if not os.path.isdir(os.path.join(TOP, "node_modules", pkg)):
-            missing.append("node_modules/%s (npm ci)" % pkg)
-    if missing:
-        report("e2e", "cannot run the browser tests, missing: " + ", ".join(missing))
-        return
-    env = dict(os.environ,
-               AURORA_E2E_BASE="http://127.0.0.1:%d" % stack.http_port,
-               AURORA_E2E_SES="http://127.0.0.1:%d" % stack.ses_port,
-               AURORA_E2E_OUT=OUT,
-               AURORA_E2E_CHROMIUM=CHROMIUM)
-    os.makedirs(OUT, exist_ok=True)
-    shots = os.path.join(OUT, "screenshots")
-    shutil.rmtree(shots, ignore_errors=True)
-    proc = subprocess.Popen([NODE, E2E], cwd=TOP, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                            start_new_session=True)
-    out_lines, err_lines = [], []
-    t1 = threading.Thread(target=relay, args=(proc.stdout, out_lines))
-    t2 = threading.Thread(target=relay, args=(proc.stderr, err_lines))
-    t1.start()
-    t2.start()
-    try:
-        rc = proc.wait(timeout=E2E_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        rc = proc.wait()
-        report("e2e", "the browser run took longer than %d s and was killed" % E2E_TIMEOUT)
-    t1.join(10)
-    t2.join(10)
-    fails = sum(1 for line in out_lines if line.startswith("FAIL "))
-    passes = sum(1 for line in out_lines if line.startswith("PASS "))
-    failed += fails
-    if rc != 0 and fails == 0:
-        report("e2e", "node exited with status %d after %d checks: %s" % (rc, passes, one_line(" | ".join(err_lines[-5:]), 400)))
-    if fails:
-        for log in ("aurora-api.log", "aurora-remind.log", "nginx-error.log"):
-            tail = stack.log_tail(log, 15)
-            if tail:
-                print("# --- %s\n# %s" % (log, tail.rstrip().replace("\n", "\n# ")), file=sys.stderr)
-    if os.path.isdir(shots):
-        print("# screenshots: %s (%d files)" % (shots, len(os.listdir(shots))), file=sys.stderr)
-
-
 def main():
     names = sys.argv[1:]
     if not run_check("web_build", test_build):
@@ -193,11 +108,13 @@ def main():
                 run_check(name, fn, stack)
         if not names or "e2e" in names:
             started = time.monotonic()
-            run_e2e(stack)
+            run_e2e(stack, report, "e2e", "web.mjs", out_dir("web"), E2E_TIMEOUT,
+                    {"AURORA_E2E_SES": "http://127.0.0.1:%d" % stack.ses_port},
+                    logs=("aurora-api.log", "aurora-remind.log", "nginx-error.log"), need_checks=False)
             print("# e2e took %.0f s" % (time.monotonic() - started), file=sys.stderr)
     finally:
         stack.stop()
-    return 1 if failed else 0
+    return 1 if report.failed else 0
 
 
 if __name__ == "__main__":
