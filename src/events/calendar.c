@@ -4,7 +4,6 @@
  * (through mail/outbox.h, which owns mail_outbox). */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,28 +162,12 @@ static const struct db_stmt st_prune = {
 };
 
 static enum event_rc
-invalid(struct event_error *err, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static enum event_rc
-invalid(struct event_error *err, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return EVENT_INVALID;
-}
-
-static enum event_rc
 dberr(struct event_ctx *c, enum db_rc rc)
 {
 	c->dbrc = rc;
 	if (rc == DB_INVALID)
-		return invalid(&c->err, "", "the database refused a value of "
-		    "this calendar");
+		return event_invalid(&c->err, "",
+		    "the database refused a value of this calendar");
 	return EVENT_DB;
 }
 
@@ -298,20 +281,22 @@ text_member(json_object *v, const char *field, long min, long max, int ctl,
 	long		 n;
 
 	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return invalid(err, field, "%s must be a string", field);
+		return event_invalid(err, field, "%s must be a string", field);
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	if (strlen(s) != len)
-		return invalid(err, field, "%s contains a NUL character",
+		return event_invalid(err, field, "%s contains a NUL character",
 		    field);
 	if (len > (size_t)max * 4 || len >= outlen)
-		return invalid(err, field, "%s is longer than %ld characters",
-		    field, max);
+		return event_invalid(err, field,
+		    "%s is longer than %ld characters", field, max);
 	if ((n = event_text_chars(s, len, ctl)) < 0)
-		return invalid(err, field, "%s " EVENT_TEXT_REFUSED, field);
+		return event_invalid(err, field, "%s " EVENT_TEXT_REFUSED,
+		    field);
 	if (n < min || n > max)
-		return invalid(err, field, min > 0 ? "%s must have %ld to %ld "
-		    "characters" : "%s must have at most %ld characters",
+		return event_invalid(err, field, min > 0 ?
+		    "%s must have %ld to %ld characters" :
+		    "%s must have at most %ld characters",
 		    field, min > 0 ? min : max, max);
 	memcpy(out, s, len + 1);
 	return EVENT_OK;
@@ -342,7 +327,7 @@ color_member(json_object *v, char *out, struct event_error *err)
 	out[7] = '\0';
 	return EVENT_OK;
 bad:
-	return invalid(err, "color", "color must be #RRGGBB, such as "
+	return event_invalid(err, "color", "color must be #RRGGBB, such as "
 	    "#3788d8");
 }
 
@@ -362,12 +347,12 @@ reminders_member(json_object *v, struct calendar *cal,
 		return EVENT_OK;
 	}
 	if (!json_object_is_type(v, json_type_array))
-		return invalid(err, "default_reminders", "default_reminders "
-		    "must be null or an array of minutes");
+		return event_invalid(err, "default_reminders",
+		    "default_reminders must be null or an array of minutes");
 	n = json_object_array_length(v);
 	if (n > REMINDER_MAX)
-		return invalid(err, "default_reminders", "at most %d default "
-		    "reminders", REMINDER_MAX);
+		return event_invalid(err, "default_reminders",
+		    "at most %d default reminders", REMINDER_MAX);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(v, i);
 		snprintf(field, sizeof(field), "default_reminders[%zu]", i);
@@ -385,21 +370,22 @@ reminders_member(json_object *v, struct calendar *cal,
 					snprintf(field, sizeof(field),
 					    "default_reminders[%zu].%.40s", i,
 					    key);
-					return invalid(err, field, "%s is not "
-					    "accepted here", field);
+					return event_invalid(err, field,
+					    "%s is not accepted here", field);
 				}
 			}
 		}
 		if (m == NULL || !json_object_is_type(m, json_type_int))
-			return invalid(err, field, "%s must be a whole number "
-			    "of minutes", field);
+			return event_invalid(err, field,
+			    "%s must be a whole number of minutes", field);
 		mb = json_object_get_int64(m);
 		if (mb < 0 || mb > REMINDER_MINUTES_MAX)
-			return invalid(err, field, "%s must be from 0 to %d",
-			    field, REMINDER_MINUTES_MAX);
+			return event_invalid(err, field,
+			    "%s must be from 0 to %d", field,
+			    REMINDER_MINUTES_MAX);
 		for (j = 0; j < i; j++)
 			if (cal->default_reminders[j] == (int)mb)
-				return invalid(err, field, "%s repeats "
+				return event_invalid(err, field, "%s repeats "
 				    "default_reminders[%zu]", field, j);
 		cal->default_reminders[i] = (int)mb;
 	}
@@ -433,7 +419,7 @@ calendar_from_json(struct calendar *cal, json_object *body, int patch,
 
 	memset(err, 0, sizeof(*err));
 	if (body == NULL || !json_object_is_type(body, json_type_object))
-		return invalid(err, "", "the body must be a JSON object");
+		return event_invalid(err, "", "the body must be a JSON object");
 	json_object_object_foreach(body, key, val) {
 		for (i = 0; cal_members[i] != NULL; i++)
 			if (!strcmp(key, cal_members[i]))
@@ -445,14 +431,14 @@ calendar_from_json(struct calendar *cal, json_object *body, int patch,
 		}
 		for (i = 0; cal_readonly[i] != NULL; i++)
 			if (!strcmp(key, cal_readonly[i]))
-				return invalid(err, cal_readonly[i], "%s is "
-				    "set by the server and cannot be written",
-				    cal_readonly[i]);
-		return invalid(err, key, "unknown member \"%.60s\"", key);
+				return event_invalid(err, cal_readonly[i],
+				    "%s is set by the server and cannot be "
+				    "written", cal_readonly[i]);
+		return event_invalid(err, key, "unknown member \"%.60s\"", key);
 	}
 	if (!patch) {
 		if (!has[CM_NAME])
-			return invalid(err, "name", "name is required");
+			return event_invalid(err, "name", "name is required");
 		cal->name[0] = '\0';
 		memcpy(cal->color, CALENDAR_COLOR_DEFAULT,
 		    sizeof(CALENDAR_COLOR_DEFAULT));
@@ -481,13 +467,13 @@ calendar_from_json(struct calendar *cal, json_object *body, int patch,
 	if (has[CM_ORDER]) {
 		if (m[CM_ORDER] == NULL ||
 		    !json_object_is_type(m[CM_ORDER], json_type_int))
-			return invalid(err, "sort_order", "sort_order must be "
-			    "a whole number");
+			return event_invalid(err, "sort_order",
+			    "sort_order must be a whole number");
 		v = json_object_get_int64(m[CM_ORDER]);
 		if (v < INT32_MIN || v > INT32_MAX)
-			return invalid(err, "sort_order", "sort_order must be "
-			    "from %ld to %ld", (long)INT32_MIN,
-			    (long)INT32_MAX);
+			return event_invalid(err, "sort_order",
+			    "sort_order must be from %ld to %ld",
+			    (long)INT32_MIN, (long)INT32_MAX);
 		cal->sort_order = (int)v;
 	}
 	if (has[CM_REM] && (rc = reminders_member(m[CM_REM], cal, err)) !=
@@ -496,7 +482,7 @@ calendar_from_json(struct calendar *cal, json_object *body, int patch,
 	if (has[CM_APPALARMS]) {
 		if (m[CM_APPALARMS] == NULL ||
 		    !json_object_is_type(m[CM_APPALARMS], json_type_boolean))
-			return invalid(err, "email_for_app_alarms",
+			return event_invalid(err, "email_for_app_alarms",
 			    "email_for_app_alarms must be true or false");
 		cal->email_for_app_alarms =
 		    json_object_get_boolean(m[CM_APPALARMS]);
@@ -603,8 +589,9 @@ props_write(struct event_ctx *c, const char *id,
 	for (i = 0; i < n; i++) {
 		if (props[i].name == NULL || props[i].name[0] != '{' ||
 		    strlen(props[i].name) > CALENDAR_PROP_NAME_MAX) {
-			rc = invalid(&c->err, "dav_props", "a property name "
-			    "is at most %d bytes", CALENDAR_PROP_NAME_MAX);
+			rc = event_invalid(&c->err, "dav_props",
+			    "a property name is at most %d bytes",
+			    CALENDAR_PROP_NAME_MAX);
 			goto out;
 		}
 		if (props[i].value == NULL) {
@@ -612,9 +599,9 @@ props_write(struct event_ctx *c, const char *id,
 			continue;
 		}
 		if (strlen(props[i].value) > CALENDAR_PROP_BYTES) {
-			rc = invalid(&c->err, "dav_props", "property %.200s "
-			    "is larger than %d bytes", props[i].name,
-			    CALENDAR_PROP_BYTES);
+			rc = event_invalid(&c->err, "dav_props",
+			    "property %.200s is larger than %d bytes",
+			    props[i].name, CALENDAR_PROP_BYTES);
 			goto out;
 		}
 		if (jsonout_add(o, props[i].name,
@@ -624,14 +611,14 @@ props_write(struct event_ctx *c, const char *id,
 		}
 	}
 	if (json_object_object_length(o) > CALENDAR_PROPS_MAX) {
-		rc = invalid(&c->err, "dav_props", "a calendar keeps at "
+		rc = event_invalid(&c->err, "dav_props", "a calendar keeps at "
 		    "most %d properties of clients", CALENDAR_PROPS_MAX);
 		goto out;
 	}
 	json_object_object_foreach(o, k, v)
 		total += strlen(k) + (size_t)json_object_get_string_len(v);
 	if (total > CALENDAR_PROPS_BYTES) {
-		rc = invalid(&c->err, "dav_props", "the properties of "
+		rc = event_invalid(&c->err, "dav_props", "the properties of "
 		    "clients on a calendar take at most %d bytes",
 		    CALENDAR_PROPS_BYTES);
 		goto out;
@@ -700,20 +687,20 @@ calendar_create_props(struct event_ctx *c, struct calendar *cal,
 	    (drc = db_exec(c->db, &st_create, p, &res)) != DB_OK) {
 		if (drc == DB_CONFLICT) {
 			c->dbrc = drc;
-			(void)invalid(&c->err, "dav_name", "a calendar of this "
-			    "name exists already");
+			(void)event_invalid(&c->err, "dav_name",
+			    "a calendar of this name exists already");
 			rc = EVENT_CONFLICT;
 		} else if (drc == DB_INVALID) {
 			c->dbrc = drc;
-			rc = invalid(&c->err, "dav_name", "this calendar name "
-			    "cannot be used");
+			rc = event_invalid(&c->err, "dav_name",
+			    "this calendar name cannot be used");
 		} else
 			rc = dberr(c, drc);
 		goto out;
 	}
 	if (PQntuples(res) != 1) {
-		rc = invalid(&c->err, "", "an account may have at most %d "
-		    "calendars", CALENDAR_MAX);
+		rc = event_invalid(&c->err, "",
+		    "an account may have at most %d calendars", CALENDAR_MAX);
 		goto out;
 	}
 	from_row(cal, res, 0);

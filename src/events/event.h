@@ -88,6 +88,10 @@ int event_add_line(struct event *ev, struct buf *b)
 /* 1 when s is a canonical lower- or upper-case UUID. */
 int event_id_ok(const char *s);
 
+/* Fills err with the field and the formatted message; EVENT_INVALID. */
+enum event_rc event_invalid(struct event_error *err, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* --- listing (list.c) --- */
 
 /* Calls fn for each occurrence start of the recurring event ev (in zone

@@ -13,12 +13,9 @@
 #include "core/utf8.h"
 #include "events/event.h"
 
-static enum event_rc
-invalid(struct event_error *err, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static enum event_rc
-invalid(struct event_error *err, const char *field, const char *fmt, ...)
+enum event_rc
+event_invalid(struct event_error *err, const char *field, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -99,28 +96,30 @@ text_member(json_object *v, const char *field, long min, long max, int ctl,
 
 	if (v == NULL || json_object_is_type(v, json_type_null)) {
 		if (!nullable)
-			return invalid(err, field, "%s must be a string",
+			return event_invalid(err, field, "%s must be a string",
 			    field);
 		s = "";
 		len = 0;
 	} else if (!json_object_is_type(v, json_type_string))
-		return invalid(err, field, "%s must be a string", field);
+		return event_invalid(err, field, "%s must be a string", field);
 	else {
 		s = json_object_get_string(v);
 		len = (size_t)json_object_get_string_len(v);
 		if (strlen(s) != len)
-			return invalid(err, field, "%s contains a NUL "
+			return event_invalid(err, field, "%s contains a NUL "
 			    "character", field);
 	}
 	/* Bytes bound characters from above by 4: reject early. */
 	if (len > (size_t)max * 4)
-		return invalid(err, field, "%s is longer than %ld characters",
-		    field, max);
+		return event_invalid(err, field,
+		    "%s is longer than %ld characters", field, max);
 	if ((n = event_text_chars(s, len, ctl)) < 0)
-		return invalid(err, field, "%s " EVENT_TEXT_REFUSED, field);
+		return event_invalid(err, field, "%s " EVENT_TEXT_REFUSED,
+		    field);
 	if (n < min || n > max)
-		return invalid(err, field, min > 0 ? "%s must have %ld to %ld "
-		    "characters" : "%s must have at most %ld characters",
+		return event_invalid(err, field, min > 0 ?
+		    "%s must have %ld to %ld characters" :
+		    "%s must have at most %ld characters",
 		    field, min > 0 ? min : max, max);
 	if ((dup = strdup(s)) == NULL)
 		return EVENT_NOMEM;
@@ -139,30 +138,33 @@ time_member(json_object *v, const char *field, int all_day, icaltimezone *z,
 	time_t		 t;
 
 	if (!json_object_is_type(v, json_type_string))
-		return invalid(err, field, "%s must be a string", field);
+		return event_invalid(err, field, "%s must be a string", field);
 	s = json_object_get_string(v);
 	if (strlen(s) > 64 || strlen(s) != (size_t)json_object_get_string_len(v))
-		return invalid(err, field, "%s is not a valid time", field);
+		return event_invalid(err, field, "%s is not a valid time",
+		    field);
 	if (all_day) {
 		if (rfc3339_parse_date(s, &y, &m, &d) == -1)
-			return invalid(err, field, "%s of an all-day event must "
-			    "be a date such as 2026-03-05", field);
+			return event_invalid(err, field, "%s of an all-day "
+			    "event must be a date such as 2026-03-05", field);
 		if (y < EVENT_YEAR_MIN || y > EVENT_YEAR_MAX)
 			goto range;
 		*out = zone_midnight(z, y, m, d);
 		return EVENT_OK;
 	}
 	if (rfc3339_parse(s, &t, NULL) == -1)
-		return invalid(err, field, "%s must be an RFC 3339 date-time "
-		    "with an offset, such as 2026-03-05T09:00:00+07:00", field);
+		return event_invalid(err, field, "%s must be an RFC 3339 "
+		    "date-time with an offset, such as "
+		    "2026-03-05T09:00:00+07:00", field);
 	if (t < (time_t)rfc3339_days_from_civil(EVENT_YEAR_MIN, 1, 2) * 86400 ||
 	    t >= (time_t)rfc3339_days_from_civil(EVENT_YEAR_MAX, 12, 31) * 86400)
 		goto range;
 	*out = t;
 	return EVENT_OK;
 range:
-	return invalid(err, field, "%s must lie between the years %d and %d",
-	    field, EVENT_YEAR_MIN, EVENT_YEAR_MAX);
+	return event_invalid(err, field,
+	    "%s must lie between the years %d and %d", field, EVENT_YEAR_MIN,
+	    EVENT_YEAR_MAX);
 }
 
 static enum event_rc
@@ -179,17 +181,18 @@ reminders_member(json_object *v, int *out, size_t *nout,
 		return EVENT_OK;
 	}
 	if (!json_object_is_type(v, json_type_array))
-		return invalid(err, "reminders", "reminders must be an array");
+		return event_invalid(err, "reminders",
+		    "reminders must be an array");
 	n = json_object_array_length(v);
 	if (n > REMINDER_MAX)
-		return invalid(err, "reminders", "at most %d reminders",
+		return event_invalid(err, "reminders", "at most %d reminders",
 		    REMINDER_MAX);
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(v, i);
 		snprintf(field, sizeof(field), "reminders[%zu]", i);
 		if (!json_object_is_type(r, json_type_object))
-			return invalid(err, field, "%s must be an object with "
-			    "method and minutes_before", field);
+			return event_invalid(err, field, "%s must be an "
+			    "object with method and minutes_before", field);
 		m = NULL;
 		json_object_object_foreach(r, key, val) {
 			if (!strcmp(key, "method")) {
@@ -199,31 +202,33 @@ reminders_member(json_object *v, int *out, size_t *nout,
 				    json_type_string) ||
 				    strcmp(json_object_get_string(val),
 				    "email") != 0)
-					return invalid(err, field, "%s must be "
-					    "\"email\"", field);
+					return event_invalid(err, field,
+					    "%s must be \"email\"", field);
 			} else if (!strcmp(key, "minutes_before"))
 				m = val;
 			else {
 				snprintf(field, sizeof(field),
 				    "reminders[%zu].%.40s", i, key);
-				return invalid(err, field, "unknown member %s",
-				    field);
+				return event_invalid(err, field,
+				    "unknown member %s", field);
 			}
 		}
 		snprintf(field, sizeof(field), "reminders[%zu].minutes_before",
 		    i);
 		if (m == NULL)
-			return invalid(err, field, "%s is required", field);
-		if (!json_object_is_type(m, json_type_int))
-			return invalid(err, field, "%s must be a whole number",
+			return event_invalid(err, field, "%s is required",
 			    field);
+		if (!json_object_is_type(m, json_type_int))
+			return event_invalid(err, field,
+			    "%s must be a whole number", field);
 		mb = json_object_get_int64(m);
 		if (mb < 0 || mb > REMINDER_MINUTES_MAX)
-			return invalid(err, field, "%s must be from 0 to %d",
-			    field, REMINDER_MINUTES_MAX);
+			return event_invalid(err, field,
+			    "%s must be from 0 to %d", field,
+			    REMINDER_MINUTES_MAX);
 		for (j = 0; j < i; j++)
 			if (out[j] == (int)mb)
-				return invalid(err, field, "%s repeats "
+				return event_invalid(err, field, "%s repeats "
 				    "reminders[%zu]", field, j);
 		out[i] = (int)mb;
 	}
@@ -241,12 +246,12 @@ recurrence_member(json_object *v, struct event *ev, struct event_error *err)
 
 	if (v != NULL && !json_object_is_type(v, json_type_null) &&
 	    !json_object_is_type(v, json_type_array))
-		return invalid(err, "recurrence", "recurrence must be an array "
-		    "of strings");
+		return event_invalid(err, "recurrence",
+		    "recurrence must be an array of strings");
 	n = v == NULL || json_object_is_type(v, json_type_null) ? 0 :
 	    json_object_array_length(v);
 	if (n > RECUR_MAX_LINES)
-		return invalid(err, "recurrence", "at most %d recurrence "
+		return event_invalid(err, "recurrence", "at most %d recurrence "
 		    "lines", RECUR_MAX_LINES);
 	if (n > 0 && (lines = calloc(n, sizeof(*lines))) == NULL)
 		return EVENT_NOMEM;
@@ -258,13 +263,14 @@ recurrence_member(json_object *v, struct event *ev, struct event_error *err)
 		    strlen(json_object_get_string(l)) ||
 		    event_text_chars(json_object_get_string(l),
 		    strlen(json_object_get_string(l)), 0) < 0) {
-			rc = invalid(err, field, "%s must be a string of "
+			rc = event_invalid(err, field, "%s must be a string of "
 			    "printable characters", field);
 			goto fail;
 		}
 		if (strlen(json_object_get_string(l)) > RECUR_MAX_LINE) {
-			rc = invalid(err, field, "%s is longer than %d bytes",
-			    field, RECUR_MAX_LINE);
+			rc = event_invalid(err, field,
+			    "%s is longer than %d bytes", field,
+			    RECUR_MAX_LINE);
 			goto fail;
 		}
 		if ((lines[i] = strdup(json_object_get_string(l))) == NULL)
@@ -309,13 +315,13 @@ event_check(struct event *ev, struct recur *rec, struct event_error *err)
 
 	memset(rec, 0, sizeof(*rec));
 	if ((z = zone_find(ev->time_zone)) == NULL)
-		return invalid(err, "time_zone", "unknown time zone \"%s\"",
-		    ev->time_zone);
+		return event_invalid(err, "time_zone",
+		    "unknown time zone \"%s\"", ev->time_zone);
 	if (ev->end <= ev->start)
-		return invalid(err, "end", "end must be after start");
+		return event_invalid(err, "end", "end must be after start");
 	if (ev->end - ev->start > 5L * 366 * 86400)
-		return invalid(err, "end", "an event may last at most five "
-		    "years");
+		return event_invalid(err, "end",
+		    "an event may last at most five years");
 	rrc = recur_parse(rec, (const char *const *)ev->recurrence,
 	    ev->nrecurrence, ev->start, ev->all_day, z, RECUR_TRIAL, &rerr);
 	if (rrc == RECUR_NOMEM)
@@ -326,7 +332,7 @@ event_check(struct event *ev, struct recur *rec, struct event_error *err)
 		else
 			snprintf(field, sizeof(field), "recurrence[%d]",
 			    rerr.index);
-		return invalid(err, field, "%s: %s", field, rerr.msg);
+		return event_invalid(err, field, "%s: %s", field, rerr.msg);
 	}
 	if (take_lines(ev, rec) != EVENT_OK) {
 		recur_free(rec);
@@ -361,12 +367,12 @@ calendar_member(json_object *v, int patch, struct event *ev,
 		return EVENT_OK;
 	}
 	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return invalid(err, "calendar_id", "calendar_id must be the id "
-		    "of one of your calendars");
+		return event_invalid(err, "calendar_id",
+		    "calendar_id must be the id of one of your calendars");
 	s = json_object_get_string(v);
 	if (strlen(s) != (size_t)json_object_get_string_len(v) ||
 	    !event_id_ok(s))
-		return invalid(err, "calendar_id", "no such calendar");
+		return event_invalid(err, "calendar_id", "no such calendar");
 	for (i = 0; i < EVENT_ID_LEN; i++)
 		ev->calendar_id[i] = s[i] >= 'A' && s[i] <= 'F' ?
 		    s[i] - 'A' + 'a' : s[i];
@@ -399,18 +405,18 @@ event_from_json(struct event *ev, json_object *body, int patch,
 		}
 		for (i = 0; event_readonly[i] != NULL; i++)
 			if (!strcmp(key, event_readonly[i]))
-				return invalid(err, event_readonly[i], "%s is "
-				    "set by the server and cannot be written",
-				    event_readonly[i]);
-		return invalid(err, key, "unknown member \"%.60s\"", key);
+				return event_invalid(err, event_readonly[i],
+				    "%s is set by the server and cannot be "
+				    "written", event_readonly[i]);
+		return event_invalid(err, key, "unknown member \"%.60s\"", key);
 	}
 	if (!patch) {
 		if (!has[M_TITLE])
-			return invalid(err, "title", "title is required");
+			return event_invalid(err, "title", "title is required");
 		if (!has[M_START])
-			return invalid(err, "start", "start is required");
+			return event_invalid(err, "start", "start is required");
 		if (!has[M_END])
-			return invalid(err, "end", "end is required");
+			return event_invalid(err, "end", "end is required");
 	}
 	if (has[M_CAL] && (rc = calendar_member(m[M_CAL], patch, ev,
 	    err)) != EVENT_OK)
@@ -435,31 +441,32 @@ event_from_json(struct event *ev, json_object *body, int patch,
 
 		if (m[M_TZ] == NULL ||
 		    !json_object_is_type(m[M_TZ], json_type_string))
-			return invalid(err, "time_zone", "time_zone must be a "
-			    "string");
+			return event_invalid(err, "time_zone",
+			    "time_zone must be a string");
 		s = json_object_get_string(m[M_TZ]);
 		if (strlen(s) != (size_t)json_object_get_string_len(m[M_TZ]) ||
 		    zone_find(s) == NULL)
-			return invalid(err, "time_zone", "unknown time zone; "
+			return event_invalid(err, "time_zone",
+			    "unknown time zone; "
 			    "use an IANA name such as Europe/Berlin");
 		memcpy(ev->time_zone, s, strlen(s) + 1);
 	} else if (!patch)
 		memcpy(ev->time_zone, def->time_zone,
 		    strlen(def->time_zone) + 1);
 	if ((z = zone_find(ev->time_zone)) == NULL)
-		return invalid(err, "time_zone", "unknown time zone");
+		return event_invalid(err, "time_zone", "unknown time zone");
 	all_day = ev->all_day;
 	if (has[M_ALLDAY]) {
 		if (m[M_ALLDAY] == NULL ||
 		    !json_object_is_type(m[M_ALLDAY], json_type_boolean))
-			return invalid(err, "all_day", "all_day must be true "
-			    "or false");
+			return event_invalid(err, "all_day",
+			    "all_day must be true or false");
 		all_day = json_object_get_boolean(m[M_ALLDAY]);
 	} else if (!patch)
 		all_day = 0;
 	if (patch && all_day != ev->all_day &&
 	    (!has[M_START] || !has[M_END]))
-		return invalid(err, !has[M_START] ? "start" : "end",
+		return event_invalid(err, !has[M_START] ? "start" : "end",
 		    "changing all_day needs both start and end");
 	/* An all-day event keeps its dates when its zone changes. */
 	if (patch && all_day && ev->all_day && oldz != NULL && oldz != z) {
