@@ -9,18 +9,6 @@
 
 #define PATH_SEGMENTS	4	/* calendars/<user>/<calendar>/<object> */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes one segment (len bytes) into out (DAV_NAME_MAX + 1
  * bytes). '+' stays itself: this is a path, not a form. Returns -1 on a
  * bad escape, NUL, '/', a control character, ill-formed UTF-8, a name too
@@ -35,8 +23,8 @@ segment_decode(const char *s, size_t len, char *out)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if (i + 2 >= len || (hi = http_hexval(s[i + 1])) < 0 ||
+			    (lo = http_hexval(s[i + 2])) < 0)
 				return -1;
 			c = hi * 16 + lo;
 			i += 2;

@@ -112,6 +112,8 @@ int http_query_check(const char *query, const char *const *allowed,
  * max. */
 int http_query_values(const char *query, const char *name, char *out,
     size_t width, size_t max);
+/* The value of the hex digit c (either case), or -1. */
+int http_hexval(int c);
 /* Decodes %XX and '+' in place-bounded fashion: -1 on bad escapes or NUL. */
 int http_urldecode(const char *in, size_t inlen, char *out, size_t outlen);
 

@@ -7,8 +7,8 @@
 
 #include "http/http.h"
 
-static int
-hexval(int c)
+int
+http_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -32,8 +32,8 @@ http_urldecode(const char *in, size_t inlen, char *out, size_t outlen)
 		else if (c == '%') {
 			if (i + 2 >= inlen)
 				return -1;
-			hi = hexval((unsigned char)in[i + 1]);
-			lo = hexval((unsigned char)in[i + 2]);
+			hi = http_hexval((unsigned char)in[i + 1]);
+			lo = http_hexval((unsigned char)in[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			c = hi * 16 + lo;
