@@ -187,11 +187,12 @@ enum event_rc event_delete(struct event_ctx *c, const char *id,
     long if_match) __attribute__((warn_unused_result));
 
 /* Stores a checked event inside the caller's transaction, creating it or,
- * when its calendar already has its UID, replacing it (*updated = 1).
- * ev->calendar_id must be one of the user's calendars, or "" for the
- * default one. Used by import; the reminders are rescheduled too. */
+ * when its calendar already has its UID, replacing it (*updated = 1),
+ * with ical (the file's VEVENT as a VCALENDAR; NULL: none) as its stored
+ * object. ev->calendar_id must be one of the user's calendars, or "" for
+ * the default one. Used by import; the reminders are rescheduled too. */
 enum event_rc event_upsert_tx(struct event_ctx *c, struct event *ev,
-    const struct recur *rec, int *updated)
+    const struct recur *rec, const char *ical, int *updated)
     __attribute__((warn_unused_result));
 
 /* Stores a checked event as the CalDAV object dav_name of calendar

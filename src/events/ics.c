@@ -14,8 +14,6 @@
 #include "events/recur.h"
 #include "core/zone.h"
 
-#define ICS_PRODID	"-//Aurora Time//Aurora Time " PACKAGE_VERSION "//EN"
-
 struct ics_zone {
 	char	 name[ZONE_NAME_MAX + 1];
 	time_t	 earliest;

@@ -12,6 +12,9 @@
 #include "events/event.h"
 
 #define ICS_MAX_OUTPUT	(64L << 20)	/* largest feed produced */
+#define ICS_MAX_OBJECT	(1L << 20)	/* an imported event's stored object,
+					 * as CalDAV's max-resource-size */
+#define ICS_PRODID	"-//Aurora Time//Aurora Time " PACKAGE_VERSION "//EN"
 #define ICS_MAX_ERRORS	100		/* skipped events reported */
 #define ICS_MAX_RIDS	20000		/* changed instances per file */
 /* Limits against costly files (docs/events.md): events per file, and the
@@ -27,6 +30,7 @@
 /* --- writing (ics.c) --- */
 
 struct ics_writer;
+struct ics_reader;
 
 /* Starts a calendar named name. NULL when out of memory. */
 struct ics_writer *ics_writer_new(const char *name);
@@ -120,7 +124,17 @@ struct ics_item {
 	long		 sequence;
 	time_t		 modified;
 	time_t		 stamp;
+	/* Where the VEVENT is in the file, for ics_item_object. */
+	struct ics_reader *reader;
+	size_t		 first, last;	/* its BEGIN and END lines */
 };
+
+/* The VEVENT of item as the file has it (every property, its VALARMs)
+ * in a VCALENDAR with the VTIMEZONEs its TZIDs name (the file's own,
+ * else a known zone's): the event's stored object. NULL when out of
+ * memory or libical cannot read it; the caller icalcomponent_free()s it.
+ * Only while the item is in the callback. */
+icalcomponent *ics_item_object(const struct ics_item *item);
 
 /* Called for each VEVENT; returns 0 to go on, -1 to stop (ics_parse then
  * returns -2). The item is freed after the call. */

@@ -251,6 +251,55 @@ note_skip(struct import_state *s, const struct ics_item *it, const char *why)
 	return 0;
 }
 
+/* The file's VEVENT of it as the event's stored object (export, CalDAV),
+ * every property kept. Its VALARMs are the event's reminders, marked as
+ * ours (ics_vevent's): the import mails every VALARM it can read, while
+ * object.c mails an app's DISPLAY alarm only when the calendar says so,
+ * and would map the file's alarms it cannot use; with the reminders in
+ * the object, a remap or a REST edit mails what the import planned and
+ * nothing more. NULL (the object is generated from the row) when libical
+ * cannot read the VEVENT, when it is over ICS_MAX_OBJECT or memory runs
+ * out. */
+static char *
+import_object(const struct ics_item *it)
+{
+	icalcomponent	*cal, *v, *gen = NULL, *a;
+	struct event	 alarms;
+	char		*text = NULL;
+
+	if ((cal = ics_item_object(it)) == NULL)
+		return NULL;
+	/* ics_vevent for the reminders' VALARMs only: without the rules,
+	 * which it would parse for nothing. */
+	alarms = it->ev;
+	alarms.recurrence = NULL;
+	alarms.nrecurrence = 0;
+	if ((v = icalcomponent_get_first_component(cal,
+	    ICAL_VEVENT_COMPONENT)) == NULL || (it->ev.nreminders > 0 &&
+	    (gen = ics_vevent(&alarms)) == NULL))
+		goto out;
+	while ((a = icalcomponent_get_first_component(v,
+	    ICAL_VALARM_COMPONENT)) != NULL) {
+		icalcomponent_remove_component(v, a);
+		icalcomponent_free(a);
+	}
+	while (gen != NULL && (a = icalcomponent_get_first_component(gen,
+	    ICAL_VALARM_COMPONENT)) != NULL) {
+		icalcomponent_remove_component(gen, a);
+		icalcomponent_add_component(v, a);
+	}
+	if ((text = icalcomponent_as_ical_string_r(cal)) != NULL &&
+	    strlen(text) > ICS_MAX_OBJECT) {
+		free(text);
+		text = NULL;
+	}
+out:
+	if (gen != NULL)
+		icalcomponent_free(gen);
+	icalcomponent_free(cal);
+	return text;
+}
+
 static int
 import_one(struct ics_item *it, void *arg)
 {
@@ -260,7 +309,7 @@ import_one(struct ics_item *it, void *arg)
 	struct event_error	 eerr;
 	enum event_rc		 rc;
 	int			 updated;
-	char			 why[320];
+	char			 why[320], *ical;
 
 	if (over_budget(s, it))
 		return -1;
@@ -306,7 +355,9 @@ import_one(struct ics_item *it, void *arg)
 	if (s->calendar_id != NULL)
 		snprintf(it->ev.calendar_id, sizeof(it->ev.calendar_id), "%s",
 		    s->calendar_id);
-	rc = event_upsert_tx(s->c, &it->ev, &rec, &updated);
+	ical = import_object(it);
+	rc = event_upsert_tx(s->c, &it->ev, &rec, ical, &updated);
+	free(ical);
 	recur_free(&rec);
 	if (rc != EVENT_OK) {
 		s->failed = rc;

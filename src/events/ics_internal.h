@@ -72,5 +72,9 @@ long ics_zone_unreadable(const struct ics_reader *r, const char *tzid);
 /* The IANA name a Windows zone name (Outlook, Exchange) stands for,
  * ignoring case; NULL when it is none. */
 const char *ics_windows_zone(const char *name);
+/* The IANA zone of the i-th Windows name (CLDR's "golden" zone of each
+ * offset pair, the best-known city), NULL past the last: the zones a
+ * custom VTIMEZONE is matched to before libical's alphabetical list. */
+const char *ics_windows_golden(size_t i);
 
 #endif

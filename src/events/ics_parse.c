@@ -705,6 +705,82 @@ build_event(struct ics_reader *r, struct vevent *v, struct ics_item *it,
 	return 0;
 }
 
+/* Adds to cal the VTIMEZONE of tzid unless it has it: the file's own,
+ * else the known zone's from a year before start on. 0 or -1. */
+static int
+object_zone(struct ics_reader *r, icalcomponent *cal, const char *tzid,
+    time_t start)
+{
+	icalcomponent	*z, *copy = NULL;
+	icalproperty	*p;
+	size_t		 i;
+
+	for (z = icalcomponent_get_first_component(cal,
+	    ICAL_VTIMEZONE_COMPONENT); z != NULL;
+	    z = icalcomponent_get_next_component(cal,
+	    ICAL_VTIMEZONE_COMPONENT))
+		if ((p = icalcomponent_get_first_property(z,
+		    ICAL_TZID_PROPERTY)) != NULL &&
+		    icalproperty_get_tzid(p) != NULL &&
+		    !strcmp(icalproperty_get_tzid(p), tzid))
+			return 0;
+	for (i = 0; i < r->nzones; i++)
+		if (!strcmp(r->zones[i].tzid, tzid) && r->zones[i].zone !=
+		    NULL && icaltimezone_get_component(r->zones[i].zone) !=
+		    NULL) {
+			if ((copy = icalcomponent_new_clone(
+			    icaltimezone_get_component(r->zones[i].zone))) ==
+			    NULL)
+				return -1;
+			break;
+		}
+	if (copy == NULL && (copy = ics_vtimezone(tzid, start)) == NULL)
+		return 0;	/* UTC, or a name nothing defines */
+	/* VTIMEZONEs first, as RFC 5545 writers put them. */
+	icalcomponent_add_component(cal, copy);
+	return 0;
+}
+
+icalcomponent *
+ics_item_object(const struct ics_item *it)
+{
+	struct ics_reader	*r = it->reader;
+	struct buf		 t;
+	icalcomponent		*cal = NULL, *v = NULL;
+	char			 tzid[256];
+	size_t			 i;
+
+	if (r == NULL || it->last <= it->first || it->last >= r->nlines)
+		return NULL;
+	buf_init(&t, ICS_MAX_OBJECT);
+	for (i = it->first; i <= it->last; i++)
+		if (buf_addstr(&t, r->lines[i].text) != BUF_OK ||
+		    buf_addstr(&t, "\r\n") != BUF_OK)
+			goto fail;
+	if ((v = icalparser_parse_string(t.data)) == NULL ||
+	    icalcomponent_isa(v) != ICAL_VEVENT_COMPONENT)
+		goto fail;
+	icalcomponent_strip_errors(v);
+	if ((cal = icalcomponent_new_vcalendar()) == NULL)
+		goto fail;
+	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+	icalcomponent_add_property(cal, icalproperty_new_prodid(ICS_PRODID));
+	for (i = it->first; i <= it->last; i++)
+		if (ics_param(r->lines[i].text, "TZID", tzid, sizeof(tzid)) &&
+		    object_zone(r, cal, tzid, it->ev.start) == -1)
+			goto fail;
+	icalcomponent_add_component(cal, v);
+	buf_free(&t);
+	return cal;
+fail:
+	if (cal != NULL)
+		icalcomponent_free(cal);
+	else if (v != NULL)
+		icalcomponent_free(v);
+	buf_free(&t);
+	return NULL;
+}
+
 struct walk {
 	ics_fn		 fn;
 	void		*arg;
@@ -828,6 +904,9 @@ walk(struct ics_reader *r, struct walk *w)
 				if (w->pass != 2)
 					continue;
 				rc = build_event(r, &v, &it, alarms, nalarms);
+				it.reader = r;
+				it.first = v.begin;
+				it.last = i;
 				if (rc == 0 && w->fn(&it, w->arg) != 0)
 					rc = -2;
 				event_clear(&it.ev);

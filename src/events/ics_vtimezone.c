@@ -145,7 +145,9 @@ zone_agrees(icaltimezone *z, const int *offs, time_t t0)
  * "Customized Time Zone", Thunderbird's "/Europe/CUSTOM", "MyTimezone")
  * read by libical, and the IANA zone that agrees with its rules on every
  * day of year - 1 to year + 1 into iana (the calendar's X-WR-TIMEZONE
- * first, then the user's zone, then libical's list): an event's zone
+ * first, then the user's zone, then the zone CLDR's Windows table names
+ * for those rules, so that Berlin's rules are Europe/Berlin rather than
+ * Europe/Andorra, then libical's alphabetical list): an event's zone
  * is an IANA name here, and with it a series keeps its local time across
  * DST changes as the file means. 0 when one agrees; at most
  * ICS_MAX_MATCHED per file (each compares a few hundred zones). */
@@ -176,6 +178,11 @@ match_zone(struct ics_reader *r, icaltimezone *custom, int year, char *iana,
 			return 0;
 		}
 	}
+	for (i = 0; (name = ics_windows_golden(i)) != NULL; i++)
+		if ((z = zone_find(name)) != NULL && zone_agrees(z, offs, t0)) {
+			snprintf(iana, ilen, "%s", name);
+			return 0;
+		}
 	if ((all = icaltimezone_get_builtin_timezones()) == NULL)
 		return -1;
 	for (i = 0; i < all->num_elements; i++) {

@@ -76,3 +76,10 @@ ics_windows_zone(const char *name)
 			return windows_zones[i][1];
 	return NULL;
 }
+
+const char *
+ics_windows_golden(size_t i)
+{
+	return i < sizeof(windows_zones) / sizeof(windows_zones[0]) ?
+	    windows_zones[i][1] : NULL;
+}

@@ -311,6 +311,7 @@ struct ev_object {
 	const char	*dav_name;
 	int		 set_ical;
 	const char	*ical;
+	int		 imported;	/* a file's copy, planned as the row */
 };
 
 /* The series end comes from s, whose end was looked for once, reaching
@@ -405,8 +406,10 @@ insert_event(struct event_ctx *c, struct event *ev, const struct recur *rec,
 	/* A new event has no mail yet: plan from now; an app's object from
 	 * a little earlier, for an app that syncs an event after its alarm
 	 * went off on the device: that mail goes out late rather than never
-	 * (the sender takes overdue mail at once). */
-	if (schedule_plan(&sp, &s, o != NULL ? c->now - STORE_LATE_ALARM :
+	 * (the sender takes overdue mail at once). An import plans as a
+	 * REST write does: its file was never on a device. */
+	if (schedule_plan(&sp, &s, o != NULL && !o->imported ?
+	    c->now - STORE_LATE_ALARM :
 	    c->now, c->now) == -1 ||
 	    plan_arrays(&sp.mails, &occ, &min, &due) == -1)
 		goto out;
@@ -725,13 +728,14 @@ out:
 
 enum event_rc
 event_upsert_tx(struct event_ctx *c, struct event *ev,
-    const struct recur *rec, int *updated)
+    const struct recur *rec, const char *ical, int *updated)
 {
 	const char	*p[3] = { c->user_id, ev->uid,
 	    ev->calendar_id[0] ? ev->calendar_id : NULL };
-	/* The file's copy replaces the event: an object an app stored
-	 * under this UID goes, and is generated from the row from now on. */
-	const struct ev_object drop = { NULL, NULL, 1, NULL };
+	/* The file's copy replaces the event and an object an app stored
+	 * under this UID: the file's own VEVENT is the object from now on
+	 * (generated from the row when ical is NULL). */
+	const struct ev_object o = { NULL, NULL, 1, ical, 1 };
 	PGresult	*res;
 	enum db_rc	 drc;
 	int		 found;
@@ -744,16 +748,16 @@ event_upsert_tx(struct event_ctx *c, struct event *ev,
 		snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!found)
-		return insert_event(c, ev, rec, ev->uid, NULL);
+		return insert_event(c, ev, rec, ev->uid, &o);
 	*updated = 1;
-	return update_event(c, ev, rec, &drop);
+	return update_event(c, ev, rec, &o);
 }
 
 enum event_rc
 event_put_object_tx(struct event_ctx *c, struct event *ev,
     const struct recur *rec, const char *dav_name, const char *ical)
 {
-	const struct ev_object o = { ev->uid, dav_name, 1, ical };
+	const struct ev_object o = { ev->uid, dav_name, 1, ical, 0 };
 
 	if (ev->id[0] == '\0')
 		return insert_event(c, ev, rec, ev->uid, &o);
