@@ -256,6 +256,21 @@ account_mail_code_sent(struct db *db, const struct identity *id,
 	return rc;
 }
 
+/* Queues a notice to an address's owner about what someone else tried,
+ * at most as often as the "notice" cap lets (DB_OK when it holds it). */
+static enum db_rc
+notice_queue(struct db *db, const char *user_id, const char *to,
+    const char *kind, const char *subject, const char *body)
+{
+	enum db_rc	rc;
+	int		send;
+
+	if ((rc = code_issue(db, user_id, "notice", NULL, &send)) != DB_OK ||
+	    !send)
+		return rc;
+	return outbox_queue_account_mail(db, user_id, kind, to, subject, body);
+}
+
 /* Someone signed up with an address that has a confirmed account: tell
  * its owner instead of telling the one who tried. */
 enum db_rc
@@ -263,20 +278,15 @@ account_mail_notice(struct db *db, const struct identity *id,
     const char *user_id, const char *to)
 {
 	char		body[ACCOUNT_MAIL_MAX];
-	enum db_rc	rc;
-	int		send;
 
-	if ((rc = code_issue(db, user_id, "notice", NULL, &send)) != DB_OK ||
-	    !send)
-		return rc;
 	snprintf(body, sizeof(body),
 	    "Hello,\n\n"
 	    "someone, perhaps you, tried to create an Aurora Time account with "
 	    "this address, which already has one. Nothing was changed.\n\n"
 	    "If it was you, sign in at %s/ or reset your password there.\n",
 	    id->conf->public_url);
-	return outbox_queue_account_mail(db, user_id, "confirm",
-	    to, "Sign-up attempt with your Aurora Time address", body);
+	return notice_queue(db, user_id, to, "confirm",
+	    "Sign-up attempt with your Aurora Time address", body);
 }
 
 enum db_rc
@@ -301,12 +311,7 @@ account_mail_taken(struct db *db, const struct identity *id,
     const char *user_id, const char *to)
 {
 	char		body[ACCOUNT_MAIL_MAX];
-	enum db_rc	rc;
-	int		send;
 
-	if ((rc = code_issue(db, user_id, "notice", NULL, &send)) != DB_OK ||
-	    !send)
-		return rc;
 	snprintf(body, sizeof(body),
 	    "Hello,\n\n"
 	    "someone, perhaps you, asked to move another Aurora Time account to "
@@ -316,7 +321,7 @@ account_mail_taken(struct db *db, const struct identity *id,
 	    "If it was you: sign in at %s/ with this address, or give the other "
 	    "account a different one.\n",
 	    id->conf->public_url);
-	return outbox_queue_account_mail(db, user_id, "security", to,
+	return notice_queue(db, user_id, to, "security",
 	    "Someone tried to use your Aurora Time address", body);
 }
 
