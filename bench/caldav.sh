@@ -50,37 +50,18 @@ START_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------- build
 bench_build
 
-WORK=$(mktemp -d /tmp/aurora-bench-caldav-XXXXXX)
-chmod 0755 "$WORK"
-RESULTS=$WORK/results.txt
+bench_workdir aurora-bench-caldav
 
-read -r HTTP_PORT SES_PORT PG_PORT RAD_PORT < <("$PY" -c '
-import socket
-s = [socket.socket() for _ in range(4)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
-export AURORA_VAR=$WORK/stack AURORA_HTTP_PORT=$HTTP_PORT AURORA_SES_PORT=$SES_PORT \
-	AURORA_PG_PORT=$PG_PORT AURORA_BUILD=$BUILD AURORA_WORKERS=$WORKERS
+bench_ports "$WORKERS"
+RAD_PORT=$BENCH_PORT
 
 RAD_PID=""
-cleanup() {
-	set +e
+bench_stop() {
 	[[ -n $RAD_PID ]] && kill "$RAD_PID" 2>/dev/null && wait "$RAD_PID" 2>/dev/null
-	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		"$TOP/tools/stack" stop >/dev/null 2>&1
-		say "kept $WORK"
-	else
-		"$TOP/tools/stack" destroy >/dev/null 2>&1
-		rm -rf "$WORK"
-	fi
 }
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-say "starting a stack in $AURORA_VAR"
-"$TOP/tools/stack" start >"$WORK/stack-start.log" 2>&1 || { cat "$WORK/stack-start.log"; die "stack start"; }
-CONF=$AURORA_VAR/aurora.conf
-PGHOST=$(sed -n 's/^db_conninfo = host=\([^ ]*\) .*/\1/p' "$CONF")
-psql_super() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PG_PORT" -U postgres -d aurora "$@"; }
+bench_stack_start
 BASE=http://127.0.0.1:$HTTP_PORT
 
 # ---------------------------------------------------------------- data

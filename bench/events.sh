@@ -41,9 +41,7 @@ bench_need wrk nginx curl cc "$PGBIN/pgbench" "$PGBIN/psql"
 bench_build src/aurora-api src/aurora-admin src/libevents.a \
 	src/libdb.a src/libcore.a
 
-WORK=$(mktemp -d /tmp/aurora-bench-XXXXXX)
-chmod 0755 "$WORK"
-RESULTS=$WORK/results.txt
+bench_workdir aurora-bench
 # libfcgi as aurora-api uses it; the SQL printer from the events sources.
 cc -O2 -Wall -o "$WORK/empty-fcgi" "$TOP/bench/empty-fcgi.c" -lfcgi
 # shellcheck disable=SC2046
@@ -51,34 +49,16 @@ cc -O2 -I"$BUILD" -I"$TOP/src" -o "$WORK/events-sql" "$TOP/bench/events-sql.c" \
 	"$BUILD/src/libevents.a" "$BUILD/src/libdb.a" "$BUILD/src/libcore.a" \
 	$(pkg-config --cflags --libs libical libpq json-c openssl)
 
-read -r HTTP_PORT SES_PORT PG_PORT BENCH_PORT < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(4)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
-export AURORA_VAR=$WORK/stack AURORA_HTTP_PORT=$HTTP_PORT AURORA_SES_PORT=$SES_PORT \
-	AURORA_PG_PORT=$PG_PORT AURORA_BUILD=$BUILD AURORA_WORKERS=$WORKERS
+bench_ports "$WORKERS"
 
 EMPTY_PID="" NGINX_CONF=$WORK/nginx/nginx.conf
-cleanup() {
-	set +e
+bench_stop() {
 	[[ -n $EMPTY_PID ]] && kill -- -"$EMPTY_PID" 2>/dev/null
 	[[ -f $WORK/nginx/nginx.pid ]] && nginx -p "$WORK/nginx/" -c "$NGINX_CONF" -s stop 2>/dev/null
-	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		"$TOP/tools/stack" stop >/dev/null 2>&1
-		say "kept $WORK"
-	else
-		"$TOP/tools/stack" destroy >/dev/null 2>&1
-		rm -rf "$WORK"
-	fi
 }
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
-say "starting a stack in $AURORA_VAR"
-"$TOP/tools/stack" start >"$WORK/stack-start.log" 2>&1 || { cat "$WORK/stack-start.log"; die "stack start"; }
-CONF=$AURORA_VAR/aurora.conf
-PGHOST=$(sed -n 's/^db_conninfo = host=\([^ ]*\) .*/\1/p' "$CONF")
-psql_super() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PG_PORT" -U postgres -d aurora "$@"; }
+bench_stack_start
 # The dev stack's 64 MB of shared buffers hold a fraction of 1,000,000
 # events; give the database the memory a host serving them would.
 psql_super -c "ALTER SYSTEM SET shared_buffers = '${BENCH_SHARED_BUFFERS:-1GB}'" >/dev/null

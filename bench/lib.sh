@@ -1,6 +1,9 @@
 # bench/lib.sh — sourced by the benchmark scripts: messages, the check for
-# the tools a run needs, and the -O2 build tree they measure ($BUILD, which
-# the caller sets; var/build-bench by default, configured when missing).
+# the tools a run needs, the -O2 build tree they measure ($BUILD, which
+# the caller sets; var/build-bench by default, configured when missing),
+# and the throwaway stack they run against (work directory, ports, clean-up,
+# start, psql as superuser; $PGBIN set by the caller).
+# shellcheck shell=bash disable=SC2034
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -24,3 +27,51 @@ bench_build() {
 	fi
 	make -C "$BUILD" -j"$(nproc)" "$@" >/dev/null
 }
+
+# bench_workdir NAME: a fresh work directory $WORK (/tmp/NAME-XXXXXX) and
+# its $RESULTS file.
+bench_workdir() {
+	WORK=$(mktemp -d "/tmp/$1-XXXXXX")
+	chmod 0755 "$WORK"
+	RESULTS=$WORK/results.txt
+}
+
+# bench_ports WORKERS: four free ports, $HTTP_PORT $SES_PORT $PG_PORT for
+# the stack and $BENCH_PORT for the script's own server, and the stack's
+# environment (under $WORK/stack, built in $BUILD, WORKERS aurora-api
+# workers).
+bench_ports() {
+	read -r HTTP_PORT SES_PORT PG_PORT BENCH_PORT < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(4)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+	export AURORA_VAR=$WORK/stack AURORA_HTTP_PORT=$HTTP_PORT AURORA_SES_PORT=$SES_PORT \
+		AURORA_PG_PORT=$PG_PORT AURORA_BUILD=$BUILD AURORA_WORKERS=$1
+}
+
+# On exit: the script's own bench_stop (when it defines one) stops what it
+# started, then the stack is stopped and kept (BENCH_KEEP=1) or destroyed
+# with $WORK.
+bench_cleanup() {
+	set +e
+	declare -F bench_stop >/dev/null && bench_stop
+	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
+		"$TOP/tools/stack" stop >/dev/null 2>&1
+		say "kept $WORK"
+	else
+		"$TOP/tools/stack" destroy >/dev/null 2>&1
+		rm -rf "$WORK"
+	fi
+}
+
+# bench_stack_start: starts the stack (bench_ports first) and sets $CONF
+# and $PGHOST, which psql_super (psql as the database superuser) uses.
+bench_stack_start() {
+	say "starting a stack in $AURORA_VAR"
+	"$TOP/tools/stack" start >"$WORK/stack-start.log" 2>&1 || { cat "$WORK/stack-start.log"; die "stack start"; }
+	CONF=$AURORA_VAR/aurora.conf
+	PGHOST=$(sed -n 's/^db_conninfo = host=\([^ ]*\) .*/\1/p' "$CONF")
+}
+
+psql_super() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PG_PORT" -U postgres -d aurora "$@"; }

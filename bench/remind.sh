@@ -33,41 +33,22 @@ bench_need wrk nginx curl python3 "$PGBIN/psql"
 
 bench_build src/aurora-api src/aurora-admin src/aurora-remind
 
-WORK=$(mktemp -d /tmp/aurora-bench-remind-XXXXXX)
-chmod 0755 "$WORK"
-RESULTS=$WORK/results.txt
-read -r HTTP_PORT SES_PORT PG_PORT STUB_PORT < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(4)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
-export AURORA_VAR=$WORK/stack AURORA_HTTP_PORT=$HTTP_PORT AURORA_SES_PORT=$SES_PORT \
-	AURORA_PG_PORT=$PG_PORT AURORA_BUILD=$BUILD AURORA_WORKERS=2
+bench_workdir aurora-bench-remind
+bench_ports 2
+STUB_PORT=$BENCH_PORT
 NGX=$WORK/nginx
-cleanup() {
-	set +e
+bench_stop() {
 	[[ -f $NGX/nginx.pid ]] && nginx -p "$NGX/" -c "$NGX/nginx.conf" -s stop 2>/dev/null
-	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		"$TOP/tools/stack" stop >/dev/null 2>&1
-		say "kept $WORK"
-	else
-		"$TOP/tools/stack" destroy >/dev/null 2>&1
-		rm -rf "$WORK"
-	fi
 }
-trap cleanup EXIT
+trap bench_cleanup EXIT
 result() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
 
-say "starting a stack in $AURORA_VAR"
-"$TOP/tools/stack" start >"$WORK/stack-start.log" 2>&1 || { cat "$WORK/stack-start.log"; die "stack start"; }
+bench_stack_start
 # The benchmark owns the outbox: stop the stack's --watch sender.
 if [[ -f $AURORA_VAR/run/aurora-remind.pid ]]; then
 	kill "$(cat "$AURORA_VAR/run/aurora-remind.pid")" 2>/dev/null || true
 	sleep 1
 fi
-CONF=$AURORA_VAR/aurora.conf
-PGHOST=$(sed -n 's/^db_conninfo = host=\([^ ]*\) .*/\1/p' "$CONF")
-psql_super() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PG_PORT" -U postgres -d aurora "$@"; }
 export AWS_ACCESS_KEY_ID=AKIDBENCH AWS_SECRET_ACCESS_KEY=bench-secret
 REMIND=$BUILD/src/aurora-remind
 
