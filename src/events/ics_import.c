@@ -28,6 +28,7 @@ struct note {
 	long	line;		/* of BEGIN:VEVENT: which copy */
 	int	all_day;
 	int	skip;
+	int	cancelled;	/* STATUS:CANCELLED */
 };
 
 struct import_state {
@@ -164,6 +165,7 @@ note_event(struct ics_item *it, void *arg)
 	n->line = it->line;
 	n->all_day = it->ev.all_day;
 	n->skip = it->skip;
+	n->cancelled = it->cancelled;
 	return 0;
 }
 
@@ -251,6 +253,38 @@ note_skip(struct import_state *s, const struct ics_item *it, const char *why)
 	return 0;
 }
 
+/* Adds to master v of series ev an EXDATE per cancelled instance of it in
+ * the file (exclude_changed's choice): the import stores no event for
+ * them, so without it the object would bring them back. A changed
+ * instance is its own event with its own object. 0, or -1 out of
+ * memory. */
+static int
+cancelled_dates(const struct import_state *s, const struct event *ev,
+    icalcomponent *v)
+{
+	const struct note *n;
+	icalproperty	*p;
+	char		 line[48];
+	size_t		 i;
+
+	if (s->nrids == 0 || ev->nrecurrence == 0)
+		return 0;
+	for (i = note_bound(s, ev->uid, "", 0); i < s->nnotes &&
+	    !strcmp(s->notes[i].uid, ev->uid); i++) {
+		n = &s->notes[i];
+		if (n->rid[0] == '\0' || n->skip || !n->cancelled ||
+		    (i + 1 < s->nnotes && key_cmp(&s->notes[i + 1], n->uid,
+		    n->rid) == 0) || (strlen(n->rid) == 8) != ev->all_day)
+			continue;
+		snprintf(line, sizeof(line), "EXDATE%s:%s", ev->all_day ?
+		    ";VALUE=DATE" : "", n->rid);
+		if ((p = icalproperty_new_from_string(line)) == NULL)
+			return -1;
+		icalcomponent_add_property(v, p);
+	}
+	return 0;
+}
+
 /* The file's VEVENT of it as the event's stored object (export, CalDAV),
  * every property kept. Its VALARMs are the event's reminders, marked as
  * ours (ics_vevent's): the import mails every VALARM it can read, while
@@ -261,7 +295,7 @@ note_skip(struct import_state *s, const struct ics_item *it, const char *why)
  * cannot read the VEVENT, when it is over ICS_MAX_OBJECT or memory runs
  * out. */
 static char *
-import_object(const struct ics_item *it)
+import_object(const struct import_state *s, const struct ics_item *it)
 {
 	icalcomponent	*cal, *v, *gen = NULL, *a;
 	struct event	 alarms;
@@ -277,6 +311,8 @@ import_object(const struct ics_item *it)
 	if ((v = icalcomponent_get_first_component(cal,
 	    ICAL_VEVENT_COMPONENT)) == NULL || (it->ev.nreminders > 0 &&
 	    (gen = ics_vevent(&alarms)) == NULL))
+		goto out;
+	if (!it->has_rid && cancelled_dates(s, &it->ev, v) == -1)
 		goto out;
 	while ((a = icalcomponent_get_first_component(v,
 	    ICAL_VALARM_COMPONENT)) != NULL) {
@@ -355,7 +391,7 @@ import_one(struct ics_item *it, void *arg)
 	if (s->calendar_id != NULL)
 		snprintf(it->ev.calendar_id, sizeof(it->ev.calendar_id), "%s",
 		    s->calendar_id);
-	ical = import_object(it);
+	ical = import_object(s, it);
 	rc = event_upsert_tx(s->c, &it->ev, &rec, ical, &updated);
 	free(ical);
 	recur_free(&rec);

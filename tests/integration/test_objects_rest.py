@@ -176,7 +176,9 @@ def test_events_without_object_stay_without(stack):
            "an event made through REST got a stored object")
 
 
-def test_import_replacing_uid_drops_object(stack):
+def test_import_replacing_uid_replaces_object(stack):
+    """An import of the UID replaces the app's object by the file's VEVENT
+    (issue 17: the export and CalDAV give back what was imported)."""
     u, eid = setup(stack)
     ics = "\r\n".join([
         "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Test//EN",
@@ -188,9 +190,12 @@ def test_import_replacing_uid_drops_object(stack):
     r = stack.request("POST", EVENTS + "/import", ics, h)
     expect(r.status == 200, "import: %s" % r.describe())
     expect(r.body.get("updated") == 1, "import result %r" % r.body)
-    row = sql(stack, "SELECT title || '|' || (ical IS NULL)::text FROM events"
-              " WHERE id = '%s'" % eid)
-    expect(row == "Imported copy|true", "after import: %r" % row)
+    row = sql(stack, "SELECT title FROM events WHERE id = '%s'" % eid)
+    expect(row == "Imported copy", "after import: %r" % row)
+    obj = stored(stack, eid)
+    expect("SUMMARY:Imported copy" in obj and "DTSTART:20260320T090000Z" in obj and
+           obj.count("BEGIN:VEVENT") == 1 and "-//Phone//" not in obj,
+           "the stored object is not the file's VEVENT: %r" % obj)
 
 
 # -- through the DAV front end ------------------------------------------------
@@ -391,7 +396,7 @@ def test_dav_late_alarm_queued_acknowledged_not(stack):
 TESTS = [(f.__name__, f) for f in (
     test_patch_title_keeps_the_rest, test_patch_reminders_and_times,
     test_patch_without_change_keeps_bytes, test_events_without_object_stay_without,
-    test_import_replacing_uid_drops_object, test_dav_override_moves_listing_and_mail,
+    test_import_replacing_uid_replaces_object, test_dav_override_moves_listing_and_mail,
     test_dav_generated_round_trip, test_dav_time_range_overrides,
     test_dav_late_alarm_queued_acknowledged_not)]
 
