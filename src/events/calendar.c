@@ -278,26 +278,15 @@ text_member(json_object *v, const char *field, long min, long max, int ctl,
 {
 	const char	*s;
 	size_t		 len;
-	long		 n;
+	enum event_rc	 rc;
 
-	if (v == NULL || !json_object_is_type(v, json_type_string))
-		return event_invalid(err, field, "%s must be a string", field);
-	s = json_object_get_string(v);
-	len = (size_t)json_object_get_string_len(v);
-	if (strlen(s) != len)
-		return event_invalid(err, field, "%s contains a NUL character",
-		    field);
-	if (len > (size_t)max * 4 || len >= outlen)
+	if ((rc = event_text_member(v, field, min, max, ctl, 0, &s, &len,
+	    err)) != EVENT_OK)
+		return rc;
+	/* out holds max characters of 4 bytes: never reached. */
+	if (len >= outlen)
 		return event_invalid(err, field,
 		    "%s is longer than %ld characters", field, max);
-	if ((n = event_text_chars(s, len, ctl)) < 0)
-		return event_invalid(err, field, "%s " EVENT_TEXT_REFUSED,
-		    field);
-	if (n < min || n > max)
-		return event_invalid(err, field, min > 0 ?
-		    "%s must have %ld to %ld characters" :
-		    "%s must have at most %ld characters",
-		    field, min > 0 ? min : max, max);
 	memcpy(out, s, len + 1);
 	return EVENT_OK;
 }
@@ -415,27 +404,13 @@ calendar_from_json(struct calendar *cal, json_object *body, int patch,
 	int		 has[CM__MAX] = { 0 };
 	int64_t		 v;
 	enum event_rc	 rc;
-	int		 i;
 
 	memset(err, 0, sizeof(*err));
 	if (body == NULL || !json_object_is_type(body, json_type_object))
 		return event_invalid(err, "", "the body must be a JSON object");
-	json_object_object_foreach(body, key, val) {
-		for (i = 0; cal_members[i] != NULL; i++)
-			if (!strcmp(key, cal_members[i]))
-				break;
-		if (cal_members[i] != NULL) {
-			m[i] = val;
-			has[i] = 1;
-			continue;
-		}
-		for (i = 0; cal_readonly[i] != NULL; i++)
-			if (!strcmp(key, cal_readonly[i]))
-				return event_invalid(err, cal_readonly[i],
-				    "%s is set by the server and cannot be "
-				    "written", cal_readonly[i]);
-		return event_invalid(err, key, "unknown member \"%.60s\"", key);
-	}
+	if ((rc = event_json_members(body, cal_members, cal_readonly, m, has,
+	    err)) != EVENT_OK)
+		return rc;
 	if (!patch) {
 		if (!has[CM_NAME])
 			return event_invalid(err, "name", "name is required");

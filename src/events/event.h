@@ -136,6 +136,22 @@ long event_text_chars(const char *s, size_t len, int ctl);
 /* What both say of text the rule refuses, after the member's name. */
 #define EVENT_TEXT_REFUSED	"contains invalid UTF-8 or control characters"
 
+/* The text of the string member field (v; JSON null or absent is "" when
+ * nullable) into *s and *len when it holds min..max characters by the
+ * rule above (ctl as there); else EVENT_INVALID with err filled. */
+enum event_rc event_text_member(json_object *v, const char *field,
+    long min, long max, int ctl, int nullable, const char **s, size_t *len,
+    struct event_error *err) __attribute__((warn_unused_result));
+
+/* Sorts the members of the JSON object body: one named members[i] goes
+ * to m[i] (NULL for a JSON null) with has[i] set; one named in readonly
+ * or in neither list is refused (EVENT_INVALID, err filled). Both lists
+ * end with NULL. */
+enum event_rc event_json_members(json_object *body,
+    const char *const *members, const char *const *readonly,
+    json_object **m, int *has, struct event_error *err)
+    __attribute__((warn_unused_result));
+
 /* Checks the combination of fields already in ev (used by import) and
  * parses its recurrence into *rec. */
 enum event_rc event_check(struct event *ev, struct recur *rec,

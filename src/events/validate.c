@@ -84,36 +84,33 @@ event_text_chars(const char *s, size_t len, int ctl)
 	return utf8_count(s, len, UTF8_NO_CTL | (ctl ? UTF8_TEXT_CTL : 0));
 }
 
-/* A string member of at most max characters (min 1 when nonempty). */
-static enum event_rc
-text_member(json_object *v, const char *field, long min, long max, int ctl,
-    int nullable, char **out, struct event_error *err)
+enum event_rc
+event_text_member(json_object *v, const char *field, long min, long max,
+    int ctl, int nullable, const char **s, size_t *len,
+    struct event_error *err)
 {
-	const char	*s;
-	size_t		 len;
-	long		 n;
-	char		*dup;
+	long	 n;
 
 	if (v == NULL || json_object_is_type(v, json_type_null)) {
 		if (!nullable)
 			return event_invalid(err, field, "%s must be a string",
 			    field);
-		s = "";
-		len = 0;
+		*s = "";
+		*len = 0;
 	} else if (!json_object_is_type(v, json_type_string))
 		return event_invalid(err, field, "%s must be a string", field);
 	else {
-		s = json_object_get_string(v);
-		len = (size_t)json_object_get_string_len(v);
-		if (strlen(s) != len)
+		*s = json_object_get_string(v);
+		*len = (size_t)json_object_get_string_len(v);
+		if (strlen(*s) != *len)
 			return event_invalid(err, field, "%s contains a NUL "
 			    "character", field);
 	}
 	/* Bytes bound characters from above by 4: reject early. */
-	if (len > (size_t)max * 4)
+	if (*len > (size_t)max * 4)
 		return event_invalid(err, field,
 		    "%s is longer than %ld characters", field, max);
-	if ((n = event_text_chars(s, len, ctl)) < 0)
+	if ((n = event_text_chars(*s, *len, ctl)) < 0)
 		return event_invalid(err, field, "%s " EVENT_TEXT_REFUSED,
 		    field);
 	if (n < min || n > max)
@@ -121,6 +118,48 @@ text_member(json_object *v, const char *field, long min, long max, int ctl,
 		    "%s must have %ld to %ld characters" :
 		    "%s must have at most %ld characters",
 		    field, min > 0 ? min : max, max);
+	return EVENT_OK;
+}
+
+enum event_rc
+event_json_members(json_object *body, const char *const *members,
+    const char *const *readonly, json_object **m, int *has,
+    struct event_error *err)
+{
+	int	 i;
+
+	json_object_object_foreach(body, key, val) {
+		for (i = 0; members[i] != NULL; i++)
+			if (!strcmp(key, members[i]))
+				break;
+		if (members[i] != NULL) {
+			m[i] = val;	/* NULL for a JSON null */
+			has[i] = 1;
+			continue;
+		}
+		for (i = 0; readonly[i] != NULL; i++)
+			if (!strcmp(key, readonly[i]))
+				return event_invalid(err, readonly[i],
+				    "%s is set by the server and cannot be "
+				    "written", readonly[i]);
+		return event_invalid(err, key, "unknown member \"%.60s\"", key);
+	}
+	return EVENT_OK;
+}
+
+/* A string member of at most max characters (min 1 when nonempty). */
+static enum event_rc
+text_member(json_object *v, const char *field, long min, long max, int ctl,
+    int nullable, char **out, struct event_error *err)
+{
+	const char	*s;
+	size_t		 len;
+	enum event_rc	 rc;
+	char		*dup;
+
+	if ((rc = event_text_member(v, field, min, max, ctl, nullable, &s,
+	    &len, err)) != EVENT_OK)
+		return rc;
 	if ((dup = strdup(s)) == NULL)
 		return EVENT_NOMEM;
 	free(*out);
@@ -389,27 +428,14 @@ event_from_json(struct event *ev, json_object *body, int patch,
 	int		 has[M__MAX] = { 0 };
 	icaltimezone	*oldz = NULL, *z;
 	enum event_rc	 rc;
-	int		 i, y0, mo0, d0, y1, mo1, d1, all_day;
+	int		 y0, mo0, d0, y1, mo1, d1, all_day;
 	struct icaltimetype lt;
 
 	memset(rec, 0, sizeof(*rec));
 	memset(err, 0, sizeof(*err));
-	json_object_object_foreach(body, key, val) {
-		for (i = 0; event_members[i] != NULL; i++)
-			if (!strcmp(key, event_members[i]))
-				break;
-		if (event_members[i] != NULL) {
-			m[i] = val;	/* NULL for a JSON null */
-			has[i] = 1;
-			continue;
-		}
-		for (i = 0; event_readonly[i] != NULL; i++)
-			if (!strcmp(key, event_readonly[i]))
-				return event_invalid(err, event_readonly[i],
-				    "%s is set by the server and cannot be "
-				    "written", event_readonly[i]);
-		return event_invalid(err, key, "unknown member \"%.60s\"", key);
-	}
+	if ((rc = event_json_members(body, event_members, event_readonly, m,
+	    has, err)) != EVENT_OK)
+		return rc;
 	if (!patch) {
 		if (!has[M_TITLE])
 			return event_invalid(err, "title", "title is required");
