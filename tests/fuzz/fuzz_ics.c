@@ -1,7 +1,7 @@
 /* fuzz_ics.c — arbitrary bytes into the ICS reader (ics_parse), every
- * event it yields into the event model (event_check), and every series
- * the model accepts expanded twice, directly and through the recurrence
- * memo, which must agree. Two builds: with libFuzzer (`make fuzz-ics`,
+ * event it yields into its stored object (ics_item_object) and the event
+ * model (event_check), and every series the model accepts expanded
+ * twice, directly and through the recurrence memo, which must agree. Two builds: with libFuzzer (`make fuzz-ics`,
  * clang -fsanitize=fuzzer,address), and as a plain program replaying the
  * files or directories named on its command line (default: the checked-in
  * corpus), which `make check` runs. Nothing here touches a database. */
@@ -46,9 +46,24 @@ one_event(struct ics_item *it, void *arg)
 	struct recur		 rec;
 	struct event_error	 err;
 	icaltimezone		*z;
+	icalcomponent		*obj;
 	time_t			 from;
 
 	(void)arg;
+	/* The stored object an import keeps: the VEVENT, whole, and the
+	 * VTIMEZONEs it names, in a VCALENDAR that libical writes. */
+	if ((obj = ics_item_object(it)) != NULL) {
+		if (icalcomponent_isa(obj) != ICAL_VCALENDAR_COMPONENT ||
+		    icalcomponent_count_components(obj,
+		    ICAL_VEVENT_COMPONENT) != 1) {
+			fprintf(stderr, "fuzz_ics: the object of the VEVENT at "
+			    "line %ld is not a VCALENDAR of one VEVENT\n",
+			    it->line);
+			abort();
+		}
+		free(icalcomponent_as_ical_string_r(obj));
+		icalcomponent_free(obj);
+	}
 	if (it->skip || event_check(&it->ev, &rec, &err) != EVENT_OK)
 		return 0;
 	recur_free(&rec);
