@@ -28,7 +28,6 @@ struct note {
 	long	line;		/* of BEGIN:VEVENT: which copy */
 	int	all_day;
 	int	skip;
-	int	cancelled;	/* STATUS:CANCELLED */
 };
 
 struct import_state {
@@ -165,8 +164,20 @@ note_event(struct ics_item *it, void *arg)
 	n->line = it->line;
 	n->all_day = it->ev.all_day;
 	n->skip = it->skip;
-	n->cancelled = it->cancelled;
 	return 0;
+}
+
+/* 1 when note i is an instance the file takes out of series ev: the
+ * newest copy of each instance; one of the other kind names no instance
+ * of this series (and is skipped). */
+static int
+takes_out(const struct import_state *s, size_t i, const struct event *ev)
+{
+	const struct note *n = &s->notes[i];
+
+	return n->rid[0] != '\0' && !n->skip && !(i + 1 < s->nnotes &&
+	    key_cmp(&s->notes[i + 1], n->uid, n->rid) == 0) &&
+	    (strlen(n->rid) == 8) == ev->all_day;
 }
 
 /* Takes the file's changed instances of series ev out of it: EXDATE lines
@@ -185,11 +196,7 @@ exclude_changed(const struct import_state *s, struct event *ev)
 	for (i = note_bound(s, ev->uid, "", 0); i < s->nnotes &&
 	    !strcmp(s->notes[i].uid, ev->uid); i++) {
 		n = &s->notes[i];
-		/* The newest copy of each instance; one of the other kind
-		 * names no instance of this series (and is skipped). */
-		if (n->rid[0] == '\0' || n->skip || (i + 1 < s->nnotes &&
-		    key_cmp(&s->notes[i + 1], n->uid, n->rid) == 0) ||
-		    (strlen(n->rid) == 8) != ev->all_day)
+		if (!takes_out(s, i, ev))
 			continue;
 		if (b.len + 1 + strlen(n->rid) >= RECUR_MAX_LINE &&
 		    event_add_line(ev, &b) == -1)
@@ -253,13 +260,12 @@ note_skip(struct import_state *s, const struct ics_item *it, const char *why)
 	return 0;
 }
 
-/* Adds to master v of series ev an EXDATE per cancelled instance of it in
- * the file (exclude_changed's choice): the import stores no event for
- * them, so without it the object would bring them back. A changed
- * instance is its own event with its own object. 0, or -1 out of
- * memory. */
+/* Adds to master v of series ev the EXDATEs exclude_changed gave the
+ * row: a changed instance is an event of its own (its object a VEVENT of
+ * its own UID, below), a cancelled one none, so the series' object must
+ * not bring either back. 0, or -1 when libical cannot make one (memory). */
 static int
-cancelled_dates(const struct import_state *s, const struct event *ev,
+changed_dates(const struct import_state *s, const struct event *ev,
     icalcomponent *v)
 {
 	const struct note *n;
@@ -272,9 +278,7 @@ cancelled_dates(const struct import_state *s, const struct event *ev,
 	for (i = note_bound(s, ev->uid, "", 0); i < s->nnotes &&
 	    !strcmp(s->notes[i].uid, ev->uid); i++) {
 		n = &s->notes[i];
-		if (n->rid[0] == '\0' || n->skip || !n->cancelled ||
-		    (i + 1 < s->nnotes && key_cmp(&s->notes[i + 1], n->uid,
-		    n->rid) == 0) || (strlen(n->rid) == 8) != ev->all_day)
+		if (!takes_out(s, i, ev))
 			continue;
 		snprintf(line, sizeof(line), "EXDATE%s:%s", ev->all_day ?
 		    ";VALUE=DATE" : "", n->rid);
@@ -298,6 +302,7 @@ static char *
 import_object(const struct import_state *s, const struct ics_item *it)
 {
 	icalcomponent	*cal, *v, *gen = NULL, *a;
+	icalproperty	*p;
 	struct event	 alarms;
 	char		*text = NULL;
 
@@ -312,8 +317,19 @@ import_object(const struct import_state *s, const struct ics_item *it)
 	    ICAL_VEVENT_COMPONENT)) == NULL || (it->ev.nreminders > 0 &&
 	    (gen = ics_vevent(&alarms)) == NULL))
 		goto out;
-	if (!it->has_rid && cancelled_dates(s, &it->ev, v) == -1)
+	if (!it->has_rid && changed_dates(s, &it->ev, v) == -1)
 		goto out;
+	/* A changed instance is stored as an event of its own (as_instance):
+	 * its object says so, under that event's UID, so that a CalDAV
+	 * collection has one object per UID and an app can write it back. */
+	if (it->has_rid) {
+		while ((p = icalcomponent_get_first_property(v,
+		    ICAL_RECURRENCEID_PROPERTY)) != NULL) {
+			icalcomponent_remove_property(v, p);
+			icalproperty_free(p);
+		}
+		icalcomponent_set_uid(v, it->ev.uid);
+	}
 	while ((a = icalcomponent_get_first_component(v,
 	    ICAL_VALARM_COMPONENT)) != NULL) {
 		icalcomponent_remove_component(v, a);
