@@ -706,46 +706,30 @@ out:
 	return rc;
 }
 
+static enum totp_rc check_tx(struct db *, const struct conf *, const char *,
+    int, const char *, time_t, long *);
+
 enum totp_rc
 totp_confirm(struct db *db, const struct identity *id, const char *user_id,
     const char *code, time_t now,
     char codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1], long *retry_after)
 {
-	struct totp_state	 st;
-	uint64_t		 step;
-	int			 ok;
-	enum db_rc		 drc;
-	enum totp_rc		 rc;
+	enum db_rc	 drc;
+	enum totp_rc	 rc;
 
 	*retry_after = 0;
 	memset(codes, 0, TOTP_RECOVERY_CODES * (TOTP_RECOVERY_LEN + 1));
 	if ((drc = db_begin(db)) != DB_OK)
 		return from_db(drc);
-	if ((rc = state_lock(db, id->conf, user_id, &st)) != TOTP_OK)
-		goto rollback;
-	if (st.confirmed) {
-		rc = TOTP_CONFLICT;
-		goto rollback;
-	}
-	if (st.retry_after > 0) {
-		*retry_after = st.retry_after;
-		rc = TOTP_LIMITED;
-		goto rollback;
-	}
-	if ((ok = totp_code_check(st.secret, sizeof(st.secret), now, code,
-	    st.last_step, &step)) == -1) {
-		rc = TOTP_ERROR;
-		goto rollback;
-	}
-	if (!ok) {
-		if ((drc = count_failure(db, id->conf, user_id)) != DB_OK ||
-		    (drc = db_commit(db)) != DB_OK)
+	rc = check_tx(db, id->conf, user_id, 0, code, now, retry_after);
+	if (rc == TOTP_DENIED) {
+		/* The wrong guess counts: commit it. */
+		if ((drc = db_commit(db)) != DB_OK)
 			goto dberr;
-		rc = TOTP_DENIED;
 		goto out;
 	}
-	if ((drc = accept_step(db, user_id, step)) != DB_OK)
-		goto dberr;
+	if (rc != TOTP_OK)
+		goto rollback;
 	if ((rc = recovery_issue(db, user_id, codes)) != TOTP_OK)
 		goto rollback;
 	if ((drc = mail_change(db, id->conf, user_id, 1, 0, now)) != DB_OK ||
@@ -758,7 +742,6 @@ dberr:
 rollback:
 	db_rollback(db);
 out:
-	OPENSSL_cleanse(&st, sizeof(st));
 	if (rc != TOTP_OK)
 		OPENSSL_cleanse(codes, TOTP_RECOVERY_CODES *
 		    (TOTP_RECOVERY_LEN + 1));
@@ -796,12 +779,14 @@ totp_recovery_left(struct db *db, const char *user_id, int *left)
 	return TOTP_OK;
 }
 
-/* Inside an open transaction: checks a fresh code of user_id's confirmed
- * authenticator, counting a wrong one (the caller commits either way:
- * failures must stick) and spending a right one. */
+/* Inside an open transaction: checks a fresh code of user_id's
+ * authenticator, which must be confirmed (sign-in, turning off) or still
+ * pending (confirmation): else TOTP_NOT_FOUND or TOTP_CONFLICT. A wrong
+ * code is counted (the caller commits it: failures must stick), a right
+ * one spent. */
 static enum totp_rc
-verify_tx(struct db *db, const struct conf *c, const char *user_id,
-    const char *code, time_t now, long *retry_after)
+check_tx(struct db *db, const struct conf *c, const char *user_id,
+    int confirmed, const char *code, time_t now, long *retry_after)
 {
 	struct totp_state	st;
 	uint64_t		step;
@@ -811,8 +796,8 @@ verify_tx(struct db *db, const struct conf *c, const char *user_id,
 
 	if ((rc = state_lock(db, c, user_id, &st)) != TOTP_OK)
 		goto out;
-	if (!st.confirmed) {
-		rc = TOTP_NOT_FOUND;
+	if (st.confirmed != confirmed) {
+		rc = confirmed ? TOTP_NOT_FOUND : TOTP_CONFLICT;
 		goto out;
 	}
 	if (st.retry_after > 0) {
@@ -847,7 +832,7 @@ totp_verify(struct db *db, const struct identity *id, const char *user_id,
 	*retry_after = 0;
 	if ((drc = db_begin(db)) != DB_OK)
 		return from_db(drc);
-	rc = verify_tx(db, id->conf, user_id, code, now, retry_after);
+	rc = check_tx(db, id->conf, user_id, 1, code, now, retry_after);
 	if ((rc == TOTP_OK || rc == TOTP_DENIED) &&
 	    (drc = db_commit(db)) != DB_OK)
 		rc = from_db(drc);
@@ -867,7 +852,7 @@ totp_recovery_renew(struct db *db, const struct identity *id,
 	memset(codes, 0, TOTP_RECOVERY_CODES * (TOTP_RECOVERY_LEN + 1));
 	if ((drc = db_begin(db)) != DB_OK)
 		return from_db(drc);
-	rc = verify_tx(db, id->conf, user_id, code, now, retry_after);
+	rc = check_tx(db, id->conf, user_id, 1, code, now, retry_after);
 	if (rc == TOTP_OK)
 		rc = recovery_issue(db, user_id, codes);
 	/* A wrong code is counted: that must stick too. */
