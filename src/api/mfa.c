@@ -97,11 +97,18 @@ fail:
 	http_error(req, 500, "internal", NULL, "internal error");
 }
 
-void
-api_mfa_totp_confirm(void *ctx, struct http_req *req)
+/* The two routes that trade a current code for recovery codes: confirming
+ * the set-up (totp_confirm) and renewing them (totp_recovery_renew), alike
+ * but for the call and what a missing authenticator means to the user. */
+typedef enum totp_rc (*codes_fn)(struct db *, const struct identity *,
+    const char *, const char *, time_t,
+    char [TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1], long *);
+
+static void
+codes_for_code(struct app *app, struct http_req *req, codes_fn fn,
+    const char *not_found)
 {
 	static const char *const fields[] = { "code", NULL };
-	struct app	*app = ctx;
 	json_object	*body = NULL;
 	char		 code[7] = "";
 	char		 codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1];
@@ -114,48 +121,10 @@ api_mfa_totp_confirm(void *ctx, struct http_req *req)
 	if (authform_only(req, body, fields) == -1 ||
 	    authform_code(req, body, "code", code) == -1)
 		goto out;
-	rc = totp_confirm(app->db, app->identity, req->user_id, code,
-	    time(NULL), codes, &retry);
-	if (rc == TOTP_NOT_FOUND) {
-		http_error(req, 409, "conflict", NULL, "no set-up to confirm: "
-		    "start with POST /api/v1/me/mfa/totp");
-		goto out;
-	}
-	if (rc != TOTP_OK) {
-		answer_rc(req, rc, retry);
-		goto out;
-	}
-	send_codes(req, codes);
-out:
-	json_object_put(body);
-	OPENSSL_cleanse(codes, sizeof(codes));
-	OPENSSL_cleanse(code, sizeof(code));
-}
-
-/* New recovery codes (the old ones stop working) for a current code, as
- * GitHub offers when they run low or may have been seen. */
-void
-api_mfa_recovery_renew(void *ctx, struct http_req *req)
-{
-	static const char *const fields[] = { "code", NULL };
-	struct app	*app = ctx;
-	json_object	*body = NULL;
-	char		 code[7] = "";
-	char		 codes[TOTP_RECOVERY_CODES][TOTP_RECOVERY_LEN + 1];
-	long		 retry = 0;
-	enum totp_rc	 rc;
-
-	memset(codes, 0, sizeof(codes));
-	if (http_json_body(req, &body) == -1)
-		return;
-	if (authform_only(req, body, fields) == -1 ||
-	    authform_code(req, body, "code", code) == -1)
-		goto out;
-	rc = totp_recovery_renew(app->db, app->identity, req->user_id, code,
-	    time(NULL), codes, &retry);
+	rc = fn(app->db, app->identity, req->user_id, code, time(NULL), codes,
+	    &retry);
 	if (rc == TOTP_NOT_FOUND)
-		http_error(req, 409, "conflict", NULL, "two-step sign-in is "
-		    "off");
+		http_error(req, 409, "conflict", NULL, "%s", not_found);
 	else if (rc != TOTP_OK)
 		answer_rc(req, rc, retry);
 	else
@@ -164,6 +133,22 @@ out:
 	json_object_put(body);
 	OPENSSL_cleanse(codes, sizeof(codes));
 	OPENSSL_cleanse(code, sizeof(code));
+}
+
+void
+api_mfa_totp_confirm(void *ctx, struct http_req *req)
+{
+	codes_for_code(ctx, req, totp_confirm,
+	    "no set-up to confirm: start with POST /api/v1/me/mfa/totp");
+}
+
+/* New recovery codes (the old ones stop working) for a current code, as
+ * GitHub offers when they run low or may have been seen. */
+void
+api_mfa_recovery_renew(void *ctx, struct http_req *req)
+{
+	codes_for_code(ctx, req, totp_recovery_renew,
+	    "two-step sign-in is off");
 }
 
 void
