@@ -11,128 +11,21 @@
 // Environment: AURORA_E2E_BASE, AURORA_E2E_EMAIL, AURORA_E2E_PASSWORD,
 // AURORA_E2E_OUT (screenshots go to its screenshots/), AURORA_E2E_CHROMIUM.
 // Prints one line per check: PASS name / FAIL name: why.
-// The small helpers repeat those of calendars.mjs, which runs as a script of
-// its own.
+// The set-up, reporting and small helpers shared with the other browser
+// tests are in harness.mjs.
 
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 
-const TOP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+import {
+	BASE, EMAIL, PASSWORD, TOP, axeCheck, cleanRunSteps, expect, finish, launch, newContext, newWatchedPage,
+	shot, step, start,
+} from './harness.mjs';
+
 const require = createRequire(path.join(TOP, 'package.json'));
-const { chromium } = require('playwright-core');
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-const BASE = (process.env.AURORA_E2E_BASE || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const EMAIL = process.env.AURORA_E2E_EMAIL || '';
-const PASSWORD = process.env.AURORA_E2E_PASSWORD || '';
-const OUT = process.env.AURORA_E2E_OUT || path.join(TOP, 'var', 'test-output', 'web-mfa');
-const SHOTS = path.join(OUT, 'screenshots');
-const BROWSER = process.env.AURORA_E2E_CHROMIUM || '/usr/bin/chromium';
-const STEP_MS = 15000;
-const RUN_DEADLINE = Date.now() + 240000;
-
-fs.mkdirSync(SHOTS, { recursive: true });
-
-// ---------------------------------------------------------------- reporting
-const results = new Map();
-let failed = 0;
-
-function line(s) {
-	process.stdout.write(s.replace(/\s+/g, ' ').trim() + '\n');
-}
-
-function pass(name) {
-	results.set(name, 'pass');
-	line('PASS ' + name);
-}
-
-function fail(name, why) {
-	results.set(name, 'fail');
-	failed++;
-	line('FAIL ' + name + ': ' + why);
-}
-
-function expect(cond, msg) {
-	if (!cond)
-		throw new Error(msg);
-}
-
-let pageRef = null;
-
-async function shot(page, name) {
-	try {
-		await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true, timeout: 10000 });
-	} catch (e) {
-		line('# screenshot ' + name + ' failed: ' + e.message);
-	}
-}
-
-// step(name, deps, fn): runs fn unless a step it depends on failed (then it
-// fails too, naming the cause).
-async function step(name, deps, fn, timeoutMs = 60000) {
-	for (const d of deps) {
-		if (results.get(d) !== 'pass') {
-			fail(name, 'not run: it needs "' + d + '", which ' + (results.has(d) ? 'failed' : 'did not run'));
-			return false;
-		}
-	}
-	if (Date.now() > RUN_DEADLINE) {
-		fail(name, 'not run: the run passed its 4-minute deadline');
-		return false;
-	}
-	let timer;
-	try {
-		await Promise.race([
-			fn(),
-			new Promise((_, rej) => { timer = setTimeout(() => rej(new Error('timed out after ' + timeoutMs + ' ms')), timeoutMs); }),
-		]);
-		pass(name);
-		return true;
-	} catch (e) {
-		if (pageRef && !pageRef.isClosed()) {
-			await shot(pageRef, 'FAIL-' + name);
-			line('# ' + name + ' failed at ' + pageRef.url() + '; see FAIL-' + name + '.png');
-		}
-		fail(name, (e && e.message ? e.message : String(e)).split('\n').slice(0, 3).join(' '));
-		return false;
-	} finally {
-		clearTimeout(timer);
-	}
-}
-
-// The app's own session (tokens in localStorage), to ask the API directly
-// what the UI did.
-async function apiFromPage(page, method, p, body) {
-	return page.evaluate(async ([method, p, body]) => {
-		const s = JSON.parse(localStorage.getItem('aurora.session') || 'null');
-		const res = await fetch(p, {
-			method,
-			headers: Object.assign({ Accept: 'application/json' }, s ? { Authorization: 'Bearer ' + s.access_token } : {},
-				body ? { 'Content-Type': 'application/json' } : {}),
-			body: body ? JSON.stringify(body) : undefined,
-		});
-		const text = await res.text();
-		let data = null;
-		try { data = JSON.parse(text); } catch (e) { data = text; }
-		return { status: res.status, body: data };
-	}, [method, p, body || null]);
-}
-
-async function axeCheck(page, screen) {
-	await page.evaluate(AXE_SOURCE);   // evaluate runs outside the page's CSP
-	const res = await page.evaluate(async () => {
-		// eslint-disable-next-line no-undef
-		const r = await axe.run(document, { resultTypes: ['violations'] });
-		return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-			nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-	});
-	fs.writeFileSync(path.join(OUT, 'axe-' + screen + '.json'), JSON.stringify(res, null, 2));
-	const bad = res.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-	expect(!bad.length, screen + ': ' + bad.map((v) => v.impact + ' ' + v.id + ' (' + v.help + ') at ' + v.nodes.join(', ')).join('; '));
-}
+start('web-mfa', 240000);
 
 // ---------------------------------------------------------------- TOTP
 // RFC 4648 base32 (the key as shown, spaces allowed) and RFC 6238 (SHA-1,
@@ -205,31 +98,11 @@ async function passwordStep(page) {
 // ---------------------------------------------------------------- the run
 async function main() {
 	expect(EMAIL && PASSWORD, 'AURORA_E2E_EMAIL and AURORA_E2E_PASSWORD must name a confirmed account');
-	const browser = await chromium.launch({
-		executablePath: BROWSER,
-		args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-			'--disable-background-networking', '--disable-component-update', '--disable-sync'],
-		timeout: 30000,
-	});
-	const cspViolations = [];
-	const pageErrors = [];
+	const browser = await launch();
 	try {
-		const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-		context.setDefaultTimeout(STEP_MS);
+		const context = await newContext(browser, { viewport: { width: 1280, height: 900 }, locale: 'en-US' });
 		await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
-		await context.addInitScript(() => {
-			document.addEventListener('securitypolicyviolation', (e) => {
-				console.error('CSP-VIOLATION ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber);
-			});
-		});
-		const page = await context.newPage();
-		pageRef = page;
-		page.on('console', (m) => {
-			const t = m.text();
-			if (t.startsWith('CSP-VIOLATION') || /Content Security Policy/i.test(t))
-				cspViolations.push(t);
-		});
-		page.on('pageerror', (e) => pageErrors.push(e.message));
+		const page = await newWatchedPage(context);
 
 		let key = null;
 		let lastUsed = 0;
@@ -392,20 +265,10 @@ async function main() {
 			await page.getByRole('button', { name: 'New event' }).waitFor({ timeout: 20000 });
 		});
 
-		await step('no_csp_violations', ['sign_in'], async () => {
-			expect(!cspViolations.length, cspViolations.length + ' CSP violation(s): ' + cspViolations.slice(0, 3).join(' | '));
-		});
-
-		await step('no_script_errors', ['sign_in'], async () => {
-			expect(!pageErrors.length, pageErrors.length + ' uncaught error(s): ' + pageErrors.slice(0, 3).join(' | '));
-		});
+		await cleanRunSteps('sign_in');
 	} finally {
 		await browser.close().catch(() => {});
 	}
-	line('# screenshots in ' + SHOTS);
 }
 
-main().then(() => process.exit(failed ? 1 : 0), (e) => {
-	fail('e2e_run', e && e.stack ? e.stack.split('\n').slice(0, 3).join(' ') : String(e));
-	process.exit(1);
-});
+finish(main);
