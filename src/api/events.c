@@ -41,6 +41,11 @@ api_event_answer_rc(struct http_req *req, struct event_ctx *c,
 	case EVENT_NOMEM:
 		http_error(req, 500, "internal", NULL, "internal error");
 		break;
+	case EVENT_READ_ONLY:
+		http_error(req, 403, "read_only", c->err.field[0] ?
+		    c->err.field : NULL, "%s", c->err.msg[0] ? c->err.msg :
+		    EVENT_READ_ONLY_MSG);
+		break;
 	}
 }
 

@@ -359,7 +359,7 @@ dav_proppatch(struct dav_ctx *ctx)
 		if (rc == EVENT_INVALID &&
 		    strcmp(ctx->ev.err.field, "dav_props") == 0)
 			refuse_dead(ch, n);
-		else if (rc == EVENT_INVALID)
+		else if (rc == EVENT_INVALID || rc == EVENT_READ_ONLY)
 			refuse_member(ch, n, ctx->ev.err.field);
 		else if (rc != EVENT_OK) {
 			dav_answer_rc(ctx, rc);

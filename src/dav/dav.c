@@ -142,6 +142,12 @@ dav_answer_rc(struct dav_ctx *ctx, enum event_rc rc)
 	case EVENT_INVALID:
 		dav_error(req, 403, NULL, "%s", ctx->ev.err.msg);
 		break;
+	case EVENT_READ_ONLY:
+		/* RFC 3744 section 7.1.1: the privilege the write lacked. */
+		dav_error(req, 403, "D:need-privileges", "%s",
+		    ctx->ev.err.msg[0] ? ctx->ev.err.msg :
+		    EVENT_READ_ONLY_MSG);
+		break;
 	case EVENT_DB:
 		if (ctx->ev.dbrc == DB_UNAVAILABLE || ctx->ev.dbrc ==
 		    DB_RETRY) {

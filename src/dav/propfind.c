@@ -14,6 +14,7 @@
 #include "events/calendar.h"
 #include "events/ics.h"
 #include "events/object.h"
+#include "events/subscription.h"
 
 #define PROP_ABSENT	1	/* a prop_fn's "not here": a 404 propstat */
 
@@ -206,6 +207,12 @@ p_privileges(struct pf *pf, const struct res *r, struct buf *b)
 	size_t		 n;
 	enum buf_err	 e;
 
+	/* A subscription's calendar and its objects: the feed writes
+	 * them, the account only reads (it may still unbind the calendar
+	 * from the home: that ends the subscription). */
+	if ((r->kind == DAV_CALENDAR || r->kind == DAV_OBJECT) &&
+	    r->cal != NULL && r->cal->read_only)
+		s = "read";
 	e = buf_addstr(b, "<D:current-user-privilege-set>");
 	while (e == BUF_OK && *s != '\0') {
 		n = strcspn(s, " ");
@@ -216,6 +223,36 @@ p_privileges(struct pf *pf, const struct res *r, struct buf *b)
 	if (e == BUF_OK)
 		e = buf_addstr(b, "<D:privilege><D:read-current-user-privilege-"
 		    "set/></D:privilege></D:current-user-privilege-set>");
+	return wrote(pf, e);
+}
+
+/* CalendarServer's source: the feed a subscribed calendar follows. */
+static int
+p_source(struct pf *pf, const struct res *r, struct buf *b)
+{
+	struct subscription	*s;
+	enum event_rc		 rc;
+	enum buf_err		 e;
+
+	if (r->cal->subscription_id[0] == '\0')
+		return PROP_ABSENT;
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return wrote(pf, BUF_NOMEM);
+	rc = subscription_get(&pf->ctx->ev, r->cal->subscription_id, s);
+	if (rc == EVENT_NOT_FOUND) {
+		free(s);
+		return PROP_ABSENT;
+	}
+	if (rc != EVENT_OK) {
+		free(s);
+		pf->failed = 1;
+		dav_answer_rc(pf->ctx, rc);
+		return -1;
+	}
+	if ((e = buf_addstr(b, "<CS:source><D:href>")) == BUF_OK &&
+	    (e = dav_xml_esc(b, s->url, strlen(s->url))) == BUF_OK)
+		e = buf_addstr(b, "</D:href></CS:source>");
+	free(s);
 	return wrote(pf, e);
 }
 
@@ -407,6 +444,7 @@ static const struct prop props[] = {
 	{ DAV_NS_CALDAV, "supported-calendar-data",
 	    "C:supported-calendar-data", K(CALENDAR), 0, p_calendar_data },
 	{ DAV_NS_CS, "getctag", "CS:getctag", K(CALENDAR), 1, p_ctag },
+	{ DAV_NS_CS, "source", "CS:source", K(CALENDAR), 0, p_source },
 	{ DAV_NS_DAV, "sync-token", "D:sync-token", K(CALENDAR), 1,
 	    p_sync_token },
 	{ DAV_NS_CALDAV, "max-resource-size", "C:max-resource-size",
@@ -438,7 +476,8 @@ dav_prop_protected(const xmlNode *n)
 	if (dav_xml_is(n, DAV_NS_DAV, "displayname"))
 		return 0;
 	if (strcmp(dav_xml_ns(n), DAV_NS_DAV) == 0 ||
-	    dav_xml_is(n, DAV_NS_CS, "getctag"))
+	    dav_xml_is(n, DAV_NS_CS, "getctag") ||
+	    dav_xml_is(n, DAV_NS_CS, "source"))
 		return 1;
 	for (i = 0; i < sizeof(caldav) / sizeof(caldav[0]); i++)
 		if (dav_xml_is(n, DAV_NS_CALDAV, caldav[i]))

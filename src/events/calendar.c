@@ -26,12 +26,15 @@
 	" to_char(c.created_at AT TIME ZONE 'UTC'," \
 	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
 	" to_char(c.updated_at AT TIME ZONE 'UTC'," \
-	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
+	" c.read_only," \
+	" coalesce((SELECT s.id::text FROM subscriptions s" \
+	"  WHERE s.calendar_id = c.id), '')"
 
 enum {
 	CC_ID, CC_DAV, CC_NAME, CC_COLOR, CC_DESC, CC_ORDER, CC_APPALARMS,
 	CC_DEFAULT, CC_HASREM, CC_REM, CC_REV, CC_MINREV, CC_CREATED,
-	CC_UPDATED
+	CC_UPDATED, CC_READONLY, CC_SUB
 };
 
 /* Deleting a calendar holds every event id it had in one array literal. */
@@ -70,14 +73,15 @@ static const struct db_stmt st_lock_default = {
 static const struct db_stmt st_create = {
 	"cal_create",
 	"INSERT INTO calendars AS c (id, user_id, dav_name, name, color,"
-	"  description, sort_order, default_reminders, email_for_app_alarms)"
+	"  description, sort_order, default_reminders, email_for_app_alarms,"
+	"  read_only)"
 	" SELECT g.id, $1::uuid, coalesce($2, g.id::text), $3, $4, $5,"
-	"  $6::int, $7::int[], $8::boolean"
+	"  $6::int, $7::int[], $8::boolean, $10::boolean"
 	" FROM (SELECT gen_random_uuid() AS id) g"
 	" WHERE (SELECT count(*) FROM calendars WHERE user_id = $1::uuid)"
 	"  < $9::int"
 	" RETURNING " CAL_COLUMNS,
-	9, 0
+	10, 0
 };
 
 static const struct db_stmt st_update = {
@@ -117,9 +121,16 @@ static const struct db_stmt st_event_ids = {
 
 static const struct db_stmt st_lock_all = {
 	"cal_lock_all",
-	"SELECT id, is_default FROM calendars WHERE user_id = $1::uuid"
-	" ORDER BY created_at, id FOR UPDATE",
+	"SELECT id, is_default, read_only FROM calendars"
+	" WHERE user_id = $1::uuid ORDER BY created_at, id FOR UPDATE",
 	1, 0
+};
+
+static const struct db_stmt st_read_only = {
+	"cal_read_only",
+	"SELECT read_only FROM calendars WHERE id = $1::uuid"
+	" AND user_id = $2::uuid",
+	2, 1
 };
 
 static const struct db_stmt st_delete_events = {
@@ -138,7 +149,7 @@ static const struct db_stmt st_pass_default = {
 	"cal_pass_default",
 	"UPDATE calendars SET is_default = true, updated_at = now()"
 	" WHERE id = (SELECT id FROM calendars WHERE user_id = $1::uuid"
-	"  ORDER BY created_at, id LIMIT 1)",
+	"  AND NOT read_only ORDER BY created_at, id LIMIT 1)",
 	1, 0
 };
 
@@ -198,6 +209,9 @@ from_row(struct calendar *cal, const PGresult *res, int row)
 	    PQgetvalue(res, row, CC_CREATED));
 	snprintf(cal->updated_at, sizeof(cal->updated_at), "%s",
 	    PQgetvalue(res, row, CC_UPDATED));
+	cal->read_only = PQgetvalue(res, row, CC_READONLY)[0] == 't';
+	snprintf(cal->subscription_id, sizeof(cal->subscription_id), "%s",
+	    PQgetvalue(res, row, CC_SUB));
 }
 
 enum event_rc
@@ -266,6 +280,33 @@ calendar_find(struct event_ctx *c, const char *dav_name,
 	    strlen(dav_name) >= sizeof(out->dav_name))
 		return EVENT_NOT_FOUND;
 	return one_row(c, &st_find, p, out);
+}
+
+static enum event_rc
+read_only(struct event_ctx *c)
+{
+	(void)event_invalid(&c->err, "calendar_id", "%s",
+	    EVENT_READ_ONLY_MSG);
+	return EVENT_READ_ONLY;
+}
+
+enum event_rc
+calendar_writable(struct event_ctx *c, const char *id)
+{
+	const char	*p[2] = { id, c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	enum event_rc	 rc = EVENT_NOT_FOUND;
+
+	if (!event_id_ok(id))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_exec(c->db, &st_read_only, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	if (PQntuples(res) == 1)
+		rc = PQgetvalue(res, 0, 0)[0] == 't' ? read_only(c) :
+		    EVENT_OK;
+	PQclear(res);
+	return rc;
 }
 
 /* --- JSON --- */
@@ -451,6 +492,16 @@ calendar_from_json(struct calendar *cal, json_object *body, int patch,
 			    (long)INT32_MIN, (long)INT32_MAX);
 		cal->sort_order = (int)v;
 	}
+	/* A feed's events take the account's reminders or none
+	 * (subscription.h), and no app stores alarms in them. */
+	if (patch && cal->read_only && (has[CM_REM] || has[CM_APPALARMS])) {
+		(void)event_invalid(err, has[CM_REM] ? "default_reminders" :
+		    "email_for_app_alarms", "%s is not used by a subscribed "
+		    "calendar: set reminders on the subscription instead",
+		    has[CM_REM] ? "default_reminders" :
+		    "email_for_app_alarms");
+		return EVENT_READ_ONLY;
+	}
 	if (has[CM_REM] && (rc = reminders_member(m[CM_REM], cal, err)) !=
 	    EVENT_OK)
 		return rc;
@@ -494,6 +545,12 @@ calendar_to_json(const struct calendar *cal)
 	    cal->email_for_app_alarms);
 	bad |= jsonout_bool(o, "is_default", cal->is_default);
 	bad |= jsonout_string(o, "dav_name", cal->dav_name);
+	bad |= jsonout_bool(o, "read_only", cal->read_only);
+	if (cal->subscription_id[0] != '\0')
+		bad |= jsonout_string(o, "subscription_id",
+		    cal->subscription_id);
+	else
+		bad |= jsonout_null(o, "subscription_id");
 	bad |= jsonout_string(o, "created_at", cal->created_at);
 	bad |= jsonout_string(o, "updated_at", cal->updated_at);
 	if (bad) {
@@ -640,10 +697,9 @@ calendar_create(struct event_ctx *c, struct calendar *cal)
 }
 
 enum event_rc
-calendar_create_props(struct event_ctx *c, struct calendar *cal,
-    const struct calendar_prop *props, size_t nprops)
+calendar_create_tx(struct event_ctx *c, struct calendar *cal)
 {
-	const char	*p[9], *lp[1] = { c->user_id };
+	const char	*p[10], *lp[1] = { c->user_id };
 	char		 order[16], rem[96], max[16];
 	PGresult	*res = NULL;
 	enum event_rc	 rc;
@@ -656,8 +712,7 @@ calendar_create_props(struct event_ctx *c, struct calendar *cal,
 		return rc;
 	snprintf(max, sizeof(max), "%d", CALENDAR_MAX);
 	p[8] = max;
-	if ((drc = db_begin(c->db)) != DB_OK)
-		return dberr(c, drc);
+	p[9] = cal->read_only ? "true" : "false";
 	if ((drc = db_run(c->db, &st_lock_default, lp, NULL)) != DB_OK ||
 	    (drc = db_exec(c->db, &st_create, p, &res)) != DB_OK) {
 		if (drc == DB_CONFLICT) {
@@ -679,16 +734,31 @@ calendar_create_props(struct event_ctx *c, struct calendar *cal,
 		goto out;
 	}
 	from_row(cal, res, 0);
-	if (nprops > 0 && (rc = props_write(c, cal->id, props, nprops)) !=
-	    EVENT_OK)
-		goto out;
-	if ((drc = db_commit(c->db)) != DB_OK) {
-		rc = dberr(c, drc);
-		goto out;
-	}
 	rc = EVENT_OK;
 out:
 	PQclear(res);
+	return rc;
+}
+
+enum event_rc
+calendar_create_props(struct event_ctx *c, struct calendar *cal,
+    const struct calendar_prop *props, size_t nprops)
+{
+	enum event_rc	 rc;
+	enum db_rc	 drc;
+
+	/* Only subscription_create makes a read-only calendar. */
+	cal->read_only = 0;
+	if ((drc = db_begin(c->db)) != DB_OK)
+		return dberr(c, drc);
+	if ((rc = calendar_create_tx(c, cal)) != EVENT_OK)
+		goto out;
+	if (nprops > 0 && (rc = props_write(c, cal->id, props, nprops)) !=
+	    EVENT_OK)
+		goto out;
+	if ((drc = db_commit(c->db)) != DB_OK)
+		rc = dberr(c, drc);
+out:
 	if (rc != EVENT_OK)
 		db_rollback(c->db);
 	return rc;
@@ -707,14 +777,12 @@ calendar_update(struct event_ctx *c, struct calendar *cal)
 }
 
 enum event_rc
-calendar_update_props(struct event_ctx *c, struct calendar *cal,
-    const struct calendar_prop *props, size_t nprops)
+calendar_update_tx(struct event_ctx *c, struct calendar *cal)
 {
 	struct calendar	*old = NULL;
 	const char	*p[8];
 	char		 order[16], rem[96];
 	enum event_rc	 rc;
-	enum db_rc	 drc;
 
 	if (!event_id_ok(cal->id))
 		return EVENT_NOT_FOUND;
@@ -725,16 +793,29 @@ calendar_update_props(struct event_ctx *c, struct calendar *cal,
 		return rc;
 	if ((old = malloc(sizeof(*old))) == NULL)
 		return EVENT_NOMEM;
-	if ((drc = db_begin(c->db)) != DB_OK) {
-		rc = dberr(c, drc);
-		goto out;
-	}
 	if ((rc = one_row(c, &st_get, p, old)) != EVENT_OK)
 		goto out;
 	if (old->email_for_app_alarms != cal->email_for_app_alarms &&
 	    (rc = object_remap_alarms_tx(c, cal)) != EVENT_OK)
 		goto out;
-	if ((rc = one_row(c, &st_update, p, cal)) != EVENT_OK)
+	rc = one_row(c, &st_update, p, cal);
+out:
+	free(old);
+	return rc;
+}
+
+enum event_rc
+calendar_update_props(struct event_ctx *c, struct calendar *cal,
+    const struct calendar_prop *props, size_t nprops)
+{
+	enum event_rc	 rc;
+	enum db_rc	 drc;
+
+	if (!event_id_ok(cal->id))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_begin(c->db)) != DB_OK)
+		return dberr(c, drc);
+	if ((rc = calendar_update_tx(c, cal)) != EVENT_OK)
 		goto out;
 	if (nprops > 0 && (rc = props_write(c, cal->id, props, nprops)) !=
 	    EVENT_OK)
@@ -744,7 +825,6 @@ calendar_update_props(struct event_ctx *c, struct calendar *cal,
 out:
 	if (rc != EVENT_OK)
 		db_rollback(c->db);
-	free(old);
 	return rc;
 }
 
@@ -785,7 +865,8 @@ calendar_delete(struct event_ctx *c, const char *id)
 	enum event_rc	 rc;
 	enum db_rc	 drc;
 	long		 nevents = 0, cancelled = 0, deleted = 0;
-	int		 i, rows, found = -1, was_default = 0;
+	int		 i, rows, found = -1, was_default = 0, writable = 0;
+	int		 was_read_only = 0;
 
 	if (!event_id_ok(id))
 		return EVENT_NOT_FOUND;
@@ -802,22 +883,28 @@ calendar_delete(struct event_ctx *c, const char *id)
 		goto out;
 	}
 	rows = PQntuples(res);
-	for (i = 0; i < rows; i++)
+	for (i = 0; i < rows; i++) {
 		if (strcasecmp(PQgetvalue(res, i, 0), id) == 0) {
 			found = i;
 			was_default = PQgetvalue(res, i, 1)[0] == 't';
-		}
+			was_read_only = PQgetvalue(res, i, 2)[0] == 't';
+		} else if (PQgetvalue(res, i, 2)[0] != 't')
+			writable++;
+	}
 	PQclear(res);
 	res = NULL;
 	if (found < 0) {
 		rc = EVENT_NOT_FOUND;
 		goto out;
 	}
-	if (rows == 1) {
+	/* New events without a calendar go to the default, which must
+	 * stay writable: a subscription's calendar never becomes it. */
+	if (!was_read_only && writable == 0) {
 		rc = EVENT_CONFLICT;
 		snprintf(c->err.field, sizeof(c->err.field), "%s", "");
 		snprintf(c->err.msg, sizeof(c->err.msg), "the last calendar "
-		    "of an account cannot be deleted");
+		    "of an account cannot be deleted%s", rows > 1 ?
+		    " (subscribed calendars are read-only)" : "");
 		goto out;
 	}
 	if ((rc = lock_events(c, id, &ids, &nevents)) != EVENT_OK)

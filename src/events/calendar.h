@@ -37,6 +37,10 @@ struct calendar {
 	size_t		 ndefault_reminders;
 	long long	 revision, min_revision;
 	char		 created_at[RFC3339_MAX], updated_at[RFC3339_MAX];
+	/* A subscription's calendar (subscription.h): the account cannot
+	 * write its events; subscription_id is "" for any other. */
+	int		 read_only;
+	char		 subscription_id[37];
 };
 
 /* The user's calendars ordered by sort_order, created_at: *out is
@@ -61,7 +65,9 @@ enum event_rc calendar_find(struct event_ctx *c, const char *dav_name,
  * distinct minutes 0..REMINDER_MINUTES_MAX, as numbers or as an event's
  * {"method": "email", "minutes_before": n}), email_for_app_alarms
  * (boolean). Server-owned and unknown members: EVENT_INVALID with
- * err->field naming the member. */
+ * err->field naming the member. On a read-only calendar (patch == 1,
+ * cal->read_only) default_reminders and email_for_app_alarms are
+ * EVENT_READ_ONLY: its events come from the feed, never from apps. */
 enum event_rc calendar_from_json(struct calendar *cal, json_object *body,
     int patch, struct event_error *err) __attribute__((warn_unused_result));
 
@@ -71,6 +77,22 @@ enum event_rc calendar_from_json(struct calendar *cal, json_object *body,
  * collection of that dav_name; EVENT_INVALID (c->err) past CALENDAR_MAX
  * calendars or for a dav_name the table refuses. */
 enum event_rc calendar_create(struct event_ctx *c, struct calendar *cal)
+    __attribute__((warn_unused_result));
+
+/* calendar_create inside the caller's transaction (subscription.c makes
+ * a subscription's calendar and its row together), honouring
+ * cal->read_only; the same results, nothing rolled back here. */
+enum event_rc calendar_create_tx(struct event_ctx *c, struct calendar *cal)
+    __attribute__((warn_unused_result));
+
+/* calendar_update inside the caller's transaction. */
+enum event_rc calendar_update_tx(struct event_ctx *c, struct calendar *cal)
+    __attribute__((warn_unused_result));
+
+/* EVENT_OK when id is one of the user's calendars the account may write
+ * events into; EVENT_READ_ONLY (c->err filled) for a subscription's;
+ * EVENT_NOT_FOUND when not the user's. */
+enum event_rc calendar_writable(struct event_ctx *c, const char *id)
     __attribute__((warn_unused_result));
 
 /* Writes name, color, description, sort_order, default reminders and
@@ -115,15 +137,17 @@ enum event_rc calendar_props(struct event_ctx *c, const char *id,
     json_object **out) __attribute__((warn_unused_result));
 
 /* Deletes one of the user's calendars with its events (their pending
- * reminder mail cancelled first; the journal records the deletions). A
- * deleted default passes is_default to the oldest remaining calendar.
- * EVENT_CONFLICT (c->err.msg says why) when it is the user's last one. */
+ * reminder mail cancelled first; the journal records the deletions); a
+ * subscription's row goes with its calendar. A deleted default passes
+ * is_default to the oldest remaining writable calendar. EVENT_CONFLICT
+ * (c->err.msg says why) when it is the user's last writable one. */
 enum event_rc calendar_delete(struct event_ctx *c, const char *id)
     __attribute__((warn_unused_result));
 
 /* The REST form: id, name, color, description, sort_order,
  * default_reminders (null or minutes), email_for_app_alarms, is_default,
- * dav_name, created_at, updated_at. NULL when out of memory. */
+ * dav_name, read_only, subscription_id (null when none), created_at,
+ * updated_at. NULL when out of memory. */
 json_object *calendar_to_json(const struct calendar *cal);
 
 /* One entry of the journal: an object name's last change. */

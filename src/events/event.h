@@ -61,8 +61,16 @@ enum event_rc {
 	EVENT_STALE,		/* If-Match named an older version: 412 */
 	EVENT_CONFLICT,		/* a unique key is taken: 409 */
 	EVENT_DB,		/* database failure: see ctx->dbrc */
-	EVENT_NOMEM
+	EVENT_NOMEM,
+	/* A write by the account to a read-only calendar (a subscription's,
+	 * filled only by the fetcher): 403. */
+	EVENT_READ_ONLY
 };
+
+/* What a refused write says when the domain did not say more. */
+#define EVENT_READ_ONLY_MSG	"this calendar is a subscription to an " \
+	"outside feed and is read-only: its events change only when the " \
+	"feed does"
 
 /* One request's context: its database, the signed-in user and the time. */
 struct occache;

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/jsonout.h"
+#include "events/calendar.h"
 #include "events/ics.h"
 #include "events/recur.h"
 
@@ -443,6 +444,12 @@ ics_import(struct event_ctx *c, const char *calendar_id, const char *data,
 	s.err = err;
 	s.cpu_deadline = clock_cpu_us() + ICS_IMPORT_BUDGET_MS * 1000L;
 	s.deadline = clock_mono_us() + ICS_IMPORT_WALL_MS * 1000L;
+	/* A subscription's calendar takes no import (the default one is
+	 * never read-only). Not rechecked in the transaction: a calendar
+	 * never becomes read-only after it is made. */
+	if (calendar_id != NULL &&
+	    (rc = calendar_writable(c, calendar_id)) != EVENT_OK)
+		return rc;
 	if ((rc = event_user_defaults(c, &def)) != EVENT_OK)
 		return rc;
 	if ((s.errors = json_object_new_array()) == NULL)

@@ -854,6 +854,12 @@ object_put(struct event_ctx *c, const struct calendar *cal,
 
 	memset(res, 0, sizeof(*res));
 	memset(&op, 0, sizeof(op));
+	/* A subscription's calendar: the fetcher alone writes it. */
+	if (cal->read_only) {
+		snprintf(c->err.msg, sizeof(c->err.msg), "%s",
+		    EVENT_READ_ONLY_MSG);
+		return EVENT_READ_ONLY;
+	}
 	if (!name_ok(dav_name)) {
 		snprintf(c->err.msg, sizeof(c->err.msg), "a resource name is 1 "
 		    "to %d characters without '/' or control characters",

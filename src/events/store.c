@@ -29,13 +29,13 @@
 
 /* The account's zone, and the reminders of calendar $2 (NULL: the default
  * one): its own when set, else the account's. No calendar row when $2 is
- * not one of the user's. */
+ * not one of the user's. Whether it is read-only (a subscription's). */
 static const struct db_stmt st_defaults = {
 	"ev_defaults",
 	"SELECT u.time_zone,"
 	"  coalesce(array_to_json(c.default_reminders)::text,"
 	"   u.default_reminders::text),"
-	"  c.id"
+	"  c.id, c.read_only"
 	" FROM users u LEFT JOIN calendars c ON c.user_id = u.id"
 	"  AND CASE WHEN $2::uuid IS NULL THEN c.is_default"
 	"   ELSE c.id = $2::uuid END"
@@ -45,7 +45,8 @@ static const struct db_stmt st_defaults = {
 
 static const struct db_stmt st_calendar_owned = {
 	"ev_calendar_owned",
-	"SELECT 1 FROM calendars WHERE id = $1::uuid AND user_id = $2::uuid",
+	"SELECT read_only FROM calendars WHERE id = $1::uuid"
+	" AND user_id = $2::uuid",
 	2, 1
 };
 
@@ -93,9 +94,11 @@ static const struct db_stmt st_get = {
 	2, 1
 };
 
+/* With its calendar's read_only after the event's columns. */
 static const struct db_stmt st_get_lock = {
 	"ev_get_lock",
-	"SELECT " EVENT_COLUMNS " FROM events e"
+	"SELECT " EVENT_COLUMNS ", c.read_only FROM events e"
+	" JOIN calendars c ON c.id = e.calendar_id"
 	" WHERE e.id = $1::uuid AND e.user_id = $2::uuid FOR UPDATE OF e",
 	2, 0
 };
@@ -206,6 +209,16 @@ out:
 	json_object_put(a);
 }
 
+/* The account's own writes stop at a subscription's calendar (the
+ * fetcher writes it through the _tx functions, which do not ask). */
+static enum event_rc
+read_only(struct event_ctx *c)
+{
+	snprintf(c->err.field, sizeof(c->err.field), "calendar_id");
+	snprintf(c->err.msg, sizeof(c->err.msg), "%s", EVENT_READ_ONLY_MSG);
+	return EVENT_READ_ONLY;
+}
+
 static enum event_rc
 no_calendar(struct event_ctx *c)
 {
@@ -237,6 +250,8 @@ defaults_for(struct event_ctx *c, const char *cal, struct event_defaults *def)
 		parse_defaults(PQgetvalue(res, 0, 1), def);
 		if (cal != NULL && PQgetisnull(res, 0, 2))
 			rc = no_calendar(c);
+		else if (cal != NULL && PQgetvalue(res, 0, 3)[0] == 't')
+			rc = read_only(c);
 	}
 	PQclear(res);
 	return rc;
@@ -248,7 +263,7 @@ event_user_defaults(struct event_ctx *c, struct event_defaults *def)
 	return defaults_for(c, NULL, def);
 }
 
-/* EVENT_OK when cal is one of the user's calendars. */
+/* EVENT_OK when cal is one of the user's calendars and not read-only. */
 static enum event_rc
 calendar_owned(struct event_ctx *c, const char *cal)
 {
@@ -259,7 +274,8 @@ calendar_owned(struct event_ctx *c, const char *cal)
 
 	if ((drc = db_exec(c->db, &st_calendar_owned, p, &res)) != DB_OK)
 		return dberr(c, drc);
-	rc = PQntuples(res) == 1 ? EVENT_OK : no_calendar(c);
+	rc = PQntuples(res) != 1 ? no_calendar(c) :
+	    PQgetvalue(res, 0, 0)[0] == 't' ? read_only(c) : EVENT_OK;
 	PQclear(res);
 	return rc;
 }
@@ -603,7 +619,8 @@ load_object(struct event_ctx *c, const char *id, struct event *old,
 	return *ical != NULL ? event_get(c, id, old) : EVENT_OK;
 }
 
-/* Locks and loads the row; checks the version when asked. */
+/* Locks and loads the row for a write by the account: EVENT_READ_ONLY
+ * in a subscription's calendar; checks the version when asked. */
 static enum event_rc
 lock_event(struct event_ctx *c, const char *id, long if_match,
     struct event *ev)
@@ -617,6 +634,10 @@ lock_event(struct event_ctx *c, const char *id, long if_match,
 		return dberr(c, drc);
 	rc = PQntuples(res) == 1 ? event_from_row(ev, res, 0) :
 	    EVENT_NOT_FOUND;
+	if (rc == EVENT_OK && PQgetvalue(res, 0, EC__MAX)[0] == 't') {
+		event_clear(ev);
+		rc = read_only(c);
+	}
 	PQclear(res);
 	if (rc == EVENT_OK && if_match >= 0 && ev->version != if_match) {
 		event_clear(ev);

@@ -27,7 +27,8 @@ JSON_HDR = {"Content-Type": "application/json"}
 ICS_HDR = {"Content-Type": "text/calendar"}
 MARCH = "from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z"
 CAL_KEYS = {"id", "name", "color", "description", "sort_order", "default_reminders",
-            "email_for_app_alarms", "is_default", "dav_name", "created_at", "updated_at"}
+            "email_for_app_alarms", "is_default", "dav_name", "read_only", "subscription_id",
+            "created_at", "updated_at"}
 
 
 def auth(u, extra=None):
@@ -94,6 +95,7 @@ def test_default_calendar_listed(stack):
     expect(c["name"] == "Calendar" and c["is_default"] is True and c["dav_name"] == "default",
            "default calendar %r" % c)
     expect(c["default_reminders"] is None and c["email_for_app_alarms"] is True, "defaults %r" % c)
+    expect(c["read_only"] is False and c["subscription_id"] is None, "not a subscription %r" % c)
     expect(re.fullmatch(r"#[0-9a-f]{6}", c["color"]), "color %r" % c["color"])
     for k in ("created_at", "updated_at"):
         expect(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", c[k]), "%s %r" % (k, c[k]))
