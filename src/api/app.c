@@ -72,15 +72,40 @@ app_worker_free(void *ctx)
 void
 app_db_error(struct http_req *req, enum db_rc rc)
 {
-	if (rc == DB_UNAVAILABLE || rc == DB_RETRY)
+	if (rc == DB_DENIED)
+		http_unauthorized(req, 1);
+	else if (rc == DB_UNAVAILABLE || rc == DB_RETRY)
 		http_unavailable(req);
 	else
 		http_error(req, 500, "internal", NULL, "internal error");
 }
 
+/* The last word before an answer goes out (req->gate): a session check
+ * armed by authentication that no statement of the handler carried runs
+ * now, and a refused one turns the handler's answer, whatever it was, into
+ * the 401 authentication would have given (a handler's own error path may
+ * have answered 500 for its statement aborted behind the check). */
+static int
+app_gate(struct http_req *req, void *arg)
+{
+	struct app	*app = arg;
+	enum db_rc	 rc;
+
+	if ((rc = db_guard_flush(app->db)) == DB_OK)
+		return 0;
+	/* The handler's headers (ETag, Location...) belong to its answer. */
+	req->headers_len = 0;
+	req->headers[0] = '\0';
+	if (rc == DB_DENIED)
+		log_msg(LOG_DEBUG, "auth_reject", "session refused");
+	app_db_error(req, rc);
+	return 1;
+}
+
 void
 app_handle(void *ctx, struct http_req *req)
 {
+	struct app		*app = ctx;
 	const struct route	*rt;
 	enum route_result	 rr;
 	char			 allow[128], bad[80];
@@ -114,6 +139,12 @@ app_handle(void *ctx, struct http_req *req)
 		return;
 	}
 	if ((rt->flags & ROUTE_AUTH) && app_authenticate(ctx, req) == -1)
-		return;
+		goto out;
+	req->gate = app_gate;
+	req->gate_arg = app;
 	rt->fn(ctx, req);
+out:
+	/* Nothing of this request's session check carries over. */
+	req->gate = NULL;
+	db_guard_clear(app->db);
 }

@@ -32,10 +32,14 @@ void app_handle(void *ctx, struct http_req *req);
 void app_db_error(struct http_req *req, enum db_rc rc);
 
 /* Authenticates req by its Bearer access token (authn.c): sets
- * req->user_id and returns 0, or answers 401 (or 503) and returns -1. */
+ * req->user_id and returns 0, or answers 401 (or 503) and returns -1. The
+ * session check of our own tokens is armed as the database guard (db.h)
+ * and runs with the handler's first statement, or before the answer goes
+ * out (app_handle's gate); a refusal there answers 401 all the same. */
 int app_authenticate(struct app *app, struct http_req *req)
     __attribute__((warn_unused_result));
-/* The same check, also handing back the user (for /api/v1/auth/verify). */
+/* The same check run at once, also handing back the user (for
+ * /api/v1/auth/verify). */
 struct verify_user;
 int app_authenticate_user(struct app *app, struct http_req *req,
     struct verify_user *u) __attribute__((warn_unused_result));

@@ -10,7 +10,6 @@
 #include "api/authform.h"
 #include "auth/account.h"
 #include "auth/session.h"
-#include "auth/totp.h"
 #include "auth/verify.h"
 #include "core/jsonout.h"
 
@@ -33,28 +32,6 @@ answer(struct http_req *req, enum account_rc rc, json_object *o)
 	}
 }
 
-/* "mfa": {"totp": bool, "recovery_codes_left": n} on the profile o of
- * user_id. ACCOUNT_OK, or the failure (o unchanged). */
-static enum account_rc
-me_add_mfa(struct app *app, const char *user_id, json_object *o)
-{
-	json_object	*m;
-	enum totp_rc	 rc;
-	int		 on = 0, left = 0;
-
-	if ((rc = totp_status(app->db, user_id, &on)) != TOTP_OK ||
-	    (rc = totp_recovery_left(app->db, user_id, &left)) != TOTP_OK)
-		return rc == TOTP_UNAVAILABLE ? ACCOUNT_UNAVAILABLE :
-		    ACCOUNT_ERROR;
-	if ((m = json_object_new_object()) == NULL ||
-	    jsonout_bool(m, "totp", on) == -1 ||
-	    jsonout_int(m, "recovery_codes_left", on ? left : 0) == -1) {
-		json_object_put(m);
-		return ACCOUNT_ERROR;
-	}
-	return jsonout_add(o, "mfa", m) == 0 ? ACCOUNT_OK : ACCOUNT_ERROR;
-}
-
 void
 api_me_get(void *ctx, struct http_req *req)
 {
@@ -62,12 +39,9 @@ api_me_get(void *ctx, struct http_req *req)
 	json_object	*o = NULL;
 	enum account_rc	 rc;
 
+	/* One statement, with the two-step state: it rides in the round
+	 * trip of the session check (app_authenticate). */
 	rc = account_get(app->db, req->user_id, &o);
-	if (rc == ACCOUNT_OK &&
-	    (rc = me_add_mfa(app, req->user_id, o)) != ACCOUNT_OK) {
-		json_object_put(o);
-		o = NULL;
-	}
 	answer(req, rc, o);
 }
 
@@ -143,12 +117,6 @@ api_me_patch(void *ctx, struct http_req *req)
 		if (rc == ACCOUNT_OK)
 			rc = account_get(app->db, req->user_id, &o);
 	}
-	/* The same profile as GET answers. */
-	if (rc == ACCOUNT_OK &&
-	    (rc = me_add_mfa(app, req->user_id, o)) != ACCOUNT_OK) {
-		json_object_put(o);
-		o = NULL;
-	}
 	if (rc == ACCOUNT_OK && new_email)
 		http_json(req, 202, o);
 	else
@@ -174,12 +142,6 @@ api_me_email_confirm(void *ctx, struct http_req *req)
 		goto out;
 	rc = account_email_confirm(app->db, app->identity, req->user_id, code,
 	    &o);
-	/* The same profile as GET answers. */
-	if (rc == ACCOUNT_OK &&
-	    (rc = me_add_mfa(app, req->user_id, o)) != ACCOUNT_OK) {
-		json_object_put(o);
-		o = NULL;
-	}
 	if (rc == ACCOUNT_DENIED)
 		http_error(req, 422, "validation_failed", "code",
 		    "the code is wrong, used or expired, no change of address "

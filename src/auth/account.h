@@ -154,7 +154,8 @@ enum account_rc account_password_change(struct db *db,
     const char *new_password, size_t newlen, long *retry_after)
     __attribute__((warn_unused_result));
 
-/* The profile as the API shows it; caller puts *out. */
+/* The profile as the API shows it, two-step state ("mfa") included, in
+ * one statement; caller puts *out. */
 enum account_rc account_get(struct db *db, const char *user_id,
     json_object **out) __attribute__((warn_unused_result));
 /* Changes the given fields (NULL: unchanged); reminders is a normalised

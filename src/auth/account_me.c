@@ -7,11 +7,14 @@
 #include <strings.h>
 
 #include "auth/account_internal.h"
+#include "auth/totp.h"
 #include "core/jsonout.h"
 #include "mail/render.h"
 
 /* pending_email shows while its code is live: once it expired or was used
- * there is nothing to confirm, and the user starts again. */
+ * there is nothing to confirm, and the user starts again. The two-step
+ * state comes in the same row: GET /api/v1/me is one statement, sent in
+ * the round trip of the session check (issue 15). */
 #define ME_COLS "id, email, email_verified, name, time_zone, " \
 	"default_reminders::text, issuer, " \
 	"to_char(created_at AT TIME ZONE 'UTC', " \
@@ -23,7 +26,8 @@
 	"                     AND c.purpose = 'email_change' " \
 	"                     AND c.code_hash IS NOT NULL " \
 	"                     AND c.expires_at > now()) " \
-	"     THEN pending_email END"
+	"     THEN pending_email END, " \
+	TOTP_SQL_ON("users.id") ", " TOTP_SQL_RECOVERY_LEFT("users.id")
 
 static const struct db_stmt st_me_get = {
 	"account_me_get",
@@ -50,7 +54,8 @@ static const struct db_stmt st_me_delete = {
 static json_object *
 me_json(PGresult *res)
 {
-	json_object	*o, *rem;
+	json_object	*o, *rem, *m = NULL;
+	int		 on;
 
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
@@ -76,8 +81,21 @@ me_json(PGresult *res)
 	if ((PQgetisnull(res, 0, 9) ? jsonout_null(o, "pending_email") :
 	    jsonout_string(o, "pending_email", PQgetvalue(res, 0, 9))) == -1)
 		goto fail;
+	if ((m = json_object_new_object()) == NULL)
+		goto fail;
+	on = strcmp(PQgetvalue(res, 0, 10), "t") == 0;
+	if (jsonout_bool(m, "totp", on) == -1 ||
+	    jsonout_int(m, "recovery_codes_left", on ?
+	    account_db_long(PQgetvalue(res, 0, 11)) : 0) == -1)
+		goto fail;
+	/* jsonout_add takes m, also on failure. */
+	if (jsonout_add(o, "mfa", m) == -1) {
+		m = NULL;
+		goto fail;
+	}
 	return o;
 fail:
+	json_object_put(m);
 	json_object_put(rem);
 	json_object_put(o);
 	return NULL;

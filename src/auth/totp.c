@@ -59,14 +59,7 @@ static const struct db_stmt st_state = {
 
 static const struct db_stmt st_status = {
 	"totp_status",
-	"SELECT confirmed_at IS NOT NULL FROM auth_totp WHERE user_id = $1::uuid",
-	1, 1
-};
-
-static const struct db_stmt st_recovery_left = {
-	"totp_recovery_left",
-	"SELECT count(*) FROM auth_recovery_codes "
-	" WHERE user_id = $1::uuid AND used_at IS NULL",
+	"SELECT " TOTP_SQL_ON("$1::uuid"),
 	1, 1
 };
 
@@ -759,22 +752,6 @@ totp_status(struct db *db, const char *user_id, int *on)
 	if ((drc = db_exec(db, &st_status, p, &res)) != DB_OK)
 		return from_db(drc);
 	*on = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return TOTP_OK;
-}
-
-enum totp_rc
-totp_recovery_left(struct db *db, const char *user_id, int *left)
-{
-	PGresult	*res = NULL;
-	const char	*p[1] = { user_id };
-	enum db_rc	 drc;
-
-	*left = 0;
-	if ((drc = db_exec(db, &st_recovery_left, p, &res)) != DB_OK)
-		return from_db(drc);
-	if (PQntuples(res) == 1)
-		*left = (int)account_db_long(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return TOTP_OK;
 }

@@ -103,9 +103,16 @@ enum totp_rc totp_confirm(struct db *db, const struct identity *id,
 enum totp_rc totp_status(struct db *db, const char *user_id, int *on)
     __attribute__((warn_unused_result));
 
-/* *left: the user's recovery codes not used yet (0 when it is off). */
-enum totp_rc totp_recovery_left(struct db *db, const char *user_id, int *left)
-    __attribute__((warn_unused_result));
+/* The same two facts as SQL expressions over the user whose id is the SQL
+ * expression u, for a statement of another module that shows them with
+ * more (the profile of GET /api/v1/me, account_me.c, in one statement):
+ * whether two-step sign-in is on, and the recovery codes not used yet. */
+#define TOTP_SQL_ON(u)							\
+	"EXISTS (SELECT 1 FROM auth_totp t WHERE t.user_id = " u	\
+	"        AND t.confirmed_at IS NOT NULL)"
+#define TOTP_SQL_RECOVERY_LEFT(u)					\
+	"(SELECT count(*) FROM auth_recovery_codes r "			\
+	"  WHERE r.user_id = " u " AND r.used_at IS NULL)"
 
 /* New recovery codes for a fresh code (the old ones stop working), into
  * codes as totp_confirm. TOTP_DENIED, TOTP_LIMITED, TOTP_NOT_FOUND when

@@ -493,60 +493,71 @@ out:
 
 /* ------------------------------------------------ our own tokens' users */
 
-static const struct db_stmt st_local_user = {
-	"verify_local_user",
-	"SELECT u.email, u.disabled, "
-	"       u.signed_out_at >= to_timestamp($3::bigint + 1), "
-	"       EXISTS (SELECT 1 FROM auth_sessions s WHERE s.id = $2::uuid "
-	"               AND s.user_id = u.id AND s.revoked_at IS NULL) "
-	"  FROM users u WHERE u.id = $1::uuid AND u.issuer = 'local'",
+/* The session check (sql/017_session_guard.sql): raises DB_GUARD_SQLSTATE
+ * for a user disabled, a token issued before a sign-out everywhere or a
+ * session that ended; else returns the user's address. */
+static const struct db_stmt st_session_check = {
+	"verify_session_check",
+	"SELECT auth_session_check($1::uuid, $2::uuid, $3::bigint)",
 	3, 1
 };
 
 enum verify_result
 verify_from_db(enum db_rc rc)
 {
+	if (rc == DB_DENIED)
+		return VERIFY_REJECT;
 	return rc == DB_UNAVAILABLE || rc == DB_RETRY ? VERIFY_UNAVAILABLE :
 	    VERIFY_ERROR;
+}
+
+enum verify_result
+verify_local_guard(struct db *db, const struct verify_claims *c,
+    struct verify_user *u, char *why, size_t whylen)
+{
+	const char		*p[3];
+	char			 iat[32];
+	enum verify_result	 rc = VERIFY_ERROR;
+
+	memset(u, 0, sizeof(*u));
+	if (!c->issuer->local)
+		FAIL("not our token");
+	snprintf(iat, sizeof(iat), "%lld", c->iat);
+	p[0] = c->sub;
+	p[1] = c->origin_jti;
+	p[2] = iat;
+	if (db_guard_arm(db, &st_session_check, p) != DB_OK)
+		FAIL("cannot arm the session check");
+	memcpy(u->user_id, c->sub, 37);
+	memcpy(u->session_id, c->origin_jti, 37);
+	rc = VERIFY_OK;
+	snprintf(why, whylen, "ok");
+out:
+	return rc;
 }
 
 enum verify_result
 verify_local_user(struct db *db, const struct verify_claims *c,
     struct verify_user *u, char *why, size_t whylen)
 {
-	PGresult			*res = NULL;
-	const char			*p[3];
-	char				 iat[32];
-	enum db_rc			 drc;
-	enum verify_result		 rc = VERIFY_REJECT;
+	const PGresult		*res;
+	enum db_rc		 drc;
+	enum verify_result	 rc;
 
-	memset(u, 0, sizeof(*u));
-	if (!c->issuer->local) {
-		rc = VERIFY_ERROR;
-		FAIL("not our token");
-	}
-	snprintf(iat, sizeof(iat), "%lld", c->iat);
-	p[0] = c->sub;
-	p[1] = c->origin_jti;
-	p[2] = iat;
-	if ((drc = db_exec(db, &st_local_user, p, &res)) != DB_OK) {
+	if ((rc = verify_local_guard(db, c, u, why, whylen)) != VERIFY_OK)
+		return rc;
+	if ((drc = db_guard_flush(db)) != DB_OK) {
 		rc = verify_from_db(drc);
-		FAIL("database");
+		FAIL("%s", drc == DB_DENIED ? "session refused" : "database");
 	}
-	if (PQntuples(res) != 1)
-		FAIL("no such user");
-	if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
-		FAIL("user disabled");
-	if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
-		FAIL("issued before a global sign-out");
-	if (strcmp(PQgetvalue(res, 0, 3), "t") != 0)
-		FAIL("session revoked");
-	memcpy(u->user_id, c->sub, 37);
-	memcpy(u->session_id, c->origin_jti, 37);
+	if ((res = db_guard_result(db)) == NULL || PQntuples(res) != 1) {
+		rc = VERIFY_ERROR;
+		FAIL("no result from the session check");
+	}
 	snprintf(u->email, sizeof(u->email), "%s", PQgetvalue(res, 0, 0));
-	rc = VERIFY_OK;
+	return VERIFY_OK;
 out:
-	PQclear(res);
+	memset(u, 0, sizeof(*u));
 	return rc;
 }
 

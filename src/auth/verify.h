@@ -1,8 +1,8 @@
 /* verify.h — the one strict verifier of access tokens, used by every
  * protected route and by GET /api/v1/auth/verify. verify_token() is the pure
- * part (structure, header, key, signature, claims); verify_local_user()
- * reads the row behind one of our own tokens (disabled, signed out, revoked
- * session). The verifier never writes: users of external issuers are found
+ * part (structure, header, key, signature, claims); verify_local_guard()
+ * and verify_local_user() check the row behind one of our own tokens
+ * (disabled, signed out, revoked session). The verifier never writes: users of external issuers are found
  * or created by auth/external.h, called by the authentication step. */
 #ifndef AURORA_VERIFY_H
 #define AURORA_VERIFY_H
@@ -120,12 +120,22 @@ enum verify_result verify_token(struct verifier *v, const char *token,
     size_t len, time_t now, struct verify_claims *c, char *why,
     size_t whylen);
 
-/* Maps a database failure onto VERIFY_UNAVAILABLE (the database cannot be
- * reached or the statement should be retried: 503) or VERIFY_ERROR. */
+/* Maps a database failure onto VERIFY_REJECT (DB_DENIED: the session
+ * check refused), VERIFY_UNAVAILABLE (the database cannot be reached or the
+ * statement should be retried: 503) or VERIFY_ERROR. */
 enum verify_result verify_from_db(enum db_rc rc);
 
-/* Checks the user behind verified claims of our own issuer
- * (c->issuer->local) and fills u; reads only. */
+/* The session check of verified claims of our own issuer (c->issuer->local):
+ * refused when the user is disabled or gone, the token was issued before a
+ * sign-out everywhere, or its session ended. verify_local_guard arms it as
+ * db's guard (db.h), to run in the same round trip as the request's first
+ * statement, and fills u but for the address; VERIFY_OK or VERIFY_ERROR.
+ * The caller must see the guard run (db_guard_flush) before answering.
+ * verify_local_user runs it now and fills u with the address too. Both
+ * read only. */
+enum verify_result verify_local_guard(struct db *db,
+    const struct verify_claims *c, struct verify_user *u, char *why,
+    size_t whylen) __attribute__((warn_unused_result));
 enum verify_result verify_local_user(struct db *db,
     const struct verify_claims *c, struct verify_user *u, char *why,
     size_t whylen) __attribute__((warn_unused_result));

@@ -35,6 +35,14 @@ struct db {
 	const struct db_stmt	*ready[DB_MAX_PREPARED];
 	int			 nready;
 	char			 sqlstate[6];
+	/* The guard (db.h): its statement and copied parameters, where it
+	 * stands, and its rows once it passed. */
+	const struct db_stmt	*guard;
+	char			*guard_params[DB_GUARD_PARAMS_MAX];
+	enum {
+		GUARD_NONE = 0, GUARD_ARMED, GUARD_PASSED, GUARD_DENIED
+	}			 guard_state;
+	PGresult		*guard_res;
 };
 
 void
@@ -74,6 +82,7 @@ db_free(struct db *db)
 {
 	if (db == NULL)
 		return;
+	db_guard_clear(db);
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	free(db->conninfo);
@@ -98,13 +107,41 @@ db_notice(void *arg, const char *msg)
 	log_msg(LOG_DEBUG, "db_notice", "%s", msg);
 }
 
+/* Whether an idle connection still stands, without a round trip: a server
+ * that ended the session (pg_terminate_backend, a restart) sent its last
+ * word and closed, so the socket reads; then the next statement would meet
+ * a dead connection that a write could not be retried on. Input on an idle
+ * connection is otherwise a notice or a notification, which libpq keeps. */
+static int
+db_alive(struct db *db)
+{
+	struct pollfd	pfd;
+	int		i;
+
+	if (db->in_tx || (pfd.fd = PQsocket(db->conn)) < 0)
+		return 1;
+	/* The server's farewell (57P01) is read first and the end of the
+	 * stream only by the next read: a few rounds. */
+	for (i = 0; i < 3; i++) {
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) <= 0)
+			return 1;
+		if (PQconsumeInput(db->conn) != 1 ||
+		    PQstatus(db->conn) != CONNECTION_OK)
+			return 0;
+	}
+	return 1;
+}
+
 enum db_rc
 db_connect(struct db *db)
 {
 	const char	*keys[5], *vals[5];
 	char		 timeout[16], opts[64];
 
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    db_alive(db))
 		return DB_OK;
 	db_disconnect(db);
 	if (db->failures > 0 && clock_mono_us() < db->retry_at_us)
@@ -209,36 +246,270 @@ db_exec_once(struct db *db, const struct db_stmt *st,
 	    NULL, 0);
 }
 
+/* ------------------------------------------------------------- guard */
+
+/* Queues st in the pipeline, as a prepared statement (with a Parse first
+ * when it is not prepared yet; *parsed says whether one went) unless the
+ * handle runs unprepared or the table of prepared statements would be full
+ * with the reserve more Parses queued before it. 0, or -1 when libpq could
+ * not queue it (the connection is gone). */
+static int
+db_pipe_send(struct db *db, const struct db_stmt *st,
+    const char *const *params, int reserve, int *parsed)
+{
+	*parsed = 0;
+	if (!db->prepared || (!db_is_ready(db, st) &&
+	    db->nready + reserve >= DB_MAX_PREPARED))
+		return PQsendQueryParams(db->conn, st->sql, st->nparams, NULL,
+		    params, NULL, NULL, 0) == 1 ? 0 : -1;
+	if (!db_is_ready(db, st)) {
+		if (PQsendPrepare(db->conn, st->name, st->sql, st->nparams,
+		    NULL) != 1)
+			return -1;
+		*parsed = 1;
+	}
+	return PQsendQueryPrepared(db->conn, st->name, st->nparams, params,
+	    NULL, NULL, 0) == 1 ? 0 : -1;
+}
+
+/* The next query's result in the pipeline, with the NULL that ends it
+ * taken too; NULL when the connection failed. */
+static PGresult *
+db_pipe_result(struct db *db)
+{
+	PGresult	*r, *extra;
+	int		 n;
+
+	if ((r = PQgetResult(db->conn)) == NULL)
+		return NULL;
+	/* One NULL ends each query; anything else before it is dropped,
+	 * boundedly in case the connection broke mid-way. */
+	for (n = 0; n < 4 && (extra = PQgetResult(db->conn)) != NULL; n++)
+		PQclear(extra);
+	return r;
+}
+
+/* Takes the results st's db_pipe_send queued: its Parse's (remembering
+ * the statement as prepared when it succeeded) and its own. Returns the
+ * first failure, else its own result; NULL when the connection failed. */
+static PGresult *
+db_pipe_take(struct db *db, const struct db_stmt *st, int parsed)
+{
+	PGresult *pr, *r;
+
+	if (parsed) {
+		if ((pr = db_pipe_result(db)) == NULL)
+			return NULL;
+		if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
+			if ((r = db_pipe_result(db)) != NULL)
+				PQclear(r);
+			return pr;
+		}
+		PQclear(pr);
+		if (db->nready < DB_MAX_PREPARED)
+			db->ready[db->nready++] = st;
+	}
+	return db_pipe_result(db);
+}
+
+/* Sorts the guard's result: DB_OK (it passed; its rows are kept), DB_DENIED
+ * (its dedicated SQLSTATE) or the failure. Takes r. */
+static enum db_rc
+db_guard_judge(struct db *db, PGresult *r)
+{
+	const char	*msg = NULL;
+	enum db_rc	 rc;
+
+	if ((rc = db_classify(db, r)) == DB_OK) {
+		PQclear(db->guard_res);
+		db->guard_res = r;
+		db->guard_state = GUARD_PASSED;
+		return DB_OK;
+	}
+	if (r != NULL)
+		msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	if (strcmp(db->sqlstate, DB_GUARD_SQLSTATE) == 0) {
+		db->guard_state = GUARD_DENIED;
+		rc = DB_DENIED;
+	}
+	log_msg(rc == DB_ERROR ? LOG_ERROR : LOG_DEBUG, rc == DB_DENIED ?
+	    "db_guard" : "db_error", "%s: %s %s", db->guard->name,
+	    db->sqlstate, msg != NULL ? msg : "");
+	PQclear(r);
+	return rc;
+}
+
+/* The armed guard, then st (NULL: the guard alone), in one pipeline
+ * ending in one Sync, on a live connection. Returns the guard's outcome;
+ * on DB_OK *res holds st's own result for the caller to classify (NULL
+ * when st is NULL). When the exchange breaks off the connection is closed
+ * and the answer is DB_UNAVAILABLE, the guard still armed. */
+static enum db_rc
+db_pipe(struct db *db, const struct db_stmt *st, const char *const *params,
+    PGresult **res)
+{
+	PGresult	*gr = NULL, *r = NULL, *sync = NULL;
+	int		 gparsed = 0, parsed = 0;
+	enum db_rc	 rc;
+
+	*res = NULL;
+	if (PQenterPipelineMode(db->conn) != 1 ||
+	    db_pipe_send(db, db->guard, (const char *const *)db->guard_params,
+	    0, &gparsed) == -1 ||
+	    (st != NULL && db_pipe_send(db, st, params, gparsed, &parsed) ==
+	    -1) ||
+	    PQpipelineSync(db->conn) != 1)
+		goto lost;
+	gr = db_pipe_take(db, db->guard, gparsed);
+	if (st != NULL)
+		r = db_pipe_take(db, st, parsed);
+	if (gr == NULL || (sync = PQgetResult(db->conn)) == NULL ||
+	    PQresultStatus(sync) != PGRES_PIPELINE_SYNC ||
+	    PQexitPipelineMode(db->conn) != 1)
+		goto lost;
+	PQclear(sync);
+	rc = db_guard_judge(db, gr);
+	if (rc == DB_OK)
+		*res = r;
+	else
+		PQclear(r);
+	if (rc == DB_UNAVAILABLE)
+		db_disconnect(db);
+	return rc;
+lost:
+	PQclear(sync);
+	PQclear(r);
+	PQclear(gr);
+	db_disconnect(db);
+	return DB_UNAVAILABLE;
+}
+
+enum db_rc
+db_guard_arm(struct db *db, const struct db_stmt *st,
+    const char *const *params)
+{
+	int i;
+
+	db_guard_clear(db);
+	if (st->nparams > DB_GUARD_PARAMS_MAX)
+		return DB_ERROR;
+	for (i = 0; i < st->nparams; i++)
+		if (params[i] != NULL &&
+		    (db->guard_params[i] = strdup(params[i])) == NULL) {
+			db_guard_clear(db);
+			return DB_ERROR;
+		}
+	db->guard = st;
+	db->guard_state = GUARD_ARMED;
+	return DB_OK;
+}
+
+void
+db_guard_clear(struct db *db)
+{
+	int i;
+
+	for (i = 0; i < DB_GUARD_PARAMS_MAX; i++) {
+		free(db->guard_params[i]);
+		db->guard_params[i] = NULL;
+	}
+	PQclear(db->guard_res);
+	db->guard_res = NULL;
+	db->guard = NULL;
+	db->guard_state = GUARD_NONE;
+}
+
+int
+db_guard_pending(const struct db *db)
+{
+	return db->guard_state == GUARD_ARMED;
+}
+
+const PGresult *
+db_guard_result(const struct db *db)
+{
+	return db->guard_state == GUARD_PASSED ? db->guard_res : NULL;
+}
+
+/* ------------------------------------------------------------ statements */
+
+/* One attempt at st on a live connection, behind the guard while it is
+ * armed: the failure, or DB_OK with *r (st's result, not classified). */
+static enum db_rc
+db_send(struct db *db, const struct db_stmt *st, const char *const *params,
+    PGresult **r)
+{
+	if (db->guard_state == GUARD_ARMED)
+		return db_pipe(db, st, params, r);
+	*r = db_exec_once(db, st, params);
+	return DB_OK;
+}
+
+enum db_rc
+db_guard_flush(struct db *db)
+{
+	PGresult	*r;
+	enum db_rc	 rc = DB_UNAVAILABLE;
+	int		 attempt;
+
+	/* The guard is idempotent: one more try on a fresh connection. */
+	for (attempt = 0; attempt < 2; attempt++) {
+		switch (db->guard_state) {
+		case GUARD_NONE:
+		case GUARD_PASSED:
+			return DB_OK;
+		case GUARD_DENIED:
+			return DB_DENIED;
+		case GUARD_ARMED:
+			break;
+		}
+		if (db_connect(db) != DB_OK)
+			break;
+		if ((rc = db_pipe(db, NULL, NULL, &r)) != DB_UNAVAILABLE)
+			return rc;
+	}
+	if (db->error_counter != NULL)
+		__atomic_fetch_add(db->error_counter, 1, __ATOMIC_RELAXED);
+	return DB_UNAVAILABLE;
+}
+
 enum db_rc
 db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
     PGresult **res)
 {
 	PGresult	*r;
 	enum db_rc	 rc;
-	int		 attempt;
+	int		 attempt, in_tx;
 
 	*res = NULL;
 	for (attempt = 0; attempt < 2; attempt++) {
+		if (db->guard_state == GUARD_DENIED)
+			return DB_DENIED;
 		if (db_connect(db) != DB_OK) {
 			if (db->error_counter != NULL)
 				__atomic_fetch_add(db->error_counter, 1,
 				    __ATOMIC_RELAXED);
 			return DB_UNAVAILABLE;
 		}
-		r = db_exec_once(db, st, params);
-		rc = db_classify(db, r);
+		in_tx = db->in_tx;
+		r = NULL;
+		if ((rc = db_send(db, st, params, &r)) == DB_OK)
+			rc = db_classify(db, r);
 		if (rc == DB_OK) {
 			*res = r;
 			return DB_OK;
 		}
+		if (rc == DB_DENIED)
+			return rc;
 		if ((rc == DB_ERROR || rc == DB_UNAVAILABLE) &&
 		    db->error_counter != NULL)
 			__atomic_fetch_add(db->error_counter, 1,
 			    __ATOMIC_RELAXED);
-		if (rc != DB_UNAVAILABLE)
+		if (rc != DB_UNAVAILABLE && r != NULL)
 			log_msg(rc == DB_ERROR ? LOG_ERROR : LOG_DEBUG,
 			    "db_error", "%s: %s %s", st->name, db->sqlstate,
-			    r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
+			    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) ?
+			    PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) :
 			    "");
 		PQclear(r);
 		if (rc != DB_UNAVAILABLE)
@@ -247,11 +518,15 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 		 * and not inside a transaction that died with it. */
 		log_msg(LOG_WARN, "db_lost", "connection lost during %s",
 		    st->name);
-		if (db->in_tx || !st->idempotent) {
-			db_disconnect(db);
-			return DB_UNAVAILABLE;
-		}
 		db_disconnect(db);
+		/* A guard that never answered still decides between 401 and
+		 * 503 for what cannot be sent again. */
+		if (!in_tx && !st->idempotent &&
+		    db->guard_state == GUARD_ARMED &&
+		    db_guard_flush(db) == DB_DENIED)
+			return DB_DENIED;
+		if (in_tx || !st->idempotent)
+			return DB_UNAVAILABLE;
 	}
 	return DB_UNAVAILABLE;
 }
@@ -284,6 +559,8 @@ db_simple(struct db *db, const char *sql)
 	PGresult	*r;
 	enum db_rc	 rc;
 
+	if (db->guard_state == GUARD_DENIED)
+		return DB_DENIED;
 	if (db_connect(db) != DB_OK)
 		return DB_UNAVAILABLE;
 	r = PQexec(db->conn, sql);
@@ -294,12 +571,38 @@ db_simple(struct db *db, const char *sql)
 	return rc;
 }
 
+static const struct db_stmt db_begin_stmt = {
+	"db_begin", "BEGIN", 0, 1
+};
+
+/* Behind an armed guard BEGIN goes in its pipeline: the guard's implicit
+ * transaction becomes the handler's (PostgreSQL turns an implicit block
+ * into an explicit one at BEGIN), so a refusal leaves none open. */
 enum db_rc
 db_begin(struct db *db)
 {
-	enum db_rc rc;
+	PGresult	*r;
+	enum db_rc	 rc = DB_UNAVAILABLE;
+	int		 attempt;
 
-	if ((rc = db_simple(db, "BEGIN")) == DB_OK)
+	if (db->guard_state != GUARD_ARMED)
+		rc = db_simple(db, "BEGIN");
+	/* No transaction is open yet: one more try on a fresh connection
+	 * when the old one turns out dead. */
+	for (attempt = 0; attempt < 2 && db->guard_state == GUARD_ARMED;
+	    attempt++) {
+		if ((rc = db_connect(db)) != DB_OK)
+			break;
+		if ((rc = db_pipe(db, &db_begin_stmt, NULL, &r)) == DB_OK) {
+			rc = db_classify(db, r);
+			PQclear(r);
+			if (rc == DB_UNAVAILABLE)
+				db_disconnect(db);
+		}
+		if (rc != DB_UNAVAILABLE)
+			break;
+	}
+	if (rc == DB_OK)
 		db->in_tx = 1;
 	return rc;
 }
@@ -395,10 +698,14 @@ int
 db_wait_notify(struct db *db, int timeout_ms)
 {
 	struct pollfd	pfd;
-	int		fd;
+	int		fd, got;
 
 	if (db->conn == NULL || (fd = PQsocket(db->conn)) < 0)
 		return -1;
+	/* db_connect's liveness check may have read a notice into libpq
+	 * already: the socket would not wake for it. */
+	if ((got = db_notifies(db)) != 0)
+		return got;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;

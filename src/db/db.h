@@ -25,7 +25,8 @@ enum db_rc {
 	DB_CONFLICT,	/* unique or foreign-key violation (23505, 23503) */
 	DB_INVALID,	/* data the database refused (22xxx, 23514) */
 	DB_RETRY,	/* serialization failure or deadlock (40001, 40P01) */
-	DB_ERROR	/* anything else: a bug or an outage, answer 500 */
+	DB_ERROR,	/* anything else: a bug or an outage, answer 500 */
+	DB_DENIED	/* the request's guard refused it: answer 401 */
 };
 
 struct db_options {
@@ -97,6 +98,43 @@ int db_notifies(struct db *db);
  * as db_notifies does. 1: notices came; 0: the time ran out, a signal cut
  * the wait short, or the input held no notice; -1: no connection or lost. */
 int db_wait_notify(struct db *db, int timeout_ms);
+
+/* The guard: a check armed for the coming request (authentication's session
+ * check: signed out, session ended, account disabled) that costs no round
+ * trip of its own. The first statement the handler sends (db_exec, db_run,
+ * db_begin) goes in one libpq pipeline behind the guard's statement, with
+ * one Sync: both run in one implicit transaction, so a refusal aborts the
+ * handler's statement and no write of a refused request lands. A guard
+ * statement refuses by raising SQLSTATE DB_GUARD_SQLSTATE; from then on
+ * every call on the handle answers DB_DENIED without sending anything,
+ * until db_guard_clear. After a lost connection the guard is sent again on
+ * the new one (it must be idempotent), until it has passed once. */
+#define DB_GUARD_SQLSTATE	"AUR01"
+#define DB_GUARD_PARAMS_MAX	8
+
+/* Arms st with params (copied; NULL entries are SQL NULL), replacing a
+ * guard armed before. DB_OK, or DB_ERROR when out of memory or st has more
+ * than DB_GUARD_PARAMS_MAX parameters (nothing is armed then). */
+enum db_rc db_guard_arm(struct db *db, const struct db_stmt *st,
+    const char *const *params) __attribute__((warn_unused_result));
+
+/* Runs an armed guard now, on its own: before answering without having
+ * touched the database, or before a handler's statements go to another
+ * connection (a replica). DB_OK when it passed (now or earlier) or none is
+ * armed, DB_DENIED when it refused (now or earlier), else the failure
+ * (DB_UNAVAILABLE, DB_ERROR; the guard stays armed). */
+enum db_rc db_guard_flush(struct db *db) __attribute__((warn_unused_result));
+
+/* The guard's result once it passed (rows of its statement), else NULL.
+ * Borrowed: valid until db_guard_clear. */
+const PGresult *db_guard_result(const struct db *db);
+
+/* 1 while an armed guard has not run yet. */
+int db_guard_pending(const struct db *db);
+
+/* Forgets the guard, its outcome and its result: at the end of every
+ * request, so that nothing carries over to the next. */
+void db_guard_clear(struct db *db);
 
 /* SQLSTATE of the last failure, "" if none. */
 const char *db_last_sqlstate(const struct db *db);

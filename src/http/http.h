@@ -53,6 +53,12 @@ struct http_req {
 	char			 session_id[40];	/* the token's, or "" */
 	const char		*route;		/* matched pattern, for logs */
 	int			 route_idx;	/* index in the table, or -1 */
+	/* Called once by http_send before the first answer goes out, or
+	 * NULL: the front end's last word (a session check that ran late).
+	 * Nonzero: the gate answered itself and the handler's answer is
+	 * dropped. */
+	int			(*gate)(struct http_req *, void *);
+	void			*gate_arg;
 };
 
 /* A request parameter (FastCGI environment), NULL when absent. */

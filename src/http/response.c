@@ -97,9 +97,16 @@ http_send(struct http_req *req, int status, const char *content_type,
 {
 	char	 head[HTTP_HEADERS_MAX + 512], clen[48] = "";
 	int	 n;
+	int	(*gate)(struct http_req *, void *);
 
 	if (req->status != 0)
 		return;
+	/* Taken off first: the gate may answer through http_send itself. */
+	if ((gate = req->gate) != NULL) {
+		req->gate = NULL;
+		if (gate(req, req->gate_arg) != 0)
+			return;
+	}
 	req->status = status;
 	if (req->fcgi == NULL)
 		return;
