@@ -50,6 +50,11 @@ function toFcEvent(item, store) {
 		ev.color = color;
 		ev.contrastColor = contrastOf(color);
 	}
+	// A subscribed calendar's events change only with their feed.
+	if (cal && cal.read_only) {
+		ev.editable = false;
+		ev.classNames.push('aurora-read-only');
+	}
 	return ev;
 }
 

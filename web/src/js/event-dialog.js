@@ -52,6 +52,10 @@ function build(ctx, opts, event, resolve) {
 	// ---- fields
 	const title = field({ label: 'Title', name: 'title', required: true, value: event ? event.title : '',
 		attrs: { maxlength: 200, placeholder: 'Add a title' } });
+	// An event of a subscribed calendar: shown, never edited (its feed
+	// is the one writer; the server refuses writes with 403).
+	const ownCal = event && ctx.calendars ? ctx.calendars.byId(event.calendar_id) : null;
+	const readOnly = !!(ownCal && ownCal.read_only);
 	const calendar = calendarField(ctx.calendars, event);
 	const allDayBox = h('input', { type: 'checkbox', id: nextId('f'), checked: event ? event.all_day : !!opts.allDay });
 	allDayBox.dataset.field = 'all_day';
@@ -226,13 +230,16 @@ function build(ctx, opts, event, resolve) {
 	// ---- the dialog
 	const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
 	const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
-	const del = isNew ? null : h('button', { type: 'button', class: 'danger', text: 'Delete' });
+	const del = isNew || readOnly ? null : h('button', { type: 'button', class: 'danger', text: 'Delete' });
+	const readOnlyNote = readOnly ? h('p', { class: 'note read-only-note', role: 'note',
+		text: 'This event comes from your subscription “' + ownCal.name + '”. It changes only when that calendar does, so it cannot be edited here.' }) : null;
 	const form = h('form', { class: 'event-form', novalidate: true },
 		h('div', { class: 'dialog-head' },
-			h('h2', { id: titleId, text: isNew ? 'New event' : 'Edit event' }),
+			h('h2', { id: titleId, text: isNew ? 'New event' : readOnly ? 'Event' : 'Edit event' }),
 			h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close', text: '×',
 				onclick: () => dlg.close() })),
 		h('div', { class: 'dialog-body' },
+			readOnlyNote,
 			seriesNote,
 			title,
 			calendar,
@@ -251,6 +258,18 @@ function build(ctx, opts, event, resolve) {
 		dlg.remove();
 		resolve();
 	});
+	if (readOnly) {
+		save.remove();
+		cancel.textContent = 'Close';
+		for (const el of form.querySelectorAll('.dialog-body input, .dialog-body select, .dialog-body textarea, .dialog-body button'))
+			el.disabled = true;
+		// Nothing in it takes focus now: the body itself does, so that a
+		// keyboard can still scroll a long description.
+		const bodyEl = form.querySelector('.dialog-body');
+		bodyEl.tabIndex = 0;
+		bodyEl.setAttribute('role', 'group');
+		bodyEl.setAttribute('aria-label', 'Event details');
+	}
 
 	function collect() {
 		const zone = tzSel.value;
@@ -315,6 +334,8 @@ function build(ctx, opts, event, resolve) {
 
 	form.addEventListener('submit', async (ev) => {
 		ev.preventDefault();
+		if (readOnly)
+			return;
 		clearErrors(form);
 		let body;
 		try {
@@ -392,7 +413,7 @@ function build(ctx, opts, event, resolve) {
 
 	document.body.append(dlg);
 	dlg.showModal();
-	title.control.focus();
+	(readOnly ? cancel : title.control).focus();
 }
 
 // The "Calendar" choice: the event's calendar, or for a new one the default
@@ -405,12 +426,15 @@ function calendarField(store, event) {
 	if (!current || !store.byId(current)) {
 		current = store.defaultId();
 		if (!event && store.isHidden(current)) {
-			const shown = store.items.find((c) => !store.isHidden(c.id));
+			const shown = store.items.find((c) => !store.isHidden(c.id) && !c.read_only);
 			if (shown)
 				current = shown.id;
 		}
 	}
-	const sel = h('select', {}, store.items.map((c) => h('option', { value: c.id, text: c.name, selected: c.id === current })));
+	// Events go into the account's own calendars only; a subscribed
+	// one is listed for its own events alone.
+	const choices = store.items.filter((c) => !c.read_only || c.id === current);
+	const sel = h('select', {}, choices.map((c) => h('option', { value: c.id, text: c.name, selected: c.id === current })));
 	const mark = swatch(store.byId(current) ? store.byId(current).color : null);
 	sel.addEventListener('change', () => {
 		const c = store.byId(sel.value);

@@ -80,7 +80,10 @@ export function calendarSettings(onLoad) {
 			const meta = [];
 			if (c.is_default)
 				meta.push('Default for new events');
-			meta.push(c.email_for_app_alarms === false ? 'Alarms set in apps are not emailed' : 'Alarms set in apps are emailed');
+			if (c.read_only)
+				meta.push('Subscription, read-only (see Subscriptions)');
+			else
+				meta.push(c.email_for_app_alarms === false ? 'Alarms set in apps are not emailed' : 'Alarms set in apps are emailed');
 			list.append(h('li', { dataset: { calendarId: c.id } },
 				h('span', { class: 'item-main' }, swatch(c.color),
 					h('span', { class: 'item-name', text: c.name },
@@ -123,8 +126,12 @@ export function calendarSettings(onLoad) {
 			(own || []).map((m) => ({ method: 'email', minutes_before: m })));
 		rem.hidden = sameBox.checked;
 		sameBox.addEventListener('change', () => {
-			rem.hidden = sameBox.checked;
+			rem.hidden = sameBox.checked || !!cal.read_only;
 		});
+		// A subscription's reminders are set on the subscription; its
+		// events carry no alarms of apps.
+		if (cal.read_only)
+			same.hidden = rem.hidden = mail.hidden = true;
 		const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
 		const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
 		const del = h('button', { type: 'button', class: 'danger', text: 'Delete calendar' });

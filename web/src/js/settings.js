@@ -8,6 +8,7 @@ import { h, clear, field, clearErrors, showError, busy, toast, confirm, setTitle
 import { reminderEditor } from './reminder-editor.js';
 import { zones, browserZone } from './time.js';
 import { calendarSettings } from './settings-calendars.js';
+import { subscriptionSettings } from './settings-subscriptions.js';
 import { appPasswordSettings } from './app-passwords.js';
 import { mfaSettings } from './settings-mfa.js';
 import { sessionSettings } from './settings-sessions.js';
@@ -148,6 +149,8 @@ export function renderSettings(root, ctx) {
 	function importCalendars(items) {
 		const keep = importCalSel.value;
 		clear(importCalSel);
+		// A subscribed calendar takes no import (its feed fills it).
+		items = items.filter((c) => !c.read_only);
 		for (const c of items)
 			importCalSel.append(h('option', { value: c.id, text: c.name, selected: keep ? c.id === keep : !!c.is_default }));
 		if (keep && !items.some((c) => c.id === keep))
@@ -217,6 +220,9 @@ export function renderSettings(root, ctx) {
 
 	// ---- calendars, and the apps that sync them
 	const calendars = calendarSettings(importCalendars);
+	// A subscription is also a calendar: the list above follows it.
+	const subscriptions = subscriptionSettings(me, () => calendars.load());
+	subscriptions.load();
 	const appPasswords = appPasswordSettings(me);
 	const mfa = mfaSettings(me);
 	calendars.load();
@@ -228,6 +234,7 @@ export function renderSettings(root, ctx) {
 		section('Email address', null, emailBox),
 		section('Change password', null, passwordBox),
 		section('Calendars', 'Keep work, family and other events apart. Each calendar has its own color and shows as its own calendar in phone and desktop apps.', calendars),
+		section('Subscriptions', 'Follow calendars published elsewhere — public holidays, a school term, a team’s fixtures — by their address. Aurora checks them for changes (every hour unless you choose otherwise); their events are read-only.', subscriptions),
 		section('Two-step sign-in', 'Protect your account with a code from an authenticator app on your phone, asked for after your password when you sign in.', mfa),
 		section('Calendar apps', 'Sync your calendars both ways with the calendar on your iPhone, iPad, Mac or Android phone, Thunderbird or GNOME (CalDAV). Each app signs in with your email address and an app password of its own, never your account password.', appPasswords),
 		section('Calendar feed', 'Subscribe to your calendar from Google Calendar, Apple Calendar or Thunderbird with this address. Keep it secret: anyone who has it can see your events.', feedBox),
