@@ -8,7 +8,6 @@
 
 #include "api/app.h"
 #include "api/events.h"
-#include "core/jsonout.h"
 #include "events/calendar.h"
 
 static void
@@ -43,35 +42,27 @@ send_calendar(struct http_req *req, int status, const struct calendar *cal)
 	http_json(req, status, o);
 }
 
+static json_object *
+item_json(const void *cal)
+{
+	return calendar_to_json(cal);
+}
+
 void
 api_calendars_list(void *ctx, struct http_req *req)
 {
 	struct event_ctx	 c;
 	struct calendar		*cals = NULL;
-	json_object		*root = NULL, *items;
 	enum event_rc		 rc;
-	size_t			 i, n;
+	size_t			 n;
 
 	api_event_ctx(&c, ctx, req);
 	if ((rc = calendar_list(&c, &cals, &n)) != EVENT_OK) {
 		answer_rc(req, &c, rc);
 		return;
 	}
-	if ((root = json_object_new_object()) == NULL ||
-	    (items = json_object_new_array()) == NULL)
-		goto nomem;
-	if (jsonout_add(root, "items", items) == -1)
-		goto nomem;
-	for (i = 0; i < n; i++)
-		if (jsonout_push(items, calendar_to_json(&cals[i])) == -1)
-			goto nomem;
+	api_event_items(req, cals, n, sizeof(*cals), item_json);
 	free(cals);
-	http_json(req, 200, root);
-	return;
-nomem:
-	free(cals);
-	json_object_put(root);
-	http_error(req, 500, "internal", NULL, "internal error");
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include "api/app.h"
 #include "api/events.h"
+#include "core/jsonout.h"
 #include "events/event.h"
 
 void
@@ -47,6 +48,29 @@ api_event_answer_rc(struct http_req *req, struct event_ctx *c,
 		    EVENT_READ_ONLY_MSG);
 		break;
 	}
+}
+
+void
+api_event_items(struct http_req *req, const void *items, size_t n,
+    size_t size, json_object *(*to_json)(const void *))
+{
+	json_object	*root, *list;
+	size_t		 i;
+
+	if ((root = json_object_new_object()) == NULL)
+		goto nomem;
+	if ((list = json_object_new_array()) == NULL ||
+	    jsonout_add(root, "items", list) == -1)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		if (jsonout_push(list, to_json((const char *)items +
+		    i * size)) == -1)
+			goto nomem;
+	http_json(req, 200, root);
+	return;
+nomem:
+	json_object_put(root);
+	http_error(req, 500, "internal", NULL, "internal error");
 }
 
 void

@@ -9,7 +9,6 @@
 
 #include "api/app.h"
 #include "api/events.h"
-#include "core/jsonout.h"
 #include "events/subscription.h"
 
 static void
@@ -48,35 +47,27 @@ new_subscription(struct http_req *req)
 	return s;
 }
 
+static json_object *
+item_json(const void *s)
+{
+	return subscription_to_json(s);
+}
+
 void
 api_subscriptions_list(void *ctx, struct http_req *req)
 {
 	struct event_ctx	 c;
 	struct subscription	*subs = NULL;
-	json_object		*root = NULL, *items;
 	enum event_rc		 rc;
-	size_t			 i, n;
+	size_t			 n;
 
 	api_event_ctx(&c, ctx, req);
 	if ((rc = subscription_list(&c, &subs, &n)) != EVENT_OK) {
 		answer_rc(req, &c, rc);
 		return;
 	}
-	if ((root = json_object_new_object()) == NULL ||
-	    (items = json_object_new_array()) == NULL)
-		goto nomem;
-	if (jsonout_add(root, "items", items) == -1)
-		goto nomem;
-	for (i = 0; i < n; i++)
-		if (jsonout_push(items, subscription_to_json(&subs[i])) == -1)
-			goto nomem;
+	api_event_items(req, subs, n, sizeof(*subs), item_json);
 	free(subs);
-	http_json(req, 200, root);
-	return;
-nomem:
-	free(subs);
-	json_object_put(root);
-	http_error(req, 500, "internal", NULL, "internal error");
 }
 
 void
@@ -108,21 +99,30 @@ api_subscriptions_create(void *ctx, struct http_req *req)
 	free(s);
 }
 
-void
-api_subscriptions_get(void *ctx, struct http_req *req)
+/* Reads subscription id and answers it with status. */
+static void
+send_stored(struct http_req *req, struct event_ctx *c, const char *id,
+    int status)
 {
-	struct event_ctx	 c;
 	struct subscription	*s;
 	enum event_rc		 rc;
 
-	api_event_ctx(&c, ctx, req);
 	if ((s = new_subscription(req)) == NULL)
 		return;
-	if ((rc = subscription_get(&c, req->params[0], s)) == EVENT_OK)
-		send_subscription(req, 200, s);
+	if ((rc = subscription_get(c, id, s)) == EVENT_OK)
+		send_subscription(req, status, s);
 	else
-		answer_rc(req, &c, rc);
+		answer_rc(req, c, rc);
 	free(s);
+}
+
+void
+api_subscriptions_get(void *ctx, struct http_req *req)
+{
+	struct event_ctx c;
+
+	api_event_ctx(&c, ctx, req);
+	send_stored(req, &c, req->params[0], 200);
 }
 
 void
@@ -178,16 +178,12 @@ void
 api_subscriptions_refresh(void *ctx, struct http_req *req)
 {
 	struct event_ctx	 c;
-	struct subscription	*s;
 	enum event_rc		 rc;
 
 	api_event_ctx(&c, ctx, req);
-	if ((s = new_subscription(req)) == NULL)
-		return;
-	if ((rc = subscription_refresh(&c, req->params[0])) == EVENT_OK &&
-	    (rc = subscription_get(&c, req->params[0], s)) == EVENT_OK)
-		send_subscription(req, 202, s);
-	else
+	if ((rc = subscription_refresh(&c, req->params[0])) != EVENT_OK) {
 		answer_rc(req, &c, rc);
-	free(s);
+		return;
+	}
+	send_stored(req, &c, req->params[0], 202);
 }

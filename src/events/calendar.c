@@ -740,18 +740,19 @@ out:
 	return rc;
 }
 
-enum event_rc
-calendar_create_props(struct event_ctx *c, struct calendar *cal,
+/* write (calendar_create_tx or calendar_update_tx) and the dead
+ * properties in one transaction. */
+static enum event_rc
+with_props(struct event_ctx *c, struct calendar *cal,
+    enum event_rc (*write)(struct event_ctx *, struct calendar *),
     const struct calendar_prop *props, size_t nprops)
 {
 	enum event_rc	 rc;
 	enum db_rc	 drc;
 
-	/* Only subscription_create makes a read-only calendar. */
-	cal->read_only = 0;
 	if ((drc = db_begin(c->db)) != DB_OK)
 		return dberr(c, drc);
-	if ((rc = calendar_create_tx(c, cal)) != EVENT_OK)
+	if ((rc = write(c, cal)) != EVENT_OK)
 		goto out;
 	if (nprops > 0 && (rc = props_write(c, cal->id, props, nprops)) !=
 	    EVENT_OK)
@@ -762,6 +763,15 @@ out:
 	if (rc != EVENT_OK)
 		db_rollback(c->db);
 	return rc;
+}
+
+enum event_rc
+calendar_create_props(struct event_ctx *c, struct calendar *cal,
+    const struct calendar_prop *props, size_t nprops)
+{
+	/* Only subscription_create makes a read-only calendar. */
+	cal->read_only = 0;
+	return with_props(c, cal, calendar_create_tx, props, nprops);
 }
 
 /* A change of email_for_app_alarms re-reads the alarms of the stored
@@ -808,24 +818,9 @@ enum event_rc
 calendar_update_props(struct event_ctx *c, struct calendar *cal,
     const struct calendar_prop *props, size_t nprops)
 {
-	enum event_rc	 rc;
-	enum db_rc	 drc;
-
 	if (!event_id_ok(cal->id))
 		return EVENT_NOT_FOUND;
-	if ((drc = db_begin(c->db)) != DB_OK)
-		return dberr(c, drc);
-	if ((rc = calendar_update_tx(c, cal)) != EVENT_OK)
-		goto out;
-	if (nprops > 0 && (rc = props_write(c, cal->id, props, nprops)) !=
-	    EVENT_OK)
-		goto out;
-	if ((drc = db_commit(c->db)) != DB_OK)
-		rc = dberr(c, drc);
-out:
-	if (rc != EVENT_OK)
-		db_rollback(c->db);
-	return rc;
+	return with_props(c, cal, calendar_update_tx, props, nprops);
 }
 
 /* The ids of the calendar's events, locked, as an array literal in ids. */
