@@ -123,6 +123,60 @@ dav_error(struct http_req *req, int status, const char *cond,
 }
 
 void
+dav_error_href(struct dav_ctx *ctx, const char *before, enum dav_kind kind,
+    const char *object, const char *after, const char *msg)
+{
+	struct buf	 href, b;
+	enum buf_err	 e;
+
+	buf_init(&href, DAV_HREF_MAX);
+	buf_init(&b, DAV_HREF_MAX * 2 + 4096);
+	e = dav_href(&href, kind, ctx->user_id, ctx->cal->dav_name,
+	    kind == DAV_OBJECT ? object : NULL);
+	if (e == BUF_OK)
+		e = buf_addstr(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		    "<D:error xmlns:D=\"" DAV_NS_DAV "\" xmlns:C=\""
+		    DAV_NS_CALDAV "\" xmlns:AT=\"" DAV_NS_AURORA "\">");
+	if (e == BUF_OK)
+		e = buf_addstr(&b, before);
+	if (e == BUF_OK)
+		e = dav_xml_esc(&b, href.data, href.len);
+	if (e == BUF_OK)
+		e = buf_addstr(&b, after);
+	if (e == BUF_OK)
+		e = dav_xml_elem(&b, "AT:message", msg);
+	if (e == BUF_OK)
+		e = buf_addstr(&b, "</D:error>\n");
+	if (e != BUF_OK)
+		dav_error(ctx->req, 500, NULL, "internal error");
+	else
+		http_send(ctx->req, 403, "application/xml; charset=utf-8",
+		    b.data, b.len);
+	buf_free(&href);
+	buf_free(&b);
+}
+
+/* 403 for a write to a subscription's calendar, with RFC 3744's
+ * <D:need-privileges>: the resource and the privilege it lacked (a PUT
+ * writes the object's content, a DELETE unbinds it from the calendar). */
+static void
+need_privileges(struct dav_ctx *ctx)
+{
+	int del = ctx->req->method == HTTP_DELETE;
+
+	if (ctx->cal == NULL || ctx->path.kind != DAV_OBJECT)
+		dav_error(ctx->req, 403, "D:need-privileges", "%s",
+		    EVENT_READ_ONLY_MSG);
+	else
+		dav_error_href(ctx, "<D:need-privileges><D:resource><D:href>",
+		    del ? DAV_CALENDAR : DAV_OBJECT, ctx->path.object, del ?
+		    "</D:href><D:privilege><D:unbind/></D:privilege>"
+		    "</D:resource></D:need-privileges>" :
+		    "</D:href><D:privilege><D:write-content/></D:privilege>"
+		    "</D:resource></D:need-privileges>", EVENT_READ_ONLY_MSG);
+}
+
+void
 dav_answer_rc(struct dav_ctx *ctx, enum event_rc rc)
 {
 	struct http_req *req = ctx->req;
@@ -143,10 +197,7 @@ dav_answer_rc(struct dav_ctx *ctx, enum event_rc rc)
 		dav_error(req, 403, NULL, "%s", ctx->ev.err.msg);
 		break;
 	case EVENT_READ_ONLY:
-		/* RFC 3744 section 7.1.1: the privilege the write lacked. */
-		dav_error(req, 403, "D:need-privileges", "%s",
-		    ctx->ev.err.msg[0] ? ctx->ev.err.msg :
-		    EVENT_READ_ONLY_MSG);
+		need_privileges(ctx);
 		break;
 	case EVENT_DB:
 		if (ctx->ev.dbrc == DB_UNAVAILABLE || ctx->ev.dbrc ==

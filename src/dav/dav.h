@@ -134,6 +134,14 @@ void dav_answer_rc(struct dav_ctx *ctx, enum event_rc rc);
 void dav_error(struct http_req *req, int status, const char *cond,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A 403 whose precondition names a resource, which dav_error's empty
+ * elements cannot: <D:error> holding the XML text before, the escaped
+ * href of kind (ctx->cal's calendar, object when DAV_OBJECT), the XML
+ * text after, and msg in <AT:message>. */
+void dav_error_href(struct dav_ctx *ctx, const char *before,
+    enum dav_kind kind, const char *object, const char *after,
+    const char *msg);
+
 /* --- the XML reader (xml.c) ------------------------------------------- */
 
 /* Parses len bytes of XML with network access and entity expansion off.

@@ -131,38 +131,13 @@ out:
 
 /* 403 with <C:no-uid-conflict><D:href>...</D:href></C:no-uid-conflict>:
  * the element carries the href of the resource holding the UID (RFC 4791
- * §5.3.2.1), which dav_error's empty elements cannot. */
+ * §5.3.2.1). */
 static void
 uid_conflict(struct dav_ctx *ctx, const char *other)
 {
-	struct buf	 href, b;
-	enum buf_err	 e;
-
-	buf_init(&href, DAV_HREF_MAX);
-	buf_init(&b, DAV_HREF_MAX * 2 + 4096);
-	e = dav_href(&href, DAV_OBJECT, ctx->user_id, ctx->cal->dav_name,
-	    other);
-	if (e == BUF_OK)
-		e = buf_addstr(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		    "<D:error xmlns:D=\"" DAV_NS_DAV "\" xmlns:C=\""
-		    DAV_NS_CALDAV "\" xmlns:AT=\"" DAV_NS_AURORA "\">"
-		    "<C:no-uid-conflict><D:href>");
-	if (e == BUF_OK)
-		e = dav_xml_esc(&b, href.data, href.len);
-	if (e == BUF_OK)
-		e = buf_addstr(&b, "</D:href></C:no-uid-conflict>");
-	if (e == BUF_OK)
-		e = dav_xml_elem(&b, "AT:message", "the calendar already "
-		    "holds an object with this UID");
-	if (e == BUF_OK)
-		e = buf_addstr(&b, "</D:error>\n");
-	if (e != BUF_OK)
-		dav_error(ctx->req, 500, NULL, "internal error");
-	else
-		http_send(ctx->req, 403, "application/xml; charset=utf-8",
-		    b.data, b.len);
-	buf_free(&href);
-	buf_free(&b);
+	dav_error_href(ctx, "<C:no-uid-conflict><D:href>", DAV_OBJECT, other,
+	    "</D:href></C:no-uid-conflict>", "the calendar already holds an "
+	    "object with this UID");
 }
 
 /* The answer to an object_put refusal: RFC 4791's precondition element

@@ -433,6 +433,14 @@ def privileges(props):
     return sorted(p[0].tag.split("}")[1] for p in el.findall("d:privilege", NS))
 
 
+def need_privileges(r):
+    """(href, privilege) of RFC 3744's DAV:need-privileges in a 403."""
+    res = r.xml().find("d:need-privileges/d:resource", NS)
+    expect(res is not None, "no DAV:need-privileges/resource in %r" % r.raw[:300])
+    priv = res.find("d:privilege", NS)
+    return res.findtext("d:href", namespaces=NS), priv[0].tag.split("}")[1] if priv is not None and len(priv) else None
+
+
 def test_caldav(stack):
     u, cred = dav_account(stack)
     s = subscribe(stack, u, name="Feed", url="https://127.0.0.1:9/a.ics?x=1&y=<2>")
@@ -461,9 +469,11 @@ def test_caldav(stack):
     hdr = {"Content-Type": "text/calendar; charset=utf-8"}
     for path in (sub_path + "new.ics", sub_path + obj):
         r = dav(stack.http_port, "PUT", path, ics, hdr, cred)
-        expect(r.status == 403 and b"need-privileges" in r.raw, "PUT %s: %s" % (path, r.describe()))
+        expect(r.status == 403, "PUT %s: %s" % (path, r.describe()))
+        expect(need_privileges(r) == (path, "write-content"), "PUT %s: %s" % (path, r.raw[:400]))
     r = dav(stack.http_port, "DELETE", sub_path + obj, None, None, cred)
-    expect(r.status == 403 and b"need-privileges" in r.raw, "DELETE object: %s" % r.describe())
+    expect(r.status == 403, "DELETE object: %s" % r.describe())
+    expect(need_privileges(r) == (sub_path, "unbind"), "DELETE: %s" % r.raw[:400])
     r = dav(stack.http_port, "GET", sub_path + obj, None, None, cred)
     expect(r.status == 200 and b"Holiday" in r.raw, "still readable: %s" % r.describe())
     expect(psql(stack, "SELECT count(*) FROM events WHERE calendar_id = '%s'" % s["calendar_id"]) == "1",
