@@ -147,6 +147,20 @@ int ics_parse(const char *data, size_t len, const char *default_tz,
     ics_fn fn, void *arg, struct ics_error *err)
     __attribute__((warn_unused_result));
 
+/* What a VCALENDAR says of itself (ics_parse_calendar). */
+struct ics_calendar {
+	/* REFRESH-INTERVAL (RFC 7986), else X-PUBLISHED-TTL, in minutes
+	 * rounded up; 0 when the file has neither (or it does not read). */
+	long	 refresh_minutes;
+	int	 refresh_from_rfc7986;
+};
+
+/* ics_parse, also filling *cal (when not NULL) from the VCALENDAR's own
+ * properties. */
+int ics_parse_calendar(const char *data, size_t len, const char *default_tz,
+    ics_fn fn, void *arg, struct ics_calendar *cal, struct ics_error *err)
+    __attribute__((warn_unused_result));
+
 /* Imports into the user's calendar calendar_id (one of the user's, as
  * calendar_get found it; NULL: the default calendar) in one transaction,
  * a UID replacing the event of that UID in that calendar. On EVENT_OK
@@ -157,6 +171,39 @@ int ics_parse(const char *data, size_t len, const char *default_tz,
 enum event_rc ics_import(struct event_ctx *c, const char *calendar_id,
     const char *data, size_t len, json_object **result,
     struct ics_error *err)
+    __attribute__((warn_unused_result));
+
+/* How ics_sync_tx stores a file: a subscription's feed (subsync.c). The
+ * file is read as an import reads it (the same rules for copies of a UID,
+ * changed and cancelled instances, the same CPU and time budgets), but
+ * its VALARMs never become reminders: each stored event gets reminders[]
+ * instead (nreminders 0: none), and store decides what is written. */
+struct ics_sync {
+	const char	*calendar_id;
+	const char	*time_zone;	/* for floating times */
+	long		 max_events;	/* VEVENTs per file */
+	const int	*reminders;
+	size_t		 nreminders;
+	/* Called for each event the file holds, inside the caller's
+	 * transaction: EVENT_OK to go on, anything else stops the file
+	 * (c->err and the rc say why). ev->uid names it ("uid#rid" for a
+	 * changed instance), ical is its stored object (NULL: generated). */
+	enum event_rc	(*store)(struct event_ctx *c, struct event *ev,
+			    const struct recur *rec, const char *ical,
+			    void *arg);
+	void		*arg;
+	/* Filled in: */
+	struct ics_calendar cal;
+	long		 stored, skipped;
+};
+
+/* Reads the file into sync->store inside the caller's transaction (which
+ * it neither begins nor ends). EVENT_INVALID with err naming the line
+ * when the file is not a calendar, holds more than sync->max_events
+ * events (err->too_costly) or is over the budget; the caller then rolls
+ * back, so nothing of it is kept. */
+enum event_rc ics_sync_tx(struct event_ctx *c, struct ics_sync *sync,
+    const char *data, size_t len, struct ics_error *err)
     __attribute__((warn_unused_result));
 
 #endif

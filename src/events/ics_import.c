@@ -43,6 +43,7 @@ struct import_state {
 	int			 failed;	/* event_rc that stopped us */
 	struct note		*notes;		/* sorted after pass 1 */
 	size_t			 nnotes, nrids;
+	struct ics_sync		*sync;		/* NULL: a plain import */
 };
 
 static int
@@ -125,7 +126,15 @@ note_event(struct ics_item *it, void *arg)
 	struct import_state	*s = arg;
 	struct note		*n;
 
-	if (++s->nevents > ICS_MAX_EVENTS) {
+	if (s->sync != NULL && ++s->nevents > s->sync->max_events) {
+		s->failed = EVENT_INVALID;
+		s->err->line = it->line;
+		s->err->too_costly = 1;
+		snprintf(s->err->msg, sizeof(s->err->msg), "more than %ld "
+		    "events (subscription_max_events)", s->sync->max_events);
+		return -1;
+	}
+	if (s->sync == NULL && ++s->nevents > ICS_MAX_EVENTS) {
 		s->failed = EVENT_INVALID;
 		s->err->line = it->line;
 		s->err->too_costly = 1;
@@ -396,6 +405,14 @@ import_one(struct ics_item *it, void *arg)
 		s->failed = EVENT_NOMEM;
 		return -1;
 	}
+	/* A feed's alarms are not ours to mail: its events get the
+	 * reminders the subscription asks for, or none. */
+	if (s->sync != NULL) {
+		it->ev.nreminders = s->sync->nreminders;
+		if (it->ev.nreminders > 0)
+			memcpy(it->ev.reminders, s->sync->reminders,
+			    it->ev.nreminders * sizeof(it->ev.reminders[0]));
+	}
 	if ((rc = event_check(&it->ev, &rec, &eerr)) != EVENT_OK) {
 		if (rc == EVENT_NOMEM) {
 			s->failed = rc;
@@ -409,7 +426,11 @@ import_one(struct ics_item *it, void *arg)
 		snprintf(it->ev.calendar_id, sizeof(it->ev.calendar_id), "%s",
 		    s->calendar_id);
 	ical = import_object(s, it);
-	rc = event_upsert_tx(s->c, &it->ev, &rec, ical, &updated);
+	updated = 0;
+	if (s->sync != NULL)
+		rc = s->sync->store(s->c, &it->ev, &rec, ical, s->sync->arg);
+	else
+		rc = event_upsert_tx(s->c, &it->ev, &rec, ical, &updated);
 	free(ical);
 	recur_free(&rec);
 	if (rc != EVENT_OK) {
@@ -426,6 +447,69 @@ import_one(struct ics_item *it, void *arg)
 	return 0;
 }
 
+/* Pass 1 over the file (and what its VCALENDAR says into cal, when not
+ * NULL): the notes, sorted. */
+static enum event_rc
+note_file(struct import_state *s, const char *tz, const char *data,
+    size_t len, struct ics_calendar *cal)
+{
+	int prc;
+
+	prc = ics_parse_calendar(data, len, tz, note_event, s, cal, s->err);
+	if (prc == -1 || (prc == -2 && s->failed == EVENT_INVALID))
+		return EVENT_INVALID;
+	if (prc != 0)
+		return EVENT_NOMEM;
+	if (s->nnotes > 1)
+		qsort(s->notes, s->nnotes, sizeof(*s->notes), note_cmp);
+	return EVENT_OK;
+}
+
+/* Pass 2, inside the caller's transaction: every event stored. */
+static enum event_rc
+store_file(struct import_state *s, const char *tz, const char *data,
+    size_t len)
+{
+	int prc;
+
+	prc = ics_parse(data, len, tz, import_one, s, s->err);
+	if (prc == -1 || (prc == -2 && s->failed == EVENT_INVALID))
+		return EVENT_INVALID;
+	if (prc == -3 || (prc == -2 && s->failed == EVENT_NOMEM))
+		return EVENT_NOMEM;
+	if (prc != 0)
+		return s->failed ? (enum event_rc)s->failed : EVENT_DB;
+	return EVENT_OK;
+}
+
+enum event_rc
+ics_sync_tx(struct event_ctx *c, struct ics_sync *sync, const char *data,
+    size_t len, struct ics_error *err)
+{
+	struct import_state	 s;
+	enum event_rc		 rc;
+
+	memset(err, 0, sizeof(*err));
+	memset(&s, 0, sizeof(s));
+	s.c = c;
+	s.calendar_id = sync->calendar_id;
+	s.err = err;
+	s.sync = sync;
+	sync->stored = sync->skipped = 0;
+	s.cpu_deadline = clock_cpu_us() + ICS_IMPORT_BUDGET_MS * 1000L;
+	s.deadline = clock_mono_us() + ICS_IMPORT_WALL_MS * 1000L;
+	if ((s.errors = json_object_new_array()) == NULL)
+		return EVENT_NOMEM;
+	if ((rc = note_file(&s, sync->time_zone, data, len, &sync->cal)) ==
+	    EVENT_OK)
+		rc = store_file(&s, sync->time_zone, data, len);
+	sync->stored = s.imported + s.updated;
+	sync->skipped = s.skipped;
+	json_object_put(s.errors);
+	free(s.notes);
+	return rc;
+}
+
 enum event_rc
 ics_import(struct event_ctx *c, const char *calendar_id, const char *data,
     size_t len, json_object **result, struct ics_error *err)
@@ -434,7 +518,6 @@ ics_import(struct event_ctx *c, const char *calendar_id, const char *data,
 	struct event_defaults	 def;
 	enum event_rc		 rc;
 	enum db_rc		 drc;
-	int			 prc;
 
 	*result = NULL;
 	memset(err, 0, sizeof(*err));
@@ -456,35 +539,15 @@ ics_import(struct event_ctx *c, const char *calendar_id, const char *data,
 		return EVENT_NOMEM;
 	/* Pass 1 notes the events (copies, changed instances), pass 2
 	 * stores. */
-	prc = ics_parse(data, len, def.time_zone, note_event, &s, err);
-	if (prc == -1 || (prc == -2 && s.failed == EVENT_INVALID)) {
-		rc = EVENT_INVALID;
+	if ((rc = note_file(&s, def.time_zone, data, len, NULL)) != EVENT_OK)
 		goto out;
-	}
-	if (prc != 0) {
-		rc = EVENT_NOMEM;
-		goto out;
-	}
-	if (s.nnotes > 1)
-		qsort(s.notes, s.nnotes, sizeof(*s.notes), note_cmp);
 	if ((drc = db_begin(c->db)) != DB_OK) {
 		c->dbrc = drc;
 		rc = EVENT_DB;
 		goto out;
 	}
-	prc = ics_parse(data, len, def.time_zone, import_one, &s, err);
-	if (prc == -1 || (prc == -2 && s.failed == EVENT_INVALID)) {
-		rc = EVENT_INVALID;
+	if ((rc = store_file(&s, def.time_zone, data, len)) != EVENT_OK)
 		goto out;
-	}
-	if (prc == -3 || (prc == -2 && s.failed == EVENT_NOMEM)) {
-		rc = EVENT_NOMEM;
-		goto out;
-	}
-	if (prc != 0) {
-		rc = s.failed ? (enum event_rc)s.failed : EVENT_DB;
-		goto out;
-	}
 	if ((drc = db_commit(c->db)) != DB_OK) {
 		c->dbrc = drc;
 		rc = EVENT_DB;

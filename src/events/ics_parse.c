@@ -785,7 +785,31 @@ struct walk {
 	ics_fn		 fn;
 	void		*arg;
 	int		 pass;	/* 1: zones, 2: events */
+	struct ics_calendar *cal;	/* NULL: not asked */
 };
+
+/* A VCALENDAR's REFRESH-INTERVAL (RFC 7986) or X-PUBLISHED-TTL (Outlook,
+ * Google): how often its publisher asks to be fetched, into w->cal.
+ * REFRESH-INTERVAL wins; a duration libical cannot read is ignored. */
+static void
+calendar_refresh(struct walk *w, const char *t, size_t nl)
+{
+	struct icaldurationtype	 d;
+	const char		*val;
+	int			 refresh, secs;
+
+	refresh = ics_is_name(t, nl, "REFRESH-INTERVAL");
+	if (w->cal == NULL || (!refresh && (!ics_is_name(t, nl,
+	    "X-PUBLISHED-TTL") || w->cal->refresh_from_rfc7986)) ||
+	    (val = ics_value_of(t)) == NULL)
+		return;
+	d = icaldurationtype_from_string(val);
+	if (icaldurationtype_is_bad_duration(d) || d.is_neg ||
+	    (secs = icaldurationtype_as_int(d)) <= 0)
+		return;
+	w->cal->refresh_minutes = (secs + 59) / 60;
+	w->cal->refresh_from_rfc7986 = refresh;
+}
 
 static const char *
 begin_end(const char *t, int *is_end)
@@ -923,6 +947,8 @@ walk(struct ics_reader *r, struct walk *w)
 				alarms[nalarms++] = l;
 			continue;
 		}
+		if (depth == 1 && w->pass == 1)
+			calendar_refresh(w, l->text, nl);
 		if (!in_event || depth != 2)
 			continue;
 		if (ics_is_name(l->text, nl, "DTSTART"))
@@ -976,16 +1002,26 @@ int
 ics_parse(const char *data, size_t len, const char *default_tz, ics_fn fn,
     void *arg, struct ics_error *err)
 {
+	return ics_parse_calendar(data, len, default_tz, fn, arg, NULL, err);
+}
+
+int
+ics_parse_calendar(const char *data, size_t len, const char *default_tz,
+    ics_fn fn, void *arg, struct ics_calendar *cal, struct ics_error *err)
+{
 	struct ics_reader	 r;
 	struct walk	 w;
 	int		 rc;
 
 	memset(&r, 0, sizeof(r));
 	memset(err, 0, sizeof(*err));
+	if (cal != NULL)
+		memset(cal, 0, sizeof(*cal));
 	r.err = err;
 	r.default_tz = zone_find(default_tz) ? default_tz : "UTC";
 	w.fn = fn;
 	w.arg = arg;
+	w.cal = cal;
 	if ((rc = ics_split_lines(&r, data, len)) != 0)
 		goto out;
 	w.pass = 1;

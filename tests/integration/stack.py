@@ -113,8 +113,12 @@ class Response:
 
 
 class Stack:
-    def __init__(self, workers=4):
+    def __init__(self, workers=4, fetch=False, env=None):
+        """fetch: run aurora-fetch --watch too (AURORA_FETCH=1); env: more
+        AURORA_<KEY> settings for every program of the stack."""
         self.workers = workers
+        self.fetch = fetch
+        self.extra_env = dict(env or {})
         self.var = None
         self.http_port = self.ses_port = self.pg_port = None
         self.env = None
@@ -137,7 +141,9 @@ class Stack:
             AURORA_PG_PORT=str(self.pg_port),
             AURORA_BUILD=BUILD,
             AURORA_WORKERS=str(self.workers),
+            AURORA_FETCH="1" if self.fetch else "0",
         )
+        env.update({k: str(v) for k, v in self.extra_env.items()})
         self.env = env
         atexit.register(self.stop)
         r = self._tool("start", timeout=timeout)
@@ -247,6 +253,18 @@ class Stack:
             time.sleep(0.1)
         self._tool_ok("start", timeout=timeout + 120)
 
+    def restart_fetch(self, env=None):
+        """Stops aurora-fetch and starts it again (--watch) with env merged
+        into the stack's environment (a None value removes a variable), e.g.
+        {"AURORA_SUBSCRIPTION_ALLOW_LOOPBACK": "off"}."""
+        for k, v in (env or {}).items():
+            if v is None:
+                self.env.pop(k, None)
+            else:
+                self.env[k] = str(v)
+        self._tool_ok("fetch-stop")
+        self._tool_ok("fetch-start")
+
     def worker_pids(self, master=None):
         """Pids of the live children of the aurora-api master."""
         master = master or self.api_master_pid()
@@ -346,7 +364,7 @@ class Stack:
         of the programs under test."""
         found = []
         pattern = re.compile(r"ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer")
-        for name in ("aurora-api.log", "aurora-remind.log", "migrate.log"):
+        for name in ("aurora-api.log", "aurora-remind.log", "aurora-fetch.log", "migrate.log"):
             try:
                 with open(os.path.join(self.var, "log", name), errors="replace") as f:
                     found += ["%s: %s" % (name, line.strip()) for line in f if pattern.search(line)]
@@ -411,9 +429,10 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def run_tests(tests, workers=4):
+def run_tests(tests, workers=4, fetch=False, env=None):
     """Runs [(name, function(stack)), ...] on one stack; names given on the
-    command line select a subset. Returns the process exit status."""
+    command line select a subset. fetch and env as for Stack. Returns the
+    process exit status."""
     selected = sys.argv[1:]
     if selected:
         tests = [t for t in tests if t[0] in selected]
@@ -421,7 +440,7 @@ def run_tests(tests, workers=4):
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGALRM, _alarm)
     failed = 0
-    stack = Stack(workers=workers)
+    stack = Stack(workers=workers, fetch=fetch, env=env)
     try:
         try:
             stack.start()

@@ -621,7 +621,7 @@ SNAPSHOTS = {
                          "FROM mail_outbox WHERE kind = 'reminder' AND status = 'pending' ORDER BY id",
     "migrations": "SELECT * FROM schema_migrations ORDER BY 1",
     "grants": "SELECT grantee, table_name, privilege_type FROM information_schema.role_table_grants "
-              "WHERE grantee IN ('aurora_api', 'aurora_remind') ORDER BY 1, 2, 3",
+              "WHERE grantee IN ('aurora_api', 'aurora_remind', 'aurora_fetch') ORDER BY 1, 2, 3",
 }
 
 
@@ -678,7 +678,8 @@ def test_backup_restore_roundtrip(stack):
         cluster = Cluster().start()
         # docs/deploy.md, "Restore": the roles are cluster-wide, not in the dump.
         cluster.psql("CREATE ROLE aurora_owner LOGIN; CREATE ROLE aurora_api LOGIN; "
-                     "CREATE ROLE aurora_remind LOGIN;", db="postgres")
+                     "CREATE ROLE aurora_remind LOGIN; CREATE ROLE aurora_fetch LOGIN;",
+                     db="postgres")
         cluster.psql("CREATE DATABASE aurora OWNER aurora_owner ENCODING 'UTF8' TEMPLATE template0",
                      db="postgres")
         client([os.path.join(PGBIN, "pg_restore"), "--exit-on-error", "--single-transaction",

@@ -47,9 +47,10 @@ REMIND_ENV = "/etc/aurora-time/remind.env"
 # Paths the package owns: if one exists before the test, someone installed
 # Aurora Time here and the test leaves the machine alone.
 OWNED = ["/usr/sbin/aurora-api", "/usr/sbin/aurora-remind", "/usr/bin/aurora-admin",
-         "/etc/aurora-time", "/usr/share/aurora-time", STATE, CRON, SITE]
+         "/usr/sbin/aurora-fetch", "/etc/aurora-time", "/usr/share/aurora-time", STATE, CRON, SITE]
 UNITS = ["aurora-api.service", "aurora-api.socket", "aurora-remind.service",
-         "aurora-remind.timer", "aurora-remind-watch.service"]
+         "aurora-remind.timer", "aurora-remind-watch.service", "aurora-fetch.service",
+         "aurora-fetch.timer", "aurora-fetch-watch.service"]
 
 
 class Fail(Exception):
@@ -152,6 +153,7 @@ def test_package_builds(c):
     listing = run(["dpkg-deb", "-c", c.deb]).stdout
     paths = {line.split()[5].lstrip(".") for line in listing.splitlines()}
     want = ["/usr/sbin/aurora-api", "/usr/sbin/aurora-remind", "/usr/bin/aurora-admin",
+            "/usr/sbin/aurora-fetch", "/usr/share/aurora-time/sql/019_fetch_role.sql",
             "/usr/share/aurora-time/sql/001_core.sql", CONF, CRON, SITE, WEB + "/index.html",
             "/usr/share/man/man8/aurora-api.8.gz", "/usr/share/man/man5/aurora.conf.5.gz"]
     want += ["/lib/systemd/system/" + u for u in UNITS]
@@ -211,7 +213,7 @@ def test_install_user_dirs_config(c):
 
 def test_binaries_and_man_pages(c):
     expect(installed(), "not installed")
-    for prog in ("/usr/sbin/aurora-api", "/usr/sbin/aurora-remind"):
+    for prog in ("/usr/sbin/aurora-api", "/usr/sbin/aurora-remind", "/usr/sbin/aurora-fetch"):
         p = run([prog, "-V"])
         expect(p.stdout.strip() == "%s %s" % (os.path.basename(prog), c.version),
                "%s -V: %r" % (prog, p.stdout))
@@ -221,8 +223,9 @@ def test_binaries_and_man_pages(c):
     p = run(["/usr/sbin/aurora-api", "-t", "-c", CONF])
     expect("is valid" in p.stdout, "aurora-api -t: %r" % p.stdout)
     run(["/usr/sbin/aurora-remind", "-t", "-c", CONF])
+    run(["/usr/sbin/aurora-fetch", "-t", "-c", CONF])
     for page in ("man8/aurora-api.8.gz", "man8/aurora-admin.8.gz", "man8/aurora-remind.8.gz",
-                 "man5/aurora.conf.5.gz"):
+                 "man8/aurora-fetch.8.gz", "man5/aurora.conf.5.gz"):
         expect(os.path.isfile("/usr/share/man/" + page), "no man page %s" % page)
     expect(os.path.isfile("/usr/share/aurora-time/sql/009_least_privilege.sql"), "no migrations")
     with open("/lib/systemd/system/aurora-api.service") as f:
