@@ -366,13 +366,26 @@ def test_delete(stack):
     s = subscribe(stack, u)
     cal = s["calendar_id"]
     fid = feed_event(stack, u, cal)
+    # An event with pending reminder mail (the fetcher plans it when the
+    # subscription asks for reminders): made in the own calendar, moved in
+    # as the owner.
+    start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=3)
+    iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    reminded = new_event(stack, u, title="reminded", start=iso(start), end=iso(start + datetime.timedelta(hours=1)),
+                         reminders=[{"minutes_before": 30}])
+    psql(stack, "UPDATE events SET calendar_id = '%s' WHERE id = '%s'" % (cal, reminded["id"]))
+    mail = psql(stack, "SELECT id FROM mail_outbox WHERE kind = 'reminder' AND status = 'pending' "
+                "AND event_id = '%s'" % reminded["id"]).split()
+    expect(len(mail) == 1, "pending mail before %r" % mail)
     r = stack.request("DELETE", "%s/%s" % (SUBS, s["id"]), headers=auth(u))
     expect(r.status == 204, "delete: %s" % r.describe())
+    left = psql(stack, "SELECT status FROM mail_outbox WHERE id = %s" % mail[0])
+    expect(left == "cancelled", "its reminder mail after the delete: %r" % left)
     check_json_error(stack.request("GET", "%s/%s" % (SUBS, s["id"]), headers=auth(u)), 404, "not_found")
     check_json_error(stack.request("DELETE", "%s/%s" % (SUBS, s["id"]), headers=auth(u)), 404, "not_found")
     expect(cal not in calendars(stack, u), "calendar gone")
-    expect(psql(stack, "SELECT count(*) FROM events WHERE calendar_id = '%s' OR id = '%s'" % (cal, fid)) == "0",
-           "events gone")
+    expect(psql(stack, "SELECT count(*) FROM events WHERE calendar_id = '%s' OR id IN ('%s', '%s')"
+                % (cal, fid, reminded["id"])) == "0", "events gone")
     expect(psql(stack, "SELECT count(*) FROM subscriptions WHERE id = '%s'" % s["id"]) == "0", "row gone")
     # Deleting its calendar ends the subscription as well.
     t = subscribe(stack, u)
