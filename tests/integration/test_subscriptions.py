@@ -205,6 +205,8 @@ def test_validation(stack):
         check_json_error(r, 422, "validation_failed")
         got = r.body["error"].get("field")
         expect(got == field, "%r: field %r, expected %r (%s)" % (body, got, field, r.describe()))
+    # No query parameters anywhere.
+    check_json_error(stack.request("GET", SUBS + "?limit=5", headers=auth(u)), 422)
     for bad in (b"[]", b"not json", b'{"url": "https://127.0.0.1/x.ics"'):
         r = stack.request("POST", SUBS, bad, jauth(u))
         expect(r.status in (400, 422), "body %r: %s" % (bad, r.describe()))
