@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/app.h"
+#include "api/replica.h"
 #include "auth/identity.h"
 #include "core/log.h"
 #include "events/occache.h"
@@ -47,6 +48,11 @@ app_worker_init(const struct conf *c, struct metrics *m)
 		metrics_recur_counters(m, &hits, &misses);
 		occache_count_into(app->occ, hits, misses);
 	}
+	if (api_read_init(app) == -1) {
+		log_msg(LOG_ERROR, "worker", "no memory for the replica");
+		app_worker_free(app);
+		return NULL;
+	}
 	/* Connect now so the first request is fast; a database that is down
 	 * at start is not fatal: requests answer 503 until it is back. */
 	if (db_connect(app->db) != DB_OK)
@@ -63,6 +69,7 @@ app_worker_free(void *ctx)
 		return;
 	identity_free(app->identity);
 	occache_free(app->occ);
+	api_read_free(app);
 	db_free(app->db);
 	free(app);
 	/* The events module's libical zone data (for leak checkers). */
@@ -142,6 +149,7 @@ app_handle(void *ctx, struct http_req *req)
 		goto out;
 	req->gate = app_gate;
 	req->gate_arg = app;
+	api_read_choose(ctx, req, rt->flags);
 	rt->fn(ctx, req);
 out:
 	/* Nothing of this request's session check carries over. */

@@ -15,6 +15,9 @@ struct app {
 	struct metrics		*metrics;	/* shared with the master */
 	struct identity		*identity;	/* keys, verifier (src/auth) */
 	struct occache		*occ;		/* series expansions, or NULL */
+	struct db_replica	*replica;	/* db_read_conninfo's, or NULL */
+	struct db		*reader;	/* this request's reads: db or
+						   the replica's (replica.h) */
 };
 
 /* The route table (routes.c). */

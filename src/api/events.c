@@ -10,6 +10,7 @@
 
 #include "api/app.h"
 #include "api/events.h"
+#include "api/replica.h"
 #include "core/jsonout.h"
 #include "events/event.h"
 
@@ -247,7 +248,11 @@ api_events_list(void *ctx, struct http_req *req)
 	q.calendars = calp;
 	q.ncalendars = i;
 	api_event_ctx(&c, ctx, req);
-	if ((rc = event_list(&c, &q, &out)) != EVENT_OK) {
+	api_read_ctx(ctx, &c);
+	if ((rc = event_list(&c, &q, &out)) != EVENT_OK &&
+	    api_read_retry(ctx, &c, rc))
+		rc = event_list(&c, &q, &out);
+	if (rc != EVENT_OK) {
 		api_event_answer_rc(req, &c, rc);
 		return;
 	}
@@ -262,7 +267,10 @@ api_events_get(void *ctx, struct http_req *req)
 	enum event_rc		 rc;
 
 	api_event_ctx(&c, ctx, req);
-	rc = event_get(&c, req->params[0], &ev);
+	api_read_ctx(ctx, &c);
+	if ((rc = event_get(&c, req->params[0], &ev)) != EVENT_OK &&
+	    api_read_retry(ctx, &c, rc))
+		rc = event_get(&c, req->params[0], &ev);
 	answer_event(req, &c, rc, 200, &ev);
 }
 

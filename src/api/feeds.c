@@ -9,6 +9,7 @@
 
 #include "api/app.h"
 #include "api/events.h"
+#include "api/replica.h"
 #include "core/buf.h"
 #include "core/jsonout.h"
 #include "events/feed.h"
@@ -48,10 +49,16 @@ send_calendar(struct app *app, struct http_req *req, const char *user_id)
 	enum event_rc		 rc;
 
 	api_event_ctx(&c, app, req);
+	api_read_ctx(app, &c);
 	c.user_id = user_id;
 	buf_init(&out, ICS_MAX_OUTPUT);
 	if ((rc = ics_export(&c, "Aurora Time", &out, etag, sizeof(etag))) !=
-	    EVENT_OK) {
+	    EVENT_OK && api_read_retry(app, &c, rc)) {
+		buf_free(&out);
+		buf_init(&out, ICS_MAX_OUTPUT);
+		rc = ics_export(&c, "Aurora Time", &out, etag, sizeof(etag));
+	}
+	if (rc != EVENT_OK) {
 		api_event_answer_rc(req, &c, rc);
 		goto out;
 	}

@@ -43,6 +43,8 @@ struct metrics {
 	uint64_t		 db_errors;
 	uint64_t		 recur_hits, recur_misses;
 	uint64_t		 events[METRICS_EVENT__MAX];
+	int64_t			 replica_lag_us;
+	int			 replica_seen;	/* a worker measured it */
 	struct metrics_row	 rows[];
 };
 
@@ -132,6 +134,50 @@ metrics_count(struct metrics *m, enum metrics_event e)
 {
 	if (m != NULL && (unsigned)e < METRICS_EVENT__MAX)
 		add(&m->events[e], 1);
+}
+
+void
+metrics_replica_lag(struct metrics *m, int64_t us)
+{
+	if (m == NULL)
+		return;
+	__atomic_store_n(&m->replica_lag_us, us, __ATOMIC_RELAXED);
+	__atomic_store_n(&m->replica_seen, 1, __ATOMIC_RELAXED);
+}
+
+/* The replica's reads and fallbacks, once a worker has used one. */
+static int
+render_replica(const struct metrics *m, struct buf *out)
+{
+	int64_t lag;
+
+	if (!__atomic_load_n(&m->replica_seen, __ATOMIC_RELAXED))
+		return 0;
+	lag = __atomic_load_n(&m->replica_lag_us, __ATOMIC_RELAXED);
+	return buf_printf(out,
+	    "# HELP aurora_replica_reads_total Requests of replica-allowed "
+	    "routes whose reads went to the replica.\n"
+	    "# TYPE aurora_replica_reads_total counter\n"
+	    "aurora_replica_reads_total %llu\n"
+	    "# HELP aurora_replica_fallbacks_total Requests of replica-allowed "
+	    "routes read on the primary: replica down or lagging, the user's "
+	    "own recent write, or a read that failed on the replica.\n"
+	    "# TYPE aurora_replica_fallbacks_total counter\n"
+	    "aurora_replica_fallbacks_total{reason=\"down\"} %llu\n"
+	    "aurora_replica_fallbacks_total{reason=\"lag\"} %llu\n"
+	    "aurora_replica_fallbacks_total{reason=\"recent_write\"} %llu\n"
+	    "aurora_replica_fallbacks_total{reason=\"failed\"} %llu\n"
+	    "# HELP aurora_replica_lag_seconds The replica's lag at a worker's "
+	    "last check (-1: unknown or down).\n"
+	    "# TYPE aurora_replica_lag_seconds gauge\n"
+	    "aurora_replica_lag_seconds %.3f\n",
+	    (unsigned long long)get(&m->events[METRICS_REPLICA_READ]),
+	    (unsigned long long)get(&m->events[METRICS_REPLICA_FALLBACK_DOWN]),
+	    (unsigned long long)get(&m->events[METRICS_REPLICA_FALLBACK_LAG]),
+	    (unsigned long long)
+	    get(&m->events[METRICS_REPLICA_FALLBACK_RECENT_WRITE]),
+	    (unsigned long long)get(&m->events[METRICS_REPLICA_FALLBACK_FAILED]),
+	    lag < 0 ? -1.0 : (double)lag / 1e6) != BUF_OK ? -1 : 0;
 }
 
 static const char *
@@ -248,5 +294,6 @@ metrics_render(const struct metrics *m, const struct route *table, size_t n,
 	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_ADDRESS]),
 	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_DEVICE])) !=
 	    BUF_OK;
+	bad |= render_replica(m, out) == -1;
 	return bad ? -1 : 0;
 }

@@ -16,7 +16,7 @@ struct metrics;
  * Call before forking; the mapping lives until the process exits.
  * Fixed size: 696 bytes a row (22 status counters, and a latency histogram
  * of 11 buckets + count + sum for each of 5 status classes; 280 bytes
- * before the classes), so 21,656 bytes with the 80-byte header (six 4 KiB
+ * before the classes), so 21,712 bytes with the 136-byte header (six 4 KiB
  * pages) for the 31 rows of today's route table, whatever the traffic.
  * Returns NULL on failure. */
 struct metrics *metrics_create(size_t nroutes);
@@ -39,11 +39,22 @@ enum metrics_event {
 	METRICS_LOGIN_LIMITED_ACCOUNT,
 	METRICS_LOGIN_LIMITED_ADDRESS,
 	METRICS_LOGIN_LIMITED_DEVICE,
+	/* Reads of "replica allowed" routes (issue 15): sent to the replica,
+	 * or kept on the primary and why (replica down or lagging, the user
+	 * wrote after its confirmed position, a read failed there). */
+	METRICS_REPLICA_READ,
+	METRICS_REPLICA_FALLBACK_DOWN,
+	METRICS_REPLICA_FALLBACK_LAG,
+	METRICS_REPLICA_FALLBACK_RECENT_WRITE,
+	METRICS_REPLICA_FALLBACK_FAILED,
 	METRICS_EVENT__MAX
 };
 
 /* Counts one event. Lock-free; m may be NULL. */
 void metrics_count(struct metrics *m, enum metrics_event e);
+/* The replica's lag as a worker last measured it, microseconds (-1:
+ * unknown or down). m may be NULL. */
+void metrics_replica_lag(struct metrics *m, int64_t us);
 
 /* Appends the Prometheus text exposition of m to out. */
 int metrics_render(const struct metrics *m, const struct route *table,

@@ -15,6 +15,9 @@
  * without that last slash and every path under it. The handler does its
  * own method dispatch and authentication (the CalDAV front end). */
 #define ROUTE_PREFIX	0x04
+/* Its reads may go to a streaming replica (db_read_conninfo): a GET whose
+ * handler reads through api_read_ctx and writes nothing (src/api/replica.h). */
+#define ROUTE_REPLICA	0x08
 
 typedef void (*route_fn)(void *ctx, struct http_req *req);
 
