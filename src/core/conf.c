@@ -98,6 +98,12 @@ static const struct conf_key conf_keys[] = {
 	    .sample = "host=/var/run/postgresql dbname=aurora user=aurora_remind",
 	    .doc =
 	    "connection string of the reminder sender role (`aurora_remind`)" },
+	{ K(db_fetch_conninfo), CONF_SEC_DATABASE, CT_STR, 0, 0, "",
+	    .active = 1,
+	    .sample = "host=/var/run/postgresql dbname=aurora user=aurora_fetch",
+	    .doc =
+	    "connection string of the feed fetcher role (`aurora_fetch`), used "
+	    "by `aurora-fetch`" },
 	{ K(db_prepared), CONF_SEC_DATABASE, CT_BOOL, 0, 1, "on", .active = 1,
 	    .doc =
 	    "server-side prepared statements; `off` sends every statement with its "
@@ -288,6 +294,51 @@ static const struct conf_key conf_keys[] = {
 	    "by aurora-remind this many days later, up to 5,000 per pass "
 	    "(reminders once their occurrence is that old too); 0 keeps it "
 	    "forever" },
+
+	/* ---- subscriptions: aurora-fetch */
+	{ K(subscription_allow_loopback), CONF_SEC_SUBSCRIPTIONS, CT_BOOL, 0, 1,
+	    "off", .active = 1, .doc =
+	    "let a feed address reach this machine's loopback addresses "
+	    "(`127.0.0.0/8`, `::1`, `localhost` and every other spelling); off, "
+	    "such a feed fails with \"address not allowed\" before anything "
+	    "connects. `tools/dev up` turns it on for local test servers" },
+	{ K(subscription_allow_private), CONF_SEC_SUBSCRIPTIONS, CT_BOOL, 0, 1,
+	    "off", .active = 1, .doc =
+	    "let a feed address reach private networks (RFC 1918, `100.64.0.0/10`, "
+	    "IPv6 ULA `fc00::/7`): for intranet feeds. Link-local (cloud "
+	    "metadata `169.254.169.254`), multicast, unspecified and reserved "
+	    "addresses are refused whatever it says" },
+	{ K(subscription_max_bytes), CONF_SEC_SUBSCRIPTIONS, CT_LONG, 1024,
+	    64L << 20, "5242880", .active = 1, .doc =
+	    "largest feed in bytes (after decompression), enforced while it "
+	    "arrives: a larger one stops there and keeps the last good events" },
+	{ K(subscription_max_events), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1, 50000,
+	    "5000", .active = 1, .doc =
+	    "events (VEVENT) one feed may hold; a feed with more keeps its last "
+	    "good events and says why" },
+	{ K(subscription_max_per_user), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1,
+	    10000, "50", .active = 1, .doc =
+	    "subscriptions one account may have (aurora-api refuses the next "
+	    "one)" },
+	{ K(subscription_timeout), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1, 600, "30",
+	    .active = 1, .doc =
+	    "seconds one request of a feed may take in all (each redirect is "
+	    "a request of its own)" },
+	{ K(subscription_connect_timeout), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1,
+	    120, "10", .active = 1, .doc =
+	    "seconds to resolve a feed's host and to connect to it" },
+	{ K(subscription_concurrency), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1, 1000,
+	    "100", .active = 1, .doc =
+	    "feeds fetched at once (libcurl's multi interface, one process); "
+	    "one host is still asked for one feed at a time" },
+	{ K(subscription_retry_seconds), CONF_SEC_SUBSCRIPTIONS, CT_INT, 10,
+	    86400, "300", .active = 1, .doc =
+	    "after a failed fetch the feed is tried again this many seconds "
+	    "later, doubling with each failure in a row, at most a day" },
+	{ K(subscription_poll_seconds), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1, 3600,
+	    "60", .active = 1, .doc =
+	    "`aurora-fetch --watch`: longest sleep without a NOTIFY (it also "
+	    "wakes when the next feed is due)" },
 };
 #undef K
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -343,7 +394,7 @@ const char *
 conf_section_name(enum conf_section s)
 {
 	static const char *const names[CONF_SEC__MAX] = {
-		"server", "database", "identity", "mail"
+		"server", "database", "identity", "mail", "subscriptions"
 	};
 
 	return (unsigned)s < CONF_SEC__MAX ? names[s] : NULL;

@@ -25,6 +25,7 @@ struct conf {
 	char	db_conninfo[CONF_STR_MAX];	/* API role */
 	char	db_admin_conninfo[CONF_STR_MAX];	/* schema owner: migrations */
 	char	db_remind_conninfo[CONF_STR_MAX];	/* reminder sender role */
+	char	db_fetch_conninfo[CONF_STR_MAX];	/* feed fetcher role */
 	int	db_prepared;			/* server-side prepared statements */
 	int	db_connect_timeout;		/* seconds */
 	int	db_statement_timeout;		/* milliseconds */
@@ -73,6 +74,17 @@ struct conf {
 	int	send_backoff_max_seconds;	/* longest retry delay */
 	int	remind_poll_seconds;		/* --watch timer without NOTIFY */
 	int	outbox_retention_days;		/* final mail kept, 0: forever */
+	/* subscriptions: aurora-fetch */
+	int	subscription_allow_loopback;	/* feeds on 127/8, ::1 */
+	int	subscription_allow_private;	/* RFC 1918, CGNAT, ULA */
+	long	subscription_max_bytes;		/* a feed's body, decoded */
+	int	subscription_max_events;	/* VEVENTs per feed */
+	int	subscription_max_per_user;	/* subscriptions per account */
+	int	subscription_timeout;		/* seconds per request */
+	int	subscription_connect_timeout;	/* seconds to connect */
+	int	subscription_concurrency;	/* requests in flight */
+	int	subscription_retry_seconds;	/* first retry after an error */
+	int	subscription_poll_seconds;	/* --watch without NOTIFY */
 };
 
 /* The sections of aurora.conf(5), docs/configuration.md and the sample. */
@@ -81,6 +93,7 @@ enum conf_section {
 	CONF_SEC_DATABASE,
 	CONF_SEC_IDENTITY,
 	CONF_SEC_MAIL,
+	CONF_SEC_SUBSCRIPTIONS,
 	CONF_SEC__MAX
 };
 
@@ -104,7 +117,8 @@ struct conf_doc {
  * into out (no allocation). */
 size_t conf_doc_count(void);
 void conf_doc_get(size_t i, struct conf_doc *out);
-/* "server", "database", "identity", "mail"; NULL for anything else. */
+/* "server", "database", "identity", "mail", "subscriptions"; NULL for
+ * anything else. */
 const char *conf_section_name(enum conf_section s);
 
 /* Fills c with defaults, reads path (NULL: defaults and environment only),
