@@ -145,7 +145,7 @@ int
 fetcher_add(struct fetcher *f, const char *url, const char *etag,
     const char *last_modified, void *job)
 {
-	struct xfer *x;
+	struct xfer *x, **pp;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return -1;
@@ -155,8 +155,11 @@ fetcher_add(struct fetcher *f, const char *url, const char *etag,
 	set_text(x->url, sizeof(x->url), url);
 	set_text(x->etag, sizeof(x->etag), etag);
 	set_text(x->last_modified, sizeof(x->last_modified), last_modified);
-	x->next = f->list;
-	f->list = x;
+	/* At the end: a host's feeds take their turns in the order they came,
+	 * so none waits behind newer ones until its claim runs out. */
+	for (pp = &f->list; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = x;
 	f->n++;
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/conf.h"
 #include "core/log.h"
+#include "core/prog.h"
 #include "db/db.h"
 #include "events/subscription.h"
 #include "events/subsync.h"
@@ -328,9 +329,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char		*path = SYSCONFDIR "/aurora-time/aurora.conf";
-	char			 err[CONF_ERR_MAX];
-	struct sigaction	 sa;
-	int			 ch, mode = -1, test = 0;
+	int			 ch, mode = -1, test = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:tV", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -355,22 +354,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc || (mode == -1 && !test) || (mode != -1 && test))
 		usage();
-	if (conf_load(&conf, path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "aurora-fetch: %s\n", err);
-		return FETCH_EXIT_TROUBLE;
-	}
-	if (test) {
-		printf("aurora-fetch: configuration %s is valid\n", path);
-		return FETCH_EXIT_OK;
-	}
-	log_init("aurora-fetch", conf.log_level);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* no SA_RESTART: a signal must cut a wait short */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	if ((rc = prog_start("aurora-fetch", path, test, &conf, on_signal)) !=
+	    PROG_RUN)
+		return rc;
 	return fetch_run(&conf, (enum fetch_mode)mode);
 }
