@@ -5,7 +5,7 @@
 // be: the server says so).
 
 import * as api from './api.js';
-import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId } from './ui.js';
+import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId, editDialog } from './ui.js';
 import { swatch, validColor, PALETTE } from './calendars.js';
 import { reminderEditor } from './reminder-editor.js';
 
@@ -107,7 +107,6 @@ export function calendarSettings(onLoad) {
 
 	// ---- one calendar: rename, recolor, alarms, delete
 	function openEdit(cal, opener) {
-		const titleId = nextId('dlg');
 		const nameF = field({ label: 'Calendar name', name: 'name', value: cal.name, attrs: { maxlength: NAME_MAX, autocomplete: 'off' } });
 		const colorF = colorField('Color', cal.color);
 		const mailBox = h('input', { type: 'checkbox', id: nextId('f'), checked: cal.email_for_app_alarms !== false });
@@ -132,20 +131,8 @@ export function calendarSettings(onLoad) {
 		// events carry no alarms of apps.
 		if (cal.read_only)
 			same.hidden = rem.hidden = mail.hidden = true;
-		const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
-		const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
 		const del = h('button', { type: 'button', class: 'danger', text: 'Delete calendar' });
-		const form = h('form', { class: 'event-form', novalidate: true },
-			h('div', { class: 'dialog-head' },
-				h('h2', { id: titleId, text: 'Edit calendar' }),
-				h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close', text: '×',
-					onclick: () => dlg.close() })),
-			h('div', { class: 'dialog-body' }, nameF, colorF, same, rem, mail),
-			h('div', { class: 'actions' }, del, h('span', { class: 'spacer' }), cancel, save));
-		const dlg = h('dialog', { class: 'dialog calendar-dialog', 'aria-labelledby': titleId }, form);
-		cancel.addEventListener('click', () => dlg.close());
-		dlg.addEventListener('close', () => {
-			dlg.remove();
+		const { dlg, form, save } = editDialog('Edit calendar', [nameF, colorF, same, rem, mail], del, () => {
 			// Back to the row's button (a new one if the list was redrawn).
 			const again = list.querySelector('li[data-calendar-id="' + cal.id + '"] button');
 			(again || (opener.isConnected ? opener : null) || addBtn).focus();
@@ -210,7 +197,6 @@ export function calendarSettings(onLoad) {
 			toast('Calendar “' + cal.name + '” deleted.');
 		});
 
-		document.body.append(dlg);
 		dlg.showModal();
 		nameF.control.focus();
 	}

@@ -6,7 +6,7 @@
 // "Unsubscribe", which removes its calendar and events.
 
 import * as api from './api.js';
-import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId } from './ui.js';
+import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId, editDialog } from './ui.js';
 import { swatch, validColor, PALETTE } from './calendars.js';
 import { formatDateTime } from './time.js';
 
@@ -66,7 +66,7 @@ export function subscriptionSettings(me, onChange) {
 		hint: 'The link the publisher gives, starting with https://, http:// or webcal://.',
 		attrs: { maxlength: URL_MAX, autocomplete: 'off', placeholder: 'webcal://example.org/holidays.ics', spellcheck: 'false' } });
 	const name = field({ label: 'Name (optional)', name: 'name', attrs: { maxlength: NAME_MAX, autocomplete: 'off' } });
-	const color = colorField('Color', PALETTE[5]);
+	const color = colorField('Subscription color', PALETTE[5]);
 	const addBtn = h('button', { type: 'submit', class: 'primary', text: 'Subscribe' });
 	const addForm = h('form', { novalidate: true, class: 'add-form subscribe-form' }, url, name, color,
 		h('div', { class: 'actions' }, addBtn));
@@ -138,7 +138,6 @@ export function subscriptionSettings(me, onChange) {
 
 	// ---- one subscription: rename, recolor, how often, reminders, remove
 	function openEdit(s, opener) {
-		const titleId = nextId('dlg');
 		const urlF = field({ label: 'Calendar address', name: 'url', type: 'url', value: s.url,
 			attrs: { maxlength: URL_MAX, autocomplete: 'off', spellcheck: 'false' } });
 		const nameF = field({ label: 'Name', name: 'name', value: s.name, attrs: { maxlength: NAME_MAX, autocomplete: 'off' } });
@@ -152,20 +151,8 @@ export function subscriptionSettings(me, onChange) {
 			h('div', { class: 'field check' }, remBox, h('label', { for: remBox.id, text: 'Remind me of its events' })),
 			h('p', { class: 'hint', id: hintId, text: 'Your default reminders (from Profile) apply to this calendar’s events. Alarms in the calendar itself never send email.' }),
 			h('p', { class: 'error', id: remBox.id + '-err', hidden: true }));
-		const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
-		const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
 		const del = h('button', { type: 'button', class: 'danger', text: 'Unsubscribe' });
-		const form = h('form', { class: 'event-form', novalidate: true },
-			h('div', { class: 'dialog-head' },
-				h('h2', { id: titleId, text: 'Edit subscription' }),
-				h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close', text: '×',
-					onclick: () => dlg.close() })),
-			h('div', { class: 'dialog-body' }, nameF, colorF, urlF, every, rem),
-			h('div', { class: 'actions' }, del, h('span', { class: 'spacer' }), cancel, save));
-		const dlg = h('dialog', { class: 'dialog subscription-dialog', 'aria-labelledby': titleId }, form);
-		cancel.addEventListener('click', () => dlg.close());
-		dlg.addEventListener('close', () => {
-			dlg.remove();
+		const { dlg, form, save } = editDialog('Edit subscription', [nameF, colorF, urlF, every, rem], del, () => {
 			const again = list.querySelector('li[data-subscription-id="' + s.id + '"] button');
 			(again || (opener.isConnected ? opener : null) || addBtn).focus();
 		});
@@ -228,7 +215,6 @@ export function subscriptionSettings(me, onChange) {
 			toast('Unsubscribed from “' + s.name + '”.');
 		});
 
-		document.body.append(dlg);
 		dlg.showModal();
 		nameF.control.focus();
 	}

@@ -209,6 +209,33 @@ export function choose(title, message, choices) {
 	});
 }
 
+// editDialog(title, fields, danger, onClose) -> {dlg, form, save}: a
+// modal form of the settings: a heading with a close button, the fields,
+// and danger (a button, or null) | Cancel | Save. Cancel and Escape close
+// it; onClose runs once it is gone (to put focus back). The caller
+// handles the form's submit and shows the dialog (showModal).
+export function editDialog(title, fields, danger, onClose) {
+	const titleId = nextId('dlg');
+	const save = h('button', { type: 'submit', class: 'primary', text: 'Save' });
+	const cancel = h('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+	const form = h('form', { class: 'event-form', novalidate: true },
+		h('div', { class: 'dialog-head' },
+			h('h2', { id: titleId, text: title }),
+			h('button', { type: 'button', class: 'icon-button close', 'aria-label': 'Close', text: '×',
+				onclick: () => dlg.close() })),
+		h('div', { class: 'dialog-body' }, fields),
+		h('div', { class: 'actions' }, danger, h('span', { class: 'spacer' }), cancel, save));
+	const dlg = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, form);
+	cancel.addEventListener('click', () => dlg.close());
+	dlg.addEventListener('close', () => {
+		dlg.remove();
+		if (onClose)
+			onClose();
+	});
+	document.body.append(dlg);
+	return { dlg, form, save };
+}
+
 export function confirm(title, message, okLabel, kind) {
 	return choose(title, message, [
 		{ label: 'Cancel', value: false },
