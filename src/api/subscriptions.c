@@ -91,7 +91,7 @@ api_subscriptions_create(void *ctx, struct http_req *req)
 	json_object_put(body);
 	if (rc == EVENT_OK)
 		rc = subscription_create(&c, s,
-		    SUBSCRIPTION_MAX_DEFAULT);
+		    app->conf->subscription_max_per_user);
 	if (rc == EVENT_OK)
 		send_subscription(req, 201, s);
 	else
