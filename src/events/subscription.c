@@ -35,8 +35,8 @@ enum {
 	SC_UPDATED
 };
 
-/* At most SUBSCRIPTION_MAX_DEFAULT (or the setting) per account, and
- * CALENDAR_MAX calendars in all: the listing is bounded by the latter. */
+/* At most subscription_max_per_user per account, and CALENDAR_MAX
+ * calendars in all: the listing is bounded by the latter. */
 static const struct db_stmt st_list = {
 	"sub_list",
 	"SELECT " SUB_COLUMNS " WHERE s.user_id = $1::uuid"

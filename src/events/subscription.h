@@ -17,7 +17,6 @@
 #include "events/rfc3339.h"
 
 #define SUBSCRIPTION_URL_MAX		2048	/* bytes, as stored */
-#define SUBSCRIPTION_MAX_DEFAULT	50	/* per account */
 #define SUBSCRIPTION_REFRESH_MIN	15	/* minutes */
 #define SUBSCRIPTION_REFRESH_MAX	10080	/* a week */
 #define SUBSCRIPTION_REFRESH_DEFAULT	60
