@@ -99,30 +99,31 @@ api_subscriptions_create(void *ctx, struct http_req *req)
 	free(s);
 }
 
-/* Reads subscription id and answers it with status. */
+/* fn (subscription_get or _refresh) of the path's id, answered with
+ * status. */
 static void
-send_stored(struct http_req *req, struct event_ctx *c, const char *id,
-    int status)
+send_one(void *ctx, struct http_req *req, int status,
+    enum event_rc (*fn)(struct event_ctx *, const char *,
+    struct subscription *))
 {
+	struct event_ctx	 c;
 	struct subscription	*s;
 	enum event_rc		 rc;
 
+	api_event_ctx(&c, ctx, req);
 	if ((s = new_subscription(req)) == NULL)
 		return;
-	if ((rc = subscription_get(c, id, s)) == EVENT_OK)
+	if ((rc = fn(&c, req->params[0], s)) == EVENT_OK)
 		send_subscription(req, status, s);
 	else
-		answer_rc(req, c, rc);
+		answer_rc(req, &c, rc);
 	free(s);
 }
 
 void
 api_subscriptions_get(void *ctx, struct http_req *req)
 {
-	struct event_ctx c;
-
-	api_event_ctx(&c, ctx, req);
-	send_stored(req, &c, req->params[0], 200);
+	send_one(ctx, req, 200, subscription_get);
 }
 
 void
@@ -177,13 +178,5 @@ api_subscriptions_delete(void *ctx, struct http_req *req)
 void
 api_subscriptions_refresh(void *ctx, struct http_req *req)
 {
-	struct event_ctx	 c;
-	enum event_rc		 rc;
-
-	api_event_ctx(&c, ctx, req);
-	if ((rc = subscription_refresh(&c, req->params[0])) != EVENT_OK) {
-		answer_rc(req, &c, rc);
-		return;
-	}
-	send_stored(req, &c, req->params[0], 202);
+	send_one(ctx, req, 202, subscription_refresh);
 }

@@ -26,8 +26,12 @@
 	" coalesce(" SUB_TIME("s.last_success_at") ", '')," \
 	" " SUB_TIME("s.next_fetch_at") "," \
 	" " SUB_TIME("s.created_at") "," \
-	" " SUB_TIME("s.updated_at") \
-	" FROM subscriptions s JOIN calendars c ON c.id = s.calendar_id"
+	" " SUB_TIME("s.updated_at")
+
+/* The columns of the row s (a table or a CTE's RETURNING *) with its
+ * calendar's name and colour. */
+#define SUB_FROM(s) \
+	" FROM " s " JOIN calendars c ON c.id = s.calendar_id"
 
 enum {
 	SC_ID, SC_CAL, SC_URL, SC_NAME, SC_COLOR, SC_REFRESH, SC_REMINDERS,
@@ -39,14 +43,16 @@ enum {
  * calendars in all: the listing is bounded by the latter. */
 static const struct db_stmt st_list = {
 	"sub_list",
-	"SELECT " SUB_COLUMNS " WHERE s.user_id = $1::uuid"
+	"SELECT " SUB_COLUMNS SUB_FROM("subscriptions s")
+	" WHERE s.user_id = $1::uuid"
 	" ORDER BY s.created_at, s.id",
 	1, 1
 };
 
 static const struct db_stmt st_get = {
 	"sub_get",
-	"SELECT " SUB_COLUMNS " WHERE s.id = $1::uuid AND s.user_id = $2::uuid",
+	"SELECT " SUB_COLUMNS SUB_FROM("subscriptions s")
+	" WHERE s.id = $1::uuid AND s.user_id = $2::uuid",
 	2, 1
 };
 
@@ -100,13 +106,16 @@ static const struct db_stmt st_notify = {
 	1, 0
 };
 
+/* The row as this statement left it: a fetcher woken by the NOTIFY may
+ * change it at once after the commit. */
 static const struct db_stmt st_refresh = {
 	"sub_refresh",
 	"WITH s AS ("
 	" UPDATE subscriptions SET next_fetch_at = now()"
-	" WHERE id = $1::uuid AND user_id = $2::uuid RETURNING id"
+	" WHERE id = $1::uuid AND user_id = $2::uuid RETURNING *"
 	")"
-	" SELECT pg_notify('" SUBSCRIPTION_CHANNEL "', s.id::text) FROM s",
+	" SELECT " SUB_COLUMNS ","
+	"  pg_notify('" SUBSCRIPTION_CHANNEL "', s.id::text)" SUB_FROM("s"),
 	2, 0
 };
 
@@ -447,8 +456,9 @@ from_row(struct subscription *s, const PGresult *res, int row)
 	copy_col(s->updated_at, sizeof(s->updated_at), res, row, SC_UPDATED);
 }
 
-enum event_rc
-subscription_get(struct event_ctx *c, const char *id,
+/* Runs st with (id, the user) and reads the one row it may give. */
+static enum event_rc
+one_row(struct event_ctx *c, const struct db_stmt *st, const char *id,
     struct subscription *out)
 {
 	const char	*p[2] = { id, c->user_id };
@@ -459,7 +469,7 @@ subscription_get(struct event_ctx *c, const char *id,
 	memset(out, 0, sizeof(*out));
 	if (!event_id_ok(id))
 		return EVENT_NOT_FOUND;
-	if ((drc = db_exec(c->db, &st_get, p, &res)) != DB_OK)
+	if ((drc = db_exec(c->db, st, p, &res)) != DB_OK)
 		return dberr(c, drc);
 	if (PQntuples(res) == 1) {
 		from_row(out, res, 0);
@@ -467,6 +477,13 @@ subscription_get(struct event_ctx *c, const char *id,
 	}
 	PQclear(res);
 	return rc;
+}
+
+enum event_rc
+subscription_get(struct event_ctx *c, const char *id,
+    struct subscription *out)
+{
+	return one_row(c, &st_get, id, out);
 }
 
 enum event_rc
@@ -640,18 +657,8 @@ subscription_delete(struct event_ctx *c, const char *id)
 }
 
 enum event_rc
-subscription_refresh(struct event_ctx *c, const char *id)
+subscription_refresh(struct event_ctx *c, const char *id,
+    struct subscription *out)
 {
-	const char	*p[2] = { id, c->user_id };
-	PGresult	*res;
-	enum db_rc	 drc;
-	enum event_rc	 rc;
-
-	if (!event_id_ok(id))
-		return EVENT_NOT_FOUND;
-	if ((drc = db_exec(c->db, &st_refresh, p, &res)) != DB_OK)
-		return dberr(c, drc);
-	rc = PQntuples(res) == 1 ? EVENT_OK : EVENT_NOT_FOUND;
-	PQclear(res);
-	return rc;
+	return one_row(c, &st_refresh, id, out);
 }

@@ -96,9 +96,10 @@ enum event_rc subscription_update(struct event_ctx *c, struct subscription *s,
 enum event_rc subscription_delete(struct event_ctx *c, const char *id)
     __attribute__((warn_unused_result));
 
-/* Makes it due now and NOTIFYs the fetcher. */
-enum event_rc subscription_refresh(struct event_ctx *c, const char *id)
-    __attribute__((warn_unused_result));
+/* Makes it due now and NOTIFYs the fetcher; *out is the row as this left
+ * it. */
+enum event_rc subscription_refresh(struct event_ctx *c, const char *id,
+    struct subscription *out) __attribute__((warn_unused_result));
 
 /* {"id", "calendar_id", "url", "name", "color", "refresh_minutes",
  * "reminders", "status", "last_fetched_at", "last_success_at",
