@@ -4,7 +4,7 @@
 // calendar.
 
 import * as api from './api.js';
-import { h, clear } from './ui.js';
+import { h, clear, field, showError } from './ui.js';
 
 const HIDDEN_KEY = 'aurora.hidden-calendars.';
 export const DEFAULT_COLOR = '#1a5fc9';
@@ -42,6 +42,29 @@ export function swatch(color) {
 	const s = h('span', { class: 'swatch', 'aria-hidden': 'true' });
 	s.style.setProperty('--swatch', validColor(color));
 	return s;
+}
+
+// A color field of the settings' forms.
+export function colorField(label, value) {
+	const input = h('input', { type: 'color', value: validColor(value) });
+	return field({ label, name: 'color', control: input, class: 'color-field' });
+}
+
+// Puts into body the name and color of an edit form (nameF, colorF) that
+// differ from item's. False, with the error shown in form, when the name
+// is empty.
+export function nameColorChanges(form, nameF, colorF, item, body) {
+	const n = nameF.control.value.trim();
+	if (!n) {
+		showError(form, { message: 'Give the calendar a name.', field: 'name' });
+		return false;
+	}
+	if (n !== item.name)
+		body.name = n;
+	const col = colorF.control.value.toLowerCase();
+	if (col !== validColor(item.color))
+		body.color = col;
+	return true;
 }
 
 // createCalendarStore(me) -> the store the calendar screen, its list and

@@ -6,7 +6,7 @@
 
 import * as api from './api.js';
 import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId, editDialog } from './ui.js';
-import { swatch, validColor, PALETTE } from './calendars.js';
+import { swatch, validColor, PALETTE, colorField, nameColorChanges } from './calendars.js';
 import { reminderEditor } from './reminder-editor.js';
 
 const NAME_MAX = 100;
@@ -26,11 +26,6 @@ function minutesOf(list) {
 	if (!Array.isArray(list))
 		return null;
 	return list.map((m) => Number(m && typeof m === 'object' ? m.minutes_before : m));
-}
-
-function colorField(label, value) {
-	const input = h('input', { type: 'color', value: validColor(value) });
-	return field({ label, name: 'color', control: input, class: 'color-field' });
 }
 
 // The next palette color no calendar uses yet.
@@ -142,16 +137,8 @@ export function calendarSettings(onLoad) {
 			ev.preventDefault();
 			clearErrors(form);
 			const body = {};
-			const n = nameF.control.value.trim();
-			if (!n) {
-				showError(form, { message: 'Give the calendar a name.', field: 'name' });
+			if (!nameColorChanges(form, nameF, colorF, cal, body))
 				return;
-			}
-			if (n !== cal.name)
-				body.name = n;
-			const col = colorF.control.value.toLowerCase();
-			if (col !== validColor(cal.color))
-				body.color = col;
 			if (mailBox.checked !== (cal.email_for_app_alarms !== false))
 				body.email_for_app_alarms = mailBox.checked;
 			let want = null;

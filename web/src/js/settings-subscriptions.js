@@ -7,7 +7,7 @@
 
 import * as api from './api.js';
 import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId, editDialog } from './ui.js';
-import { swatch, validColor, PALETTE } from './calendars.js';
+import { swatch, PALETTE, colorField, nameColorChanges } from './calendars.js';
 import { formatDateTime } from './time.js';
 
 const URL_MAX = 2048;
@@ -17,11 +17,6 @@ const REFRESH_CHOICES = [
 	[15, 'Every 15 minutes'], [30, 'Every 30 minutes'], [60, 'Every hour'], [180, 'Every 3 hours'],
 	[360, 'Every 6 hours'], [720, 'Every 12 hours'], [1440, 'Every day'], [10080, 'Every week'],
 ];
-
-function colorField(label, value) {
-	const input = h('input', { type: 'color', value: validColor(value) });
-	return field({ label, name: 'color', control: input, class: 'color-field' });
-}
 
 function refreshSelect(value) {
 	const known = REFRESH_CHOICES.some(([m]) => m === value);
@@ -161,16 +156,8 @@ export function subscriptionSettings(me, onChange) {
 			ev.preventDefault();
 			clearErrors(form);
 			const body = {};
-			const n = nameF.control.value.trim();
-			if (!n) {
-				showError(form, { message: 'Give the calendar a name.', field: 'name' });
+			if (!nameColorChanges(form, nameF, colorF, s, body))
 				return;
-			}
-			if (n !== s.name)
-				body.name = n;
-			const col = colorF.control.value.toLowerCase();
-			if (col !== validColor(s.color))
-				body.color = col;
 			const u = urlF.control.value.trim();
 			if (u !== s.url)
 				body.url = u;
