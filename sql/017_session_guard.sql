@@ -9,10 +9,11 @@
 -- sessions page, its refresh-token family revoked) or does not exist.
 -- It returns the account's address (GET /api/v1/auth/verify sends it on).
 -- SECURITY INVOKER: it reads as aurora_api, which already reads users and
--- auth_sessions (002), and it never writes.
+-- auth_sessions (002), and it never writes; so no SET search_path either
+-- (it would cost a configuration push on every request).
 CREATE FUNCTION auth_session_check(p_user uuid, p_session uuid, p_iat bigint)
     RETURNS text
-    LANGUAGE plpgsql STABLE SET search_path = public, pg_temp
+    LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     u record;

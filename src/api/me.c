@@ -39,9 +39,9 @@ api_me_get(void *ctx, struct http_req *req)
 	json_object	*o = NULL;
 	enum account_rc	 rc;
 
-	/* One statement, with the two-step state: it rides in the round
-	 * trip of the session check (app_authenticate). */
-	rc = account_get(app->db, req->user_id, &o);
+	/* One statement: the profile with its two-step state is read by
+	 * the session check's own statement (app_authenticate armed it). */
+	rc = account_get_checked(app->db, req->user_id, &o);
 	answer(req, rc, o);
 }
 

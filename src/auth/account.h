@@ -158,6 +158,13 @@ enum account_rc account_password_change(struct db *db,
  * one statement; caller puts *out. */
 enum account_rc account_get(struct db *db, const char *user_id,
     json_object **out) __attribute__((warn_unused_result));
+/* account_get in the statement of the session check armed on db for
+ * user_id (verify_local_guard), put in its place (db_guard_swap): the check
+ * and the profile in one statement, one round trip for GET /api/v1/me.
+ * ACCOUNT_NOT_FOUND when the check refused; with no check pending, exactly
+ * account_get. */
+enum account_rc account_get_checked(struct db *db, const char *user_id,
+    json_object **out) __attribute__((warn_unused_result));
 /* Changes the given fields (NULL: unchanged); reminders is a normalised
  * array from account_reminders_parse. *out as for account_get. */
 enum account_rc account_update(struct db *db, const char *user_id,

@@ -8,6 +8,7 @@
 
 #include "auth/account_internal.h"
 #include "auth/totp.h"
+#include "auth/verify.h"
 #include "core/jsonout.h"
 #include "mail/render.h"
 
@@ -21,7 +22,8 @@
 	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
 	"to_char(updated_at AT TIME ZONE 'UTC', " \
 	"        'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"CASE WHEN EXISTS (SELECT 1 FROM auth_codes c " \
+	"CASE WHEN pending_email IS NOT NULL " \
+	"      AND EXISTS (SELECT 1 FROM auth_codes c " \
 	"                   WHERE c.user_id = users.id " \
 	"                     AND c.purpose = 'email_change' " \
 	"                     AND c.code_hash IS NOT NULL " \
@@ -33,6 +35,16 @@ static const struct db_stmt st_me_get = {
 	"account_me_get",
 	"SELECT " ME_COLS " FROM users WHERE id = $1::uuid",
 	1, 1
+};
+
+/* The profile in the statement of the session check (account_get_checked):
+ * one row whatever happens, so that the check is evaluated exactly once and
+ * refuses a user who is gone as it refuses any other. */
+static const struct db_stmt st_me_checked = {
+	"account_me_checked",
+	"SELECT " ME_COLS ", " VERIFY_SQL_SESSION_CHECK
+	"  FROM (SELECT 1) AS one LEFT JOIN users ON users.id = $1::uuid",
+	3, 1
 };
 
 static const struct db_stmt st_me_update = {
@@ -52,7 +64,7 @@ static const struct db_stmt st_me_delete = {
 };
 
 static json_object *
-me_json(PGresult *res)
+me_json(const PGresult *res)
 {
 	json_object	*o, *rem, *m = NULL;
 	int		 on;
@@ -128,6 +140,25 @@ account_get(struct db *db, const char *user_id, json_object **out)
 	const char	*p[1] = { user_id };
 
 	return me_answer(db, &st_me_get, p, out);
+}
+
+enum account_rc
+account_get_checked(struct db *db, const char *user_id, json_object **out)
+{
+	const PGresult	*res;
+	enum db_rc	 drc;
+
+	*out = NULL;
+	if (db_guard_swap(db, &st_me_checked) != DB_OK)
+		return account_get(db, user_id, out);
+	if ((drc = db_guard_flush(db)) == DB_DENIED)
+		return ACCOUNT_NOT_FOUND;
+	if (drc != DB_OK)
+		return account_from_db(drc);
+	if ((res = db_guard_result(db)) == NULL || PQntuples(res) != 1 ||
+	    PQgetisnull(res, 0, 0) || strcmp(PQgetvalue(res, 0, 0), user_id))
+		return ACCOUNT_ERROR;
+	return (*out = me_json(res)) != NULL ? ACCOUNT_OK : ACCOUNT_ERROR;
 }
 
 enum account_rc

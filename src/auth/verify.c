@@ -498,7 +498,7 @@ out:
  * session that ended; else returns the user's address. */
 static const struct db_stmt st_session_check = {
 	"verify_session_check",
-	"SELECT auth_session_check($1::uuid, $2::uuid, $3::bigint)",
+	"SELECT " VERIFY_SQL_SESSION_CHECK,
 	3, 1
 };
 

@@ -133,6 +133,14 @@ enum verify_result verify_from_db(enum db_rc rc);
  * The caller must see the guard run (db_guard_flush) before answering.
  * verify_local_user runs it now and fills u with the address too. Both
  * read only. */
+/* The session check as an SQL expression over the guard's parameters ($1
+ * the user, $2 the session, $3 the token's iat): a statement put in its
+ * place (db_guard_swap) evaluates it exactly once, whatever else it reads.
+ * It raises DB_GUARD_SQLSTATE for a refused token and is the user's
+ * address otherwise. */
+#define VERIFY_SQL_SESSION_CHECK \
+	"auth_session_check($1::uuid, $2::uuid, $3::bigint)"
+
 enum verify_result verify_local_guard(struct db *db,
     const struct verify_claims *c, struct verify_user *u, char *why,
     size_t whylen) __attribute__((warn_unused_result));

@@ -404,6 +404,15 @@ db_guard_arm(struct db *db, const struct db_stmt *st,
 	return DB_OK;
 }
 
+enum db_rc
+db_guard_swap(struct db *db, const struct db_stmt *st)
+{
+	if (db->guard_state != GUARD_ARMED || st->nparams != db->guard->nparams)
+		return DB_ERROR;
+	db->guard = st;
+	return DB_OK;
+}
+
 void
 db_guard_clear(struct db *db)
 {

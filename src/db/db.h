@@ -118,6 +118,15 @@ int db_wait_notify(struct db *db, int timeout_ms);
 enum db_rc db_guard_arm(struct db *db, const struct db_stmt *st,
     const char *const *params) __attribute__((warn_unused_result));
 
+/* Puts st in place of the statement of a guard armed and not run yet: st
+ * takes the same parameters and makes the same check (raising
+ * DB_GUARD_SQLSTATE) while returning more, so that a handler answers from
+ * the check's own statement (db_guard_flush, then db_guard_result). DB_OK,
+ * or DB_ERROR when no guard is pending or st's parameters differ (nothing
+ * changes). */
+enum db_rc db_guard_swap(struct db *db, const struct db_stmt *st)
+    __attribute__((warn_unused_result));
+
 /* Runs an armed guard now, on its own: before answering without having
  * touched the database, or before a handler's statements go to another
  * connection (a replica). DB_OK when it passed (now or earlier) or none is

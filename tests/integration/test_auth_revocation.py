@@ -317,6 +317,23 @@ def test_me_profile_with_mfa(stack):
     expect(r.body["email"] == u["email"], "email %r" % r.body["email"])
 
 
+def test_unprepared(stack):
+    """With db_prepared = off (PgBouncer in transaction mode) the check
+    and the handler's statement go unprepared in the same pipeline: the
+    same refusals, a live token served, a refused write not landing."""
+    stack.restart_api(env={"AURORA_DB_PREPARED": "0"})
+    try:
+        for name, end in (("logout", end_logout), ("disable", end_disable)):
+            revoke_and_check(stack, end, name + " unprepared")
+        u = users.create_user(stack)
+        expect_all(stack, u["access_token"], 200, "unprepared, live")
+        r = stack.request("GET", EVENTS + "?from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+                          headers=bearer(u["access_token"]))
+        expect(r.status == 200, "unprepared listing: %s" % r.describe())
+    finally:
+        stack.restart_api(env={"AURORA_DB_PREPARED": None})
+
+
 TESTS = [
     ("each_end_every_worker", test_each_end_every_worker),
     ("each_end_under_load", test_each_end_under_load),
@@ -324,6 +341,7 @@ TESTS = [
     ("reconnect_serves_live_tokens", test_reconnect_serves_live_tokens),
     ("transaction_behind_refusal", test_transaction_behind_refusal),
     ("me_profile_with_mfa", test_me_profile_with_mfa),
+    ("unprepared", test_unprepared),
 ]
 
 if __name__ == "__main__":
