@@ -115,19 +115,7 @@ for _ in $(seq 50); do curl -fsS -o /dev/null "$BASE/bench/empty" 2>/dev/null &&
 
 # ---------------------------------------------------------------- data
 say "seeding $USERS users with $((USERS * PER_USER)) events"
-# Workers meet the restarted database on their next request (one 503
-# each), so the sign-up is retried.
-code=""
-for _ in $(seq 40); do
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
-		-d "{\"email\":\"template@bench.test\",\"password\":\"$PASSWORD\"}" \
-		"$BASE/api/v1/auth/signup") || true
-	[[ $code == 201 || $code == 409 ]] && break
-	sleep 0.5
-done
-[[ $code == 201 || $code == 409 ]] || die "signup of the template user failed ($code)"
-HASH=$(psql_super -c "SELECT password_hash FROM users WHERE email = 'template@bench.test'")
-[[ -n $HASH ]] || die "no password hash"
+HASH=$(bench_template_hash "$BASE" "$PASSWORD")
 t0=$(date +%s)
 psql_super -v users="$USERS" -v per_user="$PER_USER" -v hash="$HASH" -f "$TOP/bench/events-seed.sql" >/dev/null
 say "seeded in $(($(date +%s) - t0)) s: $(psql_super -c 'SELECT count(*) FROM events') events"

@@ -75,3 +75,22 @@ bench_stack_start() {
 }
 
 psql_super() { "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PG_PORT" -U postgres -d aurora "$@"; }
+
+# bench_template_hash BASE PASSWORD: signs up template@bench.test with
+# PASSWORD through BASE (retried: workers meet a restarted database on their
+# next request, one 503 each) and prints its password hash, which the seeded
+# users share.
+bench_template_hash() {
+	local code="" hash
+	for _ in $(seq 40); do
+		code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+			-d "{\"email\":\"template@bench.test\",\"password\":\"$2\"}" \
+			"$1/api/v1/auth/signup") || true
+		[[ $code == 201 || $code == 409 ]] && break
+		sleep 0.5
+	done
+	[[ $code == 201 || $code == 409 ]] || die "signup of the template user failed ($code)"
+	hash=$(psql_super -c "SELECT password_hash FROM users WHERE email = 'template@bench.test'")
+	[[ -n $hash ]] || die "no password hash"
+	printf '%s\n' "$hash"
+}
