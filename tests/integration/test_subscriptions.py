@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stack import check_json_error, expect, run_tests  # noqa: E402
 import users  # noqa: E402
 from caldav_util import NS, app_password, dav, multistatus, vcalendar, vevent  # noqa: E402
+from test_subscriptions_fetch import Feeds  # noqa: E402 — the loopback feed server
 
 SUBS = "/api/v1/subscriptions"
 CALS = "/api/v1/calendars"
@@ -512,46 +513,6 @@ def test_caldav(stack):
     expect(psql(stack, "SELECT count(*) FROM events WHERE id = '%s'" % fid) == "0", "its events gone")
 
 
-class FeedServer:
-    """A loopback HTTP server the test runs: path -> ICS text (changeable);
-    the fetcher of the stack (loopback allowed in test stacks) reads it."""
-
-    def __init__(self):
-        import http.server
-        import threading
-        files = self.files = {}
-        self.hits = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(h):  # noqa: N802 — http.server's name
-                self.hits.append(h.path)
-                body = files.get(h.path)
-                if body is None:
-                    h.send_response(404)
-                    h.end_headers()
-                    return
-                data = body.encode("utf-8")
-                h.send_response(200)
-                h.send_header("Content-Type", "text/calendar; charset=utf-8")
-                h.send_header("Content-Length", str(len(data)))
-                h.end_headers()
-                h.wfile.write(data)
-
-            def log_message(h, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def wait_fetched(stack, u, sid, after=None, seconds=30):
     """The subscription once the fetcher has fetched it (after the time
     after, when given)."""
@@ -571,13 +532,13 @@ def test_fetched_events_read_only(stack):
     list in the read-only calendar and refuse writes; a new address is
     fetched again at once and replaces them."""
     u = users.create_user(stack)
-    feed = FeedServer()
+    feed = Feeds()
     try:
-        feed.files["/a.ics"] = vcalendar(
+        feed.serve("/a.ics", body=vcalendar(
             vevent("one@feed", ":20260312T090000Z", ":20260312T100000Z", "Match one"),
-            vevent("two@feed", ":20260319T090000Z", ":20260319T100000Z", "Match two"))
-        feed.files["/b.ics"] = vcalendar(
-            vevent("three@feed", ":20260326T090000Z", ":20260326T100000Z", "Match three"))
+            vevent("two@feed", ":20260319T090000Z", ":20260319T100000Z", "Match two")).encode())
+        feed.serve("/b.ics", body=vcalendar(
+            vevent("three@feed", ":20260326T090000Z", ":20260326T100000Z", "Match three")).encode())
         s = subscribe(stack, u, url=feed.url("/a.ics").replace("http://", "webcal://"), name="Fixtures")
         expect(s["url"] == feed.url("/a.ics").replace("http://", "https://"), "webcal means https %r" % s["url"])
         # The loopback server speaks plain HTTP: the address is changed to it.
@@ -585,7 +546,7 @@ def test_fetched_events_read_only(stack):
         expect(r.status == 200, "http address: %s" % r.describe())
         got = wait_fetched(stack, u, s["id"])
         expect(got["status"] == "ok" and got["last_error"] is None and got["last_success_at"],
-               "fetched %r (server saw %r)" % (got, feed.hits))
+               "fetched %r (server saw %r)" % (got, feed.log))
         r = stack.request("GET", "%s?%s&calendar_id=%s" % (EVENTS, MARCH, s["calendar_id"]), headers=auth(u))
         items = r.body["items"]
         expect(sorted(e["title"] for e in items) == ["Match one", "Match two"], "listed %r" % items)
@@ -603,9 +564,10 @@ def test_fetched_events_read_only(stack):
         expect(got["status"] == "ok", "refetched %r" % got)
         r = stack.request("GET", "%s?%s&calendar_id=%s" % (EVENTS, MARCH, s["calendar_id"]), headers=auth(u))
         expect([e["title"] for e in r.body["items"]] == ["Match three"], "after the new address %r" % r.body["items"])
-        expect("/b.ics" in feed.hits, "the server saw %r" % feed.hits)
+        expect(feed.requests("/b.ics"), "the server saw %r" % feed.log)
     finally:
-        feed.close()
+        feed.server.shutdown()
+        feed.server.server_close()
 
 
 TESTS = [
