@@ -434,7 +434,7 @@ enum { CM_NAME, CM_COLOR, CM_DESC, CM_ORDER, CM_REM, CM_APPALARMS,
 static const char *const cal_readonly[] = {
 	"id", "dav_name", "is_default", "created_at", "updated_at",
 	"revision", "min_revision", "user_id", "owner", "ctag", "sync_token",
-	NULL
+	"read_only", "subscription_id", NULL
 };
 
 enum event_rc

@@ -358,6 +358,13 @@ def test_read_only_rest(stack):
                                                   "description": "from the council"}), jauth(u))
     expect(r.status == 200 and r.body["read_only"] is True and r.body["name"] == "Hols", "cosmetic: %s"
            % r.describe())
+    # Whether a calendar is a subscription's is the server's to say.
+    for member in ({"read_only": False}, {"subscription_id": None}):
+        r = stack.request("PATCH", cpath, json.dumps(member), jauth(u))
+        check_json_error(r, 422, "validation_failed")
+        expect(r.body["error"].get("field") == list(member)[0], "field %s" % r.describe())
+    r = stack.request("POST", CALS, json.dumps({"name": "Mine", "read_only": True}), jauth(u))
+    check_json_error(r, 422, "validation_failed")
     for member in ({"default_reminders": [10]}, {"email_for_app_alarms": True}):
         r = stack.request("PATCH", cpath, json.dumps(member), jauth(u))
         read_only_refused(r, "calendar %r" % member)
