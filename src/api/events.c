@@ -190,7 +190,7 @@ api_events_list(void *ctx, struct http_req *req)
 {
 	struct event_ctx	 c;
 	struct event_query	 q;
-	json_object		*out;
+	struct buf		 out;
 	enum event_rc		 rc;
 	char			 v[160];
 	char			 cals[EVENT_QUERY_CALENDARS_MAX][EVENT_ID_LEN + 1];
@@ -250,13 +250,15 @@ api_events_list(void *ctx, struct http_req *req)
 	api_event_ctx(&c, ctx, req);
 	api_read_ctx(ctx, &c);
 	if ((rc = event_list(&c, &q, &out)) != EVENT_OK &&
-	    api_read_retry(ctx, &c, rc))
+	    api_read_retry(ctx, &c, rc)) {
+		buf_free(&out);
 		rc = event_list(&c, &q, &out);
-	if (rc != EVENT_OK) {
-		api_event_answer_rc(req, &c, rc);
-		return;
 	}
-	http_json(req, 200, out);
+	if (rc != EVENT_OK)
+		api_event_answer_rc(req, &c, rc);
+	else
+		http_json_text(req, 200, out.data, out.len);
+	buf_free(&out);
 }
 
 void

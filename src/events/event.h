@@ -170,6 +170,13 @@ enum event_rc event_check(struct event *ev, struct recur *rec,
  * Returns a new object (json_object_put) or NULL when out of memory. */
 json_object *event_to_json(const struct event *ev, time_t occurrence,
     int with_occurrence);
+/* The same object appended to b as JSON text, byte for byte what json-c
+ * prints for event_to_json's (JSON_C_TO_STRING_PLAIN |
+ * JSON_C_TO_STRING_NOSLASHESCAPE), without building it: the listing's
+ * items. 0, or -1 when b is full or memory short. */
+int event_json_write(struct buf *b, const struct event *ev,
+    time_t occurrence, int with_occurrence)
+    __attribute__((warn_unused_result));
 
 /* The end of the occurrence of ev starting at occ: the same duration, in
  * whole local days for all-day events. */
@@ -255,9 +262,11 @@ struct event_query {
 int event_cursor_decode(const char *s, struct event_query *q);
 
 /* {"items": [...], "next_cursor": "..."|null}: occurrences overlapping
- * [from, to) ordered by (start, id), after the cursor, at most limit. */
+ * [from, to) ordered by (start, id), after the cursor, at most limit; as
+ * JSON text in out, which this initialises and the caller frees with
+ * buf_free whatever the result (empty unless EVENT_OK). */
 enum event_rc event_list(struct event_ctx *c, const struct event_query *q,
-    json_object **out) __attribute__((warn_unused_result));
+    struct buf *out) __attribute__((warn_unused_result));
 
 /* Every event of the user, for export; calls fn for each with its stored
  * CalDAV object (NULL when it has none; both only valid during the

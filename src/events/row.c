@@ -89,10 +89,11 @@ event_from_row(struct event *ev, const PGresult *res, int row)
 	event_row_ints(PQgetvalue(res, row, EC_REMINDERS), ev->reminders,
 	    REMINDER_MAX, &ev->nreminders);
 	ev->version = (int)strtol(PQgetvalue(res, row, EC_VERSION), NULL, 10);
-	snprintf(ev->created_at, sizeof(ev->created_at), "%s",
-	    PQgetvalue(res, row, EC_CREATED));
-	snprintf(ev->updated_at, sizeof(ev->updated_at), "%s",
-	    PQgetvalue(res, row, EC_UPDATED));
+	if (rfc3339_format((time_t)strtoll(PQgetvalue(res, row, EC_CREATED),
+	    NULL, 10), 0, ev->created_at, sizeof(ev->created_at)) == -1 ||
+	    rfc3339_format((time_t)strtoll(PQgetvalue(res, row, EC_UPDATED),
+	    NULL, 10), 0, ev->updated_at, sizeof(ev->updated_at)) == -1)
+		goto fail;	/* not a time the server wrote: 500 */
 	rc = EVENT_OK;
 fail:
 	json_object_put(a);

@@ -616,3 +616,67 @@ event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
 	}
 	return o;
 }
+
+/* A member's literal text ("," "\"key\":" and the like). */
+static int
+put(struct buf *b, const char *lit)
+{
+	return buf_add(b, lit, strlen(lit)) == BUF_OK ? 0 : -1;
+}
+
+int
+event_json_write(struct buf *b, const struct event *ev, time_t occurrence,
+    int with_occurrence)
+{
+	icaltimezone	*z;
+	char		 start[RFC3339_MAX], end[RFC3339_MAX], num[24];
+	time_t		 st = ev->start, en = ev->end;
+	size_t		 i;
+	int		 bad = 0;
+
+	if ((z = zone_find(ev->time_zone)) == NULL)
+		z = icaltimezone_get_utc_timezone();
+	if (with_occurrence) {
+		st = occurrence;
+		en = event_occurrence_end(ev, z, occurrence);
+	}
+	if (event_format_time(ev, z, st, start, sizeof(start)) == -1 ||
+	    event_format_time(ev, z, en, end, sizeof(end)) == -1)
+		return -1;
+	bad |= put(b, "{\"id\":") || jsonout_quote(b, ev->id);
+	bad |= put(b, ",\"calendar_id\":") || (ev->calendar_id[0] ?
+	    jsonout_quote(b, ev->calendar_id) : put(b, "null"));
+	bad |= put(b, ",\"title\":") ||
+	    jsonout_quote(b, ev->title ? ev->title : "");
+	bad |= put(b, ",\"description\":") ||
+	    jsonout_quote(b, ev->description ? ev->description : "");
+	bad |= put(b, ",\"location\":") ||
+	    jsonout_quote(b, ev->location ? ev->location : "");
+	bad |= put(b, ",\"start\":") || jsonout_quote(b, start);
+	bad |= put(b, ",\"end\":") || jsonout_quote(b, end);
+	bad |= put(b, ",\"time_zone\":") || jsonout_quote(b, ev->time_zone);
+	bad |= put(b, ev->all_day ? ",\"all_day\":true" :
+	    ",\"all_day\":false");
+	bad |= put(b, ",\"recurrence\":[");
+	for (i = 0; i < ev->nrecurrence && !bad; i++)
+		bad |= (i > 0 && put(b, ",")) ||
+		    jsonout_quote(b, ev->recurrence[i]);
+	bad |= put(b, "],\"reminders\":[");
+	for (i = 0; i < ev->nreminders && !bad; i++) {
+		snprintf(num, sizeof(num), "%d", ev->reminders[i]);
+		bad |= put(b, i > 0 ? ",{\"method\":\"email\","
+		    "\"minutes_before\":" : "{\"method\":\"email\","
+		    "\"minutes_before\":") || put(b, num) || put(b, "}");
+	}
+	bad |= put(b, "],\"created_at\":") ||
+	    jsonout_quote(b, ev->created_at);
+	bad |= put(b, ",\"updated_at\":") || jsonout_quote(b, ev->updated_at);
+	snprintf(num, sizeof(num), "%d", ev->version);
+	bad |= put(b, ",\"version\":") || put(b, num);
+	/* occurrence_start is the occurrence's start, as start shows it. */
+	if (with_occurrence)
+		bad |= put(b, ",\"occurrence_start\":") ||
+		    jsonout_quote(b, start);
+	bad |= put(b, "}");
+	return bad ? -1 : 0;
+}

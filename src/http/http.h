@@ -88,6 +88,9 @@ void http_send(struct http_req *req, int status, const char *content_type,
     const void *body, size_t len);
 /* Sends o as JSON (takes ownership of o; NULL answers 500). */
 void http_json(struct http_req *req, int status, json_object *o);
+/* Sends len bytes of JSON text written by the caller (the listing). */
+void http_json_text(struct http_req *req, int status, const char *json,
+    size_t len);
 /* Sends {"error":{"code","message"[,"field"]}}. field may be NULL. */
 void http_error(struct http_req *req, int status, const char *code,
     const char *field, const char *fmt, ...)

@@ -144,8 +144,15 @@ http_json(struct http_req *req, int status, json_object *o)
 	}
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	http_send(req, status, "application/json; charset=utf-8", s, len);
+	http_json_text(req, status, s, len);
 	json_object_put(o);
+}
+
+void
+http_json_text(struct http_req *req, int status, const char *json,
+    size_t len)
+{
+	http_send(req, status, "application/json; charset=utf-8", json, len);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "events/calendar.h"
 #include "events/event.h"
@@ -532,6 +533,73 @@ START_TEST(validate_good)
 		ck_assert_int_eq(from_json(body, &ev, &err), EVENT_OK);
 		event_clear(&ev);
 	}
+}
+END_TEST
+
+/* The listing writes items as text (event_json_write): byte for byte
+ * what json-c prints for event_to_json's object, escapes included. */
+START_TEST(json_write_same_bytes)
+{
+	static const char *const texts[] = {
+		"", "plain", "q\"uote back\\slash /slash",
+		"\x01\x1f\x7f ctl \b\f\n\r\t", "caf\xc3\xa9 \xf0\x9f\x98\x80 \xc2\x85",
+	};
+	static char line0[] = "RRULE:FREQ=WEEKLY;BYDAY=TH";
+	static char line1[] = "EXDATE;TZID=Europe/Berlin:20260312T090000";
+	char		*lines[] = { line0, line1 };
+	struct event	 ev;
+	struct buf	 b;
+	json_object	*o;
+	const char	*want;
+	size_t		 t, v;
+
+	for (t = 0; t < sizeof(texts) / sizeof(texts[0]); t++)
+		for (v = 0; v < 8; v++) {
+			memset(&ev, 0, sizeof(ev));
+			snprintf(ev.id, sizeof(ev.id), "0b9d4c1e-4a5f-4c8e-9f00-"
+			    "123456789abc");
+			if (v & 1)
+				snprintf(ev.calendar_id, sizeof(ev.calendar_id),
+				    "1b9d4c1e-4a5f-4c8e-9f00-123456789abc");
+			snprintf(ev.uid, sizeof(ev.uid), "u");
+			ev.title = (char *)texts[t];
+			ev.description = (char *)texts[(t + 1) %
+			    (sizeof(texts) / sizeof(texts[0]))];
+			ev.location = v & 4 ? NULL : (char *)texts[t];
+			ev.all_day = (v & 2) != 0;
+			ev.start = T("2026-03-05T08:00:00Z");
+			ev.end = ev.all_day ? T("2026-03-07T23:00:00Z") :
+			    T("2026-03-05T09:30:00Z");
+			snprintf(ev.time_zone, sizeof(ev.time_zone),
+			    "Europe/Berlin");
+			if (v & 4) {
+				ev.recurrence = lines;
+				ev.nrecurrence = 2;
+				ev.reminders[0] = 10;
+				ev.reminders[1] = 40320;
+				ev.nreminders = 2;
+			}
+			ev.version = (int)(t * 8 + v + 1);
+			snprintf(ev.created_at, sizeof(ev.created_at),
+			    "2026-01-02T03:04:05Z");
+			snprintf(ev.updated_at, sizeof(ev.updated_at),
+			    "2026-01-02T03:04:06Z");
+			ck_assert_ptr_nonnull(o = event_to_json(&ev,
+			    T("2026-03-26T08:00:00Z"), (int)(v & 1)));
+			want = json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE);
+			buf_init(&b, 1 << 20);
+			ck_assert_int_eq(event_json_write(&b, &ev,
+			    T("2026-03-26T08:00:00Z"), (int)(v & 1)), 0);
+			ck_assert_str_eq(b.data, want);
+			buf_free(&b);
+			json_object_put(o);
+		}
+	/* A full buffer is an error, not a cut answer. */
+	buf_init(&b, 40);
+	ck_assert_int_eq(event_json_write(&b, &ev, 0, 0), -1);
+	buf_free(&b);
 }
 END_TEST
 
@@ -1977,6 +2045,7 @@ events_suite(void)
 	tcase_add_test(tc, recur_limits);
 	tcase_add_test(tc, validate_good);
 	tcase_add_test(tc, validate_bad);
+	tcase_add_test(tc, json_write_same_bytes);
 	tcase_add_test(tc, validate_lengths);
 	tcase_add_test(tc, validate_patch);
 	tcase_add_test(tc, calendar_json);
