@@ -25,11 +25,11 @@ from stack import check_json_error, expect, run_tests  # noqa: E402
 import users  # noqa: E402
 from caldav_util import NS, app_password, dav, multistatus, vcalendar, vevent  # noqa: E402
 from test_subscriptions_fetch import Feeds  # noqa: E402 — the loopback feed server
+from test_calendars import auth, jauth, new_event, psql  # noqa: E402
 
 SUBS = "/api/v1/subscriptions"
 CALS = "/api/v1/calendars"
 EVENTS = "/api/v1/events"
-JSON_HDR = {"Content-Type": "application/json"}
 MARCH = "from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z"
 FEED = "https://127.0.0.1:9/holidays.ics"
 SUB_KEYS = {"id", "calendar_id", "url", "name", "color", "refresh_minutes", "reminders", "status",
@@ -37,20 +37,6 @@ SUB_KEYS = {"id", "calendar_id", "url", "name", "color", "refresh_minutes", "rem
 STABLE = ("id", "calendar_id", "url", "name", "color", "refresh_minutes", "reminders", "created_at")
 CHANNEL = "aurora_subscriptions"
 CS = "{http://calendarserver.org/ns/}"
-
-
-def auth(u, extra=None):
-    h = {"Authorization": "Bearer " + u["access_token"]}
-    h.update(extra or {})
-    return h
-
-
-def jauth(u):
-    return auth(u, JSON_HDR)
-
-
-def psql(stack, sql):
-    return stack.psql(sql).strip()
 
 
 def subscribe(stack, u, **fields):
@@ -73,15 +59,6 @@ def feed_event(stack, u, cal_id, uid="feed-1@example"):
                 "time_zone, series_end) VALUES ('%s', '%s', '%s', 'Holiday', '2026-03-10T00:00:00Z', "
                 "'2026-03-11T00:00:00Z', 'UTC', '2026-03-11T00:00:00Z') RETURNING id"
                 % (u["user_id"], cal_id, uid)).split()[0]
-
-
-def new_event(stack, u, **fields):
-    body = {"title": "Mine", "start": "2026-03-05T09:00:00Z", "end": "2026-03-05T10:00:00Z",
-            "time_zone": "UTC", "reminders": []}
-    body.update(fields)
-    r = stack.request("POST", EVENTS, json.dumps(body), jauth(u))
-    expect(r.status == 201, "create event: %s" % r.describe())
-    return r.body
 
 
 def read_only_refused(r, what):
