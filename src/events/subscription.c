@@ -137,6 +137,13 @@ bad_url(struct event_error *err, const char *why)
 	return event_invalid(err, "url", "url %s", why);
 }
 
+static enum event_rc
+too_long(struct event_error *err)
+{
+	return event_invalid(err, "url", "url is longer than %d bytes",
+	    SUBSCRIPTION_URL_MAX);
+}
+
 /* "scheme://" at the start of s, case-insensitively. */
 static int
 has_scheme(const char *s, const char *scheme)
@@ -171,7 +178,7 @@ subscription_url_check(const char *in, char *out, size_t outlen,
 
 	memset(err, 0, sizeof(*err));
 	if ((len = strlen(in)) > SUBSCRIPTION_URL_MAX)
-		return bad_url(err, "is longer than 2048 bytes");
+		return too_long(err);
 	/* Pasted links often carry spaces around them. */
 	while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t'))
 		len--;
@@ -233,7 +240,7 @@ subscription_url_check(const char *in, char *out, size_t outlen,
 		goto out;
 	}
 	if (strlen(whole) > SUBSCRIPTION_URL_MAX || strlen(whole) >= outlen) {
-		(void)bad_url(err, "is longer than 2048 bytes");
+		(void)too_long(err);
 		goto out;
 	}
 	memcpy(out, whole, strlen(whole) + 1);
