@@ -510,7 +510,9 @@ transfer_done(struct fetcher *f, struct xfer *x, CURLcode cc)
 	char			 size[32];
 	long			 status = 0;
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status) !=
+	    CURLE_OK)
+		status = 0;
 	memset(&r, 0, sizeof(r));
 	r.status = status;
 	if (cc != CURLE_OK) {
@@ -580,8 +582,8 @@ fetcher_step(struct fetcher *f, int wait_ms)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		priv = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &priv);
-		if (priv != NULL)
+		if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    &priv) == CURLE_OK && priv != NULL)
 			transfer_done(f, (struct xfer *)(void *)priv,
 			    m->data.result);
 	}
