@@ -19,23 +19,10 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import stack as stackmod  # noqa: E402
 import users  # noqa: E402
+from ops_cpu_cost import cpu_seconds as cpu_of  # noqa: E402
 
 label = sys.argv[1] if len(sys.argv) > 1 else "run"
 dur = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pids):
-    t = 0
-    for p in pids:
-        try:
-            with open("/proc/%d/stat" % p) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            t += int(fields[11]) + int(fields[12])
-        except OSError:
-            pass
-    return t / TCK
-
 
 s = stackmod.Stack(workers=4)
 s.start()
