@@ -558,22 +558,37 @@ event_occurrence_end(const struct event *ev, icaltimezone *z, time_t occ)
 	return zone_midnight(z, y, mo, d);
 }
 
-json_object *
-event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
+/* The start and end an answer shows: the event's, or with_occurrence
+ * those of its occurrence starting then (whose start is also the
+ * occurrence_start shown). 0 or -1. */
+static int
+shown_times(const struct event *ev, time_t occurrence, int with_occurrence,
+    char *start, char *end, size_t len)
 {
-	json_object	*o, *a = NULL, *r;
 	icaltimezone	*z;
-	char		 buf[RFC3339_MAX];
-	time_t		 start = ev->start, end = ev->end;
-	size_t		 i;
-	int		 bad = 0;
+	time_t		 st = ev->start, en = ev->end;
 
 	if ((z = zone_find(ev->time_zone)) == NULL)
 		z = icaltimezone_get_utc_timezone();
 	if (with_occurrence) {
-		start = occurrence;
-		end = event_occurrence_end(ev, z, occurrence);
+		st = occurrence;
+		en = event_occurrence_end(ev, z, occurrence);
 	}
+	return event_format_time(ev, z, st, start, len) == -1 ||
+	    event_format_time(ev, z, en, end, len) == -1 ? -1 : 0;
+}
+
+json_object *
+event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
+{
+	json_object	*o, *a = NULL, *r;
+	char		 start[RFC3339_MAX], end[RFC3339_MAX];
+	size_t		 i;
+	int		 bad = 0;
+
+	if (shown_times(ev, occurrence, with_occurrence, start, end,
+	    sizeof(start)) == -1)
+		return NULL;
 	if ((o = json_object_new_object()) == NULL)
 		return NULL;
 	bad |= jsonout_string(o, "id", ev->id);
@@ -584,10 +599,8 @@ event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
 	    ev->description : "");
 	bad |= jsonout_string(o, "location", ev->location ?
 	    ev->location : "");
-	bad |= event_format_time(ev, z, start, buf, sizeof(buf)) ||
-	    jsonout_string(o, "start", buf);
-	bad |= event_format_time(ev, z, end, buf, sizeof(buf)) ||
-	    jsonout_string(o, "end", buf);
+	bad |= jsonout_string(o, "start", start);
+	bad |= jsonout_string(o, "end", end);
 	bad |= jsonout_string(o, "time_zone", ev->time_zone);
 	bad |= jsonout_bool(o, "all_day", ev->all_day);
 	a = json_object_new_array();
@@ -606,10 +619,8 @@ event_to_json(const struct event *ev, time_t occurrence, int with_occurrence)
 	bad |= jsonout_string(o, "created_at", ev->created_at);
 	bad |= jsonout_string(o, "updated_at", ev->updated_at);
 	bad |= jsonout_int(o, "version", ev->version);
-	if (with_occurrence) {
-		bad |= event_format_time(ev, z, occurrence, buf, sizeof(buf)) ||
-		    jsonout_string(o, "occurrence_start", buf);
-	}
+	if (with_occurrence)
+		bad |= jsonout_string(o, "occurrence_start", start);
 	if (bad) {
 		json_object_put(o);
 		return NULL;
@@ -628,20 +639,12 @@ int
 event_json_write(struct buf *b, const struct event *ev, time_t occurrence,
     int with_occurrence)
 {
-	icaltimezone	*z;
 	char		 start[RFC3339_MAX], end[RFC3339_MAX], num[24];
-	time_t		 st = ev->start, en = ev->end;
 	size_t		 i;
 	int		 bad = 0;
 
-	if ((z = zone_find(ev->time_zone)) == NULL)
-		z = icaltimezone_get_utc_timezone();
-	if (with_occurrence) {
-		st = occurrence;
-		en = event_occurrence_end(ev, z, occurrence);
-	}
-	if (event_format_time(ev, z, st, start, sizeof(start)) == -1 ||
-	    event_format_time(ev, z, en, end, sizeof(end)) == -1)
+	if (shown_times(ev, occurrence, with_occurrence, start, end,
+	    sizeof(start)) == -1)
 		return -1;
 	bad |= put(b, "{\"id\":") || jsonout_quote(b, ev->id);
 	bad |= put(b, ",\"calendar_id\":") || (ev->calendar_id[0] ?
@@ -673,7 +676,6 @@ event_json_write(struct buf *b, const struct event *ev, time_t occurrence,
 	bad |= put(b, ",\"updated_at\":") || jsonout_quote(b, ev->updated_at);
 	snprintf(num, sizeof(num), "%d", ev->version);
 	bad |= put(b, ",\"version\":") || put(b, num);
-	/* occurrence_start is the occurrence's start, as start shows it. */
 	if (with_occurrence)
 		bad |= put(b, ",\"occurrence_start\":") ||
 		    jsonout_quote(b, start);
