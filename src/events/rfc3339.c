@@ -149,11 +149,25 @@ floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* Writes v as n decimal digits at p (v < 10^n); the formats below are
+ * written by hand, not by snprintf: a month listing formats dozens of
+ * instants, and printf's machinery was the largest part of that. */
+static char *
+put_digits(char *p, int v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
 int
 rfc3339_format(time_t t, int offset, char *out, size_t outlen)
 {
 	int64_t	 local = (int64_t)t + offset, days, secs;
-	int	 y, m, d, n, aoff;
+	int	 y, m, d, aoff;
+	char	*p = out;
 
 	if (outlen < RFC3339_MAX)
 		return -1;
@@ -162,18 +176,30 @@ rfc3339_format(time_t t, int offset, char *out, size_t outlen)
 	rfc3339_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return -1;
-	n = snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d,
-	    (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-	if (n < 0 || (size_t)n >= outlen)
-		return -1;
+	p = put_digits(p, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (int)(secs / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(secs / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(secs % 60), 2);
 	if (offset == 0)
-		n = snprintf(out + n, outlen - (size_t)n, "Z");
+		*p++ = 'Z';
 	else {
 		aoff = offset < 0 ? -offset : offset;
-		n = snprintf(out + n, outlen - (size_t)n, "%c%02d:%02d",
-		    offset < 0 ? '-' : '+', aoff / 3600, aoff / 60 % 60);
+		if (aoff / 3600 > 99)
+			return -1;
+		*p++ = offset < 0 ? '-' : '+';
+		p = put_digits(p, aoff / 3600, 2);
+		*p++ = ':';
+		p = put_digits(p, aoff / 60 % 60, 2);
 	}
-	return n < 0 ? -1 : 0;
+	*p = '\0';
+	return 0;
 }
 
 int

@@ -34,6 +34,17 @@ event_row_ints(const char *s, int *out, size_t max, size_t *n)
 	}
 }
 
+/* Copies src into dst (size bytes), cut to fit like snprintf "%s" but
+ * without its formatting machinery: every listed row copies four. */
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static enum event_rc
 set_str(char **dst, const char *src)
 {
@@ -57,9 +68,9 @@ event_from_row(struct event *ev, const PGresult *res, int row)
 	enum event_rc	 rc = EVENT_NOMEM;
 
 	memset(ev, 0, sizeof(*ev));
-	snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, row, EC_ID));
-	snprintf(ev->uid, sizeof(ev->uid), "%s", PQgetvalue(res, row, EC_UID));
-	snprintf(ev->calendar_id, sizeof(ev->calendar_id), "%s",
+	copy_str(ev->id, sizeof(ev->id), PQgetvalue(res, row, EC_ID));
+	copy_str(ev->uid, sizeof(ev->uid), PQgetvalue(res, row, EC_UID));
+	copy_str(ev->calendar_id, sizeof(ev->calendar_id),
 	    PQgetvalue(res, row, EC_CALENDAR));
 	if (set_str(&ev->title, PQgetvalue(res, row, EC_TITLE)) ||
 	    set_str(&ev->description, PQgetvalue(res, row, EC_DESC)) ||
@@ -67,7 +78,7 @@ event_from_row(struct event *ev, const PGresult *res, int row)
 		goto fail;
 	ev->start = (time_t)strtoll(PQgetvalue(res, row, EC_START), NULL, 10);
 	ev->end = (time_t)strtoll(PQgetvalue(res, row, EC_END), NULL, 10);
-	snprintf(ev->time_zone, sizeof(ev->time_zone), "%s",
+	copy_str(ev->time_zone, sizeof(ev->time_zone),
 	    PQgetvalue(res, row, EC_TZ));
 	ev->all_day = PQgetvalue(res, row, EC_ALLDAY)[0] == 't';
 	s = PQgetvalue(res, row, EC_RECUR);
