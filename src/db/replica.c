@@ -1,4 +1,4 @@
-/* replica.c — a streaming replica's lag, from WAL positions (see replica.h). */
+/* replica.c — a streaming replica's lag, from WAL positions (replica.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -126,21 +126,18 @@ out:
 	PQclear(res);
 }
 
-/* Reads the replica's replay position and moves fresh to the newest sample
- * at or below it. */
-static void
-sample_replica(struct db_replica *r, int64_t mono)
+/* The replica's replay position into *replayed: 0, or -1 when it cannot
+ * be read or the server is not a standby in recovery. */
+static int
+read_replayed(struct db_replica *r, int64_t *replayed)
 {
 	PGresult	*res = NULL;
-	int64_t		 replayed;
-	size_t		 i, k;
+	int		 rc = -1;
 
-	r->down = 1;
-	r->lag_us = -1;
 	if (db_exec(r->db, &st_replay_pos, NULL, &res) != DB_OK)
 		goto out;
 	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 0), "t") != 0 ||
-	    col_int64(res, 1, &replayed) == -1) {
+	    col_int64(res, 1, replayed) == -1) {
 		if (!r->warned)
 			log_msg(LOG_WARN, "replica", "db_read_conninfo names a "
 			    "server that is not a standby in recovery; reads "
@@ -148,6 +145,32 @@ sample_replica(struct db_replica *r, int64_t mono)
 		r->warned = 1;
 		goto out;
 	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
+/* Reads the replica's replay position and moves fresh to the newest sample
+ * at or below it. */
+static void
+sample_replica(struct db_replica *r, int64_t mono)
+{
+	int64_t		 replayed;
+	size_t		 i, k;
+
+	r->down = 1;
+	r->lag_us = -1;
+	if (read_replayed(r, &replayed) == -1)
+		return;
+	/* After a quiet spell the sample just taken is the only recent one,
+	 * and WAL written between the two reads (autovacuum, another
+	 * process) leaves a replica a millisecond behind it: one more look
+	 * rather than judging it by the sample of long ago. */
+	k = (r->head + DB_REPLICA_SAMPLES - 1) % DB_REPLICA_SAMPLES;
+	if (r->count > 0 && r->ring[k].lsn > replayed &&
+	    read_replayed(r, &replayed) == -1)
+		return;
 	r->down = 0;
 	for (i = 0; i < r->count; i++) {
 		k = (r->head + DB_REPLICA_SAMPLES - 1 - i) % DB_REPLICA_SAMPLES;
@@ -160,8 +183,6 @@ sample_replica(struct db_replica *r, int64_t mono)
 	}
 	if (r->have_fresh)
 		r->lag_us = mono - r->fresh.mono_us;
-out:
-	PQclear(res);
 }
 
 enum db_replica_state

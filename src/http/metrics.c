@@ -145,39 +145,95 @@ metrics_replica_lag(struct metrics *m, int64_t us)
 	__atomic_store_n(&m->replica_seen, 1, __ATOMIC_RELAXED);
 }
 
-/* The replica's reads and fallbacks, once a worker has used one. */
+/* The replica's lag gauge, once a worker has used one. */
 static int
-render_replica(const struct metrics *m, struct buf *out)
+render_replica_lag(const struct metrics *m, struct buf *out)
 {
 	int64_t lag;
 
-	if (!__atomic_load_n(&m->replica_seen, __ATOMIC_RELAXED))
-		return 0;
 	lag = __atomic_load_n(&m->replica_lag_us, __ATOMIC_RELAXED);
 	return buf_printf(out,
-	    "# HELP aurora_replica_reads_total Requests of replica-allowed "
-	    "routes whose reads went to the replica.\n"
-	    "# TYPE aurora_replica_reads_total counter\n"
-	    "aurora_replica_reads_total %llu\n"
-	    "# HELP aurora_replica_fallbacks_total Requests of replica-allowed "
-	    "routes read on the primary: replica down or lagging, the user's "
-	    "own recent write, or a read that failed on the replica.\n"
-	    "# TYPE aurora_replica_fallbacks_total counter\n"
-	    "aurora_replica_fallbacks_total{reason=\"down\"} %llu\n"
-	    "aurora_replica_fallbacks_total{reason=\"lag\"} %llu\n"
-	    "aurora_replica_fallbacks_total{reason=\"recent_write\"} %llu\n"
-	    "aurora_replica_fallbacks_total{reason=\"failed\"} %llu\n"
 	    "# HELP aurora_replica_lag_seconds The replica's lag at a worker's "
 	    "last check (-1: unknown or down).\n"
 	    "# TYPE aurora_replica_lag_seconds gauge\n"
 	    "aurora_replica_lag_seconds %.3f\n",
-	    (unsigned long long)get(&m->events[METRICS_REPLICA_READ]),
-	    (unsigned long long)get(&m->events[METRICS_REPLICA_FALLBACK_DOWN]),
-	    (unsigned long long)get(&m->events[METRICS_REPLICA_FALLBACK_LAG]),
-	    (unsigned long long)
-	    get(&m->events[METRICS_REPLICA_FALLBACK_RECENT_WRITE]),
-	    (unsigned long long)get(&m->events[METRICS_REPLICA_FALLBACK_FAILED]),
 	    lag < 0 ? -1.0 : (double)lag / 1e6) != BUF_OK ? -1 : 0;
+}
+
+/* The counters of metrics_count, one family a row: the events in the
+ * order of their label's values (value NULL: a family of one counter
+ * without a label), METRICS_EVENT__MAX ending the list. */
+#define FAMILY_VALUES	5
+struct counter_family {
+	const char	*name;
+	const char	*help;
+	const char	*label;
+	int		 replica;	/* shown once a worker used a replica */
+	struct {
+		enum metrics_event	 e;
+		const char		*value;
+	}		 v[FAMILY_VALUES];
+};
+
+static const struct counter_family counter_families[] = {
+	{ "aurora_account_mail_limited_total", "Sign-up, resend and forgot "
+	    "requests refused (429) by the account-mail budget of the client "
+	    "network or of the whole service.", "scope", 0,
+	    { { METRICS_MAIL_LIMITED_NETWORK, "network" },
+	      { METRICS_MAIL_LIMITED_GLOBAL, "global" },
+	      { METRICS_EVENT__MAX, NULL } } },
+	{ "aurora_login_limited_total", "Sign-ins refused (429) by a failure "
+	    "limit: of the account, of unknown clients at an address, or of a "
+	    "device token.", "scope", 0,
+	    { { METRICS_LOGIN_LIMITED_ACCOUNT, "account" },
+	      { METRICS_LOGIN_LIMITED_ADDRESS, "address" },
+	      { METRICS_LOGIN_LIMITED_DEVICE, "device" },
+	      { METRICS_EVENT__MAX, NULL } } },
+	{ "aurora_replica_reads_total", "Requests of replica-allowed routes "
+	    "whose reads went to the replica.", NULL, 1,
+	    { { METRICS_REPLICA_READ, NULL }, { METRICS_EVENT__MAX, NULL } } },
+	{ "aurora_replica_fallbacks_total", "Requests of replica-allowed "
+	    "routes read on the primary: replica down or lagging, the user's "
+	    "own recent write, or a read that failed on the replica.",
+	    "reason", 1,
+	    { { METRICS_REPLICA_FALLBACK_DOWN, "down" },
+	      { METRICS_REPLICA_FALLBACK_LAG, "lag" },
+	      { METRICS_REPLICA_FALLBACK_RECENT_WRITE, "recent_write" },
+	      { METRICS_REPLICA_FALLBACK_FAILED, "failed" },
+	      { METRICS_EVENT__MAX, NULL } } },
+};
+
+static int
+render_counters(const struct metrics *m, struct buf *out)
+{
+	const struct counter_family	*f;
+	size_t				 i, k;
+	uint64_t			 n;
+	int				 replica, bad = 0;
+
+	replica = __atomic_load_n(&m->replica_seen, __ATOMIC_RELAXED);
+	for (i = 0; i < sizeof(counter_families) /
+	    sizeof(counter_families[0]); i++) {
+		f = &counter_families[i];
+		if (f->replica && !replica)
+			continue;
+		bad |= buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n",
+		    f->name, f->help, f->name) != BUF_OK;
+		for (k = 0; k < FAMILY_VALUES &&
+		    f->v[k].e != METRICS_EVENT__MAX; k++) {
+			n = get(&m->events[f->v[k].e]);
+			if (f->v[k].value != NULL)
+				bad |= buf_printf(out, "%s{%s=\"%s\"} %llu\n",
+				    f->name, f->label, f->v[k].value,
+				    (unsigned long long)n) != BUF_OK;
+			else
+				bad |= buf_printf(out, "%s %llu\n", f->name,
+				    (unsigned long long)n) != BUF_OK;
+		}
+	}
+	if (replica)
+		bad |= render_replica_lag(m, out) == -1;
+	return bad ? -1 : 0;
 }
 
 static const char *
@@ -274,26 +330,6 @@ metrics_render(const struct metrics *m, const struct route *table, size_t n,
 	    (unsigned long long)get(&m->db_errors),
 	    (unsigned long long)get(&m->recur_hits),
 	    (unsigned long long)get(&m->recur_misses)) != BUF_OK;
-	bad |= buf_printf(out,
-	    "# HELP aurora_account_mail_limited_total Sign-up, resend and "
-	    "forgot requests refused (429) by the account-mail budget of the "
-	    "client network or of the whole service.\n"
-	    "# TYPE aurora_account_mail_limited_total counter\n"
-	    "aurora_account_mail_limited_total{scope=\"network\"} %llu\n"
-	    "aurora_account_mail_limited_total{scope=\"global\"} %llu\n"
-	    "# HELP aurora_login_limited_total Sign-ins refused (429) by a "
-	    "failure limit: of the account, of unknown clients at an address, "
-	    "or of a device token.\n"
-	    "# TYPE aurora_login_limited_total counter\n"
-	    "aurora_login_limited_total{scope=\"account\"} %llu\n"
-	    "aurora_login_limited_total{scope=\"address\"} %llu\n"
-	    "aurora_login_limited_total{scope=\"device\"} %llu\n",
-	    (unsigned long long)get(&m->events[METRICS_MAIL_LIMITED_NETWORK]),
-	    (unsigned long long)get(&m->events[METRICS_MAIL_LIMITED_GLOBAL]),
-	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_ACCOUNT]),
-	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_ADDRESS]),
-	    (unsigned long long)get(&m->events[METRICS_LOGIN_LIMITED_DEVICE])) !=
-	    BUF_OK;
-	bad |= render_replica(m, out) == -1;
+	bad |= render_counters(m, out) == -1;
 	return bad ? -1 : 0;
 }
