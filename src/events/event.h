@@ -226,6 +226,20 @@ enum event_rc event_upsert_tx(struct event_ctx *c, struct event *ev,
     const struct recur *rec, const char *ical, int *updated)
     __attribute__((warn_unused_result));
 
+/* event_upsert_tx for a caller that found the UIDs itself: replaces event
+ * ev->id, or creates one when ev->id is "". */
+enum event_rc event_upsert_found_tx(struct event_ctx *c, struct event *ev,
+    const struct recur *rec, const char *ical)
+    __attribute__((warn_unused_result));
+
+/* The events of calendar calendar_id (NULL: the default one) whose UIDs
+ * are in uids (a text[] literal), locked for the caller's transaction:
+ * fn(uid, id, arg) for each. An import's lookups in one round trip. */
+enum event_rc event_find_uids_tx(struct event_ctx *c,
+    const char *calendar_id, const char *uids,
+    void (*fn)(const char *, const char *, void *), void *arg)
+    __attribute__((warn_unused_result));
+
 /* Stores a checked event as the CalDAV object dav_name of calendar
  * ev->calendar_id (one of the user's), holding ical as the app sent it,
  * inside the caller's transaction: a new event when ev->id is "", else

@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/jsonout.h"
+#include "db/array.h"
 #include "events/calendar.h"
 #include "events/ics.h"
 #include "events/recur.h"
@@ -31,6 +33,19 @@ struct note {
 	int	skip;
 };
 
+/* A UID the import may store (a series' UID, or "uid#rid" as as_instance
+ * names a changed instance) and the id of its event in the calendar (""
+ * while none): all looked up in one statement before pass 2 (find_known)
+ * instead of one round trip per event. Sorted by key. */
+struct known {
+	char	key[EVENT_UID_MAX + 1];
+	char	id[EVENT_ID_LEN + 1];
+};
+
+/* The text[] literal of every key: at most ICS_MAX_EVENTS keys of
+ * EVENT_UID_MAX bytes, each quoted with every byte escaped. */
+#define KNOWN_ARRAY_MAX	((size_t)ICS_MAX_EVENTS * (2 * EVENT_UID_MAX + 3) + 2)
+
 struct import_state {
 	struct event_ctx	*c;
 	const char		*calendar_id;	/* NULL: the default one */
@@ -43,6 +58,8 @@ struct import_state {
 	int			 failed;	/* event_rc that stopped us */
 	struct note		*notes;		/* sorted after pass 1 */
 	size_t			 nnotes, nrids;
+	struct known		*known;		/* a plain import's */
+	size_t			 nknown;
 	struct ics_sync		*sync;		/* NULL: a plain import */
 };
 
@@ -69,6 +86,83 @@ note_cmp(const void *pa, const void *pb)
 	if (a->stamp != b->stamp)
 		return a->stamp < b->stamp ? -1 : 1;
 	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+static int
+known_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->key,
+	    ((const struct known *)b)->key);
+}
+
+static struct known *
+known_find(const struct import_state *s, const char *key)
+{
+	struct known k;
+
+	if (s->nknown == 0 || strlen(key) > EVENT_UID_MAX)
+		return NULL;
+	snprintf(k.key, sizeof(k.key), "%s", key);
+	return bsearch(&k, s->known, s->nknown, sizeof(k), known_cmp);
+}
+
+static void
+known_found(const char *uid, const char *id, void *arg)
+{
+	struct known *k = known_find(arg, uid);
+
+	if (k != NULL)
+		snprintf(k->id, sizeof(k->id), "%s", id);
+}
+
+/* Before pass 2, inside its transaction: the keys the file's events are
+ * stored under, and which of them the calendar has (locked, as
+ * event_upsert_tx locks each). */
+static enum event_rc
+find_known(struct import_state *s)
+{
+	struct known	*k;
+	struct buf	 b;
+	size_t		 i, n = 0, ul, rl;
+	enum event_rc	 rc = EVENT_NOMEM;
+
+	if (s->nnotes == 0)
+		return EVENT_OK;
+	if ((s->known = calloc(s->nnotes, sizeof(*s->known))) == NULL)
+		return EVENT_NOMEM;
+	for (i = 0; i < s->nnotes; i++) {
+		ul = strlen(s->notes[i].uid);
+		rl = strlen(s->notes[i].rid);
+		/* Too long for as_instance: skipped in pass 2. */
+		if (s->notes[i].skip || (rl > 0 && ul + 1 + rl > EVENT_UID_MAX))
+			continue;
+		k = &s->known[n++];
+		memcpy(k->key, s->notes[i].uid, ul + 1);
+		if (rl > 0) {
+			k->key[ul] = '#';
+			memcpy(k->key + ul + 1, s->notes[i].rid, rl + 1);
+		}
+	}
+	qsort(s->known, n, sizeof(*k), known_cmp);
+	/* Copies of one key are one key. */
+	for (i = 0; i < n; i++)
+		if (s->nknown == 0 || strcmp(s->known[s->nknown - 1].key,
+		    s->known[i].key) != 0)
+			s->known[s->nknown++] = s->known[i];
+	if (s->nknown == 0)
+		return EVENT_OK;
+	buf_init(&b, KNOWN_ARRAY_MAX);
+	if (db_array_open(&b) == -1)
+		goto out;
+	for (i = 0; i < s->nknown; i++)
+		if (db_array_text(&b, s->known[i].key) == -1)
+			goto out;
+	if (db_array_close(&b) == -1)
+		goto out;
+	rc = event_find_uids_tx(s->c, s->calendar_id, b.data, known_found, s);
+out:
+	buf_free(&b);
+	return rc;
 }
 
 /* The first note at or after (uid, rid) (after, when past). */
@@ -367,6 +461,7 @@ import_one(struct ics_item *it, void *arg)
 {
 	struct import_state	*s = arg;
 	const struct note	*n;
+	struct known		*k;
 	struct recur		 rec;
 	struct event_error	 eerr;
 	enum event_rc		 rc;
@@ -429,7 +524,14 @@ import_one(struct ics_item *it, void *arg)
 	updated = 0;
 	if (s->sync != NULL)
 		rc = s->sync->store(s->c, &it->ev, &rec, ical, s->sync->arg);
-	else
+	else if ((k = known_find(s, it->ev.uid)) != NULL) {
+		snprintf(it->ev.id, sizeof(it->ev.id), "%s", k->id);
+		updated = k->id[0] != '\0';
+		rc = event_upsert_found_tx(s->c, &it->ev, &rec, ical);
+		/* A later event under the same key updates this one. */
+		if (rc == EVENT_OK && !updated)
+			snprintf(k->id, sizeof(k->id), "%s", it->ev.id);
+	} else
 		rc = event_upsert_tx(s->c, &it->ev, &rec, ical, &updated);
 	free(ical);
 	recur_free(&rec);
@@ -546,7 +648,8 @@ ics_import(struct event_ctx *c, const char *calendar_id, const char *data,
 		rc = EVENT_DB;
 		goto out;
 	}
-	if ((rc = store_file(&s, def.time_zone, data, len)) != EVENT_OK)
+	if ((rc = find_known(&s)) != EVENT_OK ||
+	    (rc = store_file(&s, def.time_zone, data, len)) != EVENT_OK)
 		goto out;
 	if ((drc = db_commit(c->db)) != DB_OK) {
 		c->dbrc = drc;
@@ -572,5 +675,6 @@ out:
 	}
 	json_object_put(s.errors);
 	free(s.notes);
+	free(s.known);
 	return rc;
 }

@@ -113,6 +113,18 @@ static const struct db_stmt st_find_uid = {
 	3, 0
 };
 
+/* The events of calendar $3 (NULL: the default one) whose UIDs are in
+ * $2, locked: an import's lookups in one statement. */
+static const struct db_stmt st_find_uids = {
+	"ev_find_uids",
+	"SELECT uid, id FROM events WHERE user_id = $1::uuid"
+	" AND uid = ANY($2::text[])"
+	" AND calendar_id = coalesce($3::uuid, (SELECT id FROM calendars"
+	"  WHERE user_id = $1::uuid AND is_default))"
+	" FOR UPDATE",
+	3, 0
+};
+
 static const struct db_stmt st_update = {
 	"ev_update",
 	"UPDATE events SET title = $3, description = $4, location = $5,"
@@ -753,10 +765,6 @@ event_upsert_tx(struct event_ctx *c, struct event *ev,
 {
 	const char	*p[3] = { c->user_id, ev->uid,
 	    ev->calendar_id[0] ? ev->calendar_id : NULL };
-	/* The file's copy replaces the event and an object an app stored
-	 * under this UID: the file's own VEVENT is the object from now on
-	 * (generated from the row when ical is NULL). */
-	const struct ev_object o = { NULL, NULL, 1, ical, 1 };
 	PGresult	*res;
 	enum db_rc	 drc;
 	int		 found;
@@ -767,11 +775,44 @@ event_upsert_tx(struct event_ctx *c, struct event *ev,
 	found = PQntuples(res) == 1;
 	if (found)
 		snprintf(ev->id, sizeof(ev->id), "%s", PQgetvalue(res, 0, 0));
+	else
+		ev->id[0] = '\0';
 	PQclear(res);
-	if (!found)
+	*updated = found;
+	return event_upsert_found_tx(c, ev, rec, ical);
+}
+
+enum event_rc
+event_upsert_found_tx(struct event_ctx *c, struct event *ev,
+    const struct recur *rec, const char *ical)
+{
+	/* The file's copy replaces the event and an object an app stored
+	 * under this UID: the file's own VEVENT is the object from now on
+	 * (generated from the row when ical is NULL). */
+	const struct ev_object o = { NULL, NULL, 1, ical, 1 };
+
+	if (ev->id[0] == '\0')
 		return insert_event(c, ev, rec, ev->uid, &o);
-	*updated = 1;
 	return update_event(c, ev, rec, &o);
+}
+
+enum event_rc
+event_find_uids_tx(struct event_ctx *c, const char *calendar_id,
+    const char *uids, void (*fn)(const char *, const char *, void *),
+    void *arg)
+{
+	const char	*p[3] = { c->user_id, uids, calendar_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	int		 i, n;
+
+	if ((drc = db_exec(c->db, &st_find_uids, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		fn(PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), arg);
+	PQclear(res);
+	return EVENT_OK;
 }
 
 enum event_rc
