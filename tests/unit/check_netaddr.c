@@ -145,27 +145,27 @@ static const struct want v6_table[] = {
 	{ "2600::1", NETADDR_PUBLIC },
 };
 
-START_TEST(v4_ranges)
+/* Every row of t classifies as it says. */
+static void
+check_table(const struct want *t, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(v4_table) / sizeof(v4_table[0]); i++)
-		ck_assert_msg(cls(v4_table[i].addr) == v4_table[i].cls,
-		    "%s: %s, expected %s", v4_table[i].addr,
-		    netaddr_class_name(cls(v4_table[i].addr)),
-		    netaddr_class_name(v4_table[i].cls));
+	for (i = 0; i < n; i++)
+		ck_assert_msg(cls(t[i].addr) == t[i].cls, "%s: %s, expected %s",
+		    t[i].addr, netaddr_class_name(cls(t[i].addr)),
+		    netaddr_class_name(t[i].cls));
+}
+
+START_TEST(v4_ranges)
+{
+	check_table(v4_table, sizeof(v4_table) / sizeof(v4_table[0]));
 }
 END_TEST
 
 START_TEST(v6_ranges)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(v6_table) / sizeof(v6_table[0]); i++)
-		ck_assert_msg(cls(v6_table[i].addr) == v6_table[i].cls,
-		    "%s: %s, expected %s", v6_table[i].addr,
-		    netaddr_class_name(cls(v6_table[i].addr)),
-		    netaddr_class_name(v6_table[i].cls));
+	check_table(v6_table, sizeof(v6_table) / sizeof(v6_table[0]));
 }
 END_TEST
 
