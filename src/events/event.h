@@ -296,4 +296,12 @@ void event_row_ints(const char *s, int *out, size_t max, size_t *n);
 /* Loads the row at (res, row) of a query selecting EVENT_COLUMNS. */
 enum event_rc event_from_row(struct event *ev, const PGresult *res, int row);
 
+/* The rows st gives for the user (c->user_id is its one parameter), each
+ * read by fn into the next of *n elements of size bytes: *out is calloc'd
+ * (free it; NULL on failure). EVENT_DB (c->dbrc set) or EVENT_NOMEM. The
+ * one listing loop of the calendars and the subscriptions. */
+enum event_rc event_user_rows(struct event_ctx *c, const struct db_stmt *st,
+    size_t size, void (*fn)(void *dst, const PGresult *res, int row),
+    void **out, size_t *n) __attribute__((warn_unused_result));
+
 #endif

@@ -112,3 +112,31 @@ fail:
 		event_clear(ev);
 	return rc;
 }
+
+enum event_rc
+event_user_rows(struct event_ctx *c, const struct db_stmt *st, size_t size,
+    void (*fn)(void *dst, const PGresult *res, int row), void **out,
+    size_t *n)
+{
+	const char	*p[1] = { c->user_id };
+	PGresult	*res;
+	enum db_rc	 drc;
+	int		 i, rows;
+
+	*out = NULL;
+	*n = 0;
+	if ((drc = db_exec(c->db, st, p, &res)) != DB_OK) {
+		c->dbrc = drc;
+		return EVENT_DB;
+	}
+	rows = PQntuples(res);
+	if ((*out = calloc(rows > 0 ? (size_t)rows : 1, size)) == NULL) {
+		PQclear(res);
+		return EVENT_NOMEM;
+	}
+	for (i = 0; i < rows; i++)
+		fn((char *)*out + (size_t)i * size, res, i);
+	*n = (size_t)rows;
+	PQclear(res);
+	return EVENT_OK;
+}

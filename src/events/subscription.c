@@ -493,30 +493,23 @@ subscription_get(struct event_ctx *c, const char *id,
 	return one_row(c, &st_get, id, out);
 }
 
+/* event_user_rows reads each row through this. */
+static void
+list_row(void *dst, const PGresult *res, int row)
+{
+	from_row(dst, res, row);
+}
+
 enum event_rc
 subscription_list(struct event_ctx *c, struct subscription **out,
     size_t *n)
 {
-	const char	*p[1] = { c->user_id };
-	PGresult	*res;
-	enum db_rc	 drc;
-	int		 i, rows;
+	void		*v;
+	enum event_rc	 rc;
 
-	*out = NULL;
-	*n = 0;
-	if ((drc = db_exec(c->db, &st_list, p, &res)) != DB_OK)
-		return dberr(c, drc);
-	rows = PQntuples(res);
-	if ((*out = calloc(rows > 0 ? (size_t)rows : 1, sizeof(**out))) ==
-	    NULL) {
-		PQclear(res);
-		return EVENT_NOMEM;
-	}
-	for (i = 0; i < rows; i++)
-		from_row(&(*out)[i], res, i);
-	*n = (size_t)rows;
-	PQclear(res);
-	return EVENT_OK;
+	rc = event_user_rows(c, &st_list, sizeof(**out), list_row, &v, n);
+	*out = v;
+	return rc;
 }
 
 enum event_rc
