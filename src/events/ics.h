@@ -102,6 +102,7 @@ struct ics_error {
 	long	 line;		/* 1-based physical line, 0 when none */
 	char	 msg[200];
 	int	 too_costly;	/* over ICS_MAX_EVENTS or the budget (413) */
+	int	 too_many;	/* of those: over the file's cap of events */
 };
 
 /* One VEVENT read from a file. ev is complete (uid set) unless skip is

@@ -223,7 +223,7 @@ note_event(struct ics_item *it, void *arg)
 	if (s->sync != NULL && ++s->nevents > s->sync->max_events) {
 		s->failed = EVENT_INVALID;
 		s->err->line = it->line;
-		s->err->too_costly = 1;
+		s->err->too_costly = s->err->too_many = 1;
 		snprintf(s->err->msg, sizeof(s->err->msg), "more than %ld "
 		    "events (subscription_max_events)", s->sync->max_events);
 		return -1;
@@ -231,7 +231,7 @@ note_event(struct ics_item *it, void *arg)
 	if (s->sync == NULL && ++s->nevents > ICS_MAX_EVENTS) {
 		s->failed = EVENT_INVALID;
 		s->err->line = it->line;
-		s->err->too_costly = 1;
+		s->err->too_costly = s->err->too_many = 1;
 		snprintf(s->err->msg, sizeof(s->err->msg), "more than %d events "
 		    "(VEVENT) in one file (ICS_MAX_EVENTS), so nothing was "
 		    "imported; split it into smaller files", ICS_MAX_EVENTS);

@@ -321,7 +321,10 @@ out:
 }
 
 /* ics_sync's store: an event whose object is unchanged is only marked
- * seen; a changed or new one goes through event_upsert_tx. */
+ * seen; a changed one is written over its id, which load_known read
+ * (locked) with the rest, so it costs no lookup of its own; a new one
+ * goes through event_upsert_tx (which also finds a UID the file gave
+ * twice). */
 static enum event_rc
 store_one(struct event_ctx *c, struct event *ev, const struct recur *rec,
     const char *ical, void *arg)
@@ -343,6 +346,11 @@ store_one(struct event_ctx *c, struct event *ev, const struct recur *rec,
 			st->stats->unchanged++;
 			return EVENT_OK;
 		}
+		memcpy(ev->id, k->id, sizeof(ev->id));
+		if ((rc = event_upsert_found_tx(c, ev, rec, ical)) != EVENT_OK)
+			return rc;
+		st->stats->updated++;
+		return EVENT_OK;
 	}
 	if ((rc = event_upsert_tx(c, ev, rec, ical, &updated)) != EVENT_OK)
 		return rc;
@@ -399,8 +407,7 @@ static void
 bad_file(enum event_rc erc, const struct ics_error *err,
     const struct event_ctx *c, long max_events, char *why, size_t whylen)
 {
-	if (err->too_costly && err->msg[0] != '\0' &&
-	    strstr(err->msg, "subscription_max_events") != NULL)
+	if (err->too_many)
 		snprintf(why, whylen, "the feed has more than %ld events",
 		    max_events);
 	else if (err->too_costly)

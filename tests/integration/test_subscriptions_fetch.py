@@ -30,11 +30,13 @@ from stack import expect, run_tests  # noqa: E402
 MIB = 1 << 20
 FETCH_WAIT = 20.0          # seconds for a NOTIFY'd fetch to be recorded
 RETRY_SECONDS = 60         # AURORA_SUBSCRIPTION_RETRY_SECONDS below
+MAX_EVENTS = 20            # AURORA_SUBSCRIPTION_MAX_EVENTS below
 ENV = {
     "AURORA_SUBSCRIPTION_ALLOW_LOOPBACK": "on",
     "AURORA_SUBSCRIPTION_TIMEOUT": "3",
     "AURORA_SUBSCRIPTION_CONNECT_TIMEOUT": "3",
     "AURORA_SUBSCRIPTION_RETRY_SECONDS": str(RETRY_SECONDS),
+    "AURORA_SUBSCRIPTION_MAX_EVENTS": str(MAX_EVENTS),
 }
 
 
@@ -353,6 +355,9 @@ def test_failures_keep_data_with_backoff(stack):
         (dict(status=500, body=b"oops"), "the server answered 500"),
         (dict(status=200, body=b"<html>not a calendar</html>\r\n"), "the file is not a calendar (line 1"),
         (dict(status=200, body=b"", size=6 * MIB), "larger than 5 MiB"),
+        (dict(status=200, body=ics([("many-%d@test" % k, "Many", day(1), None)
+                                    for k in range(MAX_EVENTS + 1)])),
+         "the feed has more than %d events" % MAX_EVENTS),
         (dict(status=200, body=ics([("x@test", "Late", day(1), None)]), delay=6), "timed out"),
     ]
     gaps = []
