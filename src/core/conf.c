@@ -320,6 +320,12 @@ static const struct conf_key conf_keys[] = {
 	    10000, "50", .active = 1, .doc =
 	    "subscriptions one account may have (aurora-api refuses the next "
 	    "one)" },
+	{ K(subscription_refresh_min_seconds), CONF_SEC_SUBSCRIPTIONS, CT_INT,
+	    1, 86400, "60", .active = 1, .doc =
+	    "seconds that must pass between fetches of one subscription that "
+	    "its account asks for: aurora-api refuses a refresh sooner after "
+	    "the last fetch or the last refresh (429 with `Retry-After`), and "
+	    "a new address given sooner is fetched when the time is up" },
 	{ K(subscription_timeout), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1, 600, "30",
 	    .active = 1, .doc =
 	    "seconds one request of a feed may take in all (each redirect is "

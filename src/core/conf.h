@@ -80,6 +80,7 @@ struct conf {
 	long	subscription_max_bytes;		/* a feed's body, decoded */
 	int	subscription_max_events;	/* VEVENTs per feed */
 	int	subscription_max_per_user;	/* subscriptions per account */
+	int	subscription_refresh_min_seconds; /* between fetches on request */
 	int	subscription_timeout;		/* seconds per request */
 	int	subscription_connect_timeout;	/* seconds to connect */
 	int	subscription_concurrency;	/* requests in flight */

@@ -56,8 +56,31 @@ static const struct db_stmt st_get = {
 	2, 1
 };
 
-/* Runs after calendar_create_tx, whose lock on the account's default
- * calendar makes the count hold under concurrent creates. */
+/* The lock calendar_create_tx takes first (calendar.c, st_lock_default:
+ * the account's default calendar row). A create and an address change
+ * take it before they look for the address among the account's
+ * subscriptions, so that two of them cannot both find it free; the
+ * create's count of subscriptions holds by the same lock. */
+static const struct db_stmt st_lock_account = {
+	"sub_lock_account",
+	"SELECT 1 FROM calendars WHERE user_id = $1::uuid AND is_default"
+	" FOR NO KEY UPDATE",
+	1, 0
+};
+
+/* The account's oldest subscription to the address $2, other than $3. */
+static const struct db_stmt st_taken = {
+	"sub_taken",
+	"SELECT s.id, c.name" SUB_FROM("subscriptions s")
+	" WHERE s.user_id = $1::uuid AND s.url = $2"
+	"  AND s.id IS DISTINCT FROM $3::uuid"
+	" ORDER BY s.created_at, s.id LIMIT 1",
+	3, 0
+};
+
+/* Runs after st_lock_account and calendar_create_tx, whose lock on the
+ * account's default calendar makes the count hold under concurrent
+ * creates. */
 static const struct db_stmt st_insert = {
 	"sub_insert",
 	"WITH s AS ("
@@ -73,14 +96,23 @@ static const struct db_stmt st_insert = {
 	6, 0
 };
 
+/* Whole seconds since a time, NULL when never. */
+#define SUB_AGO(col) "floor(extract(epoch FROM now() - " col "))::bigint"
+
+/* The row, locked: a change and a refresh of one subscription take their
+ * turns, and each decides on what the one before it left. */
 static const struct db_stmt st_lock = {
 	"sub_lock",
-	"SELECT url, calendar_id FROM subscriptions"
+	"SELECT url, calendar_id, next_fetch_at <= now(),"
+	" " SUB_AGO("last_fetched_at") ", " SUB_AGO("refresh_requested_at")
+	" FROM subscriptions"
 	" WHERE id = $1::uuid AND user_id = $2::uuid FOR UPDATE",
 	2, 0
 };
+enum { LK_URL, LK_CAL, LK_DUE, LK_FETCHED, LK_REQUESTED };
 
-/* A new address ($6) starts over: no validators, no failures, due now. */
+/* A new address ($6) starts over: no validators, no failures, due in $7
+ * seconds (0: now, which counts as a refresh). */
 static const struct db_stmt st_update = {
 	"sub_update",
 	"UPDATE subscriptions SET url = $3, refresh_minutes = $4::int,"
@@ -93,11 +125,13 @@ static const struct db_stmt st_update = {
 	"  ELSE feed_ttl_minutes END,"
 	" status = CASE WHEN $6::boolean THEN 'pending' ELSE status END,"
 	" last_error = CASE WHEN $6::boolean THEN NULL ELSE last_error END,"
-	" next_fetch_at = CASE WHEN $6::boolean THEN now()"
-	"  ELSE next_fetch_at END,"
+	" next_fetch_at = CASE WHEN $6::boolean"
+	"  THEN now() + make_interval(secs => $7::int) ELSE next_fetch_at END,"
+	" refresh_requested_at = CASE WHEN $6::boolean AND $7::int = 0"
+	"  THEN now() ELSE refresh_requested_at END,"
 	" updated_at = now()"
 	" WHERE id = $1::uuid AND user_id = $2::uuid",
-	6, 0
+	7, 0
 };
 
 static const struct db_stmt st_notify = {
@@ -111,7 +145,8 @@ static const struct db_stmt st_notify = {
 static const struct db_stmt st_refresh = {
 	"sub_refresh",
 	"WITH s AS ("
-	" UPDATE subscriptions SET next_fetch_at = now()"
+	" UPDATE subscriptions SET next_fetch_at = now(),"
+	"  refresh_requested_at = now()"
 	" WHERE id = $1::uuid AND user_id = $2::uuid RETURNING *"
 	")"
 	" SELECT " SUB_COLUMNS ","
@@ -512,8 +547,35 @@ subscription_list(struct event_ctx *c, struct subscription **out,
 	return rc;
 }
 
+/* Takes st_lock_account and looks for url among the account's
+ * subscriptions other than except (NULL: all): EVENT_OK when none has it,
+ * EVENT_CONFLICT with *taken filled when one does. Inside the caller's
+ * transaction. */
+static enum event_rc
+lock_and_find(struct event_ctx *c, const char *url, const char *except,
+    struct subscription_taken *taken)
+{
+	const char	*p[3] = { c->user_id, url, except };
+	PGresult	*res = NULL;
+	enum db_rc	 drc;
+	enum event_rc	 rc = EVENT_OK;
+
+	memset(taken, 0, sizeof(*taken));
+	if ((drc = db_run(c->db, &st_lock_account, p, NULL)) != DB_OK ||
+	    (drc = db_exec(c->db, &st_taken, p, &res)) != DB_OK)
+		return dberr(c, drc);
+	if (PQntuples(res) == 1) {
+		copy_col(taken->id, sizeof(taken->id), res, 0, 0);
+		copy_col(taken->name, sizeof(taken->name), res, 0, 1);
+		rc = EVENT_CONFLICT;
+	}
+	PQclear(res);
+	return rc;
+}
+
 enum event_rc
-subscription_create(struct event_ctx *c, struct subscription *s, int max)
+subscription_create(struct event_ctx *c, struct subscription *s, int max,
+    struct subscription_taken *taken)
 {
 	struct calendar	*cal;
 	PGresult	*res = NULL;
@@ -533,7 +595,8 @@ subscription_create(struct event_ctx *c, struct subscription *s, int max)
 		free(cal);
 		return dberr(c, drc);
 	}
-	if ((rc = calendar_create_tx(c, cal)) != EVENT_OK)
+	if ((rc = lock_and_find(c, s->url, NULL, taken)) != EVENT_OK ||
+	    (rc = calendar_create_tx(c, cal)) != EVENT_OK)
 		goto out;
 	snprintf(refresh, sizeof(refresh), "%d", s->refresh_minutes);
 	snprintf(cap, sizeof(cap), "%d", max);
@@ -565,6 +628,57 @@ out:
 	return rc;
 }
 
+/* A column of whole seconds (SUB_AGO); a time in the future (another
+ * transaction's now() committed after this one began) counts as 0. */
+static long
+ago_col(const PGresult *res, int col)
+{
+	const char	*v = PQgetvalue(res, 0, col);
+	char		*end;
+	long		 n;
+
+	n = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || n < 0)
+		return 0;
+	return n;
+}
+
+/* st_lock of p (id, user) into *res (PQclear it in any case). */
+static enum event_rc
+lock_row(struct event_ctx *c, const char **p, PGresult **res)
+{
+	enum db_rc	 drc;
+
+	if ((drc = db_exec(c->db, &st_lock, p, res)) != DB_OK)
+		return dberr(c, drc);
+	return PQntuples(*res) == 1 ? EVENT_OK : EVENT_NOT_FOUND;
+}
+
+/* Whether the row st_lock read was fetched, or refreshed at the account's
+ * request, less than min_seconds ago: 1 with w's ago, wait and fetched
+ * filled (the later of the two counts), else 0. */
+static int
+too_soon(const PGresult *res, int min_seconds, struct subscription_wait *w)
+{
+	long	 ago = -1, a;
+	int	 col;
+
+	for (col = LK_FETCHED; col <= LK_REQUESTED; col++) {
+		if (PQgetisnull(res, 0, col))
+			continue;
+		a = ago_col(res, col);
+		if (ago == -1 || a < ago) {
+			ago = a;
+			w->fetched = col == LK_FETCHED;
+		}
+	}
+	if (ago == -1 || ago >= min_seconds)
+		return 0;
+	w->ago = ago;
+	w->wait = min_seconds - ago;
+	return 1;
+}
+
 /* The calendar's name and colour from s, inside the transaction. */
 static enum event_rc
 rename_calendar(struct event_ctx *c, const char *calendar_id,
@@ -589,15 +703,19 @@ out:
 
 enum event_rc
 subscription_update(struct event_ctx *c, struct subscription *s,
-    unsigned set)
+    unsigned set, int min_seconds, struct subscription_taken *taken)
 {
-	const char	*p[6];
-	char		 calendar_id[37], refresh[16], id[37];
-	PGresult	*res = NULL;
-	enum event_rc	 rc;
-	enum db_rc	 drc;
-	int		 moved;
+	struct subscription_wait	 w;
+	const char			*p[7];
+	char				 calendar_id[37], refresh[16], id[37];
+	char				 wait[24];
+	PGresult			*res = NULL;
+	enum event_rc			 rc;
+	enum db_rc			 drc;
+	int				 moved;
 
+	memset(taken, 0, sizeof(*taken));
+	memset(&w, 0, sizeof(w));
 	if (!event_id_ok(s->id))
 		return EVENT_NOT_FOUND;
 	snprintf(id, sizeof(id), "%s", s->id);
@@ -605,18 +723,19 @@ subscription_update(struct event_ctx *c, struct subscription *s,
 	p[1] = c->user_id;
 	if ((drc = db_begin(c->db)) != DB_OK)
 		return dberr(c, drc);
-	if ((drc = db_exec(c->db, &st_lock, p, &res)) != DB_OK) {
-		rc = dberr(c, drc);
+	/* The account's lock before the row's, in the order of a create. */
+	if (((set & SUBSCRIPTION_SET_URL) &&
+	    (rc = lock_and_find(c, s->url, id, taken)) != EVENT_OK) ||
+	    (rc = lock_row(c, p, &res)) != EVENT_OK)
 		goto out;
-	}
-	if (PQntuples(res) != 1) {
-		rc = EVENT_NOT_FOUND;
-		goto out;
-	}
 	moved = (set & SUBSCRIPTION_SET_URL) &&
-	    strcmp(PQgetvalue(res, 0, 0), s->url) != 0;
+	    strcmp(PQgetvalue(res, 0, LK_URL), s->url) != 0;
 	snprintf(calendar_id, sizeof(calendar_id), "%s",
-	    PQgetvalue(res, 0, 1));
+	    PQgetvalue(res, 0, LK_CAL));
+	/* Alternating addresses must not fetch more often than refreshes
+	 * may: within min_seconds the new one waits for their end. */
+	snprintf(wait, sizeof(wait), "%ld", moved && too_soon(res,
+	    min_seconds, &w) ? w.wait : 0L);
 	if ((set & (SUBSCRIPTION_SET_NAME | SUBSCRIPTION_SET_COLOR)) &&
 	    (rc = rename_calendar(c, calendar_id, s, set)) != EVENT_OK)
 		goto out;
@@ -625,6 +744,9 @@ subscription_update(struct event_ctx *c, struct subscription *s,
 	p[3] = refresh;
 	p[4] = s->reminders ? "true" : "false";
 	p[5] = moved ? "true" : "false";
+	p[6] = wait;
+	/* NOTIFY when it waits too: a fetcher asleep until a later feed
+	 * wakes to plan for this one. */
 	if ((drc = db_run(c->db, &st_update, p, NULL)) != DB_OK ||
 	    (moved && (drc = db_run(c->db, &st_notify, p, NULL)) != DB_OK)) {
 		rc = dberr(c, drc);
@@ -657,8 +779,39 @@ subscription_delete(struct event_ctx *c, const char *id)
 }
 
 enum event_rc
-subscription_refresh(struct event_ctx *c, const char *id,
-    struct subscription *out)
+subscription_refresh(struct event_ctx *c, const char *id, int min_seconds,
+    struct subscription *out, struct subscription_wait *w)
 {
-	return one_row(c, &st_refresh, id, out);
+	const char	*p[2] = { id, c->user_id };
+	PGresult	*res = NULL;
+	enum event_rc	 rc;
+	enum db_rc	 drc;
+
+	memset(out, 0, sizeof(*out));
+	memset(w, 0, sizeof(*w));
+	if (!event_id_ok(id))
+		return EVENT_NOT_FOUND;
+	if ((drc = db_begin(c->db)) != DB_OK)
+		return dberr(c, drc);
+	if ((rc = lock_row(c, p, &res)) != EVENT_OK)
+		goto out;
+	/* Due and not fetched yet (a refresh, a new address or its time
+	 * came; perhaps being fetched now): one more NOTIFY adds nothing. */
+	if (PQgetvalue(res, 0, LK_DUE)[0] == 't') {
+		w->asked = SUBSCRIPTION_PENDING;
+		rc = subscription_get(c, id, out);
+	} else if (too_soon(res, min_seconds, w)) {
+		w->asked = SUBSCRIPTION_TOO_SOON;
+		rc = EVENT_OK;
+	} else {
+		w->asked = SUBSCRIPTION_ASKED;
+		rc = one_row(c, &st_refresh, id, out);
+	}
+	if (rc == EVENT_OK && (drc = db_commit(c->db)) != DB_OK)
+		rc = dberr(c, drc);
+out:
+	PQclear(res);
+	if (rc != EVENT_OK)
+		db_rollback(c->db);
+	return rc;
 }

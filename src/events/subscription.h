@@ -44,6 +44,31 @@ struct subscription {
 	char	 updated_at[RFC3339_MAX];
 };
 
+/* The account's subscription that already has an address a create or an
+ * address change asked for (EVENT_CONFLICT): an account follows one
+ * address once. */
+struct subscription_taken {
+	char	 id[37];
+	char	 name[CALENDAR_NAME_MAX * 4 + 1];	/* its calendar's */
+};
+
+/* What subscription_refresh made of a request. */
+enum subscription_asked {
+	SUBSCRIPTION_ASKED,	/* due now; the fetcher NOTIFYed */
+	SUBSCRIPTION_PENDING,	/* already due, not fetched yet: left alone */
+	SUBSCRIPTION_TOO_SOON	/* within min_seconds: nothing changed */
+};
+
+struct subscription_wait {
+	enum subscription_asked	 asked;
+	/* SUBSCRIPTION_TOO_SOON: whole seconds since the last fetch (when
+	 * fetched) or the last refresh let through, and the seconds left
+	 * until the next one is taken (at least 1). */
+	long			 ago;
+	long			 wait;
+	int			 fetched;
+};
+
 /* Members subscription_from_json saw, for subscription_update. */
 #define SUBSCRIPTION_SET_URL		0x01
 #define SUBSCRIPTION_SET_NAME		0x02
@@ -74,9 +99,13 @@ enum event_rc subscription_from_json(struct subscription *s,
 
 /* Creates the read-only calendar (s's name and colour), the row and the
  * NOTIFY in one transaction; fills s. EVENT_INVALID (c->err) when the
- * account has max subscriptions already or CALENDAR_MAX calendars. */
+ * account has max subscriptions already or CALENDAR_MAX calendars;
+ * EVENT_CONFLICT with *taken filled when one of its subscriptions has
+ * s->url. Both checks hold under concurrent creates and address changes
+ * of the account (they take the lock calendar_create_tx takes). */
 enum event_rc subscription_create(struct event_ctx *c, struct subscription *s,
-    int max) __attribute__((warn_unused_result));
+    int max, struct subscription_taken *taken)
+    __attribute__((warn_unused_result));
 
 /* The user's subscriptions, oldest first: *out malloc'd (free it), *n. */
 enum event_rc subscription_list(struct event_ctx *c,
@@ -87,19 +116,28 @@ enum event_rc subscription_get(struct event_ctx *c, const char *id,
 
 /* Writes the members named by set (subscription_from_json's) of s->id:
  * name and colour to its calendar; a new URL forgets the validators and
- * failures, makes it pending and due now, and NOTIFYs. Fills s again. */
+ * failures, makes it pending and NOTIFYs: due now, or, within
+ * min_seconds of the last fetch or refresh, when they are over (counted
+ * as a refresh when due now). Fills s again. EVENT_CONFLICT with *taken
+ * filled when another of the account's subscriptions has the new URL. */
 enum event_rc subscription_update(struct event_ctx *c, struct subscription *s,
-    unsigned set) __attribute__((warn_unused_result));
+    unsigned set, int min_seconds, struct subscription_taken *taken)
+    __attribute__((warn_unused_result));
 
 /* Deletes the subscription with its calendar and events (calendar_delete:
  * their pending reminder mail cancelled). */
 enum event_rc subscription_delete(struct event_ctx *c, const char *id)
     __attribute__((warn_unused_result));
 
-/* Makes it due now and NOTIFYs the fetcher; *out is the row as this left
- * it. */
+/* "Refresh now", at most once in min_seconds (w->asked): makes it due
+ * now and NOTIFYs the fetcher, unless it is due already (a refresh not
+ * yet fetched: nothing sent again) or was fetched or refreshed less than
+ * min_seconds ago (w->ago, w->wait). The row lock orders concurrent
+ * requests: one of them is ASKED. *out is the row as this left it
+ * (zeroed when TOO_SOON). */
 enum event_rc subscription_refresh(struct event_ctx *c, const char *id,
-    struct subscription *out) __attribute__((warn_unused_result));
+    int min_seconds, struct subscription *out, struct subscription_wait *w)
+    __attribute__((warn_unused_result));
 
 /* {"id", "calendar_id", "url", "name", "color", "refresh_minutes",
  * "reminders", "status", "last_fetched_at", "last_success_at",

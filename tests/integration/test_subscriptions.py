@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """End-to-end tests of the account's side of subscriptions to outside
 calendars (issue 18) on a throwaway stack: /api/v1/subscriptions (shape,
-defaults, webcal, validation, the cap, change, refresh with its NOTIFY,
-removal with the calendar and its events, isolation), the read-only
+defaults, webcal, validation, the cap, one address once per account,
+change, refresh with its NOTIFY and its limit (429, pending, concurrent
+requests, a new address within the limit scheduled at its end), removal
+with the calendar and its events, isolation), the read-only
 calendar in /api/v1/calendars, every write to it refused over REST and
 CalDAV (real HTTP), and its CalDAV privileges and CalendarServer source.
 The fetcher is not needed: events of a subscribed calendar are written
@@ -26,6 +28,8 @@ import users  # noqa: E402
 from caldav_util import NS, app_password, dav, multistatus, vcalendar, vevent  # noqa: E402
 from test_subscriptions_fetch import Feeds  # noqa: E402 — the loopback feed server
 from test_calendars import auth, jauth, new_event, psql  # noqa: E402
+import remind_util as ru  # noqa: E402
+from test_security_events import concurrently  # noqa: E402
 
 SUBS = "/api/v1/subscriptions"
 CALS = "/api/v1/calendars"
@@ -36,6 +40,7 @@ SUB_KEYS = {"id", "calendar_id", "url", "name", "color", "refresh_minutes", "rem
             "last_fetched_at", "last_success_at", "last_error", "next_fetch_at", "created_at", "updated_at"}
 STABLE = ("id", "calendar_id", "url", "name", "color", "refresh_minutes", "reminders", "created_at")
 CHANNEL = "aurora_subscriptions"
+MIN_SECONDS = 10   # AURORA_SUBSCRIPTION_REFRESH_MIN_SECONDS below
 CS = "{http://calendarserver.org/ns/}"
 
 
@@ -215,9 +220,12 @@ def test_patch(stack):
     r = stack.request("GET", path, headers=auth(u))
     expect(r.body["name"] == "Days off", "one name: %s" % r.describe())
     # A fetched state; the same URL again keeps it.
+    # (An hour ago: a new URL is fetched at once, past the refresh limit.)
+    wait_fetched(stack, u, s["id"])
     psql(stack, "UPDATE subscriptions SET status = 'error', last_error = 'the server answered 404', "
          "etag = '\"e1\"', last_modified = 'Mon, 01 Jan 2029 00:00:00 GMT', failures = 3, "
-         "last_fetched_at = now(), next_fetch_at = now() + interval '5 hours' WHERE id = '%s'" % s["id"])
+         "last_fetched_at = now() - interval '1 hour', next_fetch_at = now() + interval '5 hours' "
+         "WHERE id = '%s'" % s["id"])
     r = stack.request("GET", path, headers=auth(u))
     expect(r.body["status"] == "error" and r.body["last_error"] == "the server answered 404"
            and r.body["last_fetched_at"] is not None, "state shown: %s" % r.describe())
@@ -259,12 +267,12 @@ def test_cap(stack):
     u = users.create_user(stack)
     # 49 made directly; the API takes the 50th and refuses the 51st.
     psql(stack, "WITH c AS (INSERT INTO calendars (user_id, dav_name, name, read_only) "
-         "SELECT '{u}', 's' || g, 's' || g, true FROM generate_series(1, 49) g RETURNING id) "
-         "INSERT INTO subscriptions (user_id, calendar_id, url) SELECT '{u}', id, '{f}' FROM c"
+         "SELECT '{u}', 's' || g, 's' || g, true FROM generate_series(1, 49) g RETURNING id, name) "
+         "INSERT INTO subscriptions (user_id, calendar_id, url) SELECT '{u}', id, '{f}?n=' || name FROM c"
          .format(u=u["user_id"], f=FEED))
     subscribe(stack, u)
     ncal = len(calendars(stack, u))
-    r = stack.request("POST", SUBS, json.dumps({"url": FEED}), jauth(u))
+    r = stack.request("POST", SUBS, json.dumps({"url": FEED + "?n=51"}), jauth(u))
     check_json_error(r, 422, "validation_failed")
     expect("50" in r.body["error"]["message"], "cap in words %r" % r.body["error"]["message"])
     expect(len(calendars(stack, u)) == ncal, "no calendar left behind")
@@ -400,11 +408,28 @@ def test_delete(stack):
     expect(ev["calendar_id"] == second, "new events go there")
 
 
+def quiet(stack, u, s, **cols):
+    """Once the fetcher has tried the new subscription (port 9: refused),
+    sets its columns as given (SQL text) and a lease of an hour, so that
+    no fetcher takes it or records anything while the test runs."""
+    wait_fetched(stack, u, s["id"])
+    cols = dict({"status": "'ok'", "last_error": "NULL", "lease_until": "now() + interval '1 hour'"}, **cols)
+    psql(stack, "UPDATE subscriptions SET %s WHERE id = '%s'"
+         % (", ".join("%s = %s" % kv for kv in cols.items()), s["id"]))
+
+
+def refresh(stack, u, s):
+    return stack.request("POST", "%s/%s/refresh" % (SUBS, s["id"]), headers=auth(u))
+
+
+def sub_col(stack, s, expr):
+    return psql(stack, "SELECT %s FROM subscriptions WHERE id = '%s'" % (expr, s["id"]))
+
+
 def test_refresh(stack):
     u = users.create_user(stack)
     s = subscribe(stack, u)
-    psql(stack, "UPDATE subscriptions SET status = 'ok', next_fetch_at = now() + interval '1 hour' "
-         "WHERE id = '%s'" % s["id"])
+    quiet(stack, u, s, last_fetched_at="now() - interval '1 hour'", next_fetch_at="now() + interval '1 hour'")
     lis = Listener(stack)
     r = stack.request("POST", "%s/%s/refresh" % (SUBS, s["id"]), headers=auth(u))
     heard = lis.heard()
@@ -416,6 +441,236 @@ def test_refresh(stack):
     expect(heard == [s["id"]], "NOTIFY with the id: %r" % heard)
     # Refreshing keeps the data and the settings.
     expect(all(r.body[k] == s[k] for k in STABLE), "unchanged %r" % r.body)
+
+
+def too_soon(r, what):
+    """A 429 of the refresh limit: the house's error in words saying how
+    long ago and how long to wait, and Retry-After agreeing with them.
+    Returns (seconds ago, Retry-After, message)."""
+    check_json_error(r, 429, "rate_limited")
+    ra = r.headers.get("Retry-After") or ""
+    msg = r.body["error"]["message"]
+    m = re.search(r"(?:fetched|asked for) (just now|(\d+) seconds? ago), and a subscription may be refreshed "
+                  r"once every %d seconds: try again in (\d+) seconds?$" % MIN_SECONDS, msg)
+    expect(m is not None, "%s: message %r" % (what, msg))
+    ago = int(m.group(2) or 0)
+    expect(ra.isdigit() and int(ra) == MIN_SECONDS - ago == int(m.group(3)),
+           "%s: Retry-After %r, message %r" % (what, ra, msg))
+    return ago, int(ra), msg
+
+
+def test_refresh_limit(stack):
+    """A refresh within subscription_refresh_min_seconds of the last fetch
+    or of the last refresh is 429 with Retry-After and changes nothing;
+    once that time has passed it is taken again."""
+    u = users.create_user(stack)
+    s = subscribe(stack, u)
+    # Fetched 2 seconds ago.
+    quiet(stack, u, s, last_fetched_at="now() - interval '2 seconds'", next_fetch_at="now() + interval '1 hour'")
+    lis = Listener(stack)
+    r = refresh(stack, u, s)
+    heard = lis.heard()
+    ago, ra, msg = too_soon(r, "after a fetch")
+    expect(2 <= ago <= 6, "%d s after a fetch 2 s ago" % ago)
+    expect(msg.startswith("this subscription was fetched "), "says why: %r" % msg)
+    expect(heard == [], "no NOTIFY when refused: %r" % heard)
+    expect(sub_col(stack, s, "next_fetch_at > now() + interval '50 minutes' AND refresh_requested_at IS NULL")
+           == "t", "a refused refresh changed the row")
+    # Asked for 1 second ago (the fetch long ago): the request counts too.
+    psql(stack, "UPDATE subscriptions SET last_fetched_at = now() - interval '1 hour', "
+         "refresh_requested_at = now() - interval '1 second' WHERE id = '%s'" % s["id"])
+    ago, ra, msg = too_soon(refresh(stack, u, s), "after a refresh")
+    expect(1 <= ago <= 5, "%d s after a refresh 1 s ago" % ago)
+    expect(msg.startswith("a refresh of this subscription was asked for "), "says why: %r" % msg)
+    # Past the limit: taken, due now, NOTIFY, stamped.
+    psql(stack, "UPDATE subscriptions SET refresh_requested_at = now() - interval '%d seconds' "
+         "WHERE id = '%s'" % (MIN_SECONDS, s["id"]))
+    lis = Listener(stack)
+    r = refresh(stack, u, s)
+    heard = lis.heard()
+    expect(r.status == 202 and heard == [s["id"]], "past the limit: %s, heard %r" % (r.describe(), heard))
+    expect(sub_col(stack, s, "refresh_requested_at > now() - interval '10 seconds' AND next_fetch_at <= now()")
+           == "t", "the refresh was not recorded")
+    # Really waiting: fetched just now, refused; after Retry-After, taken.
+    psql(stack, "UPDATE subscriptions SET last_fetched_at = now(), next_fetch_at = now() + interval '1 hour' "
+         "WHERE id = '%s'" % s["id"])
+    ago, ra, msg = too_soon(refresh(stack, u, s), "just after a fetch")
+    expect(ago <= 3, "%d s just after a fetch" % ago)
+    time.sleep(ra - 4)
+    r = refresh(stack, u, s)
+    expect(r.status == 429, "4 s before Retry-After: %s" % r.describe())
+    time.sleep(4.1)
+    lis = Listener(stack)
+    r = refresh(stack, u, s)
+    heard = lis.heard()
+    expect(r.status == 202 and heard == [s["id"]], "after Retry-After: %s, heard %r" % (r.describe(), heard))
+
+
+def test_refresh_pending(stack):
+    """A refresh while one is due and not fetched yet is 202 and sends no
+    second NOTIFY, whatever the limit says."""
+    u = users.create_user(stack)
+    s = subscribe(stack, u)
+    quiet(stack, u, s, last_fetched_at="now() - interval '1 hour'", next_fetch_at="now() + interval '1 hour'")
+    lis = Listener(stack)
+    r = refresh(stack, u, s)
+    expect(r.status == 202 and lis.heard() == [s["id"]], "first refresh: %s" % r.describe())
+    first = sub_col(stack, s, "refresh_requested_at")
+    lis = Listener(stack)
+    again = [refresh(stack, u, s) for _ in range(3)]
+    heard = lis.heard()
+    expect([x.status for x in again] == [202] * 3, "while pending: %r" % [x.describe() for x in again])
+    expect(heard == [], "NOTIFY again while pending: %r" % heard)
+    expect(all(x.body["id"] == s["id"] and parse_time(x.body["next_fetch_at"]) <= datetime.datetime.now(
+        datetime.timezone.utc) for x in again), "the answer shows it due")
+    expect(sub_col(stack, s, "refresh_requested_at") == first, "a pending refresh was stamped again")
+    # Due by its own schedule (never asked for), being fetched: the same.
+    psql(stack, "UPDATE subscriptions SET next_fetch_at = now() - interval '1 minute', "
+         "refresh_requested_at = NULL WHERE id = '%s'" % s["id"])
+    lis = Listener(stack)
+    r = refresh(stack, u, s)
+    expect(r.status == 202 and lis.heard() == [], "due on its own: %s" % r.describe())
+
+
+def test_refresh_concurrent(stack):
+    """Requests at the same moment: exactly one is taken (one NOTIFY), the
+    others see it pending (202) or too soon (429)."""
+    u = users.create_user(stack)
+    s = subscribe(stack, u)
+    for round_ in range(3):
+        quiet(stack, u, s, last_fetched_at="now() - interval '1 hour'", next_fetch_at="now() + interval '1 hour'",
+              refresh_requested_at="NULL")
+        lis = Listener(stack)
+        got = concurrently([lambda: refresh(stack, u, s)] * 6)
+        heard = lis.heard()
+        for r in got:
+            expect(not isinstance(r, Exception), "round %d: %r" % (round_, r))
+            expect(r.status in (202, 429), "round %d: %s" % (round_, r.describe()))
+            if r.status == 429:
+                too_soon(r, "concurrent")
+        expect(heard == [s["id"]], "round %d: %d NOTIFYs %r (answers %r)"
+               % (round_, len(heard), heard, [r.status for r in got]))
+
+
+def test_patch_url_within_limit(stack):
+    """A new address is taken at once, but within the refresh limit it is
+    fetched when the limit is over: alternating addresses cannot fetch in a
+    loop."""
+    u = users.create_user(stack)
+    s = subscribe(stack, u)
+    path = "%s/%s" % (SUBS, s["id"])
+    other = "https://127.0.0.1:9/other-term.ics"
+    quiet(stack, u, s, last_fetched_at="now() - interval '1 second'", next_fetch_at="now() + interval '1 hour'")
+    fetched = datetime.datetime.fromtimestamp(float(sub_col(stack, s, "extract(epoch FROM last_fetched_at)")),
+                                              datetime.timezone.utc)
+    for url in (other, FEED, other):
+        lis = Listener(stack)
+        r = stack.request("PATCH", path, json.dumps({"url": url}), jauth(u))
+        heard = lis.heard()
+        expect(r.status == 200 and r.body["url"] == url and r.body["status"] == "pending", "patch: %s"
+               % r.describe())
+        due = parse_time(r.body["next_fetch_at"])
+        want = fetched + datetime.timedelta(seconds=MIN_SECONDS)
+        expect(abs((due - want).total_seconds()) <= 1.5, "%s due %s, expected the limit's end %s"
+               % (url, due, want))
+        expect(due > datetime.datetime.now(datetime.timezone.utc), "due in the past %s" % due)
+        # The NOTIFY lets a sleeping fetcher plan for the new time.
+        expect(heard == [s["id"]], "NOTIFY %r" % heard)
+        expect(sub_col(stack, s, "refresh_requested_at IS NULL") == "t", "a deferred change counts as a refresh")
+    # Past the limit: due now, and counted as a refresh; changing back at
+    # once waits for the limit's end.
+    psql(stack, "UPDATE subscriptions SET last_fetched_at = now() - interval '1 hour', "
+         "next_fetch_at = now() + interval '1 hour' WHERE id = '%s'" % s["id"])
+    r = stack.request("PATCH", path, json.dumps({"url": FEED}), jauth(u))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    expect(r.status == 200 and parse_time(r.body["next_fetch_at"]) <= now + datetime.timedelta(seconds=1),
+           "past the limit, due now: %s" % r.describe())
+    expect(sub_col(stack, s, "refresh_requested_at > now() - interval '10 seconds'") == "t", "not stamped")
+    r = stack.request("PATCH", path, json.dumps({"url": other}), jauth(u))
+    expect(r.status == 200 and parse_time(r.body["next_fetch_at"]) >= now + datetime.timedelta(
+        seconds=MIN_SECONDS - 2), "back again at once: %s" % r.describe())
+    too_soon(refresh(stack, u, s), "refresh after a new address")
+    # Other members never move the time.
+    before = sub_col(stack, s, "next_fetch_at")
+    r = stack.request("PATCH", path, json.dumps({"name": "Renamed", "refresh_minutes": 30}), jauth(u))
+    expect(r.status == 200 and sub_col(stack, s, "next_fetch_at") == before, "rename moved it: %s" % r.describe())
+
+
+def taken(r, s, what):
+    """A 409 already_subscribed naming s in words and by id."""
+    check_json_error(r, 409, "already_subscribed")
+    e = r.body["error"]
+    expect(e.get("subscription_id") == s["id"] and e.get("field") == "url", "%s: %r" % (what, e))
+    expect(('"%s"' % s["name"]) in e["message"] and "already" in e["message"], "%s: message %r"
+           % (what, e["message"]))
+
+
+def test_duplicates(stack):
+    """An account follows one address once, however it is spelt before
+    normalisation; another account may follow it too."""
+    u = users.create_user(stack)
+    s = subscribe(stack, u, url="webcal://127.0.0.1:9/term.ics#autumn", name="Term dates")
+    ncal = len(calendars(stack, u))
+    for spelling in ("https://127.0.0.1:9/term.ics", "WEBCAL://127.0.0.1:9/term.ics", " webcals://127.0.0.1:9/term.ics ",
+                     "https://127.0.0.1:9/term.ics#spring"):
+        taken(stack.request("POST", SUBS, json.dumps({"url": spelling, "name": "Again"}), jauth(u)), s, spelling)
+    expect(len(calendars(stack, u)) == ncal, "a refused create left a calendar")
+    expect(psql(stack, "SELECT count(*) FROM subscriptions WHERE user_id = '%s'" % u["user_id"]) == "1",
+           "a refused create left a row")
+    # Another address (http is not https), then changed to the taken one.
+    t = subscribe(stack, u, url="http://127.0.0.1:9/term.ics", name="Plain")
+    r = stack.request("PATCH", "%s/%s" % (SUBS, t["id"]), json.dumps({"url": "webcal://127.0.0.1:9/term.ics",
+                                                                     "name": "Moved"}), jauth(u))
+    taken(r, s, "patch")
+    r = stack.request("GET", "%s/%s" % (SUBS, t["id"]), headers=auth(u))
+    expect(r.body["url"] == t["url"] and r.body["name"] == "Plain", "a refused patch changed it: %s" % r.describe())
+    # Its own address again is no conflict.
+    r = stack.request("PATCH", "%s/%s" % (SUBS, s["id"]), json.dumps({"url": "https://127.0.0.1:9/term.ics"}),
+                      jauth(u))
+    expect(r.status == 200, "own address: %s" % r.describe())
+    # Another account: fine.
+    subscribe(stack, users.create_user(stack), url="https://127.0.0.1:9/term.ics")
+    # Once unsubscribed, the address is free again.
+    expect(stack.request("DELETE", "%s/%s" % (SUBS, s["id"]), headers=auth(u)).status == 204, "delete")
+    subscribe(stack, u, url="https://127.0.0.1:9/term.ics")
+
+
+def test_duplicates_concurrent(stack):
+    """Creates and address changes of one account at the same moment: one
+    address, one subscription."""
+    for round_ in range(3):
+        u = users.create_user(stack)
+        url = "https://127.0.0.1:9/race-%d.ics" % round_
+        got = concurrently([lambda: stack.request("POST", SUBS, json.dumps({"url": url}), jauth(u))] * 5)
+        codes = sorted(r.status if not isinstance(r, Exception) else repr(r) for r in got)
+        expect(codes == [201, 409, 409, 409, 409], "round %d creates: %r" % (round_, codes))
+        # Two subscriptions moved to one new address while a third asks for it.
+        a = subscribe(stack, u, url="https://127.0.0.1:9/a-%d.ics" % round_)
+        b = subscribe(stack, u, url="https://127.0.0.1:9/b-%d.ics" % round_)
+        new = "https://127.0.0.1:9/new-%d.ics" % round_
+        got = concurrently([
+            lambda: stack.request("PATCH", "%s/%s" % (SUBS, a["id"]), json.dumps({"url": new}), jauth(u)),
+            lambda: stack.request("PATCH", "%s/%s" % (SUBS, b["id"]), json.dumps({"url": new}), jauth(u)),
+            lambda: stack.request("POST", SUBS, json.dumps({"url": new}), jauth(u)),
+        ])
+        codes = [r.status if not isinstance(r, Exception) else repr(r) for r in got]
+        expect(sum(1 for c in codes if c in (200, 201)) == 1 and codes.count(409) == 2,
+               "round %d changes: %r" % (round_, codes))
+        expect(psql(stack, "SELECT count(*) FROM subscriptions WHERE user_id = '%s' AND url = '%s'"
+                    % (u["user_id"], new)) == "1", "round %d: the address twice" % round_)
+        expect(psql(stack, "SELECT count(*) FROM subscriptions WHERE user_id = '%s'" % u["user_id"])
+               == ("4" if codes[2] == 201 else "3"), "round %d: rows" % round_)
+
+
+def test_refresh_column_rights(stack):
+    """sql/020: the account's side writes refresh_requested_at; the
+    fetcher's role can neither read nor write it."""
+    for text in ("SELECT refresh_requested_at FROM subscriptions LIMIT 1;",
+                 "UPDATE subscriptions SET refresh_requested_at = NULL WHERE false;"):
+        r = ru.sql(stack, text, user="aurora_fetch", check=False)
+        expect(r.returncode != 0 and "permission denied" in r.stderr, "aurora_fetch: %s -> %r" % (text, r.stderr))
+    r = ru.sql(stack, "SELECT count(refresh_requested_at) FROM subscriptions;", user="aurora_api", check=False)
+    expect(r.returncode == 0, "aurora_api cannot read it: %r" % r.stderr)
 
 
 def dav_account(stack):
@@ -563,15 +818,23 @@ TESTS = [
     ("read_only_rest", test_read_only_rest),
     ("delete", test_delete),
     ("refresh", test_refresh),
+    ("refresh_limit", test_refresh_limit),
+    ("refresh_pending", test_refresh_pending),
+    ("refresh_concurrent", test_refresh_concurrent),
+    ("patch_url_within_limit", test_patch_url_within_limit),
+    ("duplicates", test_duplicates),
+    ("duplicates_concurrent", test_duplicates_concurrent),
+    ("refresh_column_rights", test_refresh_column_rights),
     ("caldav", test_caldav),
     ("fetched_events_read_only", test_fetched_events_read_only),
 ]
 
 # aurora-fetch runs beside the API (fetched_events_read_only), allowed to
 # reach the test's loopback server; every other feed here is on port 9 of
-# this machine, where nothing listens.
+# this machine, where nothing listens. Refreshes: at most one in 10 s.
 ENV = {"AURORA_SUBSCRIPTION_ALLOW_LOOPBACK": "on", "AURORA_SUBSCRIPTION_TIMEOUT": "3",
-       "AURORA_SUBSCRIPTION_CONNECT_TIMEOUT": "3"}
+       "AURORA_SUBSCRIPTION_CONNECT_TIMEOUT": "3",
+       "AURORA_SUBSCRIPTION_REFRESH_MIN_SECONDS": str(MIN_SECONDS)}
 
 if __name__ == "__main__":
     sys.exit(run_tests(TESTS, fetch=True, env=ENV))
