@@ -6,12 +6,16 @@
 // dialog (name, color, how often, reminders), an event of the feed shown
 // read-only in the event dialog (no Save, no Delete, fields disabled) and
 // not offered as a calendar for new events, and unsubscribing, with an
-// axe-core check of each new screen and no CSP violation.
+// axe-core check of each new screen and no CSP violation. The server's
+// refusals in words: an address the account follows already (subscribe
+// and edit, naming the subscription that has it) and "Refresh now" too
+// soon after the last fetch (how long ago, how long to wait).
 //
 // Run by tests/integration/test_web_subscriptions.py, which makes the
 // account and, as the database owner, a subscription whose last refresh
 // failed with one event of its feed today: AURORA_E2E_FEED_NAME,
-// AURORA_E2E_FEED_EVENT.
+// AURORA_E2E_FEED_EVENT; and one fetched ten minutes ago under a refresh
+// limit of an hour: AURORA_E2E_RECENT_NAME.
 // Prints one line per check: PASS name / FAIL name: why.
 
 import {
@@ -22,6 +26,7 @@ import {
 const ZONE = 'UTC';
 const FEED_NAME = process.env.AURORA_E2E_FEED_NAME || '';
 const FEED_EVENT = process.env.AURORA_E2E_FEED_EVENT || '';
+const RECENT_NAME = process.env.AURORA_E2E_RECENT_NAME || '';
 
 start('web-subscriptions', 180000);
 
@@ -48,7 +53,8 @@ function row(page, name) {
 }
 
 async function main() {
-	expect(FEED_NAME && FEED_EVENT, 'AURORA_E2E_FEED_NAME and AURORA_E2E_FEED_EVENT must be set by the runner');
+	expect(FEED_NAME && FEED_EVENT && RECENT_NAME,
+		'AURORA_E2E_FEED_NAME, AURORA_E2E_FEED_EVENT and AURORA_E2E_RECENT_NAME must be set by the runner');
 	const browser = await launch();
 	try {
 		const context = await newContext(browser, { viewport: { width: 1280, height: 900 }, timezoneId: ZONE,
@@ -120,6 +126,43 @@ async function main() {
 			await page.locator('.toast').filter({ hasText: 'will be refreshed' }).waitFor();
 		});
 
+		await step('subscribe_taken', ['subscribe_webcal'], async () => {
+			// The runner's address spelt with webcal://: the same address.
+			const before = (await subscriptions(page)).length;
+			await page.getByLabel('Calendar address', { exact: true }).fill(feed.url.replace(/^https:/, 'webcal:'));
+			const [resp] = await Promise.all([
+				page.waitForResponse((x) => x.url().endsWith('/api/v1/subscriptions') && x.request().method() === 'POST'),
+				page.getByRole('button', { name: 'Subscribe', exact: true }).click(),
+			]);
+			expect(resp.status() === 409, 'subscribing again answered ' + resp.status());
+			const err = page.locator('.subscribe-form .error:not([hidden])').first();
+			await err.waitFor();
+			const said = (await err.textContent()).trim();
+			expect(said === 'You already subscribe to this address as "' + FEED_NAME + '".', 'an address followed already says "' + said + '"');
+			expect(await page.getByLabel('Calendar address', { exact: true }).getAttribute('aria-invalid') === 'true',
+				'the address field is not marked invalid');
+			expect((await subscriptions(page)).length === before, 'a second subscription was made');
+			await shot(page, '05-subscribe-taken');
+			await axeCheck(page, 'subscribe-taken');
+			await page.getByLabel('Calendar address', { exact: true }).fill('');
+		});
+
+		await step('refresh_too_soon', ['sign_in'], async () => {
+			await openSettings(page);
+			const [resp] = await Promise.all([
+				page.waitForResponse((x) => /\/api\/v1\/subscriptions\/[^/]+\/refresh$/.test(x.url())),
+				page.getByRole('button', { name: 'Refresh now: ' + RECENT_NAME, exact: true }).click(),
+			]);
+			expect(resp.status() === 429, 'a refresh 10 minutes after a fetch answered ' + resp.status());
+			const t = page.locator('.toast').filter({ hasText: 'try again in' });
+			await t.waitFor();
+			const said = (await t.textContent()).trim();
+			expect(/^This subscription was fetched 1\d minutes ago, and a subscription may be refreshed once every 60 minutes: try again in [45]\d minutes\./.test(said),
+				'a refresh too soon says "' + said + '"');
+			await shot(page, '06-refresh-too-soon');
+			await axeCheck(page, 'refresh-too-soon');
+		});
+
 		await step('edit_subscription', ['subscribe_webcal'], async () => {
 			await page.getByRole('button', { name: 'Edit subscription ' + newName, exact: true }).click();
 			const dlg = page.locator('dialog[open]');
@@ -169,6 +212,28 @@ async function main() {
 			const nd = page.locator('dialog[open]');
 			const labels = await nd.getByLabel('Calendar', { exact: true }).locator('option').allTextContents();
 			expect(!labels.includes(FEED_NAME), 'a new event may go into the subscription: ' + JSON.stringify(labels));
+			await page.keyboard.press('Escape');
+			await page.locator('dialog[open]').waitFor({ state: 'detached' });
+		});
+
+		await step('edit_taken', ['edit_subscription'], async () => {
+			await openSettings(page);
+			await page.getByRole('button', { name: 'Edit subscription ' + newName + ' B', exact: true }).click();
+			const dlg = page.locator('dialog[open]');
+			await dlg.getByRole('heading', { name: 'Edit subscription' }).waitFor();
+			await dlg.getByLabel('Calendar address', { exact: true }).fill(feed.url);
+			const [resp] = await Promise.all([
+				page.waitForResponse((x) => x.url().endsWith('/api/v1/subscriptions/' + added.id) && x.request().method() === 'PATCH'),
+				dlg.getByRole('button', { name: 'Save', exact: true }).click(),
+			]);
+			expect(resp.status() === 409, 'PATCH to a followed address answered ' + resp.status());
+			const err = dlg.locator('.error:not([hidden])').first();
+			await err.waitFor();
+			const said = (await err.textContent()).trim();
+			expect(said === 'You already subscribe to this address as "' + FEED_NAME + '".', 'the dialog says "' + said + '"');
+			await axeCheck(page, 'edit-taken');
+			const s = (await subscriptions(page)).find((x) => x.id === added.id);
+			expect(s.url === 'https://127.0.0.1:9/team.ics', 'the refused address was stored: ' + s.url);
 			await page.keyboard.press('Escape');
 			await page.locator('dialog[open]').waitFor({ state: 'detached' });
 		});

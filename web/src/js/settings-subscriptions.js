@@ -3,7 +3,9 @@
 // works), each with its state in words, when it was last refreshed and
 // why the last try failed; "Refresh now"; a dialog to rename, recolor,
 // choose how often it is refreshed and whether reminders apply; and
-// "Unsubscribe", which removes its calendar and events.
+// "Unsubscribe", which removes its calendar and events. A refresh too soon
+// after the last one and an address the account already follows are
+// refused by the server in words, which are shown as they are.
 
 import * as api from './api.js';
 import { h, clear, field, clearErrors, showError, busy, toast, confirm, nextId, editDialog } from './ui.js';
@@ -22,6 +24,17 @@ function refreshSelect(value) {
 	const known = REFRESH_CHOICES.some(([m]) => m === value);
 	const list = known ? REFRESH_CHOICES : REFRESH_CHOICES.concat([[value, 'Every ' + value + ' minutes']]);
 	return h('select', {}, list.map(([m, label]) => h('option', { value: String(m), text: label, selected: m === value })));
+}
+
+// The server's own words for the two refusals written for people (a 429
+// of the refresh limit, whose generic text api.js would show otherwise,
+// and already_subscribed, which names the subscription that has the
+// address), as a sentence; other errors as api.js words them.
+function inWords(e) {
+	const said = (e && (e.status === 429 || e.code === 'already_subscribed') && e.detail || '').trim();
+	if (!said)
+		return (e && e.message) || 'Something went wrong. Please try again.';
+	return said.charAt(0).toUpperCase() + said.slice(1) + (/[.!?]$/.test(said) ? '' : '.');
 }
 
 function when(ts, zone) {
@@ -85,7 +98,7 @@ export function subscriptionSettings(me, onChange) {
 			if (onChange)
 				onChange();
 		} catch (e) {
-			showError(addForm, e);
+			showError(addForm, { message: inWords(e), field: e.field });
 		}
 	});
 
@@ -96,7 +109,7 @@ export function subscriptionSettings(me, onChange) {
 			// The fetcher takes it within seconds: show the outcome then.
 			setTimeout(() => load(), 4000);
 		} catch (e) {
-			toast(e.message, 'error');
+			toast(inWords(e), 'error');
 		}
 	}
 
@@ -173,7 +186,7 @@ export function subscriptionSettings(me, onChange) {
 			try {
 				await busy(save, 'Saving…', () => api.request('PATCH', '/api/v1/subscriptions/' + encodeURIComponent(s.id), body));
 			} catch (e) {
-				showError(form, e);
+				showError(form, { message: inWords(e), field: e.field });
 				return;
 			}
 			await load();
