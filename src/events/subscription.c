@@ -164,6 +164,20 @@ dberr(struct event_ctx *c, enum db_rc rc)
 	return EVENT_DB;
 }
 
+/* Ends the transaction the caller began: commits when rc is EVENT_OK (a
+ * failed commit becomes the result), else rolls back. Returns the result. */
+static enum event_rc
+end_tx(struct event_ctx *c, enum event_rc rc)
+{
+	enum db_rc	 drc;
+
+	if (rc == EVENT_OK && (drc = db_commit(c->db)) != DB_OK)
+		rc = dberr(c, drc);
+	if (rc != EVENT_OK)
+		db_rollback(c->db);
+	return rc;
+}
+
 /* --- the address --- */
 
 static enum event_rc
@@ -616,16 +630,11 @@ subscription_create(struct event_ctx *c, struct subscription *s, int max,
 		goto out;
 	}
 	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
-	if ((rc = subscription_get(c, id, s)) != EVENT_OK)
-		goto out;
-	if ((drc = db_commit(c->db)) != DB_OK)
-		rc = dberr(c, drc);
+	rc = subscription_get(c, id, s);
 out:
 	PQclear(res);
 	free(cal);
-	if (rc != EVENT_OK)
-		db_rollback(c->db);
-	return rc;
+	return end_tx(c, rc);
 }
 
 /* A column of whole seconds (SUB_AGO); a time in the future (another
@@ -752,15 +761,10 @@ subscription_update(struct event_ctx *c, struct subscription *s,
 		rc = dberr(c, drc);
 		goto out;
 	}
-	if ((rc = subscription_get(c, id, s)) != EVENT_OK)
-		goto out;
-	if ((drc = db_commit(c->db)) != DB_OK)
-		rc = dberr(c, drc);
+	rc = subscription_get(c, id, s);
 out:
 	PQclear(res);
-	if (rc != EVENT_OK)
-		db_rollback(c->db);
-	return rc;
+	return end_tx(c, rc);
 }
 
 enum event_rc
@@ -807,11 +811,7 @@ subscription_refresh(struct event_ctx *c, const char *id, int min_seconds,
 		w->asked = SUBSCRIPTION_ASKED;
 		rc = one_row(c, &st_refresh, id, out);
 	}
-	if (rc == EVENT_OK && (drc = db_commit(c->db)) != DB_OK)
-		rc = dberr(c, drc);
 out:
 	PQclear(res);
-	if (rc != EVENT_OK)
-		db_rollback(c->db);
-	return rc;
+	return end_tx(c, rc);
 }

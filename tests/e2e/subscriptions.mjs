@@ -48,6 +48,17 @@ async function openSettings(page) {
 	await page.locator('.subscription-settings li').first().waitFor();
 }
 
+// A 409 already_subscribed (resp) shown in words under the address field
+// of scope (the subscribe form or the edit dialog), naming the runner's
+// subscription, which has the address.
+async function expectTaken(resp, scope, what) {
+	expect(resp.status() === 409, what + ' answered ' + resp.status());
+	const err = scope.locator('.error:not([hidden])').first();
+	await err.waitFor();
+	const said = (await err.textContent()).trim();
+	expect(said === 'You already subscribe to this address as "' + FEED_NAME + '".', what + ' says "' + said + '"');
+}
+
 function row(page, name) {
 	return page.locator('.subscription-settings li').filter({ hasText: name });
 }
@@ -134,11 +145,7 @@ async function main() {
 				page.waitForResponse((x) => x.url().endsWith('/api/v1/subscriptions') && x.request().method() === 'POST'),
 				page.getByRole('button', { name: 'Subscribe', exact: true }).click(),
 			]);
-			expect(resp.status() === 409, 'subscribing again answered ' + resp.status());
-			const err = page.locator('.subscribe-form .error:not([hidden])').first();
-			await err.waitFor();
-			const said = (await err.textContent()).trim();
-			expect(said === 'You already subscribe to this address as "' + FEED_NAME + '".', 'an address followed already says "' + said + '"');
+			await expectTaken(resp, page.locator('.subscribe-form'), 'subscribing again');
 			expect(await page.getByLabel('Calendar address', { exact: true }).getAttribute('aria-invalid') === 'true',
 				'the address field is not marked invalid');
 			expect((await subscriptions(page)).length === before, 'a second subscription was made');
@@ -226,11 +233,7 @@ async function main() {
 				page.waitForResponse((x) => x.url().endsWith('/api/v1/subscriptions/' + added.id) && x.request().method() === 'PATCH'),
 				dlg.getByRole('button', { name: 'Save', exact: true }).click(),
 			]);
-			expect(resp.status() === 409, 'PATCH to a followed address answered ' + resp.status());
-			const err = dlg.locator('.error:not([hidden])').first();
-			await err.waitFor();
-			const said = (await err.textContent()).trim();
-			expect(said === 'You already subscribe to this address as "' + FEED_NAME + '".', 'the dialog says "' + said + '"');
+			await expectTaken(resp, dlg, 'PATCH to a followed address');
 			await axeCheck(page, 'edit-taken');
 			const s = (await subscriptions(page)).find((x) => x.id === added.id);
 			expect(s.url === 'https://127.0.0.1:9/team.ics', 'the refused address was stored: ' + s.url);
