@@ -94,3 +94,28 @@ bench_template_hash() {
 	[[ -n $hash ]] || die "no password hash"
 	printf '%s\n' "$hash"
 }
+
+# bench_tree_cpu PID...: CPU seconds (user + system) used so far by each
+# process, its reaped children and its live descendants, summed. Read
+# before and after a step, the difference is what the step cost there.
+bench_tree_cpu() {
+	python3 - "$@" <<'PY'
+import os, sys
+hz = os.sysconf("SC_CLK_TCK")
+stat = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            f = open("/proc/%s/stat" % p).read()
+        except OSError:
+            continue
+        v = f[f.rindex(")") + 2:].split()
+        # parent, then utime + stime + cutime + cstime (own and reaped)
+        stat[int(p)] = (int(v[1]), sum(int(x) for x in v[11:15]))
+def tree(root):
+    if root not in stat:
+        return 0
+    return stat[root][1] + sum(tree(c) for c, (pp, _) in stat.items() if pp == root)
+print("%.2f" % (sum(tree(int(a)) for a in sys.argv[1:]) / hz))
+PY
+}

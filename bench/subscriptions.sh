@@ -14,7 +14,12 @@
 # makes every round one keep-alive connection in a row: the worst case.
 # Environment: AURORA_BUILD (default var/build-bench, -O2), BENCH_SUBS
 # (10000), BENCH_USERS (200), BENCH_EVENTS (5), BENCH_DURATION (15),
-# BENCH_CONNS (8), BENCH_CONCURRENCY (100), BENCH_KEEP=1.
+# BENCH_CONNS (8), BENCH_CONCURRENCY (100), BENCH_WINDOW (5, seconds of
+# each listing window during the round), BENCH_FETCH_WRAP (a command
+# prefix for aurora-fetch, e.g. "perf record -g -o /tmp/f.data"),
+# BENCH_FETCH_CONF (lines added to its configuration), BENCH_PG_STATS=1
+# (the 10% round's statements by time, from pg_stat_statements),
+# BENCH_KEEP=1.
 # Results are printed and saved to $WORK/results.txt.
 set -euo pipefail
 
@@ -52,10 +57,30 @@ ms_now() { date +%s%N | cut -c1-13; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 bench_stack_start
+PGDATA_DIR=$(cat "$AURORA_VAR/pg-location" 2>/dev/null || echo "$AURORA_VAR/pg")/data
+# BENCH_PG_STATS=1: PostgreSQL restarted with pg_stat_statements, and the
+# statements of the 10% round listed by their time.
+if [[ ${BENCH_PG_STATS:-0} == 1 ]]; then
+	echo "shared_preload_libraries = 'pg_stat_statements'" >>"$PGDATA_DIR/postgresql.conf"
+	"$TOP/tools/stack" pg-stop >/dev/null 2>&1 && "$TOP/tools/stack" pg-start >/dev/null 2>&1 ||
+		die "postgres did not restart with pg_stat_statements"
+	psql_super -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+fi
+pg_stats_reset() { [[ ${BENCH_PG_STATS:-0} != 1 ]] || psql_super -c "SELECT pg_stat_statements_reset()" >/dev/null; }
+pg_stats_show() {
+	[[ ${BENCH_PG_STATS:-0} == 1 ]] || return 0
+	psql_super -F ' | ' -c "SELECT round(total_exec_time)::text || ' ms', calls, round((total_exec_time / calls)::numeric, 3)::text || ' ms/call', left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 20" | tee -a "$RESULTS"
+}
 FETCH=$BUILD/src/aurora-fetch
 FCONF=$WORK/fetch.conf
 { cat "$CONF"; printf '%s\n' "subscription_allow_loopback = on" \
-	"subscription_concurrency = $CONC" "log_level = warn"; } >"$FCONF"
+	"subscription_concurrency = $CONC" "log_level = warn"; } >"$FCONF.base"
+# The first round is the set-up of the stored events, not a target: it
+# runs unpaced. The measured rounds run with the configured pace.
+{ cat "$FCONF.base"; echo "subscription_pace_percent = 100"; } >"$WORK/fetch-first.conf"
+{ cat "$FCONF.base"
+	if [[ -n ${BENCH_FETCH_CONF:-} ]]; then printf '%s\n' "$BENCH_FETCH_CONF"; fi; } >"$FCONF"
+result "aurora-fetch: $("$FETCH" -V); $(grep -h '^subscription_pace_percent' "$FCONF" | tail -n 1 | grep . || echo 'subscription_pace_percent: the default')${BENCH_FETCH_CONF:+ (BENCH_FETCH_CONF)}; $SUBS feeds, $(nproc) cores"
 
 # ---------------------------------------------------------------- feeds
 # feed_file I VERSION: feed I's text; VERSION 1 renames its first event and
@@ -122,13 +147,33 @@ SELECT c.user_id, c.id, format('http://127.0.0.1:$FEED_PORT/f%s.ics', substr(c.d
 ANALYZE subscriptions;
 SQL
 
-# round NAME: all due, one --once, its wall time in $ROUND_MS.
+# The CPU a step cost, by part: aurora-fetch itself, PostgreSQL (every
+# backend, the fetcher's included), the feed server (which in use is
+# somebody else's machine).
+PG_PID=$(head -n 1 "$PGDATA_DIR/postmaster.pid")
+cpu_mark() { CPU_PG0=$(bench_tree_cpu "$PG_PID"); CPU_NGX0=$(bench_tree_cpu "$(cat "$NGX/nginx.pid")"); }
+cpu_split() { # FETCH_SECONDS: "CPU s: fetch F, postgres P, feed server N"
+	python3 -c 'import sys; f, p0, p1, n0, n1 = map(float, sys.argv[1:]); print("CPU s: aurora-fetch %.1f, postgres %.1f, feed server %.1f" % (f, p1 - p0, n1 - n0))' \
+		"$1" "$CPU_PG0" "$(bench_tree_cpu "$PG_PID")" "$CPU_NGX0" "$(bench_tree_cpu "$(cat "$NGX/nginx.pid")")"
+}
+# fetch_once [CONF]: one `aurora-fetch --once`; its CPU seconds in $FETCH_CPU.
+fetch_once() {
+	local TIMEFORMAT='%U %S' t
+	# shellcheck disable=SC2086 # BENCH_FETCH_WRAP is words: a command prefix
+	t=$( { time ${BENCH_FETCH_WRAP:-} "$FETCH" -c "${1:-$FCONF}" --once 2>"$WORK/fetch.err" >/dev/null; } 2>&1 ) ||
+		{ cat "$WORK/fetch.err" >&2; return 1; }
+	FETCH_CPU=$(awk '{ print $1 + $2 }' <<<"$t")
+}
+# round NAME [CONF]: all due, one --once, its wall time in $ROUND_MS and
+# its CPU by part in $ROUND_CPU.
 round() {
 	local t0
 	psql_super -c "UPDATE subscriptions SET next_fetch_at = now()" >/dev/null
+	cpu_mark
 	t0=$(ms_now)
-	"$FETCH" -c "$FCONF" --once || die "aurora-fetch --once ($1) failed"
+	fetch_once "${2:-}" || die "aurora-fetch --once ($1) failed"
 	ROUND_MS=$(( $(ms_now) - t0 ))
+	ROUND_CPU=$(cpu_split "$FETCH_CPU")
 }
 counts() {
 	psql_super -c "SELECT status || ':' || count(*) FROM subscriptions GROUP BY status ORDER BY 1" | tr '\n' ' '
@@ -148,15 +193,17 @@ PY
 }
 
 say "round: first fetch of $SUBS feeds"
-round first
-result "first fetch of $SUBS feeds ($EVENTS events each, all new): $ROUND_MS ms; $(counts); events stored: $(psql_super -c "SELECT count(*) FROM events e JOIN subscriptions s ON s.calendar_id = e.calendar_id"); load $(load)"
+round first "$WORK/fetch-first.conf"
+result "first fetch of $SUBS feeds ($EVENTS events each, all new; unpaced, the set-up): $ROUND_MS ms; $ROUND_CPU; $(counts); events stored: $(psql_super -c "SELECT count(*) FROM events e JOIN subscriptions s ON s.calendar_id = e.calendar_id"); load $(load)"
 say "round: nothing changed"
 round 304
-result "all 304: $SUBS feeds in $ROUND_MS ms (target < 60000 ms); $(counts); load $(load)"
+result "all 304: $SUBS feeds in $ROUND_MS ms (target < 60000 ms); $ROUND_CPU; $(counts); load $(load)"
 change_tenth v1
 say "round: 10% changed"
+pg_stats_reset
 round tenth
-result "10% changed: $SUBS feeds ($((SUBS / 10)) applied, the rest 304) in $ROUND_MS ms (target < 120000 ms); $(counts); load $(load)"
+result "10% changed: $SUBS feeds ($((SUBS / 10)) applied, the rest 304) in $ROUND_MS ms (target < 120000 ms); $ROUND_CPU; $(counts); load $(load)"
+pg_stats_show
 
 # ---------------------------------------------------------------- listing
 say "signing in 4 accounts for the listing"
@@ -206,27 +253,64 @@ LUA
 items=$(curl -fsS -H "Authorization: Bearer $(head -n 1 "$WORK/tokens.txt")" \
 	"http://127.0.0.1:$HTTP_PORT/api/v1/events?from=2026-12-01T00:00:00Z&to=2027-01-01T00:00:00Z&limit=500" |
 	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))')
-list_rps() {
-	wrk -t2 -c"$CONNS" -d"${DURATION}s" -s "$WORK/list.lua" "http://127.0.0.1:$HTTP_PORT" -- "$WORK/tokens.txt" 2>"$WORK/wrk-$1.err" |
-		awk '/Requests\/sec/ { printf "%d", $2 }'
+# One wrk window of WINDOW seconds: "requests seconds" on stdout.
+WINDOW=${BENCH_WINDOW:-5}
+list_window() {
+	wrk -t2 -c"$CONNS" -d"${WINDOW}s" -s "$WORK/list.lua" "http://127.0.0.1:$HTTP_PORT" -- "$WORK/tokens.txt" 2>>"$WORK/wrk-$1.err" |
+		awk '/requests in/ { sub(/s,?$/, "", $4); print $1, $4 }'
 }
-say "listing alone (${DURATION}s)"
-ALONE=$(list_rps alone)
-result "month listing alone: $ALONE req/s ($items items a month, $CONNS connections, ${DURATION}s); load $(load)"
-# During a round: every feed due, a tenth changed again; wrk starts as the
-# round does and lasts DURATION seconds (the round is longer or shorter;
-# what counts is the listing while fetches and applies run).
+# list_alone NAME: the listing alone for DURATION seconds in windows; its
+# rate in $ALONE_RPS.
+list_alone() {
+	local reqs=0 secs=0 n t
+	while awk -v s="$secs" -v d="$DURATION" 'BEGIN { exit !(s < d) }'; do
+		read -r n t < <(list_window "$1")
+		reqs=$((reqs + n))
+		secs=$(awk -v a="$secs" -v b="$t" 'BEGIN { print a + b }')
+	done
+	ALONE_RPS=$(awk -v r="$reqs" -v s="$secs" 'BEGIN { printf "%d", r / s }')
+}
+# The listing alone just before the round and just after it, in the same
+# windows as during it: the machine's other work drifts (a shared host),
+# and the mean of the two brackets the round.
+: >"$WORK/wrk-alone.err"
+say "listing alone before the round (${DURATION}s)"
+list_alone alone
+BEFORE=$ALONE_RPS
+result "month listing alone, before: $BEFORE req/s ($items items a month, $CONNS connections, ${DURATION}s in ${WINDOW}s windows); load $(load)"
+# During a round: every feed due, a tenth changed again. wrk runs in
+# windows for as long as the round does; only windows that ended with the
+# round still running count, so the figure is the listing while fetches
+# and applies run, never the quiet after them.
 change_tenth v2
 psql_super -c "UPDATE subscriptions SET next_fetch_at = now()" >/dev/null
+cpu_mark
 t0=$(ms_now)
-"$FETCH" -c "$FCONF" --once &
+{ fetch_once; echo "$FETCH_CPU" >"$WORK/fetch-cpu"; } &
 ROUND_PID=$!
-DURING=$(list_rps during)
-round_alive=$(kill -0 "$ROUND_PID" 2>/dev/null && echo "still running" || echo "finished")
+: >"$WORK/wrk-during.err"
+reqs=0 secs=0 windows=0
+while kill -0 "$ROUND_PID" 2>/dev/null; do
+	read -r n t < <(list_window during)
+	kill -0 "$ROUND_PID" 2>/dev/null || break
+	reqs=$((reqs + n)) windows=$((windows + 1))
+	secs=$(awk -v a="$secs" -v b="$t" 'BEGIN { print a + b }')
+done
 wait "$ROUND_PID" || die "aurora-fetch --once during the listing failed"
 ROUND_PID=
 ms=$(( $(ms_now) - t0 ))
-result "month listing during a 10% round: $DURING req/s = $(python3 -c "print('%.2f' % ($DURING / max($ALONE, 1)))")x of alone (target >= 0.9); the round took $ms ms and was $round_alive when wrk ended; load $(load)"
+ROUND_CPU=$(cpu_split "$(cat "$WORK/fetch-cpu")")
+say "listing alone after the round (${DURATION}s)"
+list_alone alone
+AFTER=$ALONE_RPS
+ALONE=$(( (BEFORE + AFTER) / 2 ))
+result "month listing alone, after: $AFTER req/s; the mean of before and after: $ALONE req/s; load $(load)"
+if (( windows > 0 )); then
+	DURING=$(awk -v r="$reqs" -v s="$secs" 'BEGIN { printf "%d", r / s }')
+	result "month listing during a 10% round: $DURING req/s = $(python3 -c "print('%.2f' % ($DURING / max($ALONE, 1)))")x of alone (target >= 0.9), over $windows windows of ${WINDOW}s inside the round; the round took $ms ms with the listing running (alone: $ROUND_MS ms above); $ROUND_CPU; load $(load)"
+else
+	result "month listing during a 10% round: the round ($ms ms) ended before a ${WINDOW}s window did; no figure"
+fi
 { grep -c status "$WORK/wrk-alone.err" "$WORK/wrk-during.err" || true; } | sed 's/^/non-200 answers: /' | tee -a "$RESULTS"
 say "results in $RESULTS"
 cat "$RESULTS"
