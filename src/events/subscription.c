@@ -5,6 +5,7 @@
  * Its calendar is made, renamed and deleted through calendar.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,9 +283,16 @@ subscription_url_check(const char *in, char *out, size_t outlen,
 		    "(ask the publisher for a link without one)");
 		goto out;
 	}
-	/* Never sent to the server. */
-	if (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_URL, &whole, 0) != CURLUE_OK) {
+	/* One spelling per address (RFC 3986 6.2.2.1, 6.2.3): the host in
+	 * lower case and no default port, so an account follows
+	 * https://Example.ORG:443/x and https://example.org/x once. The
+	 * fragment is never sent to the server. */
+	for (i = 0; host[i] != '\0'; i++)
+		host[i] = (char)tolower((unsigned char)host[i]);
+	if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &whole, CURLU_NO_DEFAULT_PORT) !=
+	    CURLUE_OK) {
 		rc = EVENT_NOMEM;
 		goto out;
 	}

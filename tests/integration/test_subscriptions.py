@@ -628,6 +628,13 @@ def test_duplicates(stack):
     r = stack.request("PATCH", "%s/%s" % (SUBS, s["id"]), json.dumps({"url": "https://127.0.0.1:9/term.ics"}),
                       jauth(u))
     expect(r.status == 200, "own address: %s" % r.describe())
+    # The host's case and a default port are spellings too; the path's
+    # case is not.
+    h = subscribe(stack, u, url="https://localhost/case.ics", name="Case")
+    for spelling in ("https://LOCALHOST/case.ics", "https://LocalHost:443/case.ics",
+                     "webcal://localhost:443/case.ics"):
+        taken(stack.request("POST", SUBS, json.dumps({"url": spelling}), jauth(u)), h, spelling)
+    subscribe(stack, u, url="https://localhost/CASE.ics")
     # Another account: fine.
     subscribe(stack, users.create_user(stack), url="https://127.0.0.1:9/term.ics")
     # Once unsubscribed, the address is free again.

@@ -38,6 +38,17 @@ START_TEST(url_accepted)
 		{ "https://example.org", "https://example.org/" },
 		{ "https://example.org/a%20b.ics",
 		    "https://example.org/a%20b.ics" },
+		/* One spelling per address: host in lower case (the path
+		 * keeps its case), no default port. */
+		{ "https://Feeds.EXAMPLE.org:443/Term.ics",
+		    "https://feeds.example.org/Term.ics" },
+		{ "http://EXAMPLE.org:80/a.ics", "http://example.org/a.ics" },
+		{ "webcal://Example.org:443/x.ics",
+		    "https://example.org/x.ics" },
+		{ "http://example.org:443/x.ics",
+		    "http://example.org:443/x.ics" },
+		{ "https://[2001:DB8::A]:443/x.ics",
+		    "https://[2001:db8::a]/x.ics" },
 	};
 	struct event_error	 err;
 	char			 out[SUBSCRIPTION_URL_MAX + 1];
