@@ -15,14 +15,27 @@ clock_mono_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int64_t
-clock_cpu_us(void)
+/* A CPU clock in microseconds; the monotonic clock if it cannot be read. */
+static int64_t
+cpu_clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == -1)
+	if (clock_gettime(id, &ts) == -1)
 		return clock_mono_us();
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+clock_cpu_us(void)
+{
+	return cpu_clock_us(CLOCK_THREAD_CPUTIME_ID);
+}
+
+int64_t
+clock_proc_cpu_us(void)
+{
+	return cpu_clock_us(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 int

@@ -12,6 +12,8 @@ int64_t clock_mono_us(void);
 /* Microseconds of CPU the calling thread has used: a budget read off it
  * does not shrink when other processes share the machine. */
 int64_t clock_cpu_us(void);
+/* Microseconds of CPU the whole process has used (every thread). */
+int64_t clock_proc_cpu_us(void);
 /* Formats t (UTC) as 2026-03-05T02:00:00Z into out (at least 21 bytes). */
 int clock_rfc3339_utc(time_t t, char *out, size_t outlen);
 

@@ -341,6 +341,13 @@ static const struct conf_key conf_keys[] = {
 	    86400, "300", .active = 1, .doc =
 	    "after a failed fetch the feed is tried again this many seconds "
 	    "later, doubling with each failure in a row, at most a day" },
+	{ K(subscription_pace_percent), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1, 100,
+	    "10", .active = 1, .doc =
+	    "share of its time aurora-fetch may work (its own CPU and its "
+	    "waits on PostgreSQL); it rests the remainder in short pauses, so "
+	    "a round of many feeds leaves the cores to the API and takes "
+	    "longer instead. Time spent waiting for feed servers counts as "
+	    "rest. 100: never pause" },
 	{ K(subscription_poll_seconds), CONF_SEC_SUBSCRIPTIONS, CT_INT, 1, 3600,
 	    "60", .active = 1, .doc =
 	    "`aurora-fetch --watch`: longest sleep without a NOTIFY (it also "

@@ -85,6 +85,7 @@ struct conf {
 	int	subscription_connect_timeout;	/* seconds to connect */
 	int	subscription_concurrency;	/* requests in flight */
 	int	subscription_retry_seconds;	/* first retry after an error */
+	int	subscription_pace_percent;	/* of aurora-fetch's time */
 	int	subscription_poll_seconds;	/* --watch without NOTIFY */
 };
 

@@ -17,11 +17,14 @@
 #include "mail/outbox.h"
 
 /* Refresh interval of a good answer, in minutes: the subscription's, or
- * the feed's own ($n) when shorter, never below SUBSCRIPTION_REFRESH_MIN
- * (15, the literal below). */
+ * the feed's own ($n) when shorter; then up to a tenth earlier at random,
+ * so feeds first fetched together (many subscribed at once, a round
+ * after an outage) drift apart instead of falling due together every
+ * hour; never below SUBSCRIPTION_REFRESH_MIN (15, the literal below). */
 #define NEXT_GOOD(ttl) \
-	" next_fetch_at = now() + make_interval(mins => greatest(15," \
-	"  least(refresh_minutes, coalesce(" ttl ", refresh_minutes))))"
+	" next_fetch_at = now() + greatest(interval '15 minutes'," \
+	"  make_interval(mins => least(refresh_minutes," \
+	"  coalesce(" ttl ", refresh_minutes))) * (0.9 + 0.1 * random()))"
 
 static const struct db_stmt st_claim = {
 	"subsync_claim",
@@ -46,12 +49,20 @@ static const struct db_stmt st_next_due = {
 	0, 1
 };
 
+/* A batch of 304s ($1 ids, $2 their URLs as claimed); the second part
+ * ends the lease of those whose URL changed since the claim (the new one
+ * is due at once). The two parts touch different rows. */
 static const struct db_stmt st_not_modified = {
 	"subsync_not_modified",
-	"UPDATE subscriptions SET status = 'ok', last_error = NULL,"
-	" failures = 0, last_fetched_at = now(), last_success_at = now(),"
-	" lease_until = NULL," NEXT_GOOD("feed_ttl_minutes")
-	" WHERE id = $1::uuid AND url = $2",
+	"WITH done AS ("
+	" UPDATE subscriptions s SET status = 'ok', last_error = NULL,"
+	"  failures = 0, last_fetched_at = now(), last_success_at = now(),"
+	"  lease_until = NULL," NEXT_GOOD("s.feed_ttl_minutes")
+	" FROM unnest($1::uuid[], $2::text[]) AS d(id, url)"
+	" WHERE s.id = d.id AND s.url = d.url"
+	" RETURNING s.id)"
+	" UPDATE subscriptions SET lease_until = NULL"
+	" WHERE id = ANY($1::uuid[]) AND id NOT IN (SELECT id FROM done)",
 	2, 0
 };
 
@@ -193,12 +204,67 @@ outcome(struct db *db, const struct subsync_job *j, const struct db_stmt *st,
 	return db_run(db, &st_release, rp, NULL);
 }
 
-enum db_rc
-subsync_not_modified(struct db *db, const struct subsync_job *j)
-{
-	const char *p[2] = { j->id, j->url };
+/* Room for SUBSYNC_BATCH_MAX quoted elements of each kind. */
+#define BATCH_IDS_CAP	(SUBSYNC_BATCH_MAX * (EVENT_ID_LEN + 3) + 16)
+#define BATCH_URLS_CAP	(SUBSYNC_BATCH_MAX * (2 * SUBSCRIPTION_URL_MAX + 3) + 16)
 
-	return outcome(db, j, &st_not_modified, p);
+static int
+batch_open(struct subsync_batch *b)
+{
+	buf_reset(&b->ids);
+	buf_reset(&b->urls);
+	b->n = 0;
+	return db_array_open(&b->ids) == -1 || db_array_open(&b->urls) == -1 ?
+	    -1 : 0;
+}
+
+void
+subsync_batch_init(struct subsync_batch *b)
+{
+	buf_init(&b->ids, BATCH_IDS_CAP);
+	buf_init(&b->urls, BATCH_URLS_CAP);
+	b->n = 0;
+}
+
+void
+subsync_batch_free(struct subsync_batch *b)
+{
+	buf_free(&b->ids);
+	buf_free(&b->urls);
+	b->n = 0;
+}
+
+int
+subsync_batch_add(struct subsync_batch *b, const struct subsync_job *j)
+{
+	if (b->n >= SUBSYNC_BATCH_MAX)
+		return -1;
+	if (b->n == 0 && batch_open(b) == -1)
+		return -1;
+	if (db_array_text(&b->ids, j->id) == -1 ||
+	    db_array_text(&b->urls, j->url) == -1)
+		return -1;
+	b->n++;
+	return 0;
+}
+
+enum db_rc
+subsync_batch_flush(struct db *db, struct subsync_batch *b)
+{
+	const char	*p[2];
+	enum db_rc	 rc;
+
+	if (b->n == 0)
+		return DB_OK;
+	b->n = 0;
+	if (db_array_close(&b->ids) == -1 || db_array_close(&b->urls) == -1)
+		return DB_ERROR;
+	p[0] = b->ids.data;
+	p[1] = b->urls.data;
+	rc = db_run(db, &st_not_modified, p, NULL);
+	buf_reset(&b->ids);
+	buf_reset(&b->urls);
+	return rc;
 }
 
 enum db_rc

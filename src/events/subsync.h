@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "db/db.h"
 #include "events/event.h"
 #include "events/subscription.h"
@@ -60,10 +61,29 @@ enum db_rc subsync_next_due(struct db *db, time_t *next, int *have)
  * fetch. An outcome for a subscription deleted or given another URL
  * meanwhile is dropped. */
 
-/* 304: everything kept; next fetch after the refresh interval (the
- * subscription's, or the feed's own when shorter, at least
- * SUBSCRIPTION_REFRESH_MIN minutes). */
-enum db_rc subsync_not_modified(struct db *db, const struct subsync_job *j)
+/* 304s, gathered and recorded together: most of a round is feeds that
+ * did not change, and one statement for a batch of them costs the
+ * database a fraction of one each. Everything is kept; the next fetch
+ * comes after the refresh interval (the subscription's, or the feed's
+ * own when shorter, at least SUBSCRIPTION_REFRESH_MIN minutes). A batch
+ * not yet recorded when the fetcher dies is fetched again when its
+ * leases end: nothing is lost. */
+#define SUBSYNC_BATCH_MAX	128
+
+struct subsync_batch {
+	struct buf	ids, urls;	/* array literals, open */
+	int		n;
+};
+
+void subsync_batch_init(struct subsync_batch *b);
+void subsync_batch_free(struct subsync_batch *b);
+/* Adds j's 304. 0, or -1 out of memory (j's lease then runs out). */
+int subsync_batch_add(struct subsync_batch *b, const struct subsync_job *j)
+    __attribute__((warn_unused_result));
+/* Records every 304 of b and empties it, also when the database failed
+ * (their leases then run out). A subscription deleted or given another
+ * URL meanwhile only loses its lease. */
+enum db_rc subsync_batch_flush(struct db *db, struct subsync_batch *b)
     __attribute__((warn_unused_result));
 
 /* A failed fetch: status error, last_error why (words for the account),

@@ -19,6 +19,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "fetch/fetcher.h"
+#include "fetch/hostcache.h"
 
 enum xfer_state { X_QUEUED, X_RESOLVING, X_WAIT_HOST, X_RUNNING };
 
@@ -57,6 +58,7 @@ struct fetcher {
 	/* Lookups that would not cancel: freed once they finish. */
 	struct xfer		*orphans;
 	int			 n;
+	struct hostcache	 hosts;
 };
 
 struct fetcher *
@@ -211,6 +213,10 @@ start_resolve(struct fetcher *f, struct xfer *x)
 	if (hop_parse(x->base[0] ? x->base : NULL, x->url, &x->hop, why,
 	    sizeof(why)) != HOP_OK) {
 		fail(f, x, 0, "%s", why);
+		return;
+	}
+	if (hostcache_get(&f->hosts, &x->hop, clock_mono_us())) {
+		x->state = X_WAIT_HOST;
 		return;
 	}
 	hop_hints(&x->hints);
@@ -388,17 +394,49 @@ start_transfer(struct fetcher *f, struct xfer *x)
 	return 0;
 }
 
-/* 1 when a running fetch holds host (politeness: one connection per host
- * at a time). */
-static int
-host_busy(const struct fetcher *f, const char *host)
-{
-	const struct xfer *x;
+/* The hosts running fetches hold (politeness: one connection per host at
+ * a time), gathered once per pass: a host's many waiting feeds are each
+ * checked against the few busy hosts, not against every fetch. */
+struct busy {
+	const char	**name;
+	int		  n;
+};
 
-	for (x = f->list; x != NULL; x = x->next)
-		if (x->state == X_RUNNING && strcasecmp(x->hop.name, host) == 0)
+static int
+busy_has(const struct busy *b, const char *host)
+{
+	int i;
+
+	for (i = 0; i < b->n; i++)
+		if (strcasecmp(b->name[i], host) == 0)
 			return 1;
 	return 0;
+}
+
+/* Starts the transfers of waiting fetches whose host is free. */
+static void
+start_waiting(struct fetcher *f)
+{
+	struct xfer	*x, *next;
+	struct busy	 b;
+
+	if ((b.name = calloc((size_t)f->n + 1, sizeof(*b.name))) == NULL)
+		return;		/* tried again at the next step */
+	b.n = 0;
+	for (x = f->list; x != NULL; x = x->next)
+		if (x->state == X_RUNNING && !busy_has(&b, x->hop.name))
+			b.name[b.n++] = x->hop.name;
+	for (x = f->list; x != NULL; x = next) {
+		next = x->next;
+		if (x->state != X_WAIT_HOST || busy_has(&b, x->hop.name))
+			continue;
+		if (start_transfer(f, x) == -1) {
+			fail(f, x, 0, "%s", "out of memory");
+			continue;
+		}
+		b.name[b.n++] = x->hop.name;
+	}
+	free(b.name);
 }
 
 /* A lookup that ended: its addresses judged (X_RESOLVING →
@@ -424,6 +462,7 @@ resolved(struct fetcher *f, struct xfer *x, int rc)
 		fail(f, x, 0, "%s", why);
 		return 1;
 	}
+	hostcache_put(&f->hosts, &x->hop, clock_mono_us());
 	return 0;
 }
 
@@ -451,13 +490,7 @@ advance(struct fetcher *f)
 		}
 		resolved(f, x, rc);
 	}
-	for (x = f->list; x != NULL; x = next) {
-		next = x->next;
-		if (x->state != X_WAIT_HOST || host_busy(f, x->hop.name))
-			continue;
-		if (start_transfer(f, x) == -1)
-			fail(f, x, 0, "%s", "out of memory");
-	}
+	start_waiting(f);
 	for (pp = &f->orphans; *pp != NULL;) {
 		x = *pp;
 		if (gai_error(&x->gcb) == EAI_INPROGRESS) {
@@ -559,14 +592,39 @@ transfer_done(struct fetcher *f, struct xfer *x, CURLcode cc)
 	finish(f, x, &r);
 }
 
+/* Ends the transfers libcurl has finished; how many. */
+static int
+collect(struct fetcher *f)
+{
+	CURLMsg	*m;
+	char	*priv;
+	int	 left, n = 0;
+
+	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		priv = NULL;
+		if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
+		    &priv) == CURLE_OK && priv != NULL) {
+			transfer_done(f, (struct xfer *)(void *)priv,
+			    m->data.result);
+			n++;
+		}
+	}
+	return n;
+}
+
 int
 fetcher_step(struct fetcher *f, int wait_ms)
 {
 	struct xfer	*x;
-	CURLMsg		*m;
-	int		 running, left;
-	char		*priv;
+	int		 running;
 
+	/* Transfers that finished while the fetcher rested (fetcher_idle)
+	 * are ended first, and their hosts' next feeds start without
+	 * waiting: a finished transfer wakes no poll. */
+	if (collect(f) > 0)
+		wait_ms = 0;
 	advance(f);
 	/* A lookup is polled: wake soon while one runs. */
 	for (x = f->list; x != NULL; x = x->next)
@@ -578,15 +636,18 @@ fetcher_step(struct fetcher *f, int wait_ms)
 	if (curl_multi_poll(f->multi, NULL, 0, wait_ms, NULL) != CURLM_OK ||
 	    curl_multi_perform(f->multi, &running) != CURLM_OK)
 		return -1;
-	while ((m = curl_multi_info_read(f->multi, &left)) != NULL) {
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		priv = NULL;
-		if (curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-		    &priv) == CURLE_OK && priv != NULL)
-			transfer_done(f, (struct xfer *)(void *)priv,
-			    m->data.result);
-	}
+	collect(f);
 	advance(f);
+	return 0;
+}
+
+int
+fetcher_idle(struct fetcher *f, int wait_ms)
+{
+	int running;
+
+	if (curl_multi_poll(f->multi, NULL, 0, wait_ms, NULL) != CURLM_OK ||
+	    curl_multi_perform(f->multi, &running) != CURLM_OK)
+		return -1;
 	return 0;
 }

@@ -67,5 +67,12 @@ int fetcher_pending(const struct fetcher *f);
  * calling done for those that end. 0, or -1 when libcurl fails. */
 int fetcher_step(struct fetcher *f, int wait_ms)
     __attribute__((warn_unused_result));
+/* Keeps transfers in flight moving for at most wait_ms (less when data
+ * comes) without starting new ones or ending any: the fetcher's rest
+ * (pace.h), during which no feed's timeout runs out for want of reading
+ * it. Those that end are handled by the next fetcher_step. 0, or -1 when
+ * libcurl fails. */
+int fetcher_idle(struct fetcher *f, int wait_ms)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -26,6 +26,7 @@
 #include "events/subscription.h"
 #include "events/subsync.h"
 #include "fetch/fetcher.h"
+#include "fetch/pace.h"
 
 #define FETCH_EXIT_OK		0
 #define FETCH_EXIT_TROUBLE	1
@@ -38,6 +39,8 @@
  * unless a NOTIFY came or slots are free. */
 #define FETCH_CLAIM_EVERY_US	1000000
 #define FETCH_STEP_MS		200
+/* 304s wait at most this long to be recorded together. */
+#define FETCH_BATCH_US		250000
 
 enum fetch_mode { FETCH_ONCE, FETCH_WATCH };
 
@@ -49,6 +52,9 @@ struct run {
 	struct fetcher		*f;
 	struct subsync_job	*jobs;	/* subscription_concurrency slots */
 	char			*used;
+	struct subsync_batch	 batch;		/* 304s not yet recorded */
+	int64_t			 batch_since;	/* its first, monotonic */
+	struct pace		 pace;
 	int			 trouble;
 	long			 ok, unchanged, failed, gone;
 };
@@ -120,6 +126,39 @@ applied(struct run *r, const struct subsync_job *j,
 	}
 }
 
+/* Records the 304s gathered so far. */
+static void
+flush_unchanged(struct run *r)
+{
+	if (r->batch.n == 0)
+		return;
+	pace_db_begin(&r->pace);
+	if (subsync_batch_flush(r->db, &r->batch) != DB_OK) {
+		r->trouble = 1;
+		log_msg(LOG_ERROR, "database", "304s could not be recorded; "
+		    "those feeds are fetched again when their claims end");
+	}
+	pace_db_end(&r->pace);
+}
+
+/* A 304, gathered with others (recorded by flush_unchanged). */
+static void
+unchanged(struct run *r, const struct subsync_job *j)
+{
+	r->unchanged++;
+	log_msg(LOG_DEBUG, "fetch", "subscription %s: not modified", j->id);
+	if (r->batch.n >= SUBSYNC_BATCH_MAX)
+		flush_unchanged(r);
+	if (r->batch.n == 0)
+		r->batch_since = clock_mono_us();
+	if (subsync_batch_add(&r->batch, j) == -1) {
+		/* Its lease runs out; fetched again then. */
+		r->trouble = 1;
+		log_msg(LOG_ERROR, "nomem", "subscription %s: out of memory "
+		    "recording a 304", j->id);
+	}
+}
+
 /* fetch_done_fn: what a fetch found, recorded. */
 static void
 fetched(void *job, const struct fetch_result *res, void *arg)
@@ -127,15 +166,15 @@ fetched(void *job, const struct fetch_result *res, void *arg)
 	struct run		*r = arg;
 	struct subsync_job	*j = job;
 
+	if (res->outcome == FETCH_NOT_MODIFIED) {
+		unchanged(r, j);
+		r->used[j - r->jobs] = 0;
+		return;
+	}
+	pace_db_begin(&r->pace);
 	switch (res->outcome) {
 	case FETCH_OK:
 		applied(r, j, res);
-		break;
-	case FETCH_NOT_MODIFIED:
-		r->unchanged++;
-		log_msg(LOG_DEBUG, "fetch", "subscription %s: not modified",
-		    j->id);
-		db_trouble(r, j, subsync_not_modified(r->db, j));
 		break;
 	case FETCH_GONE:
 		r->gone++;
@@ -151,6 +190,7 @@ fetched(void *job, const struct fetch_result *res, void *arg)
 		    r->c->subscription_retry_seconds));
 		break;
 	}
+	pace_db_end(&r->pace);
 	r->used[j - r->jobs] = 0;
 }
 
@@ -168,10 +208,13 @@ claim(struct run *r)
 		return 0;
 	if ((batch = calloc((size_t)nfree, sizeof(*batch))) == NULL)
 		return -1;
+	pace_db_begin(&r->pace);
 	if (subsync_claim(r->db, nfree, FETCH_LEASE_S, batch, &n) != DB_OK) {
+		pace_db_end(&r->pace);
 		free(batch);
 		return -1;
 	}
+	pace_db_end(&r->pace);
 	for (i = 0, k = 0; i < n; i++) {
 		while (r->used[k])
 			k++;
@@ -219,10 +262,25 @@ watch_wait(struct run *r, int *listening)
 		*listening = 0;
 }
 
+/* pace_sleep_fn: a rest that keeps the transfers in flight moving. */
+static void
+rest(void *arg, int64_t us)
+{
+	struct run *r = arg;
+
+	if (fetcher_idle(r->f, (int)((us + 999) / 1000)) == -1) {
+		struct timespec ts = { 0, (long)(us % 1000000) * 1000 };
+
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
 /* The fetch loop. Due subscriptions are claimed when a NOTIFY came,
  * when half the slots are free after a full batch (more may be due), when
- * nothing runs, or at least every FETCH_CLAIM_EVERY_US. --once ends when
- * nothing due is left and every fetch has finished. */
+ * nothing runs, or at least every FETCH_CLAIM_EVERY_US. 304s are
+ * recorded in batches; after each step the fetcher rests as its pace
+ * asks. --once ends when nothing due is left and every fetch has
+ * finished. */
 static void
 run_loop(struct run *r, enum fetch_mode mode)
 {
@@ -253,8 +311,14 @@ run_loop(struct run *r, enum fetch_mode mode)
 				r->trouble = 1;
 				break;
 			}
+			if (r->batch.n >= SUBSYNC_BATCH_MAX ||
+			    (r->batch.n > 0 && clock_mono_us() -
+			    r->batch_since >= FETCH_BATCH_US))
+				flush_unchanged(r);
+			pace_rest(&r->pace, &fetch_stop, rest, r);
 			continue;
 		}
+		flush_unchanged(r);
 		if (mode == FETCH_ONCE)
 			break;
 		watch_wait(r, &listening);
@@ -272,6 +336,8 @@ fetch_run(const struct conf *c, enum fetch_mode mode)
 
 	memset(&r, 0, sizeof(r));
 	r.c = c;
+	subsync_batch_init(&r.batch);
+	pace_init(&r.pace, c->subscription_pace_percent);
 	if (c->db_fetch_conninfo[0] == '\0') {
 		log_msg(LOG_ERROR, "config", "db_fetch_conninfo is not set");
 		return FETCH_EXIT_TROUBLE;
@@ -304,12 +370,17 @@ fetch_run(const struct conf *c, enum fetch_mode mode)
 	    c->subscription_allow_loopback ? "allowed" : "refused",
 	    c->subscription_allow_private ? "allowed" : "refused");
 	run_loop(&r, mode);
+	flush_unchanged(&r);
 	log_msg(mode == FETCH_ONCE ? LOG_INFO : LOG_DEBUG, "done", "%ld "
-	    "applied, %ld not modified, %ld failed, %ld gone", r.ok,
-	    r.unchanged, r.failed, r.gone);
+	    "applied, %ld not modified, %ld failed, %ld gone; worked %.2f s, "
+	    "idle %.2f s, rested %.2f s (pace %d%%)", r.ok, r.unchanged,
+	    r.failed, r.gone, (double)r.pace.worked_us / 1e6,
+	    (double)r.pace.idle_us / 1e6, (double)r.pace.rested_us / 1e6,
+	    r.pace.percent);
 	status = r.trouble ? FETCH_EXIT_TROUBLE : FETCH_EXIT_OK;
 out:
 	fetcher_free(r.f);
+	subsync_batch_free(&r.batch);
 	db_free(r.db);
 	free(r.jobs);
 	free(r.used);
