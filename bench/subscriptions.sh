@@ -18,7 +18,8 @@
 # each listing window during the round), BENCH_FETCH_WRAP (a command
 # prefix for aurora-fetch, e.g. "perf record -g -o /tmp/f.data"),
 # BENCH_FETCH_CONF (lines added to its configuration), BENCH_PG_STATS=1
-# (the 10% round's statements by time, from pg_stat_statements),
+# (the first and the 10% rounds' statements by time, from
+# pg_stat_statements),
 # BENCH_KEEP=1.
 # Results are printed and saved to $WORK/results.txt.
 set -euo pipefail
@@ -59,9 +60,9 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 bench_stack_start
 PGDATA_DIR=$(cat "$AURORA_VAR/pg-location" 2>/dev/null || echo "$AURORA_VAR/pg")/data
 # BENCH_PG_STATS=1: PostgreSQL restarted with pg_stat_statements, and the
-# statements of the 10% round listed by their time.
+# statements of the first and the 10% rounds listed by their time.
 if [[ ${BENCH_PG_STATS:-0} == 1 ]]; then
-	echo "shared_preload_libraries = 'pg_stat_statements'" >>"$PGDATA_DIR/postgresql.conf"
+	printf '%s\n' "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all" >>"$PGDATA_DIR/postgresql.conf"
 	"$TOP/tools/stack" pg-stop >/dev/null 2>&1 && "$TOP/tools/stack" pg-start >/dev/null 2>&1 ||
 		die "postgres did not restart with pg_stat_statements"
 	psql_super -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
@@ -193,8 +194,10 @@ PY
 }
 
 say "round: first fetch of $SUBS feeds"
+pg_stats_reset
 round first "$WORK/fetch-first.conf"
 result "first fetch of $SUBS feeds ($EVENTS events each, all new; unpaced, the set-up): $ROUND_MS ms; $ROUND_CPU; $(counts); events stored: $(psql_super -c "SELECT count(*) FROM events e JOIN subscriptions s ON s.calendar_id = e.calendar_id"); load $(load)"
+pg_stats_show
 say "round: nothing changed"
 round 304
 result "all 304: $SUBS feeds in $ROUND_MS ms (target < 60000 ms); $ROUND_CPU; $(counts); load $(load)"
