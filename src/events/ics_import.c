@@ -199,16 +199,24 @@ note_newest(const struct import_state *s, const char *uid, const char *rid)
 static int
 over_budget(struct import_state *s, const struct ics_item *it)
 {
-	if (clock_cpu_us() <= s->cpu_deadline &&
-	    clock_mono_us() <= s->deadline)
+	int cpu = clock_cpu_us() > s->cpu_deadline;
+
+	if (!cpu && clock_mono_us() <= s->deadline)
 		return 0;
 	s->failed = EVENT_INVALID;
 	s->err->line = it->line;
 	s->err->too_costly = 1;
-	snprintf(s->err->msg, sizeof(s->err->msg), "importing this file "
-	    "takes more than %d seconds (ICS_IMPORT_BUDGET_MS), so nothing "
-	    "was imported; split it into smaller files", ICS_IMPORT_BUDGET_MS /
-	    1000);
+	/* Words for the account: which cap, never the name of a macro. */
+	if (cpu)
+		snprintf(s->err->msg, sizeof(s->err->msg), "importing this "
+		    "file takes more than %d seconds of processing, so nothing "
+		    "was imported; split it into smaller files",
+		    ICS_IMPORT_BUDGET_MS / 1000);
+	else
+		snprintf(s->err->msg, sizeof(s->err->msg), "importing this "
+		    "file takes more than %d seconds, so nothing was imported; "
+		    "split it into smaller files, or try again when the service "
+		    "is less busy", ICS_IMPORT_WALL_MS / 1000);
 	return -1;
 }
 
