@@ -690,6 +690,17 @@ calendar_create(struct event_ctx *c, struct calendar *cal)
 }
 
 enum event_rc
+calendar_lock_account_tx(struct event_ctx *c)
+{
+	const char	*p[1] = { c->user_id };
+	enum db_rc	 drc;
+
+	if ((drc = db_run(c->db, &st_lock_default, p, NULL)) != DB_OK)
+		return dberr(c, drc);
+	return EVENT_OK;
+}
+
+enum event_rc
 calendar_create_tx(struct event_ctx *c, struct calendar *cal)
 {
 	const char	*p[10], *lp[1] = { c->user_id };

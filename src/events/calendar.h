@@ -85,6 +85,14 @@ enum event_rc calendar_create(struct event_ctx *c, struct calendar *cal)
 enum event_rc calendar_create_tx(struct event_ctx *c, struct calendar *cal)
     __attribute__((warn_unused_result));
 
+/* Takes the account's lock, its default calendar's row (FOR NO KEY
+ * UPDATE), inside the caller's transaction: the lock calendar_create_tx
+ * takes first, so that a count or a look made after it holds under
+ * concurrent writers of the account (subscription.c: one address once
+ * per account). */
+enum event_rc calendar_lock_account_tx(struct event_ctx *c)
+    __attribute__((warn_unused_result));
+
 /* calendar_update inside the caller's transaction. */
 enum event_rc calendar_update_tx(struct event_ctx *c, struct calendar *cal)
     __attribute__((warn_unused_result));

@@ -62,13 +62,6 @@ static const struct db_stmt st_get = {
  * take it before they look for the address among the account's
  * subscriptions, so that two of them cannot both find it free; the
  * create's count of subscriptions holds by the same lock. */
-static const struct db_stmt st_lock_account = {
-	"sub_lock_account",
-	"SELECT 1 FROM calendars WHERE user_id = $1::uuid AND is_default"
-	" FOR NO KEY UPDATE",
-	1, 0
-};
-
 /* The account's oldest subscription to the address $2, other than $3. */
 static const struct db_stmt st_taken = {
 	"sub_taken",
@@ -79,9 +72,9 @@ static const struct db_stmt st_taken = {
 	3, 0
 };
 
-/* Runs after st_lock_account and calendar_create_tx, whose lock on the
- * account's default calendar makes the count hold under concurrent
- * creates. */
+/* Runs after calendar_lock_account_tx and calendar_create_tx, whose lock
+ * on the account's default calendar makes the count hold under
+ * concurrent creates. */
 static const struct db_stmt st_insert = {
 	"sub_insert",
 	"WITH s AS ("
@@ -569,7 +562,7 @@ subscription_list(struct event_ctx *c, struct subscription **out,
 	return rc;
 }
 
-/* Takes st_lock_account and looks for url among the account's
+/* Takes the account's lock and looks for url among the account's
  * subscriptions other than except (NULL: all): EVENT_OK when none has it,
  * EVENT_CONFLICT with *taken filled when one does. Inside the caller's
  * transaction. */
@@ -583,8 +576,9 @@ lock_and_find(struct event_ctx *c, const char *url, const char *except,
 	enum event_rc	 rc = EVENT_OK;
 
 	memset(taken, 0, sizeof(*taken));
-	if ((drc = db_run(c->db, &st_lock_account, p, NULL)) != DB_OK ||
-	    (drc = db_exec(c->db, &st_taken, p, &res)) != DB_OK)
+	if ((rc = calendar_lock_account_tx(c)) != EVENT_OK)
+		return rc;
+	if ((drc = db_exec(c->db, &st_taken, p, &res)) != DB_OK)
 		return dberr(c, drc);
 	if (PQntuples(res) == 1) {
 		copy_col(taken->id, sizeof(taken->id), res, 0, 0);
