@@ -82,14 +82,9 @@ api_events_import(void *ctx, struct http_req *req)
 	}
 	/* The standard error, plus the line that failed; a file over
 	 * ICS_MAX_EVENTS or the import's time budget is too large (413). */
-	if ((o = json_object_new_object()) == NULL ||
-	    (e = json_object_new_object()) == NULL ||
-	    jsonout_add(o, "error", e) == -1 ||
-	    jsonout_string(e, "code", err.too_costly ? "payload_too_large" :
-	    "validation_failed") == -1 ||
-	    jsonout_string(e, "message", err.msg[0] ? err.msg :
-	    "the calendar cannot be read") == -1 ||
-	    jsonout_string(e, "field", "body") == -1 ||
+	if ((o = http_error_new(err.too_costly ? "payload_too_large" :
+	    "validation_failed", "body", err.msg[0] ? err.msg :
+	    "the calendar cannot be read", &e)) == NULL ||
 	    jsonout_int(e, "line", err.line) == -1) {
 		json_object_put(o);
 		http_error(req, 500, "internal", NULL, "internal error");

@@ -43,19 +43,13 @@ send_subscription(struct http_req *req, int status,
 static void
 send_taken(struct http_req *req, const struct subscription_taken *t)
 {
-	json_object	*o = NULL, *e = NULL;
+	json_object	*o, *e;
 	char		 msg[sizeof(t->name) + 64];
 
 	snprintf(msg, sizeof(msg), "you already subscribe to this address "
 	    "as \"%s\"", t->name);
-	/* e is o's once added (jsonout_add puts it when that fails). */
-	if ((o = json_object_new_object()) == NULL ||
-	    (e = json_object_new_object()) == NULL ||
-	    jsonout_add(o, "error", e) == -1 ||
-	    jsonout_string(e, "code", "already_subscribed") == -1 ||
-	    jsonout_string(e, "message", msg) == -1 ||
-	    jsonout_string(e, "field", "url") == -1 ||
-	    jsonout_string(e, "subscription_id", t->id) == -1) {
+	if ((o = http_error_new("already_subscribed", "url", msg, &e)) ==
+	    NULL || jsonout_string(e, "subscription_id", t->id) == -1) {
 		json_object_put(o);
 		http_error(req, 500, "internal", NULL, "internal error");
 		return;

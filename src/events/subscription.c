@@ -57,12 +57,10 @@ static const struct db_stmt st_get = {
 	2, 1
 };
 
-/* The lock calendar_create_tx takes first (calendar.c, st_lock_default:
- * the account's default calendar row). A create and an address change
- * take it before they look for the address among the account's
- * subscriptions, so that two of them cannot both find it free; the
+/* The account's oldest subscription to the address $2, other than $3.
+ * Read under calendar_lock_account_tx (lock_and_find), so that two
+ * creates or address changes cannot both find an address free; the
  * create's count of subscriptions holds by the same lock. */
-/* The account's oldest subscription to the address $2, other than $3. */
 static const struct db_stmt st_taken = {
 	"sub_taken",
 	"SELECT s.id, c.name" SUB_FROM("subscriptions s")

@@ -91,6 +91,11 @@ void http_json(struct http_req *req, int status, json_object *o);
 /* Sends len bytes of JSON text written by the caller (the listing). */
 void http_json_text(struct http_req *req, int status, const char *json,
     size_t len);
+/* A new {"error":{"code","message"[,"field"]}} for an answer that adds
+ * members of its own to the error (*err, owned by the result), then
+ * sends it with http_json. NULL when out of memory. */
+json_object *http_error_new(const char *code, const char *field,
+    const char *msg, json_object **err);
 /* Sends {"error":{"code","message"[,"field"]}}. field may be NULL. */
 void http_error(struct http_req *req, int status, const char *code,
     const char *field, const char *fmt, ...)

@@ -155,17 +155,12 @@ http_json_text(struct http_req *req, int status, const char *json,
 	http_send(req, status, "application/json; charset=utf-8", json, len);
 }
 
-void
-http_error(struct http_req *req, int status, const char *code,
-    const char *field, const char *fmt, ...)
+json_object *
+http_error_new(const char *code, const char *field, const char *msg,
+    json_object **err_out)
 {
-	char		 msg[512];
-	va_list		 ap;
-	json_object	*root, *err;
+	json_object *root, *err;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	root = json_object_new_object();
 	err = json_object_new_object();
 	if (root == NULL || err == NULL ||
@@ -177,13 +172,31 @@ http_error(struct http_req *req, int status, const char *code,
 		err = NULL;	/* put by jsonout_add */
 		goto fail;
 	}
-	http_json(req, status, root);
-	return;
+	*err_out = err;
+	return root;
 fail:
 	json_object_put(root);
 	json_object_put(err);
-	http_send(req, 500, "application/json; charset=utf-8",
-	    "{\"error\":{\"code\":\"internal\"}}", 29);
+	return NULL;
+}
+
+void
+http_error(struct http_req *req, int status, const char *code,
+    const char *field, const char *fmt, ...)
+{
+	char		 msg[512];
+	va_list		 ap;
+	json_object	*root, *err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((root = http_error_new(code, field, msg, &err)) == NULL) {
+		http_send(req, 500, "application/json; charset=utf-8",
+		    "{\"error\":{\"code\":\"internal\"}}", 29);
+		return;
+	}
+	http_json(req, status, root);
 }
 
 void
