@@ -59,6 +59,9 @@ struct fetcher {
 	struct xfer		*orphans;
 	int			 n;
 	struct hostcache	 hosts;
+	/* start_waiting's busy hosts: room for n + 1 names, kept. */
+	const char		**busy;
+	int			 busy_cap;
 };
 
 struct fetcher *
@@ -128,6 +131,7 @@ fetcher_free(struct fetcher *f)
 			xfer_free(x);
 	}
 	curl_multi_cleanup(f->multi);
+	free(f->busy);
 	free(f);
 }
 
@@ -397,46 +401,48 @@ start_transfer(struct fetcher *f, struct xfer *x)
 /* The hosts running fetches hold (politeness: one connection per host at
  * a time), gathered once per pass: a host's many waiting feeds are each
  * checked against the few busy hosts, not against every fetch. */
-struct busy {
-	const char	**name;
-	int		  n;
-};
-
 static int
-busy_has(const struct busy *b, const char *host)
+busy_has(const char **busy, int n, const char *host)
 {
 	int i;
 
-	for (i = 0; i < b->n; i++)
-		if (strcasecmp(b->name[i], host) == 0)
+	for (i = 0; i < n; i++)
+		if (strcasecmp(busy[i], host) == 0)
 			return 1;
 	return 0;
 }
 
-/* Starts the transfers of waiting fetches whose host is free. */
+/* Starts the transfers of waiting fetches whose host is free. The busy
+ * list is the fetcher's, grown with the fetches it holds (each host is
+ * in it once), not allocated per pass. */
 static void
 start_waiting(struct fetcher *f)
 {
-	struct xfer	*x, *next;
-	struct busy	 b;
+	struct xfer	 *x, *next;
+	const char	**b;
+	int		  n = 0;
 
-	if ((b.name = calloc((size_t)f->n + 1, sizeof(*b.name))) == NULL)
-		return;		/* tried again at the next step */
-	b.n = 0;
+	if (f->busy_cap < f->n + 1) {
+		if ((b = reallocarray(f->busy, (size_t)f->n + 1,
+		    sizeof(*b))) == NULL)
+			return;		/* tried again at the next step */
+		f->busy = b;
+		f->busy_cap = f->n + 1;
+	}
+	b = f->busy;
 	for (x = f->list; x != NULL; x = x->next)
-		if (x->state == X_RUNNING && !busy_has(&b, x->hop.name))
-			b.name[b.n++] = x->hop.name;
+		if (x->state == X_RUNNING && !busy_has(b, n, x->hop.name))
+			b[n++] = x->hop.name;
 	for (x = f->list; x != NULL; x = next) {
 		next = x->next;
-		if (x->state != X_WAIT_HOST || busy_has(&b, x->hop.name))
+		if (x->state != X_WAIT_HOST || busy_has(b, n, x->hop.name))
 			continue;
 		if (start_transfer(f, x) == -1) {
 			fail(f, x, 0, "%s", "out of memory");
 			continue;
 		}
-		b.name[b.n++] = x->hop.name;
+		b[n++] = x->hop.name;
 	}
-	free(b.name);
 }
 
 /* A lookup that ended: its addresses judged (X_RESOLVING →
